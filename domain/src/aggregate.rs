@@ -1,0 +1,102 @@
+//! A case and everything under it, as loaded by one prefix query, and the case page built
+//! from it (the same on server and phone).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::model::{Action, Case, KeyDate, Note, Record, StatusChange, Timeliness};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseAggregate {
+    pub case: Case,
+    pub history: Vec<StatusChange>,
+    pub key_dates: Vec<KeyDate>,
+    pub notes: Vec<Note>,
+    pub actions: Vec<Action>,
+}
+
+impl CaseAggregate {
+    /// Builds the aggregate from the records under `case/<id>`; `None` if the case itself is
+    /// not among them.
+    pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Option<Self> {
+        let mut case = None;
+        let (mut history, mut key_dates, mut notes, mut actions) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for r in records {
+            match r {
+                Record::Case(c) => case = Some(c.clone()),
+                Record::StatusChange(s) => history.push(s.clone()),
+                Record::KeyDate(k) => key_dates.push(k.clone()),
+                Record::Note(n) => notes.push(n.clone()),
+                Record::Action(a) => actions.push(a.clone()),
+                _ => {}
+            }
+        }
+        history.sort_by(|a, b| (a.at, a.id).cmp(&(b.at, b.id)));
+        key_dates.sort_by(|a, b| (a.date, a.recorded_at, a.id).cmp(&(b.date, b.recorded_at, b.id)));
+        notes.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+        actions.sort_by(|a, b| (a.due, a.id).cmp(&(b.due, b.id)));
+        Some(CaseAggregate {
+            case: case?,
+            history,
+            key_dates,
+            notes,
+            actions,
+        })
+    }
+}
+
+/// An action as a person sees it on a given day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActionView {
+    #[serde(flatten)]
+    pub action: Action,
+    pub overdue: bool,
+    pub timeliness: Timeliness,
+}
+
+impl ActionView {
+    pub fn new(action: Action, today: NaiveDate) -> Self {
+        Self {
+            overdue: action.is_overdue(today),
+            timeliness: action.timeliness(today),
+            action,
+        }
+    }
+}
+
+/// The case page: the case with its status history, key dates, notes and actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: Case,
+    pub history: Vec<StatusChange>,
+    pub key_dates: Vec<KeyDate>,
+    pub notes: Vec<Note>,
+    pub actions: Vec<ActionView>,
+    pub open_actions: usize,
+    pub overdue_actions: usize,
+}
+
+impl CaseDetail {
+    pub fn new(agg: CaseAggregate, today: NaiveDate) -> Self {
+        let actions: Vec<_> = agg
+            .actions
+            .into_iter()
+            .map(|a| ActionView::new(a, today))
+            .collect();
+        let open_actions = actions.iter().filter(|a| a.action.is_open()).count();
+        let overdue_actions = actions.iter().filter(|a| a.overdue).count();
+        CaseDetail {
+            case: agg.case,
+            history: agg.history,
+            key_dates: agg.key_dates,
+            notes: agg.notes,
+            actions,
+            open_actions,
+            overdue_actions,
+        }
+    }
+}

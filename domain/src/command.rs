@@ -1,0 +1,187 @@
+//! Every change a person can make, as data. The same commands arrive from REST handlers and
+//! from a phone's sync push.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ids::{ActionId, CaseId, ChildId, FamilyId, KeyDateId, NoteId};
+use crate::timescale::TimescaleId;
+use crate::vocab::*;
+
+/// A new next action, as a person enters it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAction {
+    #[serde(default)]
+    pub id: Option<ActionId>,
+    pub description: String,
+    pub responsible: Party,
+    pub due: NaiveDate,
+    /// Defaults from the responsible party (family urgent; LA, school, professional important).
+    #[serde(default)]
+    pub priority: Option<ActionPriority>,
+    /// A statutory timescale this action tracks; carries its legal basis.
+    #[serde(default)]
+    pub timescale: Option<TimescaleId>,
+}
+
+/// A change to a child's details; absent fields are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChildPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub date_of_birth: Option<NaiveDate>,
+    #[serde(default)]
+    pub local_authority: Option<String>,
+    /// `""` clears the school.
+    #[serde(default)]
+    pub school: Option<String>,
+}
+
+/// A change to an action; absent fields are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActionPatch {
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub responsible: Option<Party>,
+    #[serde(default)]
+    pub due: Option<NaiveDate>,
+    #[serde(default)]
+    pub priority: Option<ActionPriority>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    CreateFamily {
+        family_id: FamilyId,
+        name: String,
+    },
+    AddChild {
+        family_id: FamilyId,
+        child_id: ChildId,
+        name: String,
+        date_of_birth: NaiveDate,
+        local_authority: String,
+        #[serde(default)]
+        school: Option<String>,
+    },
+    EditChild {
+        family_id: FamilyId,
+        child_id: ChildId,
+        patch: ChildPatch,
+    },
+    CreateCase {
+        case_id: CaseId,
+        child_id: ChildId,
+        status: CaseStatus,
+        summary: String,
+        #[serde(default)]
+        next_action: Option<NewAction>,
+    },
+    EditCase {
+        case_id: CaseId,
+        summary: String,
+    },
+    ChangeStatus {
+        case_id: CaseId,
+        status: CaseStatus,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    CloseCase {
+        case_id: CaseId,
+        outcome: CloseOutcome,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    RecordKeyDate {
+        case_id: CaseId,
+        /// To correct an earlier repeating key date; once-per-case kinds need none.
+        #[serde(default)]
+        key_date_id: Option<KeyDateId>,
+        kind: KeyDateKind,
+        date: NaiveDate,
+        #[serde(default)]
+        decision: Option<AppealableDecision>,
+        #[serde(default)]
+        section_i_only: bool,
+    },
+    AddNote {
+        case_id: CaseId,
+        note_id: NoteId,
+        text: String,
+        #[serde(default)]
+        topic: Option<NoteTopic>,
+        #[serde(default)]
+        section: Option<Section>,
+        #[serde(default)]
+        document_id: Option<Uuid>,
+    },
+    AddAction {
+        case_id: CaseId,
+        action: NewAction,
+    },
+    EditAction {
+        case_id: CaseId,
+        action_id: ActionId,
+        patch: ActionPatch,
+    },
+    CompleteAction {
+        case_id: CaseId,
+        action_id: ActionId,
+        /// Defaults to today in England.
+        #[serde(default)]
+        completed_on: Option<NaiveDate>,
+    },
+    ReopenAction {
+        case_id: CaseId,
+        action_id: ActionId,
+    },
+}
+
+impl Command {
+    /// The command's wire name, used in the audit log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::CreateFamily { .. } => "create_family",
+            Command::AddChild { .. } => "add_child",
+            Command::EditChild { .. } => "edit_child",
+            Command::CreateCase { .. } => "create_case",
+            Command::EditCase { .. } => "edit_case",
+            Command::ChangeStatus { .. } => "change_status",
+            Command::CloseCase { .. } => "close_case",
+            Command::RecordKeyDate { .. } => "record_key_date",
+            Command::AddNote { .. } => "add_note",
+            Command::AddAction { .. } => "add_action",
+            Command::EditAction { .. } => "edit_action",
+            Command::CompleteAction { .. } => "complete_action",
+            Command::ReopenAction { .. } => "reopen_action",
+        }
+    }
+
+    /// The case a case-level command targets.
+    pub fn case_id(&self) -> Option<CaseId> {
+        match self {
+            Command::CreateCase { case_id, .. }
+            | Command::EditCase { case_id, .. }
+            | Command::ChangeStatus { case_id, .. }
+            | Command::CloseCase { case_id, .. }
+            | Command::RecordKeyDate { case_id, .. }
+            | Command::AddNote { case_id, .. }
+            | Command::AddAction { case_id, .. }
+            | Command::EditAction { case_id, .. }
+            | Command::CompleteAction { case_id, .. }
+            | Command::ReopenAction { case_id, .. } => Some(*case_id),
+            _ => None,
+        }
+    }
+}

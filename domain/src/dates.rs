@@ -1,0 +1,300 @@
+//! Calendar arithmetic for statutory time limits in England (DOMAIN §3.2).
+//!
+//! Everything here is a plain function of its inputs: `today` and `now` are arguments, never
+//! read from a clock, so the phone and the server compute the same dates.
+
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
+
+/// A date computation that cannot be answered from the data the crate carries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("bank holidays for {0} are not known yet; working-day deadlines cannot be computed")]
+    UnknownYear(i32),
+    #[error("date out of range")]
+    OutOfRange,
+}
+
+/// England & Wales bank holidays (including substitute days), versioned with the crate so the
+/// phone computes working days offline. Years outside the table are an error, never a guess.
+const BANK_HOLIDAYS: &[(i32, &[(u32, u32)])] = &[
+    (
+        2025,
+        &[
+            (1, 1),
+            (4, 18),
+            (4, 21),
+            (5, 5),
+            (5, 26),
+            (8, 25),
+            (12, 25),
+            (12, 26),
+        ],
+    ),
+    (
+        2026,
+        &[
+            (1, 1),
+            (4, 3),
+            (4, 6),
+            (5, 4),
+            (5, 25),
+            (8, 31),
+            (12, 25),
+            (12, 28),
+        ],
+    ),
+    (
+        2027,
+        &[
+            (1, 1),
+            (3, 26),
+            (3, 29),
+            (5, 3),
+            (5, 31),
+            (8, 30),
+            (12, 27),
+            (12, 28),
+        ],
+    ),
+    (
+        2028,
+        &[
+            (1, 3),
+            (4, 14),
+            (4, 17),
+            (5, 1),
+            (5, 29),
+            (8, 28),
+            (12, 25),
+            (12, 26),
+        ],
+    ),
+];
+
+/// Is `d` an England & Wales bank holiday?
+pub fn is_bank_holiday(d: NaiveDate) -> Result<bool, DateError> {
+    let (_, days) = BANK_HOLIDAYS
+        .iter()
+        .find(|(y, _)| *y == d.year())
+        .ok_or(DateError::UnknownYear(d.year()))?;
+    Ok(days
+        .iter()
+        .any(|&(m, day)| d.month() == m && d.day() == day))
+}
+
+/// A working day: not Saturday, Sunday or a bank holiday.
+pub fn is_working_day(d: NaiveDate) -> Result<bool, DateError> {
+    Ok(!matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !is_bank_holiday(d)?)
+}
+
+/// "N weeks" from X: X + 7N days.
+pub fn add_weeks(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
+    x.checked_add_days(Days::new(7 * u64::from(n)))
+        .ok_or(DateError::OutOfRange)
+}
+
+/// "At least N weeks before" Y: Y − 7N days.
+pub fn weeks_before(y: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
+    y.checked_sub_days(Days::new(7 * u64::from(n)))
+        .ok_or(DateError::OutOfRange)
+}
+
+/// "N days beginning with X": X is day 1, so the last day is X + (N − 1).
+pub fn days_beginning_with(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
+    x.checked_add_days(Days::new(u64::from(n.saturating_sub(1))))
+        .ok_or(DateError::OutOfRange)
+}
+
+/// "Within N days" of X (mediation): X + N.
+pub fn days_within(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
+    x.checked_add_days(Days::new(u64::from(n)))
+        .ok_or(DateError::OutOfRange)
+}
+
+/// "N calendar months after/from X": the same day of the month, or that month's last day
+/// where the day does not exist (31 Dec + 2 months = 28/29 Feb).
+pub fn add_months(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
+    x.checked_add_months(Months::new(n))
+        .ok_or(DateError::OutOfRange)
+}
+
+/// "N calendar months before Y", clamped like [`add_months`].
+pub fn months_before(y: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
+    y.checked_sub_months(Months::new(n))
+        .ok_or(DateError::OutOfRange)
+}
+
+/// "A period of N months starting with X": ends the day before the (clamped) anniversary.
+pub fn period_of_months_starting_with(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
+    add_months(x, n)?.pred_opt().ok_or(DateError::OutOfRange)
+}
+
+/// The Nth working day after X.
+pub fn add_working_days(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
+    let mut d = x;
+    let mut left = n;
+    while left > 0 {
+        d = d.succ_opt().ok_or(DateError::OutOfRange)?;
+        if is_working_day(d)? {
+            left -= 1;
+        }
+    }
+    Ok(d)
+}
+
+/// The first working day strictly after `d`.
+fn next_working_day_after(d: NaiveDate) -> Result<NaiveDate, DateError> {
+    add_working_days(d, 1)
+}
+
+/// When a tribunal filing due on `due` is still accepted (HESC r.12): a non-working last day
+/// moves to the next working day, and an appeal period ending 25 Dec–1 Jan or in August moves
+/// to the first working day after 1 Jan / 31 Aug. Statutory deadlines of the LA never move;
+/// only tribunal filings use this.
+pub fn tribunal_accepted_until(due: NaiveDate) -> Result<NaiveDate, DateError> {
+    let (m, d) = (due.month(), due.day());
+    if m == 8 {
+        let end_aug = NaiveDate::from_ymd_opt(due.year(), 8, 31).ok_or(DateError::OutOfRange)?;
+        return next_working_day_after(end_aug);
+    }
+    if (m == 12 && d >= 25) || (m == 1 && d == 1) {
+        let year = if m == 12 { due.year() + 1 } else { due.year() };
+        let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(DateError::OutOfRange)?;
+        return next_working_day_after(jan1);
+    }
+    if is_working_day(due)? {
+        Ok(due)
+    } else {
+        next_working_day_after(due)
+    }
+}
+
+/// The last Sunday of `month` in `year`.
+fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
+    let first_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    let last = first_next.pred_opt()?;
+    let back = last.weekday().num_days_from_sunday();
+    last.checked_sub_days(Days::new(u64::from(back)))
+}
+
+/// The civil date in England (`Europe/London`) at instant `now`. British Summer Time runs from
+/// 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October; computing
+/// it here keeps the crate free of a time-zone database and identical on every device.
+pub fn london_date(now: DateTime<Utc>) -> NaiveDate {
+    let utc = now.naive_utc();
+    let year = utc.year();
+    let one_am = NaiveTime::from_hms_opt(1, 0, 0).unwrap_or(NaiveTime::MIN);
+    let bst = match (last_sunday(year, 3), last_sunday(year, 10)) {
+        (Some(start), Some(end)) => {
+            utc >= NaiveDateTime::new(start, one_am) && utc < NaiveDateTime::new(end, one_am)
+        }
+        _ => false,
+    };
+    if bst {
+        (utc + chrono::Duration::hours(1)).date()
+    } else {
+        utc.date()
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn weeks_and_days() {
+        assert_eq!(add_weeks(ymd(2026, 1, 15), 6), Ok(ymd(2026, 2, 26)));
+        assert_eq!(
+            days_beginning_with(ymd(2026, 5, 12), 15),
+            Ok(ymd(2026, 5, 26))
+        );
+        assert_eq!(weeks_before(ymd(2026, 3, 9), 2), Ok(ymd(2026, 2, 23)));
+        assert_eq!(days_within(ymd(2026, 1, 1), 30), Ok(ymd(2026, 1, 31)));
+    }
+
+    #[test]
+    fn months_clamp_to_month_end() {
+        assert_eq!(add_months(ymd(2025, 12, 31), 2), Ok(ymd(2026, 2, 28)));
+        assert_eq!(add_months(ymd(2026, 2, 20), 1), Ok(ymd(2026, 3, 20)));
+        assert_eq!(
+            period_of_months_starting_with(ymd(2026, 3, 31), 12),
+            Ok(ymd(2027, 3, 30))
+        );
+        assert_eq!(add_months(ymd(2027, 2, 29 - 1), 12), Ok(ymd(2028, 2, 28)));
+        assert_eq!(months_before(ymd(2027, 3, 31), 1), Ok(ymd(2027, 2, 28)));
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays() {
+        // DOMAIN §3.3 example 4: 25 Dec, the weekend and 28 Dec are skipped.
+        assert_eq!(
+            add_working_days(ymd(2026, 12, 24), 3),
+            Ok(ymd(2026, 12, 31))
+        );
+        assert_eq!(is_working_day(ymd(2026, 4, 6)), Ok(false));
+        assert_eq!(is_working_day(ymd(2026, 4, 7)), Ok(true));
+        assert_eq!(
+            add_working_days(ymd(2030, 1, 1), 1),
+            Err(DateError::UnknownYear(2030))
+        );
+    }
+
+    #[test]
+    fn tribunal_filings_roll_forward() {
+        assert_eq!(
+            tribunal_accepted_until(ymd(2026, 2, 28)),
+            Ok(ymd(2026, 3, 2))
+        );
+        assert_eq!(
+            tribunal_accepted_until(ymd(2026, 8, 30)),
+            Ok(ymd(2026, 9, 1))
+        );
+        assert_eq!(
+            tribunal_accepted_until(ymd(2027, 1, 31)),
+            Ok(ymd(2027, 2, 1))
+        );
+        assert_eq!(
+            tribunal_accepted_until(ymd(2026, 12, 29)),
+            Ok(ymd(2027, 1, 4))
+        );
+        assert_eq!(
+            tribunal_accepted_until(ymd(2026, 3, 20)),
+            Ok(ymd(2026, 3, 20))
+        );
+        // An August period moves even when its last day is a working day.
+        assert_eq!(
+            tribunal_accepted_until(ymd(2026, 8, 3)),
+            Ok(ymd(2026, 9, 1))
+        );
+    }
+
+    #[test]
+    fn london_date_follows_bst() {
+        // 23:30 UTC on 30 June is 00:30 BST on 1 July.
+        let summer = Utc.with_ymd_and_hms(2026, 6, 30, 23, 30, 0).unwrap();
+        assert_eq!(london_date(summer), ymd(2026, 7, 1));
+        // In winter London is on UTC.
+        let winter = Utc.with_ymd_and_hms(2026, 12, 1, 23, 30, 0).unwrap();
+        assert_eq!(london_date(winter), ymd(2026, 12, 1));
+        // BST 2026 starts 29 March 01:00 UTC and ends 25 October 01:00 UTC.
+        let before = Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 0).unwrap();
+        assert_eq!(
+            london_date(before + chrono::Duration::hours(23)),
+            ymd(2026, 3, 30)
+        );
+        let end = Utc.with_ymd_and_hms(2026, 10, 24, 23, 30, 0).unwrap();
+        assert_eq!(london_date(end), ymd(2026, 10, 25));
+        let after_end = Utc.with_ymd_and_hms(2026, 10, 25, 23, 30, 0).unwrap();
+        assert_eq!(london_date(after_end), ymd(2026, 10, 25));
+    }
+}

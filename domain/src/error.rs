@@ -1,0 +1,108 @@
+//! Typed refusals. The HTTP layer maps each to a problem status; the phone shows them as
+//! rejected outcomes.
+
+use serde::Serialize;
+
+use crate::dates::DateError;
+
+/// One invalid field of a request or command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// The record does not exist, or the caller may not know that it does.
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// The caller can see the record but a rule forbids this change; the text names the rule.
+    #[error("{rule}")]
+    Forbidden { rule: &'static str },
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// The id exists with different content, or the change contradicts the record's state.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Date(#[from] DateError),
+}
+
+impl DomainError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        DomainError::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+/// Collects field errors so a client sees every problem with its request at once.
+#[derive(Debug, Default)]
+pub struct Checks(Vec<FieldError>);
+
+impl Checks {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A required free-text field: trimmed, non-empty, at most `max` characters.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let t = value.trim();
+        if t.is_empty() {
+            self.fail(field, "must not be empty");
+        } else if t.chars().count() > max {
+            self.fail(field, format!("must be at most {max} characters"));
+        }
+        t.to_owned()
+    }
+
+    /// An optional free-text field: `None` when absent or blank.
+    pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        let t = value?.trim();
+        if t.is_empty() {
+            return None;
+        }
+        if t.chars().count() > max {
+            self.fail(field, format!("must be at most {max} characters"));
+        }
+        Some(t.to_owned())
+    }
+
+    /// A date the product can reason about (years 2000 to 2100).
+    pub fn plausible_date(&mut self, field: &str, d: chrono::NaiveDate) {
+        use chrono::Datelike;
+        if !(2000..=2100).contains(&d.year()) {
+            self.fail(field, "must be a date between 2000 and 2100");
+        }
+    }
+
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn finish(self) -> Result<(), DomainError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid(self.0))
+        }
+    }
+}
+
+/// Length limits shared by server and phone.
+pub mod limits {
+    pub const NAME: usize = 200;
+    pub const SUMMARY: usize = 2_000;
+    pub const DESCRIPTION: usize = 500;
+    pub const NOTE: usize = 20_000;
+    pub const STATUS_NOTE: usize = 2_000;
+}

@@ -1,0 +1,178 @@
+//! Typed identifiers. Every record id is a UUIDv7 chosen by whoever creates the record
+//! (usually the client, so records can be created offline); user ids are the identity
+//! provider's `sub` claim, which is an opaque string.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Why a string was refused as an id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("`{0}` is not a UUID")]
+    NotUuid(String),
+    #[error("user ids are 1 to 128 characters of letters, digits and . _ @ | + -")]
+    BadUserId,
+}
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh time-ordered id (UUIDv7).
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+            /// A deterministic id derived from `parent` and `name`, for records the rules create
+            /// (statutory actions, history entries) so that a retry or a re-run writes the same id.
+            pub fn derived(parent: Uuid, name: &str) -> Self {
+                Self(Uuid::new_v5(&parent, name.as_bytes()))
+            }
+            pub fn uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.as_hyphenated().fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s)
+                    .map(Self)
+                    .map_err(|_| IdError::NotUuid(s.chars().take(64).collect()))
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A family account: the owner of children and their records.
+    FamilyId
+);
+uuid_id!(
+    /// A child; also names the child's scope, the unit of access.
+    ChildId
+);
+uuid_id!(
+    /// An EHCP case about one child.
+    CaseId
+);
+uuid_id!(
+    /// A case note.
+    NoteId
+);
+uuid_id!(
+    /// A next action (manual or statutory).
+    ActionId
+);
+uuid_id!(
+    /// A recorded key date.
+    KeyDateId
+);
+uuid_id!(
+    /// An entry in a case's status history.
+    StatusChangeId
+);
+uuid_id!(
+    /// An entry in the family's audit log.
+    AuditId
+);
+uuid_id!(
+    /// One request or one synced mutation; the seed of every id the rules derive.
+    OpId
+);
+
+/// The identity provider's subject (`sub` claim).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "String", into = "String")]
+pub struct UserId(String);
+
+impl UserId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for UserId {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let ok = !s.is_empty()
+            && s.len() <= 128
+            && s.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '|' | '+' | '-')
+            });
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(IdError::BadUserId)
+        }
+    }
+}
+
+impl From<UserId> for String {
+    fn from(u: UserId) -> String {
+        u.0
+    }
+}
+
+impl FromStr for UserId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::try_from(s.to_owned())
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_refuse_garbage() {
+        let id = CaseId::new();
+        assert_eq!(id.to_string().parse::<CaseId>(), Ok(id));
+        assert!("not-a-uuid".parse::<CaseId>().is_err());
+        assert_eq!(id.0.get_version_num(), 7);
+    }
+
+    #[test]
+    fn derived_ids_are_stable() {
+        let parent = CaseId::new();
+        let a = ActionId::derived(parent.0, "x");
+        assert_eq!(a, ActionId::derived(parent.0, "x"));
+        assert_ne!(a, ActionId::derived(parent.0, "y"));
+    }
+
+    #[test]
+    fn user_ids_are_checked() {
+        assert!("auth0|abc-123".parse::<UserId>().is_ok());
+        assert!("".parse::<UserId>().is_err());
+        assert!("a/b".parse::<UserId>().is_err());
+        assert!("a:b".parse::<UserId>().is_err());
+        assert!("x".repeat(129).parse::<UserId>().is_err());
+    }
+}

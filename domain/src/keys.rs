@@ -1,0 +1,44 @@
+//! Hierarchical record keys (DESIGN §3): an aggregate loads with one prefix query.
+
+use crate::ids::{ActionId, AuditId, CaseId, ChildId, KeyDateId, NoteId, StatusChangeId, UserId};
+use crate::scope::Scope;
+
+pub const FAMILY_PROFILE: &str = "profile";
+pub const CHILD_PROFILE: &str = "profile";
+pub const CHILD_PREFIX: &str = "child/";
+pub const MEMBER_PREFIX: &str = "member/";
+pub const MEMBERSHIP_PREFIX: &str = "membership/";
+pub const CASE_PREFIX: &str = "case/";
+pub const AUDIT_PREFIX: &str = "audit/";
+
+pub fn family_child(id: ChildId) -> String {
+    format!("{CHILD_PREFIX}{id}")
+}
+pub fn family_member(user: &UserId) -> String {
+    format!("{MEMBER_PREFIX}{user}")
+}
+pub fn membership(scope: &Scope) -> String {
+    format!("{MEMBERSHIP_PREFIX}{scope}")
+}
+pub fn case(id: CaseId) -> String {
+    format!("{CASE_PREFIX}{id}")
+}
+/// The prefix that loads a whole case aggregate: the case and everything under it.
+pub fn case_aggregate(id: CaseId) -> String {
+    case(id)
+}
+pub fn status_change(case_id: CaseId, id: StatusChangeId) -> String {
+    format!("{CASE_PREFIX}{case_id}/status/{id}")
+}
+pub fn key_date(case_id: CaseId, id: KeyDateId) -> String {
+    format!("{CASE_PREFIX}{case_id}/keydate/{id}")
+}
+pub fn note(case_id: CaseId, id: NoteId) -> String {
+    format!("{CASE_PREFIX}{case_id}/note/{id}")
+}
+pub fn action(case_id: CaseId, id: ActionId) -> String {
+    format!("{CASE_PREFIX}{case_id}/action/{id}")
+}
+pub fn audit(id: AuditId) -> String {
+    format!("{AUDIT_PREFIX}{id}")
+}

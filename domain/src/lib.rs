@@ -1,0 +1,32 @@
+//! Every rule of the SEN Evidence Vault, shared by the server and the phone.
+//!
+//! No I/O, no async, no clock: functions take `today`/`now` as arguments so that the same
+//! inputs give the same answer on every device. See `DOMAIN.md` for the law behind the rules.
+
+pub mod aggregate;
+pub mod command;
+pub mod dates;
+pub mod decide;
+pub mod error;
+pub mod ids;
+pub mod keys;
+pub mod model;
+mod rules;
+pub mod scope;
+pub mod snapshot;
+pub mod timescale;
+pub mod vocab;
+
+pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
+pub use command::{ActionPatch, ChildPatch, Command, NewAction};
+pub use decide::{Actor, Context, decide, home_scope, reads};
+pub use error::{DomainError, FieldError};
+pub use ids::*;
+pub use model::*;
+pub use scope::Scope;
+pub use snapshot::{Alias, Decision, Expect, Read, Snapshot, Versioned, Write};
+pub use timescale::{Deadline, TimescaleId};
+pub use vocab::*;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,238 @@
+//! The records the rules read and write. Each is stored as one JSON body under a hierarchical
+//! key in one scope (see [`crate::keys`]).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ids::{
+    ActionId, AuditId, CaseId, ChildId, FamilyId, KeyDateId, NoteId, StatusChangeId, UserId,
+};
+use crate::timescale::TimescaleId;
+use crate::vocab::*;
+
+/// Who did something, as recorded in history (never taken from the request body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActorRef {
+    pub user: UserId,
+    pub role: RoleClaim,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Family {
+    pub id: FamilyId,
+    pub name: String,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A member of a family account (key `member/<user>` in the family scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FamilyMember {
+    pub user: UserId,
+    pub added_at: DateTime<Utc>,
+}
+
+/// A child. Stored twice in one commit: in the family scope (the family's list) and as the
+/// child scope's `profile` (what a granted advocate can read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Child {
+    pub id: ChildId,
+    pub family_id: FamilyId,
+    pub name: String,
+    pub date_of_birth: NaiveDate,
+    pub local_authority: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Access to one scope for one user (key `membership/<scope>` in the user's scope). Authorising
+/// a request is one read of this record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Membership {
+    pub user: UserId,
+    /// The scope this membership opens, e.g. `child:<id>`.
+    pub scope: String,
+    pub role: MemberRole,
+    pub granted_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Case {
+    pub id: CaseId,
+    pub child_id: ChildId,
+    pub status: CaseStatus,
+    pub summary: String,
+    pub created_by: ActorRef,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One entry of a case's immutable status history (`from: null` at creation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusChange {
+    pub id: StatusChangeId,
+    pub case_id: CaseId,
+    pub from: Option<CaseStatus>,
+    pub to: CaseStatus,
+    pub at: DateTime<Utc>,
+    pub by: ActorRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KeyDate {
+    pub id: KeyDateId,
+    pub case_id: CaseId,
+    pub kind: KeyDateKind,
+    pub date: NaiveDate,
+    /// For `decision_notice`: which appealable decision it records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<AppealableDecision>,
+    /// For `decision_notice`: an appeal about Section I only needs no mediation.
+    #[serde(default)]
+    pub section_i_only: bool,
+    pub recorded_by: ActorRef,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Note {
+    pub id: NoteId,
+    pub case_id: CaseId,
+    pub text: String,
+    pub author: ActorRef,
+    /// Set by the server (or the deciding device), never by the request body.
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<NoteTopic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<Section>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<Uuid>,
+}
+
+/// A next action (DOMAIN §5.3). Overdue is derived, never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Action {
+    pub id: ActionId,
+    pub case_id: CaseId,
+    pub description: String,
+    pub responsible: Party,
+    pub due: NaiveDate,
+    /// Tribunal filings only: the last day the tribunal still accepts it (HESC r.12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_until: Option<NaiveDate>,
+    pub priority: ActionPriority,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timescale: Option<TimescaleId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_kind: Option<DeadlineKind>,
+    pub origin: ActionOrigin,
+    pub state: ActionState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_on: Option<NaiveDate>,
+    /// Done because a later event made it moot (e.g. a final plan cancels the no-plan clock).
+    #[serde(default)]
+    pub cancelled: bool,
+    /// The key date whose clock created this action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_date_id: Option<KeyDateId>,
+    /// The key date whose recording completed this action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_by_key_date: Option<KeyDateId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Whether a deadline was met, from its due date and completion date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Timeliness {
+    Met,
+    Late { days: i64 },
+    Cancelled,
+    Pending,
+    Overdue { days: i64 },
+}
+
+impl Action {
+    pub fn is_open(&self) -> bool {
+        self.state == ActionState::Open
+    }
+
+    /// Open and due before `today` (due today is not overdue).
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.is_open() && self.due < today
+    }
+
+    /// "met" or "N days late", as the chronology shows it.
+    pub fn timeliness(&self, today: NaiveDate) -> Timeliness {
+        match (self.state, self.completed_on) {
+            (ActionState::Done, _) if self.cancelled => Timeliness::Cancelled,
+            (ActionState::Done, Some(on)) if on > self.due => Timeliness::Late {
+                days: (on - self.due).num_days(),
+            },
+            (ActionState::Done, _) => Timeliness::Met,
+            (ActionState::Open, _) if self.due < today => Timeliness::Overdue {
+                days: (today - self.due).num_days(),
+            },
+            (ActionState::Open, _) => Timeliness::Pending,
+        }
+    }
+}
+
+/// One line of the family's audit log: who did what to which record, never the record's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub id: AuditId,
+    pub at: DateTime<Utc>,
+    pub actor: ActorRef,
+    /// The command's name, e.g. `add_note`.
+    pub action: String,
+    pub scope: String,
+    pub target: String,
+}
+
+/// Every record body, tagged with its type so storage can hold them side by side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Family(Family),
+    FamilyMember(FamilyMember),
+    Child(Child),
+    Membership(Membership),
+    Case(Case),
+    StatusChange(StatusChange),
+    KeyDate(KeyDate),
+    Note(Note),
+    Action(Action),
+    Audit(AuditEntry),
+}
+
+impl Record {
+    /// The date an open record is due, for the sparse due index (open actions only).
+    pub fn due_index(&self) -> Option<NaiveDate> {
+        match self {
+            Record::Action(a) if a.is_open() => Some(a.due),
+            _ => None,
+        }
+    }
+}

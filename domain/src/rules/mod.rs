@@ -1,0 +1,5 @@
+//! The rules behind `decide`, one module per aggregate.
+
+pub(crate) mod case;
+pub(crate) mod family;
+pub(crate) mod key_dates;

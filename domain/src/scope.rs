@@ -1,0 +1,85 @@
+//! Scopes: the unit of access, of transactions and of sync (DESIGN §2).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ChildId, FamilyId, IdError, UserId};
+
+/// A partition of the data that one membership grants access to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Scope {
+    /// Family profile, members, children list, audit log.
+    Family(FamilyId),
+    /// Everything about one child: cases, notes, actions, key dates.
+    Child(ChildId),
+    /// A user's memberships, notifications and preferences.
+    User(UserId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    #[error("unknown scope kind in `{0}`")]
+    Kind(String),
+    #[error(transparent)]
+    Id(#[from] IdError),
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::Family(id) => write!(f, "family:{id}"),
+            Scope::Child(id) => write!(f, "child:{id}"),
+            Scope::User(id) => write!(f, "user:{id}"),
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = ScopeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (kind, id) = s
+            .split_once(':')
+            .ok_or_else(|| ScopeError::Kind(s.chars().take(64).collect()))?;
+        Ok(match kind {
+            "family" => Scope::Family(id.parse()?),
+            "child" => Scope::Child(id.parse()?),
+            "user" => Scope::User(id.parse()?),
+            _ => return Err(ScopeError::Kind(s.chars().take(64).collect())),
+        })
+    }
+}
+
+impl TryFrom<String> for Scope {
+    type Error = ScopeError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Scope> for String {
+    fn from(s: Scope) -> String {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_round_trip() {
+        for s in [
+            Scope::Family(FamilyId::new()),
+            Scope::Child(ChildId::new()),
+            Scope::User("u-1".parse().unwrap()),
+        ] {
+            assert_eq!(s.to_string().parse::<Scope>().unwrap(), s);
+        }
+        assert!("case:1".parse::<Scope>().is_err());
+        assert!("child:nope".parse::<Scope>().is_err());
+        assert!("nothing".parse::<Scope>().is_err());
+    }
+}

@@ -1,0 +1,767 @@
+//! Scenario tests of `decide`, run against an in-memory world that plays the service's part:
+//! read the caller's membership, load the command's reads, decide, apply the writes.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+use crate::dates::ymd;
+use crate::*;
+
+struct World {
+    snap: Snapshot,
+    now: DateTime<Utc>,
+}
+
+fn family_actor(u: &str) -> Actor {
+    Actor {
+        user: u.parse().unwrap(),
+        role: RoleClaim::Family,
+    }
+}
+
+impl World {
+    fn new() -> Self {
+        World {
+            snap: Snapshot::new(),
+            now: Utc.with_ymd_and_hms(2026, 1, 20, 10, 0, 0).unwrap(),
+        }
+    }
+
+    fn membership(&self, actor: &Actor, scope: &Scope) -> Option<MemberRole> {
+        match self
+            .snap
+            .get(&Scope::User(actor.user.clone()), &keys::membership(scope))
+        {
+            Some(Record::Membership(m)) => Some(m.role),
+            _ => None,
+        }
+    }
+
+    fn run(
+        &mut self,
+        actor: &Actor,
+        scope: &Scope,
+        command: Command,
+    ) -> Result<Decision, DomainError> {
+        self.now += chrono::Duration::seconds(1);
+        let ctx = Context {
+            actor: actor.clone(),
+            membership: self.membership(actor, scope),
+            now: self.now,
+            op: OpId::new(),
+        };
+        // Only the records `reads` names are visible to decide, as in the service.
+        let mut visible = Snapshot::new();
+        for read in reads(scope, &command, actor) {
+            let (s, p, exact) = match &read {
+                Read::Get(s, k) => (s, k, true),
+                Read::Prefix(s, p) => (s, p, false),
+            };
+            for (k, _) in self.snap.prefix(s, p) {
+                if !exact || k == p {
+                    visible.insert(
+                        s.clone(),
+                        k.to_owned(),
+                        self.snap.entry(s, k).unwrap().clone(),
+                    );
+                }
+            }
+        }
+        let decision = decide(&ctx, scope, &command, &visible)?;
+        for w in &decision.writes {
+            let stored = self.snap.entry(&w.scope, &w.key).map(|v| v.version);
+            match (w.expect, stored) {
+                (Expect::Absent, None) => {}
+                (Expect::Version(v), Some(s)) if v == s => {}
+                other => panic!("write condition failed for {}: {other:?}", w.key),
+            }
+        }
+        self.snap.apply(&decision.writes);
+        Ok(decision)
+    }
+
+    fn case(&self, child: ChildId, case: CaseId) -> CaseAggregate {
+        let scope = Scope::Child(child);
+        CaseAggregate::from_records(self.snap.prefix(&scope, &keys::case(case)).map(|(_, r)| r))
+            .unwrap()
+    }
+
+    fn action(&self, child: ChildId, case: CaseId, t: TimescaleId) -> Action {
+        let agg = self.case(child, case);
+        let mut found: Vec<_> = agg
+            .actions
+            .into_iter()
+            .filter(|a| a.timescale == Some(t))
+            .collect();
+        assert_eq!(found.len(), 1, "expected one {t} action");
+        found.remove(0)
+    }
+}
+
+struct Fixture {
+    w: World,
+    mum: Actor,
+    family: FamilyId,
+    child: ChildId,
+    case: CaseId,
+}
+
+fn fixture() -> Fixture {
+    let mut w = World::new();
+    let mum = family_actor("mum");
+    let family = FamilyId::new();
+    let child = ChildId::new();
+    let case = CaseId::new();
+    w.run(
+        &mum,
+        &Scope::Family(family),
+        Command::CreateFamily {
+            family_id: family,
+            name: "The Okafors".into(),
+        },
+    )
+    .unwrap();
+    w.run(
+        &mum,
+        &Scope::Family(family),
+        Command::AddChild {
+            family_id: family,
+            child_id: child,
+            name: "Ada".into(),
+            date_of_birth: ymd(2016, 4, 2),
+            local_authority: "Leeds".into(),
+            school: None,
+        },
+    )
+    .unwrap();
+    w.run(
+        &mum,
+        &Scope::Child(child),
+        Command::CreateCase {
+            case_id: case,
+            child_id: child,
+            status: CaseStatus::AssessmentRequested,
+            summary: "EHC needs assessment request".into(),
+            next_action: Some(NewAction {
+                id: None,
+                description: "Chase the LA for an acknowledgement".into(),
+                responsible: Party::Family,
+                due: ymd(2026, 2, 1),
+                priority: None,
+                timescale: None,
+            }),
+        },
+    )
+    .unwrap();
+    Fixture {
+        w,
+        mum,
+        family,
+        child,
+        case,
+    }
+}
+
+fn key_date(f: &mut Fixture, kind: KeyDateKind, date: NaiveDate) -> Decision {
+    let mum = f.mum.clone();
+    f.w.run(
+        &mum,
+        &Scope::Child(f.child),
+        Command::RecordKeyDate {
+            case_id: f.case,
+            key_date_id: None,
+            kind,
+            date,
+            decision: None,
+            section_i_only: false,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn creating_a_case_records_history_and_first_action() {
+    let f = fixture();
+    let agg = f.w.case(f.child, f.case);
+    assert_eq!(agg.case.status, CaseStatus::AssessmentRequested);
+    assert_eq!(agg.history.len(), 1);
+    assert_eq!(agg.history[0].from, None);
+    assert_eq!(agg.actions.len(), 1);
+    assert_eq!(
+        agg.actions[0].priority,
+        ActionPriority::Urgent,
+        "family actions default to urgent"
+    );
+    // The owner membership of the child scope was written with the child.
+    assert_eq!(
+        f.w.membership(&f.mum, &Scope::Child(f.child)),
+        Some(MemberRole::Owner)
+    );
+}
+
+#[test]
+fn status_moves_any_way_and_history_is_kept() {
+    let mut f = fixture();
+    let scope = Scope::Child(f.child);
+    let mum = f.mum.clone();
+    let change = |s, note: Option<&str>| Command::ChangeStatus {
+        case_id: f.case,
+        status: s,
+        note: note.map(Into::into),
+    };
+    f.w.run(
+        &mum,
+        &scope,
+        change(CaseStatus::FinalEhcpIssued, Some("skipped ahead")),
+    )
+    .unwrap();
+    f.w.run(&mum, &scope, change(CaseStatus::InAssessment, None))
+        .unwrap();
+    let noop =
+        f.w.run(&mum, &scope, change(CaseStatus::InAssessment, None))
+            .unwrap();
+    assert!(noop.is_noop(), "re-setting the current status is a no-op");
+    let agg = f.w.case(f.child, f.case);
+    let path: Vec<_> = agg.history.iter().map(|h| (h.from, h.to)).collect();
+    assert_eq!(
+        path,
+        vec![
+            (None, CaseStatus::AssessmentRequested),
+            (
+                Some(CaseStatus::AssessmentRequested),
+                CaseStatus::FinalEhcpIssued
+            ),
+            (Some(CaseStatus::FinalEhcpIssued), CaseStatus::InAssessment),
+        ]
+    );
+    assert_eq!(agg.history[1].note.as_deref(), Some("skipped ahead"));
+    assert_eq!(agg.history[1].by.user.as_str(), "mum");
+}
+
+#[test]
+fn request_received_starts_the_statutory_clocks_and_corrections_move_them() {
+    let mut f = fixture();
+    key_date(&mut f, KeyDateKind::RequestReceived, ymd(2026, 1, 15));
+    let a = f.w.action(f.child, f.case, TimescaleId::AssessmentDecision);
+    assert_eq!(a.due, ymd(2026, 2, 26));
+    assert_eq!(a.origin, ActionOrigin::Statutory);
+    assert_eq!(a.responsible, Party::La);
+    assert!(a.legal_basis.as_deref().unwrap().contains("reg 5(1)"));
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::FinalPlan).due,
+        ymd(2026, 6, 4)
+    );
+    let draft = f.w.action(f.child, f.case, TimescaleId::DraftPlanExpected);
+    assert_eq!(draft.deadline_kind, Some(DeadlineKind::Guidance));
+    assert_eq!(draft.priority, ActionPriority::Routine);
+    assert_eq!(f.w.case(f.child, f.case).actions.len(), 5);
+
+    // A corrected date moves the same four actions rather than adding four more.
+    let before = f.w.action(f.child, f.case, TimescaleId::FinalPlan).id;
+    key_date(&mut f, KeyDateKind::RequestReceived, ymd(2026, 1, 22));
+    let agg = f.w.case(f.child, f.case);
+    assert_eq!(agg.actions.len(), 5);
+    assert_eq!(agg.key_dates.len(), 1);
+    let moved = f.w.action(f.child, f.case, TimescaleId::FinalPlan);
+    assert_eq!((moved.id, moved.due), (before, ymd(2026, 6, 11)));
+    // Re-recording the same date is a no-op.
+    assert!(key_date(&mut f, KeyDateKind::RequestReceived, ymd(2026, 1, 22)).is_noop());
+}
+
+#[test]
+fn later_key_dates_complete_and_cancel_clocks() {
+    let mut f = fixture();
+    key_date(&mut f, KeyDateKind::RequestReceived, ymd(2026, 1, 15));
+    key_date(&mut f, KeyDateKind::DecisionToAssess, ymd(2026, 3, 5));
+    let decided = f.w.action(f.child, f.case, TimescaleId::AssessmentDecision);
+    assert_eq!(decided.state, ActionState::Done);
+    assert_eq!(
+        decided.timeliness(ymd(2026, 3, 6)),
+        Timeliness::Late { days: 7 }
+    );
+
+    key_date(&mut f, KeyDateKind::DraftIssued, ymd(2026, 5, 12));
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::DraftResponse).due,
+        ymd(2026, 5, 26)
+    );
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::DraftPlanExpected)
+            .timeliness(ymd(2026, 6, 1)),
+        Timeliness::Late { days: 5 }
+    );
+
+    key_date(&mut f, KeyDateKind::FinalIssued, ymd(2026, 6, 1));
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::FinalPlan)
+            .timeliness(ymd(2026, 6, 2)),
+        Timeliness::Met
+    );
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::NoPlanDecision)
+            .timeliness(ymd(2026, 6, 2)),
+        Timeliness::Cancelled
+    );
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::AnnualReview).due,
+        ymd(2027, 5, 31)
+    );
+    let appeal = f.w.action(f.child, f.case, TimescaleId::AppealDeadline);
+    assert_eq!(
+        (appeal.due, appeal.accepted_until),
+        (ymd(2026, 8, 1), Some(ymd(2026, 9, 1)))
+    );
+    // Key dates never change status.
+    assert_eq!(
+        f.w.case(f.child, f.case).case.status,
+        CaseStatus::AssessmentRequested
+    );
+}
+
+#[test]
+fn annual_review_cycle_and_amendments() {
+    let mut f = fixture();
+    key_date(&mut f, KeyDateKind::FinalIssued, ymd(2025, 3, 31));
+    // Recorded on 20 Jan 2026 for a meeting on 9 Mar: invitation and advice are still possible.
+    key_date(&mut f, KeyDateKind::AnnualReviewMeeting, ymd(2026, 3, 9));
+    let agg = f.w.case(f.child, f.case);
+    let reviews: Vec<_> = agg
+        .actions
+        .iter()
+        .filter(|a| a.timescale == Some(TimescaleId::AnnualReview))
+        .collect();
+    assert_eq!(reviews.len(), 2);
+    assert!(
+        reviews
+            .iter()
+            .any(|a| a.state == ActionState::Done && a.completed_on == Some(ymd(2026, 3, 9)))
+    );
+    assert!(
+        reviews
+            .iter()
+            .any(|a| a.is_open() && a.due == ymd(2027, 3, 8))
+    );
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::ReviewAdvice).due,
+        ymd(2026, 2, 23)
+    );
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::ReviewDecision).due,
+        ymd(2026, 4, 6)
+    );
+
+    key_date(&mut f, KeyDateKind::AmendmentNotice, ymd(2026, 4, 1));
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::AmendmentResponse)
+            .due,
+        ymd(2026, 4, 15)
+    );
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::AmendedFinal).due,
+        ymd(2026, 5, 27)
+    );
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::AmendedFinalCap)
+            .due,
+        ymd(2026, 6, 1)
+    );
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::ReviewDecision)
+            .timeliness(ymd(2026, 5, 1)),
+        Timeliness::Met
+    );
+}
+
+#[test]
+fn late_recorded_meeting_skips_the_notice_clocks() {
+    let mut f = fixture();
+    key_date(&mut f, KeyDateKind::AnnualReviewMeeting, ymd(2026, 1, 26));
+    let agg = f.w.case(f.child, f.case);
+    assert!(
+        !agg.actions
+            .iter()
+            .any(|a| a.timescale == Some(TimescaleId::ReviewInvitation))
+    );
+    assert!(
+        agg.actions
+            .iter()
+            .any(|a| a.timescale == Some(TimescaleId::ReviewReport))
+    );
+}
+
+#[test]
+fn mediation_certificate_moves_the_appeal_deadline() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let scope = Scope::Child(f.child);
+    f.w.run(
+        &mum,
+        &scope,
+        Command::RecordKeyDate {
+            case_id: f.case,
+            key_date_id: None,
+            kind: KeyDateKind::DecisionNotice,
+            date: ymd(2026, 11, 2),
+            decision: Some(AppealableDecision::PlanContents),
+            section_i_only: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::AppealDeadline).due,
+        ymd(2027, 1, 2)
+    );
+    key_date(&mut f, KeyDateKind::MediationCertificate, ymd(2026, 12, 31));
+    let appeal = f.w.action(f.child, f.case, TimescaleId::AppealDeadline);
+    assert_eq!(
+        (appeal.due, appeal.accepted_until),
+        (ymd(2027, 1, 31), Some(ymd(2027, 2, 1)))
+    );
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::MediationContact)
+            .state,
+        ActionState::Done
+    );
+}
+
+#[test]
+fn section_i_only_appeals_need_no_mediation() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    f.w.run(
+        &mum,
+        &Scope::Child(f.child),
+        Command::RecordKeyDate {
+            case_id: f.case,
+            key_date_id: None,
+            kind: KeyDateKind::DecisionNotice,
+            date: ymd(2025, 12, 31),
+            decision: Some(AppealableDecision::PlanContents),
+            section_i_only: true,
+        },
+    )
+    .unwrap();
+    let agg = f.w.case(f.child, f.case);
+    assert!(
+        !agg.actions
+            .iter()
+            .any(|a| a.timescale == Some(TimescaleId::MediationContact))
+    );
+    let appeal = f.w.action(f.child, f.case, TimescaleId::AppealDeadline);
+    assert_eq!(
+        (appeal.due, appeal.accepted_until),
+        (ymd(2026, 2, 28), Some(ymd(2026, 3, 2)))
+    );
+}
+
+#[test]
+fn refusal_to_assess_stops_the_assessment_clocks() {
+    let mut f = fixture();
+    key_date(&mut f, KeyDateKind::RequestReceived, ymd(2026, 1, 15));
+    let mum = f.mum.clone();
+    f.w.run(
+        &mum,
+        &Scope::Child(f.child),
+        Command::RecordKeyDate {
+            case_id: f.case,
+            key_date_id: None,
+            kind: KeyDateKind::DecisionNotice,
+            date: ymd(2026, 2, 20),
+            decision: Some(AppealableDecision::RefuseAssess),
+            section_i_only: false,
+        },
+    )
+    .unwrap();
+    let today = ymd(2026, 7, 1);
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::AssessmentDecision)
+            .timeliness(today),
+        Timeliness::Met
+    );
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::FinalPlan)
+            .timeliness(today),
+        Timeliness::Cancelled
+    );
+}
+
+#[test]
+fn actions_complete_idempotently_and_overdue_is_derived() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let scope = Scope::Child(f.child);
+    let action = f.w.case(f.child, f.case).actions[0].clone();
+    assert!(action.is_overdue(ymd(2026, 2, 2)));
+    assert!(
+        !action.is_overdue(ymd(2026, 2, 1)),
+        "due today is not overdue"
+    );
+    let complete = Command::CompleteAction {
+        case_id: f.case,
+        action_id: action.id,
+        completed_on: Some(ymd(2026, 1, 19)),
+    };
+    f.w.run(&mum, &scope, complete.clone()).unwrap();
+    assert!(f.w.run(&mum, &scope, complete).unwrap().is_noop());
+    let done = &f.w.case(f.child, f.case).actions[0];
+    assert_eq!(
+        (done.state, done.completed_on),
+        (ActionState::Done, Some(ymd(2026, 1, 19)))
+    );
+    let future = Command::CompleteAction {
+        case_id: f.case,
+        action_id: action.id,
+        completed_on: Some(ymd(2027, 1, 1)),
+    };
+    f.w.run(
+        &mum,
+        &scope,
+        Command::ReopenAction {
+            case_id: f.case,
+            action_id: action.id,
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        f.w.run(&mum, &scope, future),
+        Err(DomainError::Invalid(_))
+    ));
+    assert!(f.w.case(f.child, f.case).actions[0].is_open());
+}
+
+#[test]
+fn statutory_dates_cannot_be_edited_but_priority_can() {
+    let mut f = fixture();
+    key_date(&mut f, KeyDateKind::RequestReceived, ymd(2026, 1, 15));
+    let a = f.w.action(f.child, f.case, TimescaleId::FinalPlan);
+    let mum = f.mum.clone();
+    let scope = Scope::Child(f.child);
+    let edit = |patch| Command::EditAction {
+        case_id: f.case,
+        action_id: a.id,
+        patch,
+    };
+    let err =
+        f.w.run(
+            &mum,
+            &scope,
+            edit(ActionPatch {
+                due: Some(ymd(2026, 9, 1)),
+                ..Default::default()
+            }),
+        )
+        .unwrap_err();
+    assert!(matches!(&err, DomainError::Invalid(e) if e[0].field == "due"));
+    f.w.run(
+        &mum,
+        &scope,
+        edit(ActionPatch {
+            priority: Some(ActionPriority::Urgent),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    assert_eq!(
+        f.w.action(f.child, f.case, TimescaleId::FinalPlan).priority,
+        ActionPriority::Urgent
+    );
+}
+
+#[test]
+fn retries_are_safe_and_different_content_conflicts() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let scope = Scope::Child(f.child);
+    let create = |summary: &str| Command::CreateCase {
+        case_id: f.case,
+        child_id: f.child,
+        status: CaseStatus::AssessmentRequested,
+        summary: summary.into(),
+        next_action: None,
+    };
+    assert!(
+        f.w.run(&mum, &scope, create("EHC needs assessment request"))
+            .unwrap()
+            .is_noop()
+    );
+    assert!(matches!(
+        f.w.run(&mum, &scope, create("something else")),
+        Err(DomainError::Conflict(_))
+    ));
+    let note = NoteId::new();
+    let add = |text: &str| Command::AddNote {
+        case_id: f.case,
+        note_id: note,
+        text: text.into(),
+        topic: None,
+        section: None,
+        document_id: None,
+    };
+    f.w.run(&mum, &scope, add("Called the LA")).unwrap();
+    assert!(
+        f.w.run(&mum, &scope, add("Called the LA"))
+            .unwrap()
+            .is_noop()
+    );
+    assert!(matches!(
+        f.w.run(&mum, &scope, add("edited")),
+        Err(DomainError::Conflict(_))
+    ));
+}
+
+#[test]
+fn strangers_see_nothing_and_readers_cannot_write() {
+    let mut f = fixture();
+    let stranger = family_actor("stranger");
+    let scope = Scope::Child(f.child);
+    let note = |id| Command::AddNote {
+        case_id: f.case,
+        note_id: id,
+        text: "x".into(),
+        topic: None,
+        section: None,
+        document_id: None,
+    };
+    assert_eq!(
+        f.w.run(&stranger, &scope, note(NoteId::new())).unwrap_err(),
+        DomainError::NotFound { what: "case" }
+    );
+    // A reader (view grant): the membership is written directly here; grants come later.
+    let reader = Actor {
+        user: "adv".parse().unwrap(),
+        role: RoleClaim::Advocate,
+    };
+    let m = Membership {
+        user: reader.user.clone(),
+        scope: scope.to_string(),
+        role: MemberRole::Reader,
+        granted_at: f.w.now,
+    };
+    f.w.snap.insert(
+        Scope::User(reader.user.clone()),
+        keys::membership(&scope),
+        Versioned {
+            version: 1,
+            deleted: false,
+            record: Record::Membership(m),
+        },
+    );
+    assert!(matches!(
+        f.w.run(&reader, &scope, note(NoteId::new())),
+        Err(DomainError::Forbidden { .. })
+    ));
+    // Only the family owns the child list.
+    let add_child = Command::AddChild {
+        family_id: f.family,
+        child_id: ChildId::new(),
+        name: "Eve".into(),
+        date_of_birth: ymd(2018, 1, 1),
+        local_authority: "Leeds".into(),
+        school: None,
+    };
+    assert!(matches!(
+        f.w.run(&stranger, &Scope::Family(f.family), add_child),
+        Err(DomainError::NotFound { .. })
+    ));
+}
+
+#[test]
+fn validation_reports_every_bad_field() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let err =
+        f.w.run(
+            &mum,
+            &Scope::Family(f.family),
+            Command::AddChild {
+                family_id: f.family,
+                child_id: ChildId::new(),
+                name: "  ".into(),
+                date_of_birth: ymd(2030, 1, 1),
+                local_authority: "".into(),
+                school: None,
+            },
+        )
+        .unwrap_err();
+    let DomainError::Invalid(fields) = err else {
+        panic!("expected invalid")
+    };
+    let names: Vec<_> = fields.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(names, vec!["name", "local_authority", "date_of_birth"]);
+}
+
+#[test]
+fn every_change_is_audited_with_ids_only() {
+    let mut f = fixture();
+    key_date(&mut f, KeyDateKind::RequestReceived, ymd(2026, 1, 15));
+    let family_scope = Scope::Family(f.family);
+    let entries: Vec<_> = f.w.snap.prefix(&family_scope, keys::AUDIT_PREFIX).collect();
+    let actions: Vec<_> = entries
+        .iter()
+        .map(|(_, r)| match r {
+            Record::Audit(a) => a.action.as_str(),
+            _ => "",
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "create_family",
+            "add_child",
+            "create_case",
+            "record_key_date"
+        ]
+    );
+    let json = serde_json::to_string(&entries.last().unwrap().1).unwrap();
+    assert!(!json.contains("EHC needs"), "audit lines carry no content");
+}
+
+#[test]
+fn commands_must_run_in_their_home_scope() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let other = Scope::Child(ChildId::new());
+    let create = Command::CreateCase {
+        case_id: CaseId::new(),
+        child_id: f.child,
+        status: CaseStatus::InAssessment,
+        summary: "x".into(),
+        next_action: None,
+    };
+    assert!(matches!(
+        f.w.run(&mum, &other, create),
+        Err(DomainError::Conflict(_))
+    ));
+}
+
+#[test]
+fn a_family_user_has_one_family() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let second = FamilyId::new();
+    let err =
+        f.w.run(
+            &mum,
+            &Scope::Family(second),
+            Command::CreateFamily {
+                family_id: second,
+                name: "Again".into(),
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, DomainError::Conflict(_)));
+    let adv = Actor {
+        user: "adv".parse().unwrap(),
+        role: RoleClaim::Advocate,
+    };
+    let err =
+        f.w.run(
+            &adv,
+            &Scope::Family(second),
+            Command::CreateFamily {
+                family_id: second,
+                name: "No".into(),
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, DomainError::Forbidden { .. }));
+}

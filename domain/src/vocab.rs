@@ -1,0 +1,233 @@
+//! The closed vocabularies of DESIGN §8, as enums so that an unknown value cannot be stored.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! vocab {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $(#[serde(rename = $wire)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The id used on the wire and in storage.
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(format!(
+                        "expected one of: {}",
+                        [$($wire),+].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+vocab!(
+    /// EHCP case status (DOMAIN §5.1). Any status may move to any other.
+    CaseStatus {
+        AssessmentRequested = "assessment_requested",
+        InAssessment = "in_assessment",
+        DraftEhcpIssued = "draft_ehcp_issued",
+        FinalEhcpIssued = "final_ehcp_issued",
+        AppealLodged = "appeal_lodged",
+        TribunalScheduled = "tribunal_scheduled",
+        Resolved = "resolved",
+        Closed = "closed",
+    }
+);
+
+impl CaseStatus {
+    /// `resolved` and `closed` end a case (it may still be reopened by a status change).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, CaseStatus::Resolved | CaseStatus::Closed)
+    }
+}
+
+vocab!(
+    /// The outcome a case is closed with.
+    CloseOutcome {
+        Resolved = "resolved",
+        Closed = "closed",
+    }
+);
+
+impl From<CloseOutcome> for CaseStatus {
+    fn from(o: CloseOutcome) -> Self {
+        match o {
+            CloseOutcome::Resolved => CaseStatus::Resolved,
+            CloseOutcome::Closed => CaseStatus::Closed,
+        }
+    }
+}
+
+vocab!(
+    /// Kinds of key date (DOMAIN §5.2).
+    KeyDateKind {
+        RequestReceived = "request_received",
+        DecisionToAssess = "decision_to_assess",
+        DraftIssued = "draft_issued",
+        FinalIssued = "final_issued",
+        AnnualReviewMeeting = "annual_review_meeting",
+        AmendmentNotice = "amendment_notice",
+        DecisionNotice = "decision_notice",
+        MediationCertificate = "mediation_certificate",
+        TribunalHearing = "tribunal_hearing",
+    }
+);
+
+impl KeyDateKind {
+    /// The first four kinds occur once per case; recording one again corrects it.
+    pub fn once_per_case(&self) -> bool {
+        matches!(
+            self,
+            KeyDateKind::RequestReceived
+                | KeyDateKind::DecisionToAssess
+                | KeyDateKind::DraftIssued
+                | KeyDateKind::FinalIssued
+        )
+    }
+}
+
+vocab!(
+    /// The appealable decision (CFA s.51(2)) a `decision_notice` records.
+    AppealableDecision {
+        RefuseAssess = "refuse_assess",
+        RefusePlan = "refuse_plan",
+        PlanContents = "plan_contents",
+        RefuseReassess = "refuse_reassess",
+        RefuseAmend = "refuse_amend",
+        Cease = "cease",
+    }
+);
+
+vocab!(
+    /// Who must act.
+    Party {
+        Family = "family",
+        La = "la",
+        School = "school",
+        Professional = "professional",
+        Advocate = "advocate",
+    }
+);
+
+vocab!(
+    /// Next-action priority (kept separate from ticket priority).
+    ActionPriority {
+        Routine = "routine",
+        Important = "important",
+        Urgent = "urgent",
+    }
+);
+
+vocab!(
+    /// Stored action state; overdue is derived (open and due before today).
+    ActionState {
+        Open = "open",
+        Done = "done",
+    }
+);
+
+vocab!(
+    /// Where an action came from.
+    ActionOrigin {
+        Manual = "manual",
+        Statutory = "statutory",
+    }
+);
+
+vocab!(
+    /// The force of a deadline: only `statutory` and `case_law` dates can be breached.
+    DeadlineKind {
+        Statutory = "statutory",
+        Guidance = "guidance",
+        CaseLaw = "case_law",
+    }
+);
+
+vocab!(
+    /// Case note topic.
+    NoteTopic {
+        AnnualReview = "annual_review",
+        Correspondence = "correspondence",
+        Legal = "legal",
+        Evidence = "evidence",
+        Provision = "provision",
+    }
+);
+
+vocab!(
+    /// EHCP sections (reg 12(1)); H1 and H2 are distinct.
+    Section {
+        A = "A",
+        B = "B",
+        C = "C",
+        D = "D",
+        E = "E",
+        F = "F",
+        G = "G",
+        H1 = "H1",
+        H2 = "H2",
+        I = "I",
+        J = "J",
+        K = "K",
+    }
+);
+
+vocab!(
+    /// The role claim in the bearer token: what kind of person this is.
+    RoleClaim {
+        Family = "family",
+        Advocate = "advocate",
+        OrgAdmin = "org_admin",
+    }
+);
+
+vocab!(
+    /// A membership's role in one scope: what this person may do there.
+    MemberRole {
+        Owner = "owner",
+        Writer = "writer",
+        Reader = "reader",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_ids_round_trip() {
+        for s in CaseStatus::ALL {
+            assert_eq!(s.as_str().parse::<CaseStatus>(), Ok(*s));
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
+        }
+        assert_eq!(CaseStatus::ALL.len(), 8);
+        assert_eq!(KeyDateKind::ALL.len(), 9);
+        assert_eq!(Section::ALL.len(), 12);
+        let err = "pending".parse::<CaseStatus>().unwrap_err();
+        assert!(err.contains("in_assessment"));
+    }
+}
