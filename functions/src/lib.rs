@@ -1,1 +1,10 @@
+//! The SEN Evidence Vault server: HTTP API, storage adapters and the binaries that serve them.
 
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod local;
+pub mod problem;
+pub mod records;
+pub mod service;
+pub mod store;

@@ -1,1 +1,149 @@
-fn main() {}
+//! `senvault-local`: the whole SEN Evidence Vault API on localhost with the embedded SQLite store.
+//!
+//! ```text
+//! senvault-local [--demo] [--port 8080] [--bind 127.0.0.1] [--data ./.senvault]
+//! senvault-local token --user ID --role family|advocate|org_admin [--hours 24]
+//! ```
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use senvault_domain::{RoleClaim, UserId};
+use senvault_functions::auth::Authenticator;
+use senvault_functions::local;
+
+#[derive(Parser)]
+#[command(
+    name = "senvault-local",
+    version,
+    about = "The SEN Evidence Vault API on localhost"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    /// Seed a demo family and print ready-to-use tokens.
+    #[arg(long)]
+    demo: bool,
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Where the SQLite database and the signing secret live.
+    #[arg(long, global = true, default_value = ".senvault")]
+    data: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print a bearer token signed with this data directory's secret.
+    Token {
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_parser = parse_role)]
+        role: RoleClaim,
+        /// Lifetime in hours.
+        #[arg(long, default_value_t = 24)]
+        hours: u64,
+    },
+}
+
+fn parse_role(s: &str) -> Result<RoleClaim, String> {
+    s.parse()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,senvault_functions=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("senvault-local: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Some(Cmd::Token { user, role, hours }) => {
+            let user: UserId = user.parse().map_err(|e| format!("--user: {e}"))?;
+            let secret = local::secret(&cli.data).map_err(|e| e.to_string())?;
+            let auth = Authenticator::hs256(&secret, &local::role_claim());
+            println!(
+                "{}",
+                auth.mint(&user, role, Duration::from_secs(hours * 3600))
+            );
+            Ok(())
+        }
+        None => serve(cli).await.map_err(|e| e.to_string()),
+    }
+}
+
+async fn serve(cli: Cli) -> Result<(), local::LocalError> {
+    let state = local::open_state(&cli.data)?;
+    let demo = if cli.demo {
+        Some(local::seed_demo(&state).await?)
+    } else {
+        None
+    };
+    let tokens = demo.as_ref().map(|d| {
+        (
+            state
+                .auth
+                .mint(&d.parent, RoleClaim::Family, local::DEMO_TOKEN_TTL),
+            state
+                .auth
+                .mint(&d.advocate, RoleClaim::Advocate, local::DEMO_TOKEN_TTL),
+        )
+    });
+    let data = cli.data.display().to_string();
+    local::serve(
+        local::router(state),
+        SocketAddr::new(cli.bind, cli.port),
+        move |addr| {
+            println!("SEN Evidence Vault listening on http://{addr} (data in {data})");
+            if let (Some(d), Some((parent, advocate))) = (demo, tokens) {
+                println!();
+                println!("Demo family token (user {}, valid 30 days):", d.parent);
+                println!("  {parent}");
+                println!(
+                    "Demo advocate token (user {}, no access granted):",
+                    d.advocate
+                );
+                println!("  {advocate}");
+                println!();
+                println!("Try the demo case page:");
+                println!(
+                    "  curl -s -H \"Authorization: Bearer {parent}\" http://{addr}/v1/cases/{}",
+                    d.case
+                );
+                println!("and the family's open actions:");
+                println!(
+                    "  curl -s -H \"Authorization: Bearer {parent}\" http://{addr}/v1/actions"
+                );
+            }
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+        },
+    )
+    .await
+}

@@ -1,0 +1,162 @@
+//! The HTTP API (DESIGN §4): one router per area, built from shared state; the OpenAPI
+//! document is collected from the handlers' annotations, so it cannot drift from the routes.
+
+pub mod actions;
+pub mod cases;
+pub mod extract;
+pub mod family;
+pub mod meta;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Authenticator;
+use crate::problem::Problem;
+use crate::service::Service;
+
+/// Request bodies are limited to 1 MiB (documents go straight to blob storage).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Shared, cheap-to-clone state of every router.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Arc<Service>,
+    pub auth: Arc<Authenticator>,
+}
+
+/// A page of a list.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ListOf<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// 201 for a change, 200 for a safe retry that changed nothing.
+pub(crate) fn respond<T: Serialize>(created: bool, body: T) -> Response {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "SEN Evidence Vault API", description = "EHCP case tracking, evidence and access for families of children with SEND in England."),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(Problem))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+/// The cases area: family, children, cases and their actions.
+pub fn cases_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(family::create_family, family::get_family))
+        .routes(routes!(family::add_child, family::list_children))
+        .routes(routes!(family::get_child, family::edit_child))
+        .routes(routes!(cases::create_case, cases::list_cases))
+        .routes(routes!(cases::get_case, cases::edit_case))
+        .routes(routes!(cases::change_status))
+        .routes(routes!(cases::close_case))
+        .routes(routes!(cases::record_key_date))
+        .routes(routes!(cases::add_note))
+        .routes(routes!(cases::add_action))
+        .routes(routes!(cases::edit_action))
+        .routes(routes!(cases::complete_action))
+        .routes(routes!(cases::reopen_action))
+        .routes(routes!(actions::list_actions))
+}
+
+/// Routes every area shares: health and the API description.
+fn meta_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(meta::health))
+}
+
+/// Wraps an area's routes into a servable router with the API's common behaviour.
+pub fn finish(routes: OpenApiRouter<AppState>, state: AppState) -> Router {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(meta_routes())
+        .merge(routes)
+        .split_for_parts();
+    let openapi = Arc::new(openapi);
+    router
+        .route(
+            "/v1/openapi.json",
+            axum::routing::get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async { Problem::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method",
+                "Method not allowed",
+                "this route does not accept that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// The whole API on one router (the local server).
+pub fn app(state: AppState) -> Router {
+    finish(cases_routes(), state)
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .merge(meta_routes())
+        .merge(cases_routes())
+        .into_openapi()
+}
+
+/// One log line per request: method, route template, status and latency; never bodies, and
+/// the route template rather than the path so that ids stay out of logs too.
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let started = Instant::now();
+    let res = next.run(req).await;
+    tracing::info!(%method, route, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    res
+}

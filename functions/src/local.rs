@@ -1,0 +1,221 @@
+//! The local server: the whole API on one port with the embedded SQLite store, a signing secret
+//! kept beside the data, and optional demo data.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Days, NaiveDate};
+use senvault_domain::{
+    Actor, CaseId, CaseStatus, ChildId, Command, FamilyId, KeyDateKind, NewAction, NoteTopic,
+    Party, RoleClaim, Scope, UserId, keys,
+};
+
+use crate::api::{self, AppState};
+use crate::auth::Authenticator;
+use crate::clock::{Clock, SystemClock};
+use crate::service::{Service, ServiceError};
+use crate::store::Store;
+use crate::store::sqlite::SqliteStore;
+
+/// The claim that carries the role unless `SENVAULT_ROLE_CLAIM` says otherwise.
+pub const DEFAULT_ROLE_CLAIM: &str = "role";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error("cannot use data directory {0}: {1}")]
+    DataDir(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+/// The role claim name from the environment.
+pub fn role_claim() -> String {
+    std::env::var("SENVAULT_ROLE_CLAIM").unwrap_or_else(|_| DEFAULT_ROLE_CLAIM.into())
+}
+
+/// The HS256 secret: `SENVAULT_JWT_SECRET`, else a random one created once in the data directory
+/// (readable by its owner only) so tokens survive restarts.
+pub fn secret(data_dir: &Path) -> Result<Vec<u8>, LocalError> {
+    if let Ok(s) = std::env::var("SENVAULT_JWT_SECRET")
+        && s.len() >= 32
+    {
+        return Ok(s.into_bytes());
+    }
+    let path = data_dir.join("jwt-secret");
+    let io = |e| LocalError::DataDir(data_dir.to_owned(), e);
+    std::fs::create_dir_all(data_dir).map_err(io)?;
+    match std::fs::read(&path) {
+        Ok(s) if s.len() >= 32 => Ok(s),
+        _ => {
+            let s = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            std::fs::write(&path, &s).map_err(io)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io)?;
+            }
+            Ok(s.into_bytes())
+        }
+    }
+}
+
+/// Opens the SQLite store under `data_dir` and builds the shared state.
+pub fn open_state(data_dir: &Path) -> Result<AppState, LocalError> {
+    std::fs::create_dir_all(data_dir).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir.join("senvault.db"))?);
+    let auth = Authenticator::hs256(&secret(data_dir)?, &role_claim());
+    Ok(state_with(store, Arc::new(SystemClock), auth))
+}
+
+pub fn state_with(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: Authenticator) -> AppState {
+    AppState {
+        service: Arc::new(Service::new(store, clock)),
+        auth: Arc::new(auth),
+    }
+}
+
+/// What `--demo` seeded, for the banner.
+pub struct Demo {
+    pub parent: UserId,
+    pub advocate: UserId,
+    pub child: ChildId,
+    pub case: CaseId,
+}
+
+fn fixed<T: std::str::FromStr>(s: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    s.parse().expect("fixed demo id is valid")
+}
+
+/// Seeds a demo family (once): a child with a case in assessment, key dates that started the
+/// statutory clocks (one LA decision made late), a note and a family action.
+pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
+    let demo = Demo {
+        parent: fixed("demo-parent"),
+        advocate: fixed("demo-advocate"),
+        child: fixed("0193a1b2-0000-7000-8000-00000000c411"),
+        case: fixed("0193a1b2-0000-7000-8000-0000000ca5e1"),
+    };
+    let family: FamilyId = fixed("0193a1b2-0000-7000-8000-0000000fa411");
+    let parent = Actor {
+        user: demo.parent.clone(),
+        role: RoleClaim::Family,
+    };
+    let service = &state.service;
+    let seeded = service
+        .store
+        .get(&Scope::Family(family).to_string(), keys::FAMILY_PROFILE)
+        .await?
+        .is_some();
+    if seeded {
+        return Ok(demo);
+    }
+    let today = service.today();
+    let weeks_ago = |w: u64| today.checked_sub_days(Days::new(7 * w)).unwrap_or(today);
+    let dob = NaiveDate::from_ymd_opt(2016, 9, 14).unwrap_or(today);
+    let commands = vec![
+        Command::CreateFamily {
+            family_id: family,
+            name: "The Demo family".into(),
+        },
+        Command::AddChild {
+            family_id: family,
+            child_id: demo.child,
+            name: "Sam".into(),
+            date_of_birth: dob,
+            local_authority: "Exampleshire County Council".into(),
+            school: Some("Oakfield Primary School".into()),
+        },
+        Command::CreateCase {
+            case_id: demo.case,
+            child_id: demo.child,
+            status: CaseStatus::AssessmentRequested,
+            summary: "EHC needs assessment for Sam: speech, language and sensory needs".into(),
+            next_action: Some(NewAction {
+                id: None,
+                description: "Send the speech and language therapy report to the LA caseworker"
+                    .into(),
+                responsible: Party::Family,
+                due: today.checked_add_days(Days::new(3)).unwrap_or(today),
+                priority: None,
+                timescale: None,
+            }),
+        },
+        Command::RecordKeyDate {
+            case_id: demo.case,
+            key_date_id: None,
+            kind: KeyDateKind::RequestReceived,
+            date: weeks_ago(12),
+            decision: None,
+            section_i_only: false,
+        },
+        Command::RecordKeyDate {
+            case_id: demo.case,
+            key_date_id: None,
+            kind: KeyDateKind::DecisionToAssess,
+            date: weeks_ago(5),
+            decision: None,
+            section_i_only: false,
+        },
+        Command::ChangeStatus {
+            case_id: demo.case,
+            status: CaseStatus::InAssessment,
+            note: Some("LA agreed to assess (a week after the 6-week limit)".into()),
+        },
+        Command::AddNote {
+            case_id: demo.case,
+            note_id: fixed("0193a1b2-0000-7000-8000-00000000a0e1"),
+            text: "Requested the assessment in writing; the LA acknowledged by email the next day."
+                .into(),
+            topic: Some(NoteTopic::Correspondence),
+            section: None,
+            document_id: None,
+        },
+    ];
+    for command in commands {
+        service.execute(&parent, command).await?;
+    }
+    Ok(demo)
+}
+
+/// Serves `router` on `addr` until Ctrl-C; `ready` receives the bound address.
+pub async fn serve(
+    router: axum::Router,
+    addr: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), LocalError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| LocalError::Bind(addr, e))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| LocalError::Bind(addr, e))?;
+    ready(bound);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| LocalError::Bind(bound, e))
+}
+
+/// The router of the whole API over `state`.
+pub fn router(state: AppState) -> axum::Router {
+    api::app(state)
+}
+
+/// Token lifetime for `--demo` and `token` (long enough for a day of trying things).
+pub const DEMO_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);

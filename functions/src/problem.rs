@@ -1,0 +1,192 @@
+//! RFC 9457 problem details: every refusal is a clear `application/problem+json` body.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use senvault_domain::{DomainError, FieldError};
+use serde::Serialize;
+
+use crate::auth::AuthError;
+use crate::service::ServiceError;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Self {
+        Self {
+            type_: format!("urn:senvault:problem:{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad request",
+            detail,
+        )
+    }
+
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid request",
+            "one or more fields are invalid",
+        );
+        p.errors = errors;
+        p
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let unauthorized = status == StatusCode::UNAUTHORIZED;
+        let mut res = (status, axum::Json(self)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if unauthorized {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+impl From<DomainError> for Problem {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound { what } => Problem::not_found(what),
+            DomainError::Forbidden { rule } => {
+                Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", rule)
+            }
+            DomainError::Invalid(errors) => Problem::invalid(errors),
+            DomainError::Conflict(detail) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+            }
+            DomainError::Date(d) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "date",
+                "Date cannot be computed",
+                d.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { .. } | StoreError::AliasTaken(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                "the record was changed or an id is already in use",
+            ),
+            StoreError::TooLarge { .. } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too-large",
+                "Change too large",
+                e.to_string(),
+            ),
+            StoreError::Backend(msg) => {
+                // Ids and error kinds only: storage messages never contain record bodies.
+                tracing::error!(error = %msg, "storage failure");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "the request could not be completed",
+                )
+            }
+        }
+    }
+}
+
+impl From<ServiceError> for Problem {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Domain(d) => d.into(),
+            ServiceError::Store(s) => s.into(),
+            ServiceError::Busy => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Busy",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<AuthError> for Problem {
+    fn from(e: AuthError) -> Self {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            e.to_string(),
+        )
+    }
+}
+
+impl From<JsonRejection> for Problem {
+    fn from(r: JsonRejection) -> Self {
+        let status = r.status();
+        let (slug, title) = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "Body too large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ("media-type", "Expected application/json"),
+            StatusCode::UNPROCESSABLE_ENTITY => ("validation", "Invalid request"),
+            _ => ("bad-json", "Malformed JSON"),
+        };
+        let detail = match &r {
+            JsonRejection::JsonDataError(e) => e.body_text().replace(
+                "Failed to deserialize the JSON body into the target type: ",
+                "",
+            ),
+            _ => r.body_text(),
+        };
+        Problem::new(status, slug, title, detail)
+    }
+}
+
+impl From<QueryRejection> for Problem {
+    fn from(r: QueryRejection) -> Self {
+        Problem::bad_request(r.body_text())
+    }
+}
+
+impl From<PathRejection> for Problem {
+    fn from(r: PathRejection) -> Self {
+        Problem::bad_request(r.body_text())
+    }
+}

@@ -1,0 +1,275 @@
+//! The one path every change takes: authorise (one membership read), load what the command
+//! needs, `decide`, commit atomically; on a lost race re-read and decide again (bounded,
+//! jittered). Reads go through here too, so access is checked on every read.
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use senvault_domain::{
+    Actor, CaseAggregate, CaseDetail, CaseId, Command, Context, DomainError, MemberRole,
+    Membership, OpId, Read, Record, Scope, Snapshot, keys,
+};
+
+use crate::clock::Clock;
+use crate::records::{add_to_snapshot, from_stored, to_put};
+use crate::store::{CommitRequest, MAX_PAGE, Store, StoreError};
+
+/// How many times a command is re-decided after losing a race.
+const MAX_ATTEMPTS: u32 = 6;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Still conflicting after every retry: the records are too busy right now.
+    #[error("the records changed too often while this change was being made; try again")]
+    Busy,
+}
+
+/// The outcome of a command.
+pub struct Executed {
+    /// The records the command read, as they stand after its writes.
+    pub snapshot: Snapshot,
+    pub scope: Scope,
+    /// `false` for a safe retry or a re-set of the current value.
+    pub changed: bool,
+}
+
+pub struct Service {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn jitter(attempt: u32) -> Duration {
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let base = 5u64 << attempt.min(6);
+    Duration::from_millis(base + random % (base + 1))
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// The caller's role in `scope`, from the membership record.
+    pub async fn membership(
+        &self,
+        user: &senvault_domain::UserId,
+        scope: &Scope,
+    ) -> Result<Option<MemberRole>, ServiceError> {
+        let row = self
+            .store
+            .get(
+                &Scope::User(user.clone()).to_string(),
+                &keys::membership(scope),
+            )
+            .await?;
+        match row {
+            Some(r) if !r.deleted => match from_stored(&r)?.1.record {
+                Record::Membership(m) => Ok(Some(m.role)),
+                _ => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// Every membership the user holds whose scope starts with `kind` (e.g. `child:`).
+    pub async fn memberships(
+        &self,
+        user: &senvault_domain::UserId,
+        kind: &str,
+    ) -> Result<Vec<Membership>, ServiceError> {
+        let prefix = format!("{}{kind}", keys::MEMBERSHIP_PREFIX);
+        let rows = self.list_all(&Scope::User(user.clone()), &prefix).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(_, r)| match r {
+                Record::Membership(m) => Some(m),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Every live record of `scope` under `prefix`, following pages.
+    pub async fn list_all(
+        &self,
+        scope: &Scope,
+        prefix: &str,
+    ) -> Result<Vec<(String, Record)>, ServiceError> {
+        let scope_s = scope.to_string();
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .list(&scope_s, prefix, after.as_deref(), MAX_PAGE)
+                .await?;
+            for r in &page.items {
+                out.push((r.key.clone(), from_stored(r)?.1.record));
+            }
+            match page.next {
+                Some(n) => after = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    async fn load(&self, reads: &[Read]) -> Result<Snapshot, ServiceError> {
+        let mut snap = Snapshot::new();
+        for read in reads {
+            match read {
+                Read::Get(scope, key) => {
+                    if let Some(r) = self.store.get(&scope.to_string(), key).await? {
+                        add_to_snapshot(&mut snap, std::slice::from_ref(&r))?;
+                    }
+                }
+                Read::Prefix(scope, prefix) => {
+                    let scope_s = scope.to_string();
+                    let mut after: Option<String> = None;
+                    loop {
+                        let page = self
+                            .store
+                            .list(&scope_s, prefix, after.as_deref(), MAX_PAGE)
+                            .await?;
+                        add_to_snapshot(&mut snap, &page.items)?;
+                        match page.next {
+                            Some(n) => after = Some(n),
+                            None => break,
+                        }
+                    }
+                }
+            }
+        }
+        Ok(snap)
+    }
+
+    /// The child scope that holds a case, or 404.
+    pub async fn case_scope(&self, case_id: CaseId) -> Result<Scope, ServiceError> {
+        let scope = self.store.resolve(&case_id.to_string()).await?;
+        scope
+            .and_then(|s| s.parse::<Scope>().ok())
+            .ok_or(ServiceError::Domain(DomainError::NotFound { what: "case" }))
+    }
+
+    /// The scope a command runs in: named by the command, or the scope holding its case.
+    pub async fn scope_for(&self, command: &Command) -> Result<Scope, ServiceError> {
+        if let Some(scope) = senvault_domain::home_scope(command) {
+            return Ok(scope);
+        }
+        match command.case_id() {
+            Some(case_id) => self.case_scope(case_id).await,
+            None => Err(ServiceError::Domain(DomainError::NotFound {
+                what: "record",
+            })),
+        }
+    }
+
+    /// Runs a command: the single write path of the system.
+    pub async fn execute(&self, actor: &Actor, command: Command) -> Result<Executed, ServiceError> {
+        let scope = self.scope_for(&command).await?;
+        // One operation id for every attempt, so a re-decided command derives the same ids.
+        let op = OpId::new();
+        let reads = senvault_domain::reads(&scope, &command, actor);
+        for attempt in 0..MAX_ATTEMPTS {
+            let membership = self.membership(&actor.user, &scope).await?;
+            let mut snapshot = self.load(&reads).await?;
+            let ctx = Context {
+                actor: actor.clone(),
+                membership,
+                now: self.clock.now(),
+                op,
+            };
+            let decision = senvault_domain::decide(&ctx, &scope, &command, &snapshot)?;
+            if decision.is_noop() {
+                return Ok(Executed {
+                    snapshot,
+                    scope,
+                    changed: false,
+                });
+            }
+            let request = CommitRequest {
+                puts: decision
+                    .writes
+                    .iter()
+                    .map(to_put)
+                    .collect::<Result<_, _>>()?,
+                aliases: decision
+                    .aliases
+                    .iter()
+                    .map(|a| (a.id.clone(), a.scope.to_string()))
+                    .collect(),
+            };
+            match self.store.commit(request).await {
+                Ok(_) => {
+                    snapshot.apply(&decision.writes);
+                    tracing::info!(command = command.name(), %scope, writes = decision.writes.len(), "committed");
+                    return Ok(Executed {
+                        snapshot,
+                        scope,
+                        changed: true,
+                    });
+                }
+                Err(StoreError::Conflict { .. }) => {
+                    tracing::debug!(
+                        command = command.name(),
+                        attempt,
+                        "lost a race; deciding again"
+                    );
+                    tokio::time::sleep(jitter(attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Busy)
+    }
+
+    /// Reads require membership of the scope; non-members get 404 so existence is not revealed.
+    pub async fn require_member(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        what: &'static str,
+    ) -> Result<MemberRole, ServiceError> {
+        self.membership(&actor.user, scope)
+            .await?
+            .ok_or(ServiceError::Domain(DomainError::NotFound { what }))
+    }
+
+    /// The case page: one alias read, one membership read, one prefix query.
+    pub async fn case_detail(
+        &self,
+        actor: &Actor,
+        case_id: CaseId,
+    ) -> Result<CaseDetail, ServiceError> {
+        let scope = self.case_scope(case_id).await?;
+        self.require_member(actor, &scope, "case").await?;
+        let page = self
+            .load(&[Read::Prefix(scope.clone(), keys::case_aggregate(case_id))])
+            .await?;
+        self.detail_from(&page, &scope, case_id)
+    }
+
+    /// Builds the case page from records already loaded.
+    pub fn detail_from(
+        &self,
+        snap: &Snapshot,
+        scope: &Scope,
+        case_id: CaseId,
+    ) -> Result<CaseDetail, ServiceError> {
+        let agg = CaseAggregate::from_records(
+            snap.prefix(scope, &keys::case_aggregate(case_id))
+                .map(|(_, r)| r),
+        )
+        .ok_or(ServiceError::Domain(DomainError::NotFound { what: "case" }))?;
+        Ok(CaseDetail::new(agg, self.today()))
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        senvault_domain::dates::london_date(self.clock.now())
+    }
+}

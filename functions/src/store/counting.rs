@@ -1,0 +1,145 @@
+//! A store wrapper that counts calls, so benchmarks and tests can state exactly how many
+//! storage round trips an operation costs.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+
+use super::*;
+
+/// Calls made through a [`CountingStore`].
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub gets: AtomicU64,
+    pub lists: AtomicU64,
+    pub index_queries: AtomicU64,
+    pub resolves: AtomicU64,
+    pub commits: AtomicU64,
+    /// Records returned by lists and index queries.
+    pub records_read: AtomicU64,
+}
+
+/// A snapshot of [`Counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountSnapshot {
+    pub gets: u64,
+    pub lists: u64,
+    pub index_queries: u64,
+    pub resolves: u64,
+    pub commits: u64,
+    pub records_read: u64,
+}
+
+impl CountSnapshot {
+    /// Multi-record reads (prefix listings and index queries).
+    pub fn queries(&self) -> u64 {
+        self.lists + self.index_queries
+    }
+    /// Single-item reads (records and aliases).
+    pub fn point_reads(&self) -> u64 {
+        self.gets + self.resolves
+    }
+    pub fn since(&self, earlier: &CountSnapshot) -> CountSnapshot {
+        CountSnapshot {
+            gets: self.gets - earlier.gets,
+            lists: self.lists - earlier.lists,
+            index_queries: self.index_queries - earlier.index_queries,
+            resolves: self.resolves - earlier.resolves,
+            commits: self.commits - earlier.commits,
+            records_read: self.records_read - earlier.records_read,
+        }
+    }
+}
+
+impl Counts {
+    pub fn snapshot(&self) -> CountSnapshot {
+        CountSnapshot {
+            gets: self.gets.load(Ordering::Relaxed),
+            lists: self.lists.load(Ordering::Relaxed),
+            index_queries: self.index_queries.load(Ordering::Relaxed),
+            resolves: self.resolves.load(Ordering::Relaxed),
+            commits: self.commits.load(Ordering::Relaxed),
+            records_read: self.records_read.load(Ordering::Relaxed),
+        }
+    }
+}
+
+pub struct CountingStore {
+    inner: Arc<dyn Store>,
+    pub counts: Arc<Counts>,
+}
+
+impl CountingStore {
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        Self {
+            inner,
+            counts: Arc::new(Counts::default()),
+        }
+    }
+}
+
+fn bump(c: &AtomicU64, n: usize) {
+    c.fetch_add(n as u64, Ordering::Relaxed);
+}
+
+#[async_trait]
+impl Store for CountingStore {
+    async fn get(&self, scope: &str, key: &str) -> Result<Option<StoredRecord>, StoreError> {
+        bump(&self.counts.gets, 1);
+        self.inner.get(scope, key).await
+    }
+
+    async fn list(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        bump(&self.counts.lists, 1);
+        let page = self.inner.list(scope, prefix, after, limit).await?;
+        bump(&self.counts.records_read, page.items.len());
+        Ok(page)
+    }
+
+    async fn query_index(
+        &self,
+        index: Index,
+        pk: &str,
+        after: Option<&str>,
+        until: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        bump(&self.counts.index_queries, 1);
+        let page = self
+            .inner
+            .query_index(index, pk, after, until, limit)
+            .await?;
+        bump(&self.counts.records_read, page.items.len());
+        Ok(page)
+    }
+
+    async fn resolve(&self, id: &str) -> Result<Option<String>, StoreError> {
+        bump(&self.counts.resolves, 1);
+        self.inner.resolve(id).await
+    }
+
+    async fn commit(&self, request: CommitRequest) -> Result<CommitReceipt, StoreError> {
+        bump(&self.counts.commits, 1);
+        self.inner.commit(request).await
+    }
+
+    async fn changes(
+        &self,
+        scope: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Change>, StoreError> {
+        self.inner.changes(scope, after, limit).await
+    }
+
+    async fn meta(&self, scope: &str) -> Result<ScopeMeta, StoreError> {
+        self.inner.meta(scope).await
+    }
+}
