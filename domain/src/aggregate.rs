@@ -20,8 +20,7 @@ impl CaseAggregate {
     /// not among them.
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Option<Self> {
         let mut case = None;
-        let (mut history, mut key_dates, mut notes, mut actions) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut history, mut key_dates, mut notes, mut actions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for r in records {
             match r {
                 Record::Case(c) => case = Some(c.clone()),
@@ -32,17 +31,11 @@ impl CaseAggregate {
                 _ => {}
             }
         }
-        history.sort_by(|a, b| (a.at, a.id).cmp(&(b.at, b.id)));
-        key_dates.sort_by(|a, b| (a.date, a.recorded_at, a.id).cmp(&(b.date, b.recorded_at, b.id)));
-        notes.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
-        actions.sort_by(|a, b| (a.due, a.id).cmp(&(b.due, b.id)));
-        Some(CaseAggregate {
-            case: case?,
-            history,
-            key_dates,
-            notes,
-            actions,
-        })
+        history.sort_by_key(|a| (a.at, a.id));
+        key_dates.sort_by_key(|a| (a.date, a.recorded_at, a.id));
+        notes.sort_by_key(|a| (a.created_at, a.id));
+        actions.sort_by_key(|a| (a.due, a.id));
+        Some(CaseAggregate { case: case?, history, key_dates, notes, actions })
     }
 }
 
@@ -58,11 +51,7 @@ pub struct ActionView {
 
 impl ActionView {
     pub fn new(action: Action, today: NaiveDate) -> Self {
-        Self {
-            overdue: action.is_overdue(today),
-            timeliness: action.timeliness(today),
-            action,
-        }
+        Self { overdue: action.is_overdue(today), timeliness: action.timeliness(today), action }
     }
 }
 
@@ -82,11 +71,7 @@ pub struct CaseDetail {
 
 impl CaseDetail {
     pub fn new(agg: CaseAggregate, today: NaiveDate) -> Self {
-        let actions: Vec<_> = agg
-            .actions
-            .into_iter()
-            .map(|a| ActionView::new(a, today))
-            .collect();
+        let actions: Vec<_> = agg.actions.into_iter().map(|a| ActionView::new(a, today)).collect();
         let open_actions = actions.iter().filter(|a| a.action.is_open()).count();
         let overdue_actions = actions.iter().filter(|a| a.overdue).count();
         CaseDetail {

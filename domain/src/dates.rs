@@ -17,69 +17,16 @@ pub enum DateError {
 /// England & Wales bank holidays (including substitute days), versioned with the crate so the
 /// phone computes working days offline. Years outside the table are an error, never a guess.
 const BANK_HOLIDAYS: &[(i32, &[(u32, u32)])] = &[
-    (
-        2025,
-        &[
-            (1, 1),
-            (4, 18),
-            (4, 21),
-            (5, 5),
-            (5, 26),
-            (8, 25),
-            (12, 25),
-            (12, 26),
-        ],
-    ),
-    (
-        2026,
-        &[
-            (1, 1),
-            (4, 3),
-            (4, 6),
-            (5, 4),
-            (5, 25),
-            (8, 31),
-            (12, 25),
-            (12, 28),
-        ],
-    ),
-    (
-        2027,
-        &[
-            (1, 1),
-            (3, 26),
-            (3, 29),
-            (5, 3),
-            (5, 31),
-            (8, 30),
-            (12, 27),
-            (12, 28),
-        ],
-    ),
-    (
-        2028,
-        &[
-            (1, 3),
-            (4, 14),
-            (4, 17),
-            (5, 1),
-            (5, 29),
-            (8, 28),
-            (12, 25),
-            (12, 26),
-        ],
-    ),
+    (2025, &[(1, 1), (4, 18), (4, 21), (5, 5), (5, 26), (8, 25), (12, 25), (12, 26)]),
+    (2026, &[(1, 1), (4, 3), (4, 6), (5, 4), (5, 25), (8, 31), (12, 25), (12, 28)]),
+    (2027, &[(1, 1), (3, 26), (3, 29), (5, 3), (5, 31), (8, 30), (12, 27), (12, 28)]),
+    (2028, &[(1, 3), (4, 14), (4, 17), (5, 1), (5, 29), (8, 28), (12, 25), (12, 26)]),
 ];
 
 /// Is `d` an England & Wales bank holiday?
 pub fn is_bank_holiday(d: NaiveDate) -> Result<bool, DateError> {
-    let (_, days) = BANK_HOLIDAYS
-        .iter()
-        .find(|(y, _)| *y == d.year())
-        .ok_or(DateError::UnknownYear(d.year()))?;
-    Ok(days
-        .iter()
-        .any(|&(m, day)| d.month() == m && d.day() == day))
+    let (_, days) = BANK_HOLIDAYS.iter().find(|(y, _)| *y == d.year()).ok_or(DateError::UnknownYear(d.year()))?;
+    Ok(days.iter().any(|&(m, day)| d.month() == m && d.day() == day))
 }
 
 /// A working day: not Saturday, Sunday or a bank holiday.
@@ -89,39 +36,33 @@ pub fn is_working_day(d: NaiveDate) -> Result<bool, DateError> {
 
 /// "N weeks" from X: X + 7N days.
 pub fn add_weeks(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
-    x.checked_add_days(Days::new(7 * u64::from(n)))
-        .ok_or(DateError::OutOfRange)
+    x.checked_add_days(Days::new(7 * u64::from(n))).ok_or(DateError::OutOfRange)
 }
 
 /// "At least N weeks before" Y: Y − 7N days.
 pub fn weeks_before(y: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
-    y.checked_sub_days(Days::new(7 * u64::from(n)))
-        .ok_or(DateError::OutOfRange)
+    y.checked_sub_days(Days::new(7 * u64::from(n))).ok_or(DateError::OutOfRange)
 }
 
 /// "N days beginning with X": X is day 1, so the last day is X + (N − 1).
 pub fn days_beginning_with(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
-    x.checked_add_days(Days::new(u64::from(n.saturating_sub(1))))
-        .ok_or(DateError::OutOfRange)
+    x.checked_add_days(Days::new(u64::from(n.saturating_sub(1)))).ok_or(DateError::OutOfRange)
 }
 
 /// "Within N days" of X (mediation): X + N.
 pub fn days_within(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
-    x.checked_add_days(Days::new(u64::from(n)))
-        .ok_or(DateError::OutOfRange)
+    x.checked_add_days(Days::new(u64::from(n))).ok_or(DateError::OutOfRange)
 }
 
 /// "N calendar months after/from X": the same day of the month, or that month's last day
 /// where the day does not exist (31 Dec + 2 months = 28/29 Feb).
 pub fn add_months(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
-    x.checked_add_months(Months::new(n))
-        .ok_or(DateError::OutOfRange)
+    x.checked_add_months(Months::new(n)).ok_or(DateError::OutOfRange)
 }
 
 /// "N calendar months before Y", clamped like [`add_months`].
 pub fn months_before(y: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
-    y.checked_sub_months(Months::new(n))
-        .ok_or(DateError::OutOfRange)
+    y.checked_sub_months(Months::new(n)).ok_or(DateError::OutOfRange)
 }
 
 /// "A period of N months starting with X": ends the day before the (clamped) anniversary.
@@ -162,11 +103,7 @@ pub fn tribunal_accepted_until(due: NaiveDate) -> Result<NaiveDate, DateError> {
         let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(DateError::OutOfRange)?;
         return next_working_day_after(jan1);
     }
-    if is_working_day(due)? {
-        Ok(due)
-    } else {
-        next_working_day_after(due)
-    }
+    if is_working_day(due)? { Ok(due) } else { next_working_day_after(due) }
 }
 
 /// The last Sunday of `month` in `year`.
@@ -189,16 +126,10 @@ pub fn london_date(now: DateTime<Utc>) -> NaiveDate {
     let year = utc.year();
     let one_am = NaiveTime::from_hms_opt(1, 0, 0).unwrap_or(NaiveTime::MIN);
     let bst = match (last_sunday(year, 3), last_sunday(year, 10)) {
-        (Some(start), Some(end)) => {
-            utc >= NaiveDateTime::new(start, one_am) && utc < NaiveDateTime::new(end, one_am)
-        }
+        (Some(start), Some(end)) => utc >= NaiveDateTime::new(start, one_am) && utc < NaiveDateTime::new(end, one_am),
         _ => false,
     };
-    if bst {
-        (utc + chrono::Duration::hours(1)).date()
-    } else {
-        utc.date()
-    }
+    if bst { (utc + chrono::Duration::hours(1)).date() } else { utc.date() }
 }
 
 #[cfg(test)]
@@ -214,10 +145,7 @@ mod tests {
     #[test]
     fn weeks_and_days() {
         assert_eq!(add_weeks(ymd(2026, 1, 15), 6), Ok(ymd(2026, 2, 26)));
-        assert_eq!(
-            days_beginning_with(ymd(2026, 5, 12), 15),
-            Ok(ymd(2026, 5, 26))
-        );
+        assert_eq!(days_beginning_with(ymd(2026, 5, 12), 15), Ok(ymd(2026, 5, 26)));
         assert_eq!(weeks_before(ymd(2026, 3, 9), 2), Ok(ymd(2026, 2, 23)));
         assert_eq!(days_within(ymd(2026, 1, 1), 30), Ok(ymd(2026, 1, 31)));
     }
@@ -226,10 +154,7 @@ mod tests {
     fn months_clamp_to_month_end() {
         assert_eq!(add_months(ymd(2025, 12, 31), 2), Ok(ymd(2026, 2, 28)));
         assert_eq!(add_months(ymd(2026, 2, 20), 1), Ok(ymd(2026, 3, 20)));
-        assert_eq!(
-            period_of_months_starting_with(ymd(2026, 3, 31), 12),
-            Ok(ymd(2027, 3, 30))
-        );
+        assert_eq!(period_of_months_starting_with(ymd(2026, 3, 31), 12), Ok(ymd(2027, 3, 30)));
         assert_eq!(add_months(ymd(2027, 2, 29 - 1), 12), Ok(ymd(2028, 2, 28)));
         assert_eq!(months_before(ymd(2027, 3, 31), 1), Ok(ymd(2027, 2, 28)));
     }
@@ -237,45 +162,21 @@ mod tests {
     #[test]
     fn working_days_skip_weekends_and_holidays() {
         // DOMAIN §3.3 example 4: 25 Dec, the weekend and 28 Dec are skipped.
-        assert_eq!(
-            add_working_days(ymd(2026, 12, 24), 3),
-            Ok(ymd(2026, 12, 31))
-        );
+        assert_eq!(add_working_days(ymd(2026, 12, 24), 3), Ok(ymd(2026, 12, 31)));
         assert_eq!(is_working_day(ymd(2026, 4, 6)), Ok(false));
         assert_eq!(is_working_day(ymd(2026, 4, 7)), Ok(true));
-        assert_eq!(
-            add_working_days(ymd(2030, 1, 1), 1),
-            Err(DateError::UnknownYear(2030))
-        );
+        assert_eq!(add_working_days(ymd(2030, 1, 1), 1), Err(DateError::UnknownYear(2030)));
     }
 
     #[test]
     fn tribunal_filings_roll_forward() {
-        assert_eq!(
-            tribunal_accepted_until(ymd(2026, 2, 28)),
-            Ok(ymd(2026, 3, 2))
-        );
-        assert_eq!(
-            tribunal_accepted_until(ymd(2026, 8, 30)),
-            Ok(ymd(2026, 9, 1))
-        );
-        assert_eq!(
-            tribunal_accepted_until(ymd(2027, 1, 31)),
-            Ok(ymd(2027, 2, 1))
-        );
-        assert_eq!(
-            tribunal_accepted_until(ymd(2026, 12, 29)),
-            Ok(ymd(2027, 1, 4))
-        );
-        assert_eq!(
-            tribunal_accepted_until(ymd(2026, 3, 20)),
-            Ok(ymd(2026, 3, 20))
-        );
+        assert_eq!(tribunal_accepted_until(ymd(2026, 2, 28)), Ok(ymd(2026, 3, 2)));
+        assert_eq!(tribunal_accepted_until(ymd(2026, 8, 30)), Ok(ymd(2026, 9, 1)));
+        assert_eq!(tribunal_accepted_until(ymd(2027, 1, 31)), Ok(ymd(2027, 2, 1)));
+        assert_eq!(tribunal_accepted_until(ymd(2026, 12, 29)), Ok(ymd(2027, 1, 4)));
+        assert_eq!(tribunal_accepted_until(ymd(2026, 3, 20)), Ok(ymd(2026, 3, 20)));
         // An August period moves even when its last day is a working day.
-        assert_eq!(
-            tribunal_accepted_until(ymd(2026, 8, 3)),
-            Ok(ymd(2026, 9, 1))
-        );
+        assert_eq!(tribunal_accepted_until(ymd(2026, 8, 3)), Ok(ymd(2026, 9, 1)));
     }
 
     #[test]
@@ -288,10 +189,7 @@ mod tests {
         assert_eq!(london_date(winter), ymd(2026, 12, 1));
         // BST 2026 starts 29 March 01:00 UTC and ends 25 October 01:00 UTC.
         let before = Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 0).unwrap();
-        assert_eq!(
-            london_date(before + chrono::Duration::hours(23)),
-            ymd(2026, 3, 30)
-        );
+        assert_eq!(london_date(before + chrono::Duration::hours(23)), ymd(2026, 3, 30));
         let end = Utc.with_ymd_and_hms(2026, 10, 24, 23, 30, 0).unwrap();
         assert_eq!(london_date(end), ymd(2026, 10, 25));
         let after_end = Utc.with_ymd_and_hms(2026, 10, 25, 23, 30, 0).unwrap();

@@ -27,10 +27,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn as_ref(&self) -> ActorRef {
-        ActorRef {
-            user: self.user.clone(),
-            role: self.role,
-        }
+        ActorRef { user: self.user.clone(), role: self.role }
     }
 }
 
@@ -57,11 +54,7 @@ impl Context {
     }
 
     /// The caller must own the scope (the family).
-    pub(crate) fn require_owner(
-        &self,
-        what: &'static str,
-        rule: &'static str,
-    ) -> Result<(), DomainError> {
+    pub(crate) fn require_owner(&self, what: &'static str, rule: &'static str) -> Result<(), DomainError> {
         match self.membership {
             None => Err(DomainError::NotFound { what }),
             Some(MemberRole::Owner) => Ok(()),
@@ -98,10 +91,7 @@ pub fn reads(scope: &Scope, command: &Command, actor: &Actor) -> Vec<Read> {
     match command {
         Command::CreateFamily { .. } => vec![
             Read::Get(scope.clone(), keys::FAMILY_PROFILE.into()),
-            Read::Prefix(
-                Scope::User(actor.user.clone()),
-                keys::MEMBERSHIP_PREFIX.into(),
-            ),
+            Read::Prefix(Scope::User(actor.user.clone()), keys::MEMBERSHIP_PREFIX.into()),
         ],
         Command::AddChild { child_id, .. } => vec![
             Read::Get(scope.clone(), keys::FAMILY_PROFILE.into()),
@@ -123,19 +113,11 @@ pub fn reads(scope: &Scope, command: &Command, actor: &Actor) -> Vec<Read> {
 }
 
 /// Decide a command: the writes to commit (with their version conditions), or why not.
-pub fn decide(
-    ctx: &Context,
-    scope: &Scope,
-    command: &Command,
-    snap: &Snapshot,
-) -> Result<Decision, DomainError> {
+pub fn decide(ctx: &Context, scope: &Scope, command: &Command, snap: &Snapshot) -> Result<Decision, DomainError> {
     if let Some(home) = home_scope(command)
         && &home != scope
     {
-        return Err(DomainError::Conflict(format!(
-            "`{}` must run in scope {home}",
-            command.name()
-        )));
+        return Err(DomainError::Conflict(format!("`{}` must run in scope {home}", command.name())));
     }
     let mut changes = Changes::new(snap);
     let family_scope = match command {
@@ -143,14 +125,7 @@ pub fn decide(
             family::create_family(ctx, scope, *family_id, name, snap, &mut changes)?;
             scope.clone()
         }
-        Command::AddChild {
-            child_id,
-            name,
-            date_of_birth,
-            local_authority,
-            school,
-            ..
-        } => {
+        Command::AddChild { child_id, name, date_of_birth, local_authority, school, .. } => {
             family::add_child(
                 ctx,
                 scope,
@@ -164,9 +139,7 @@ pub fn decide(
             )?;
             scope.clone()
         }
-        Command::EditChild {
-            child_id, patch, ..
-        } => {
+        Command::EditChild { child_id, patch, .. } => {
             family::edit_child(ctx, scope, *child_id, patch, snap, &mut changes)?;
             scope.clone()
         }
@@ -184,17 +157,8 @@ pub fn decide(
 }
 
 /// Appends the audit line for a change: ids only, never the content.
-fn audit(
-    ctx: &Context,
-    command: &Command,
-    scope: &Scope,
-    family_scope: &Scope,
-    changes: &mut Changes<'_>,
-) {
-    let target = command
-        .case_id()
-        .map(|c| keys::case(c))
-        .unwrap_or_else(|| scope.to_string());
+fn audit(ctx: &Context, command: &Command, scope: &Scope, family_scope: &Scope, changes: &mut Changes<'_>) {
+    let target = command.case_id().map(keys::case).unwrap_or_else(|| scope.to_string());
     let id = AuditId(ctx.op.0);
     let entry = AuditEntry {
         id,

@@ -15,10 +15,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -90,11 +87,7 @@ impl Checks {
     }
 
     pub fn finish(self) -> Result<(), DomainError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(DomainError::Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(DomainError::Invalid(self.0)) }
     }
 }
 

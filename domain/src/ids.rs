@@ -117,14 +117,8 @@ impl TryFrom<String> for UserId {
     fn try_from(s: String) -> Result<Self, Self::Error> {
         let ok = !s.is_empty()
             && s.len() <= 128
-            && s.chars().all(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '|' | '+' | '-')
-            });
-        if ok {
-            Ok(Self(s))
-        } else {
-            Err(IdError::BadUserId)
-        }
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '|' | '+' | '-'));
+        if ok { Ok(Self(s)) } else { Err(IdError::BadUserId) }
     }
 }
 

@@ -5,9 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ids::{
-    ActionId, AuditId, CaseId, ChildId, FamilyId, KeyDateId, NoteId, StatusChangeId, UserId,
-};
+use crate::ids::{ActionId, AuditId, CaseId, ChildId, FamilyId, KeyDateId, NoteId, StatusChangeId, UserId};
 use crate::timescale::TimescaleId;
 use crate::vocab::*;
 
@@ -186,13 +184,9 @@ impl Action {
     pub fn timeliness(&self, today: NaiveDate) -> Timeliness {
         match (self.state, self.completed_on) {
             (ActionState::Done, _) if self.cancelled => Timeliness::Cancelled,
-            (ActionState::Done, Some(on)) if on > self.due => Timeliness::Late {
-                days: (on - self.due).num_days(),
-            },
+            (ActionState::Done, Some(on)) if on > self.due => Timeliness::Late { days: (on - self.due).num_days() },
             (ActionState::Done, _) => Timeliness::Met,
-            (ActionState::Open, _) if self.due < today => Timeliness::Overdue {
-                days: (today - self.due).num_days(),
-            },
+            (ActionState::Open, _) if self.due < today => Timeliness::Overdue { days: (today - self.due).num_days() },
             (ActionState::Open, _) => Timeliness::Pending,
         }
     }

@@ -40,9 +40,7 @@ impl fmt::Display for Scope {
 impl FromStr for Scope {
     type Err = ScopeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (kind, id) = s
-            .split_once(':')
-            .ok_or_else(|| ScopeError::Kind(s.chars().take(64).collect()))?;
+        let (kind, id) = s.split_once(':').ok_or_else(|| ScopeError::Kind(s.chars().take(64).collect()))?;
         Ok(match kind {
             "family" => Scope::Family(id.parse()?),
             "child" => Scope::Child(id.parse()?),
@@ -71,11 +69,7 @@ mod tests {
 
     #[test]
     fn scopes_round_trip() {
-        for s in [
-            Scope::Family(FamilyId::new()),
-            Scope::Child(ChildId::new()),
-            Scope::User("u-1".parse().unwrap()),
-        ] {
+        for s in [Scope::Family(FamilyId::new()), Scope::Child(ChildId::new()), Scope::User("u-1".parse().unwrap())] {
             assert_eq!(s.to_string().parse::<Scope>().unwrap(), s);
         }
         assert!("case:1".parse::<Scope>().is_err());

@@ -38,9 +38,7 @@ impl Snapshot {
 
     /// A live (not deleted) record.
     pub fn get(&self, scope: &Scope, key: &str) -> Option<&Record> {
-        self.entry(scope, key)
-            .filter(|v| !v.deleted)
-            .map(|v| &v.record)
+        self.entry(scope, key).filter(|v| !v.deleted).map(|v| &v.record)
     }
 
     /// Any stored entry, tombstones included (writes must condition on their version).
@@ -49,11 +47,7 @@ impl Snapshot {
     }
 
     /// Live records of `scope` whose key starts with `prefix`, in key order.
-    pub fn prefix<'a>(
-        &'a self,
-        scope: &'a Scope,
-        prefix: &'a str,
-    ) -> impl Iterator<Item = (&'a str, &'a Record)> + 'a {
+    pub fn prefix<'a>(&'a self, scope: &'a Scope, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a Record)> + 'a {
         self.map
             .range((scope.clone(), prefix.to_owned())..)
             .take_while(move |((s, k), _)| s == scope && k.starts_with(prefix))
@@ -72,11 +66,7 @@ impl Snapshot {
             self.insert(
                 w.scope.clone(),
                 w.key.clone(),
-                Versioned {
-                    version,
-                    deleted: w.delete,
-                    record: w.record.clone(),
-                },
+                Versioned { version, deleted: w.delete, record: w.record.clone() },
             );
         }
     }
@@ -133,19 +123,11 @@ pub(crate) struct Changes<'a> {
 
 impl<'a> Changes<'a> {
     pub fn new(snap: &'a Snapshot) -> Self {
-        Self {
-            snap,
-            writes: Vec::new(),
-            aliases: Vec::new(),
-        }
+        Self { snap, writes: Vec::new(), aliases: Vec::new() }
     }
 
     pub fn put(&mut self, scope: &Scope, key: String, record: Record) {
-        if let Some(w) = self
-            .writes
-            .iter_mut()
-            .find(|w| &w.scope == scope && w.key == key)
-        {
+        if let Some(w) = self.writes.iter_mut().find(|w| &w.scope == scope && w.key == key) {
             w.record = record;
             return;
         }
@@ -153,13 +135,7 @@ impl<'a> Changes<'a> {
             Some(v) => Expect::Version(v.version),
             None => Expect::Absent,
         };
-        self.writes.push(Write {
-            scope: scope.clone(),
-            key,
-            record,
-            expect,
-            delete: false,
-        });
+        self.writes.push(Write { scope: scope.clone(), key, record, expect, delete: false });
     }
 
     /// The record as this decision leaves it: a pending write, else the snapshot's.
@@ -172,10 +148,7 @@ impl<'a> Changes<'a> {
     }
 
     pub fn alias(&mut self, id: String, scope: &Scope) {
-        self.aliases.push(Alias {
-            id,
-            scope: scope.clone(),
-        });
+        self.aliases.push(Alias { id, scope: scope.clone() });
     }
 
     pub fn has_writes(&self) -> bool {
@@ -183,9 +156,6 @@ impl<'a> Changes<'a> {
     }
 
     pub fn finish(self) -> Decision {
-        Decision {
-            writes: self.writes,
-            aliases: self.aliases,
-        }
+        Decision { writes: self.writes, aliases: self.aliases }
     }
 }

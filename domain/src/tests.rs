@@ -12,43 +12,25 @@ struct World {
 }
 
 fn family_actor(u: &str) -> Actor {
-    Actor {
-        user: u.parse().unwrap(),
-        role: RoleClaim::Family,
-    }
+    Actor { user: u.parse().unwrap(), role: RoleClaim::Family }
 }
 
 impl World {
     fn new() -> Self {
-        World {
-            snap: Snapshot::new(),
-            now: Utc.with_ymd_and_hms(2026, 1, 20, 10, 0, 0).unwrap(),
-        }
+        World { snap: Snapshot::new(), now: Utc.with_ymd_and_hms(2026, 1, 20, 10, 0, 0).unwrap() }
     }
 
     fn membership(&self, actor: &Actor, scope: &Scope) -> Option<MemberRole> {
-        match self
-            .snap
-            .get(&Scope::User(actor.user.clone()), &keys::membership(scope))
-        {
+        match self.snap.get(&Scope::User(actor.user.clone()), &keys::membership(scope)) {
             Some(Record::Membership(m)) => Some(m.role),
             _ => None,
         }
     }
 
-    fn run(
-        &mut self,
-        actor: &Actor,
-        scope: &Scope,
-        command: Command,
-    ) -> Result<Decision, DomainError> {
+    fn run(&mut self, actor: &Actor, scope: &Scope, command: Command) -> Result<Decision, DomainError> {
         self.now += chrono::Duration::seconds(1);
-        let ctx = Context {
-            actor: actor.clone(),
-            membership: self.membership(actor, scope),
-            now: self.now,
-            op: OpId::new(),
-        };
+        let ctx =
+            Context { actor: actor.clone(), membership: self.membership(actor, scope), now: self.now, op: OpId::new() };
         // Only the records `reads` names are visible to decide, as in the service.
         let mut visible = Snapshot::new();
         for read in reads(scope, &command, actor) {
@@ -58,11 +40,7 @@ impl World {
             };
             for (k, _) in self.snap.prefix(s, p) {
                 if !exact || k == p {
-                    visible.insert(
-                        s.clone(),
-                        k.to_owned(),
-                        self.snap.entry(s, k).unwrap().clone(),
-                    );
+                    visible.insert(s.clone(), k.to_owned(), self.snap.entry(s, k).unwrap().clone());
                 }
             }
         }
@@ -81,17 +59,12 @@ impl World {
 
     fn case(&self, child: ChildId, case: CaseId) -> CaseAggregate {
         let scope = Scope::Child(child);
-        CaseAggregate::from_records(self.snap.prefix(&scope, &keys::case(case)).map(|(_, r)| r))
-            .unwrap()
+        CaseAggregate::from_records(self.snap.prefix(&scope, &keys::case(case)).map(|(_, r)| r)).unwrap()
     }
 
     fn action(&self, child: ChildId, case: CaseId, t: TimescaleId) -> Action {
         let agg = self.case(child, case);
-        let mut found: Vec<_> = agg
-            .actions
-            .into_iter()
-            .filter(|a| a.timescale == Some(t))
-            .collect();
+        let mut found: Vec<_> = agg.actions.into_iter().filter(|a| a.timescale == Some(t)).collect();
         assert_eq!(found.len(), 1, "expected one {t} action");
         found.remove(0)
     }
@@ -111,15 +84,8 @@ fn fixture() -> Fixture {
     let family = FamilyId::new();
     let child = ChildId::new();
     let case = CaseId::new();
-    w.run(
-        &mum,
-        &Scope::Family(family),
-        Command::CreateFamily {
-            family_id: family,
-            name: "The Okafors".into(),
-        },
-    )
-    .unwrap();
+    w.run(&mum, &Scope::Family(family), Command::CreateFamily { family_id: family, name: "The Okafors".into() })
+        .unwrap();
     w.run(
         &mum,
         &Scope::Family(family),
@@ -152,13 +118,7 @@ fn fixture() -> Fixture {
         },
     )
     .unwrap();
-    Fixture {
-        w,
-        mum,
-        family,
-        child,
-        case,
-    }
+    Fixture { w, mum, family, child, case }
 }
 
 fn key_date(f: &mut Fixture, kind: KeyDateKind, date: NaiveDate) -> Decision {
@@ -186,16 +146,9 @@ fn creating_a_case_records_history_and_first_action() {
     assert_eq!(agg.history.len(), 1);
     assert_eq!(agg.history[0].from, None);
     assert_eq!(agg.actions.len(), 1);
-    assert_eq!(
-        agg.actions[0].priority,
-        ActionPriority::Urgent,
-        "family actions default to urgent"
-    );
+    assert_eq!(agg.actions[0].priority, ActionPriority::Urgent, "family actions default to urgent");
     // The owner membership of the child scope was written with the child.
-    assert_eq!(
-        f.w.membership(&f.mum, &Scope::Child(f.child)),
-        Some(MemberRole::Owner)
-    );
+    assert_eq!(f.w.membership(&f.mum, &Scope::Child(f.child)), Some(MemberRole::Owner));
 }
 
 #[test]
@@ -203,22 +156,11 @@ fn status_moves_any_way_and_history_is_kept() {
     let mut f = fixture();
     let scope = Scope::Child(f.child);
     let mum = f.mum.clone();
-    let change = |s, note: Option<&str>| Command::ChangeStatus {
-        case_id: f.case,
-        status: s,
-        note: note.map(Into::into),
-    };
-    f.w.run(
-        &mum,
-        &scope,
-        change(CaseStatus::FinalEhcpIssued, Some("skipped ahead")),
-    )
-    .unwrap();
-    f.w.run(&mum, &scope, change(CaseStatus::InAssessment, None))
-        .unwrap();
-    let noop =
-        f.w.run(&mum, &scope, change(CaseStatus::InAssessment, None))
-            .unwrap();
+    let change =
+        |s, note: Option<&str>| Command::ChangeStatus { case_id: f.case, status: s, note: note.map(Into::into) };
+    f.w.run(&mum, &scope, change(CaseStatus::FinalEhcpIssued, Some("skipped ahead"))).unwrap();
+    f.w.run(&mum, &scope, change(CaseStatus::InAssessment, None)).unwrap();
+    let noop = f.w.run(&mum, &scope, change(CaseStatus::InAssessment, None)).unwrap();
     assert!(noop.is_noop(), "re-setting the current status is a no-op");
     let agg = f.w.case(f.child, f.case);
     let path: Vec<_> = agg.history.iter().map(|h| (h.from, h.to)).collect();
@@ -226,10 +168,7 @@ fn status_moves_any_way_and_history_is_kept() {
         path,
         vec![
             (None, CaseStatus::AssessmentRequested),
-            (
-                Some(CaseStatus::AssessmentRequested),
-                CaseStatus::FinalEhcpIssued
-            ),
+            (Some(CaseStatus::AssessmentRequested), CaseStatus::FinalEhcpIssued),
             (Some(CaseStatus::FinalEhcpIssued), CaseStatus::InAssessment),
         ]
     );
@@ -246,10 +185,7 @@ fn request_received_starts_the_statutory_clocks_and_corrections_move_them() {
     assert_eq!(a.origin, ActionOrigin::Statutory);
     assert_eq!(a.responsible, Party::La);
     assert!(a.legal_basis.as_deref().unwrap().contains("reg 5(1)"));
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::FinalPlan).due,
-        ymd(2026, 6, 4)
-    );
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::FinalPlan).due, ymd(2026, 6, 4));
     let draft = f.w.action(f.child, f.case, TimescaleId::DraftPlanExpected);
     assert_eq!(draft.deadline_kind, Some(DeadlineKind::Guidance));
     assert_eq!(draft.priority, ActionPriority::Routine);
@@ -274,47 +210,26 @@ fn later_key_dates_complete_and_cancel_clocks() {
     key_date(&mut f, KeyDateKind::DecisionToAssess, ymd(2026, 3, 5));
     let decided = f.w.action(f.child, f.case, TimescaleId::AssessmentDecision);
     assert_eq!(decided.state, ActionState::Done);
-    assert_eq!(
-        decided.timeliness(ymd(2026, 3, 6)),
-        Timeliness::Late { days: 7 }
-    );
+    assert_eq!(decided.timeliness(ymd(2026, 3, 6)), Timeliness::Late { days: 7 });
 
     key_date(&mut f, KeyDateKind::DraftIssued, ymd(2026, 5, 12));
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::DraftResponse).due, ymd(2026, 5, 26));
     assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::DraftResponse).due,
-        ymd(2026, 5, 26)
-    );
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::DraftPlanExpected)
-            .timeliness(ymd(2026, 6, 1)),
+        f.w.action(f.child, f.case, TimescaleId::DraftPlanExpected).timeliness(ymd(2026, 6, 1)),
         Timeliness::Late { days: 5 }
     );
 
     key_date(&mut f, KeyDateKind::FinalIssued, ymd(2026, 6, 1));
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::FinalPlan).timeliness(ymd(2026, 6, 2)), Timeliness::Met);
     assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::FinalPlan)
-            .timeliness(ymd(2026, 6, 2)),
-        Timeliness::Met
-    );
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::NoPlanDecision)
-            .timeliness(ymd(2026, 6, 2)),
+        f.w.action(f.child, f.case, TimescaleId::NoPlanDecision).timeliness(ymd(2026, 6, 2)),
         Timeliness::Cancelled
     );
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::AnnualReview).due,
-        ymd(2027, 5, 31)
-    );
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::AnnualReview).due, ymd(2027, 5, 31));
     let appeal = f.w.action(f.child, f.case, TimescaleId::AppealDeadline);
-    assert_eq!(
-        (appeal.due, appeal.accepted_until),
-        (ymd(2026, 8, 1), Some(ymd(2026, 9, 1)))
-    );
+    assert_eq!((appeal.due, appeal.accepted_until), (ymd(2026, 8, 1), Some(ymd(2026, 9, 1))));
     // Key dates never change status.
-    assert_eq!(
-        f.w.case(f.child, f.case).case.status,
-        CaseStatus::AssessmentRequested
-    );
+    assert_eq!(f.w.case(f.child, f.case).case.status, CaseStatus::AssessmentRequested);
 }
 
 #[test]
@@ -324,51 +239,18 @@ fn annual_review_cycle_and_amendments() {
     // Recorded on 20 Jan 2026 for a meeting on 9 Mar: invitation and advice are still possible.
     key_date(&mut f, KeyDateKind::AnnualReviewMeeting, ymd(2026, 3, 9));
     let agg = f.w.case(f.child, f.case);
-    let reviews: Vec<_> = agg
-        .actions
-        .iter()
-        .filter(|a| a.timescale == Some(TimescaleId::AnnualReview))
-        .collect();
+    let reviews: Vec<_> = agg.actions.iter().filter(|a| a.timescale == Some(TimescaleId::AnnualReview)).collect();
     assert_eq!(reviews.len(), 2);
-    assert!(
-        reviews
-            .iter()
-            .any(|a| a.state == ActionState::Done && a.completed_on == Some(ymd(2026, 3, 9)))
-    );
-    assert!(
-        reviews
-            .iter()
-            .any(|a| a.is_open() && a.due == ymd(2027, 3, 8))
-    );
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::ReviewAdvice).due,
-        ymd(2026, 2, 23)
-    );
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::ReviewDecision).due,
-        ymd(2026, 4, 6)
-    );
+    assert!(reviews.iter().any(|a| a.state == ActionState::Done && a.completed_on == Some(ymd(2026, 3, 9))));
+    assert!(reviews.iter().any(|a| a.is_open() && a.due == ymd(2027, 3, 8)));
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::ReviewAdvice).due, ymd(2026, 2, 23));
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::ReviewDecision).due, ymd(2026, 4, 6));
 
     key_date(&mut f, KeyDateKind::AmendmentNotice, ymd(2026, 4, 1));
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::AmendmentResponse)
-            .due,
-        ymd(2026, 4, 15)
-    );
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::AmendedFinal).due,
-        ymd(2026, 5, 27)
-    );
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::AmendedFinalCap)
-            .due,
-        ymd(2026, 6, 1)
-    );
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::ReviewDecision)
-            .timeliness(ymd(2026, 5, 1)),
-        Timeliness::Met
-    );
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::AmendmentResponse).due, ymd(2026, 4, 15));
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::AmendedFinal).due, ymd(2026, 5, 27));
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::AmendedFinalCap).due, ymd(2026, 6, 1));
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::ReviewDecision).timeliness(ymd(2026, 5, 1)), Timeliness::Met);
 }
 
 #[test]
@@ -376,16 +258,8 @@ fn late_recorded_meeting_skips_the_notice_clocks() {
     let mut f = fixture();
     key_date(&mut f, KeyDateKind::AnnualReviewMeeting, ymd(2026, 1, 26));
     let agg = f.w.case(f.child, f.case);
-    assert!(
-        !agg.actions
-            .iter()
-            .any(|a| a.timescale == Some(TimescaleId::ReviewInvitation))
-    );
-    assert!(
-        agg.actions
-            .iter()
-            .any(|a| a.timescale == Some(TimescaleId::ReviewReport))
-    );
+    assert!(!agg.actions.iter().any(|a| a.timescale == Some(TimescaleId::ReviewInvitation)));
+    assert!(agg.actions.iter().any(|a| a.timescale == Some(TimescaleId::ReviewReport)));
 }
 
 #[test]
@@ -406,21 +280,11 @@ fn mediation_certificate_moves_the_appeal_deadline() {
         },
     )
     .unwrap();
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::AppealDeadline).due,
-        ymd(2027, 1, 2)
-    );
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::AppealDeadline).due, ymd(2027, 1, 2));
     key_date(&mut f, KeyDateKind::MediationCertificate, ymd(2026, 12, 31));
     let appeal = f.w.action(f.child, f.case, TimescaleId::AppealDeadline);
-    assert_eq!(
-        (appeal.due, appeal.accepted_until),
-        (ymd(2027, 1, 31), Some(ymd(2027, 2, 1)))
-    );
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::MediationContact)
-            .state,
-        ActionState::Done
-    );
+    assert_eq!((appeal.due, appeal.accepted_until), (ymd(2027, 1, 31), Some(ymd(2027, 2, 1))));
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::MediationContact).state, ActionState::Done);
 }
 
 #[test]
@@ -441,16 +305,9 @@ fn section_i_only_appeals_need_no_mediation() {
     )
     .unwrap();
     let agg = f.w.case(f.child, f.case);
-    assert!(
-        !agg.actions
-            .iter()
-            .any(|a| a.timescale == Some(TimescaleId::MediationContact))
-    );
+    assert!(!agg.actions.iter().any(|a| a.timescale == Some(TimescaleId::MediationContact)));
     let appeal = f.w.action(f.child, f.case, TimescaleId::AppealDeadline);
-    assert_eq!(
-        (appeal.due, appeal.accepted_until),
-        (ymd(2026, 2, 28), Some(ymd(2026, 3, 2)))
-    );
+    assert_eq!((appeal.due, appeal.accepted_until), (ymd(2026, 2, 28), Some(ymd(2026, 3, 2))));
 }
 
 #[test]
@@ -472,16 +329,8 @@ fn refusal_to_assess_stops_the_assessment_clocks() {
     )
     .unwrap();
     let today = ymd(2026, 7, 1);
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::AssessmentDecision)
-            .timeliness(today),
-        Timeliness::Met
-    );
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::FinalPlan)
-            .timeliness(today),
-        Timeliness::Cancelled
-    );
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::AssessmentDecision).timeliness(today), Timeliness::Met);
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::FinalPlan).timeliness(today), Timeliness::Cancelled);
 }
 
 #[test]
@@ -491,40 +340,16 @@ fn actions_complete_idempotently_and_overdue_is_derived() {
     let scope = Scope::Child(f.child);
     let action = f.w.case(f.child, f.case).actions[0].clone();
     assert!(action.is_overdue(ymd(2026, 2, 2)));
-    assert!(
-        !action.is_overdue(ymd(2026, 2, 1)),
-        "due today is not overdue"
-    );
-    let complete = Command::CompleteAction {
-        case_id: f.case,
-        action_id: action.id,
-        completed_on: Some(ymd(2026, 1, 19)),
-    };
+    assert!(!action.is_overdue(ymd(2026, 2, 1)), "due today is not overdue");
+    let complete =
+        Command::CompleteAction { case_id: f.case, action_id: action.id, completed_on: Some(ymd(2026, 1, 19)) };
     f.w.run(&mum, &scope, complete.clone()).unwrap();
     assert!(f.w.run(&mum, &scope, complete).unwrap().is_noop());
     let done = &f.w.case(f.child, f.case).actions[0];
-    assert_eq!(
-        (done.state, done.completed_on),
-        (ActionState::Done, Some(ymd(2026, 1, 19)))
-    );
-    let future = Command::CompleteAction {
-        case_id: f.case,
-        action_id: action.id,
-        completed_on: Some(ymd(2027, 1, 1)),
-    };
-    f.w.run(
-        &mum,
-        &scope,
-        Command::ReopenAction {
-            case_id: f.case,
-            action_id: action.id,
-        },
-    )
-    .unwrap();
-    assert!(matches!(
-        f.w.run(&mum, &scope, future),
-        Err(DomainError::Invalid(_))
-    ));
+    assert_eq!((done.state, done.completed_on), (ActionState::Done, Some(ymd(2026, 1, 19))));
+    let future = Command::CompleteAction { case_id: f.case, action_id: action.id, completed_on: Some(ymd(2027, 1, 1)) };
+    f.w.run(&mum, &scope, Command::ReopenAction { case_id: f.case, action_id: action.id }).unwrap();
+    assert!(matches!(f.w.run(&mum, &scope, future), Err(DomainError::Invalid(_))));
     assert!(f.w.case(f.child, f.case).actions[0].is_open());
 }
 
@@ -535,35 +360,12 @@ fn statutory_dates_cannot_be_edited_but_priority_can() {
     let a = f.w.action(f.child, f.case, TimescaleId::FinalPlan);
     let mum = f.mum.clone();
     let scope = Scope::Child(f.child);
-    let edit = |patch| Command::EditAction {
-        case_id: f.case,
-        action_id: a.id,
-        patch,
-    };
+    let edit = |patch| Command::EditAction { case_id: f.case, action_id: a.id, patch };
     let err =
-        f.w.run(
-            &mum,
-            &scope,
-            edit(ActionPatch {
-                due: Some(ymd(2026, 9, 1)),
-                ..Default::default()
-            }),
-        )
-        .unwrap_err();
+        f.w.run(&mum, &scope, edit(ActionPatch { due: Some(ymd(2026, 9, 1)), ..Default::default() })).unwrap_err();
     assert!(matches!(&err, DomainError::Invalid(e) if e[0].field == "due"));
-    f.w.run(
-        &mum,
-        &scope,
-        edit(ActionPatch {
-            priority: Some(ActionPriority::Urgent),
-            ..Default::default()
-        }),
-    )
-    .unwrap();
-    assert_eq!(
-        f.w.action(f.child, f.case, TimescaleId::FinalPlan).priority,
-        ActionPriority::Urgent
-    );
+    f.w.run(&mum, &scope, edit(ActionPatch { priority: Some(ActionPriority::Urgent), ..Default::default() })).unwrap();
+    assert_eq!(f.w.action(f.child, f.case, TimescaleId::FinalPlan).priority, ActionPriority::Urgent);
 }
 
 #[test]
@@ -578,15 +380,8 @@ fn retries_are_safe_and_different_content_conflicts() {
         summary: summary.into(),
         next_action: None,
     };
-    assert!(
-        f.w.run(&mum, &scope, create("EHC needs assessment request"))
-            .unwrap()
-            .is_noop()
-    );
-    assert!(matches!(
-        f.w.run(&mum, &scope, create("something else")),
-        Err(DomainError::Conflict(_))
-    ));
+    assert!(f.w.run(&mum, &scope, create("EHC needs assessment request")).unwrap().is_noop());
+    assert!(matches!(f.w.run(&mum, &scope, create("something else")), Err(DomainError::Conflict(_))));
     let note = NoteId::new();
     let add = |text: &str| Command::AddNote {
         case_id: f.case,
@@ -597,15 +392,8 @@ fn retries_are_safe_and_different_content_conflicts() {
         document_id: None,
     };
     f.w.run(&mum, &scope, add("Called the LA")).unwrap();
-    assert!(
-        f.w.run(&mum, &scope, add("Called the LA"))
-            .unwrap()
-            .is_noop()
-    );
-    assert!(matches!(
-        f.w.run(&mum, &scope, add("edited")),
-        Err(DomainError::Conflict(_))
-    ));
+    assert!(f.w.run(&mum, &scope, add("Called the LA")).unwrap().is_noop());
+    assert!(matches!(f.w.run(&mum, &scope, add("edited")), Err(DomainError::Conflict(_))));
 }
 
 #[test]
@@ -621,15 +409,9 @@ fn strangers_see_nothing_and_readers_cannot_write() {
         section: None,
         document_id: None,
     };
-    assert_eq!(
-        f.w.run(&stranger, &scope, note(NoteId::new())).unwrap_err(),
-        DomainError::NotFound { what: "case" }
-    );
+    assert_eq!(f.w.run(&stranger, &scope, note(NoteId::new())).unwrap_err(), DomainError::NotFound { what: "case" });
     // A reader (view grant): the membership is written directly here; grants come later.
-    let reader = Actor {
-        user: "adv".parse().unwrap(),
-        role: RoleClaim::Advocate,
-    };
+    let reader = Actor { user: "adv".parse().unwrap(), role: RoleClaim::Advocate };
     let m = Membership {
         user: reader.user.clone(),
         scope: scope.to_string(),
@@ -639,16 +421,9 @@ fn strangers_see_nothing_and_readers_cannot_write() {
     f.w.snap.insert(
         Scope::User(reader.user.clone()),
         keys::membership(&scope),
-        Versioned {
-            version: 1,
-            deleted: false,
-            record: Record::Membership(m),
-        },
+        Versioned { version: 1, deleted: false, record: Record::Membership(m) },
     );
-    assert!(matches!(
-        f.w.run(&reader, &scope, note(NoteId::new())),
-        Err(DomainError::Forbidden { .. })
-    ));
+    assert!(matches!(f.w.run(&reader, &scope, note(NoteId::new())), Err(DomainError::Forbidden { .. })));
     // Only the family owns the child list.
     let add_child = Command::AddChild {
         family_id: f.family,
@@ -658,10 +433,7 @@ fn strangers_see_nothing_and_readers_cannot_write() {
         local_authority: "Leeds".into(),
         school: None,
     };
-    assert!(matches!(
-        f.w.run(&stranger, &Scope::Family(f.family), add_child),
-        Err(DomainError::NotFound { .. })
-    ));
+    assert!(matches!(f.w.run(&stranger, &Scope::Family(f.family), add_child), Err(DomainError::NotFound { .. })));
 }
 
 #[test]
@@ -682,9 +454,7 @@ fn validation_reports_every_bad_field() {
             },
         )
         .unwrap_err();
-    let DomainError::Invalid(fields) = err else {
-        panic!("expected invalid")
-    };
+    let DomainError::Invalid(fields) = err else { panic!("expected invalid") };
     let names: Vec<_> = fields.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(names, vec!["name", "local_authority", "date_of_birth"]);
 }
@@ -702,15 +472,7 @@ fn every_change_is_audited_with_ids_only() {
             _ => "",
         })
         .collect();
-    assert_eq!(
-        actions,
-        vec![
-            "create_family",
-            "add_child",
-            "create_case",
-            "record_key_date"
-        ]
-    );
+    assert_eq!(actions, vec!["create_family", "add_child", "create_case", "record_key_date"]);
     let json = serde_json::to_string(&entries.last().unwrap().1).unwrap();
     assert!(!json.contains("EHC needs"), "audit lines carry no content");
 }
@@ -727,10 +489,7 @@ fn commands_must_run_in_their_home_scope() {
         summary: "x".into(),
         next_action: None,
     };
-    assert!(matches!(
-        f.w.run(&mum, &other, create),
-        Err(DomainError::Conflict(_))
-    ));
+    assert!(matches!(f.w.run(&mum, &other, create), Err(DomainError::Conflict(_))));
 }
 
 #[test]
@@ -739,29 +498,12 @@ fn a_family_user_has_one_family() {
     let mum = f.mum.clone();
     let second = FamilyId::new();
     let err =
-        f.w.run(
-            &mum,
-            &Scope::Family(second),
-            Command::CreateFamily {
-                family_id: second,
-                name: "Again".into(),
-            },
-        )
-        .unwrap_err();
+        f.w.run(&mum, &Scope::Family(second), Command::CreateFamily { family_id: second, name: "Again".into() })
+            .unwrap_err();
     assert!(matches!(err, DomainError::Conflict(_)));
-    let adv = Actor {
-        user: "adv".parse().unwrap(),
-        role: RoleClaim::Advocate,
-    };
+    let adv = Actor { user: "adv".parse().unwrap(), role: RoleClaim::Advocate };
     let err =
-        f.w.run(
-            &adv,
-            &Scope::Family(second),
-            Command::CreateFamily {
-                family_id: second,
-                name: "No".into(),
-            },
-        )
-        .unwrap_err();
+        f.w.run(&adv, &Scope::Family(second), Command::CreateFamily { family_id: second, name: "No".into() })
+            .unwrap_err();
     assert!(matches!(err, DomainError::Forbidden { .. }));
 }

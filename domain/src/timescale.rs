@@ -146,27 +146,15 @@ impl TimescaleId {
         use Party::*;
         use TimescaleId as T;
         let (step, length, actor, basis, kind) = match self {
-            T::AssessmentDecision => (
-                "LA says whether it will assess",
-                Weeks(6),
-                La,
-                "SEND Regs 2014 reg 5(1)",
-                Statutory,
-            ),
-            T::AdviceResponse => (
-                "Advice supplied to the LA",
-                Weeks(6),
-                Professional,
-                "SEND Regs 2014 reg 8(1)",
-                Statutory,
-            ),
-            T::NoPlanDecision => (
-                "LA notifies it will not issue a plan",
-                Weeks(16),
-                La,
-                "SEND Regs 2014 reg 10(1)",
-                Statutory,
-            ),
+            T::AssessmentDecision => {
+                ("LA says whether it will assess", Weeks(6), La, "SEND Regs 2014 reg 5(1)", Statutory)
+            }
+            T::AdviceResponse => {
+                ("Advice supplied to the LA", Weeks(6), Professional, "SEND Regs 2014 reg 8(1)", Statutory)
+            }
+            T::NoPlanDecision => {
+                ("LA notifies it will not issue a plan", Weeks(16), La, "SEND Regs 2014 reg 10(1)", Statutory)
+            }
             T::DraftPlanExpected => (
                 "LA sends the draft plan",
                 Weeks(16),
@@ -258,13 +246,9 @@ impl TimescaleId {
                 "SEND Regs 2014 reg 18(1)(a)",
                 Statutory,
             ),
-            T::Post16Transfer => (
-                "Plan amended before a post-16 move",
-                MonthsBefore(5),
-                La,
-                "SEND Regs 2014 reg 18(2)",
-                Statutory,
-            ),
+            T::Post16Transfer => {
+                ("Plan amended before a post-16 move", MonthsBefore(5), La, "SEND Regs 2014 reg 18(2)", Statutory)
+            }
             T::PhaseTransferReviewTarget => (
                 "Latest sensible review meeting before transfer",
                 WeeksBefore(12),
@@ -279,20 +263,10 @@ impl TimescaleId {
                 "SEND Regs 2014 reg 33; CFA 2014 s.55",
                 Statutory,
             ),
-            T::MediationHeld => (
-                "Mediation held",
-                DaysWithin(30),
-                La,
-                "SEND Regs 2014 regs 35-38",
-                Statutory,
-            ),
-            T::MediationCertificateIssue => (
-                "Mediation certificate issued",
-                WorkingDays(3),
-                Professional,
-                "SEND Regs 2014 regs 34-39",
-                Statutory,
-            ),
+            T::MediationHeld => ("Mediation held", DaysWithin(30), La, "SEND Regs 2014 regs 35-38", Statutory),
+            T::MediationCertificateIssue => {
+                ("Mediation certificate issued", WorkingDays(3), Professional, "SEND Regs 2014 regs 34-39", Statutory)
+            }
             T::AppealDeadline => (
                 "Appeal received by the tribunal",
                 Months(2),
@@ -300,41 +274,17 @@ impl TimescaleId {
                 "Tribunal Procedure (HESC) Rules 2008 r.20(1)(c), r.12",
                 Statutory,
             ),
-            T::OrderNotifyAssess => (
-                "Tribunal order: notify the family of assessment",
-                Weeks(2),
-                La,
-                "SEND Regs 2014 reg 44(2)",
-                Statutory,
-            ),
-            T::OrderNoPlan => (
-                "Tribunal order: decision not to issue a plan",
-                Weeks(10),
-                La,
-                "SEND Regs 2014 reg 44(2)",
-                Statutory,
-            ),
-            T::OrderFinalAfterAssess => (
-                "Tribunal order: final plan after assessment",
-                Weeks(14),
-                La,
-                "SEND Regs 2014 reg 44(2)",
-                Statutory,
-            ),
-            T::OrderDraft => (
-                "Tribunal order: draft plan",
-                Weeks(5),
-                La,
-                "SEND Regs 2014 reg 44(2)",
-                Statutory,
-            ),
-            T::OrderFinal => (
-                "Tribunal order: final plan",
-                Weeks(11),
-                La,
-                "SEND Regs 2014 reg 44(2)",
-                Statutory,
-            ),
+            T::OrderNotifyAssess => {
+                ("Tribunal order: notify the family of assessment", Weeks(2), La, "SEND Regs 2014 reg 44(2)", Statutory)
+            }
+            T::OrderNoPlan => {
+                ("Tribunal order: decision not to issue a plan", Weeks(10), La, "SEND Regs 2014 reg 44(2)", Statutory)
+            }
+            T::OrderFinalAfterAssess => {
+                ("Tribunal order: final plan after assessment", Weeks(14), La, "SEND Regs 2014 reg 44(2)", Statutory)
+            }
+            T::OrderDraft => ("Tribunal order: draft plan", Weeks(5), La, "SEND Regs 2014 reg 44(2)", Statutory),
+            T::OrderFinal => ("Tribunal order: final plan", Weeks(11), La, "SEND Regs 2014 reg 44(2)", Statutory),
             T::OrderAmend => (
                 "Tribunal order: amend the plan",
                 Weeks(5),
@@ -342,13 +292,9 @@ impl TimescaleId {
                 "SEND Regs 2014 reg 44(2); R (BA) v Nottinghamshire CC [2021] EWHC 1348 (Admin)",
                 Statutory,
             ),
-            T::OrderSectionI => (
-                "Tribunal order: change Section I",
-                Weeks(2),
-                La,
-                "SEND Regs 2014 reg 44(2)",
-                Statutory,
-            ),
+            T::OrderSectionI => {
+                ("Tribunal order: change Section I", Weeks(2), La, "SEND Regs 2014 reg 44(2)", Statutory)
+            }
             T::OrderCease => (
                 "Appeal against ceasing dismissed: plan may cease",
                 Immediately,
@@ -357,15 +303,7 @@ impl TimescaleId {
                 Statutory,
             ),
         };
-        Timescale {
-            id: *self,
-            step,
-            length,
-            actor,
-            basis,
-            kind,
-            tribunal_filing: *self == T::AppealDeadline,
-        }
+        Timescale { id: *self, step, length, actor, basis, kind, tribunal_filing: *self == T::AppealDeadline }
     }
 
     /// The due date for a clock started on `start`.
@@ -391,25 +329,15 @@ impl Deadline {
 
     /// A deadline already due on `due` (adds the tribunal roll-forward where it applies).
     pub fn at(timescale: TimescaleId, due: NaiveDate) -> Result<Self, DateError> {
-        let accepted_until = if timescale.spec().tribunal_filing {
-            dates::tribunal_accepted_until(due).ok()
-        } else {
-            None
-        };
-        Ok(Deadline {
-            timescale,
-            due,
-            accepted_until,
-        })
+        let accepted_until =
+            if timescale.spec().tribunal_filing { dates::tribunal_accepted_until(due).ok() } else { None };
+        Ok(Deadline { timescale, due, accepted_until })
     }
 }
 
 /// The appeal deadline: 2 months from the decision notice, or 1 month from the mediation
 /// certificate if that is later (HESC r.20(1)(c)).
-pub fn appeal_deadline(
-    notice: NaiveDate,
-    certificate: Option<NaiveDate>,
-) -> Result<Deadline, DateError> {
+pub fn appeal_deadline(notice: NaiveDate, certificate: Option<NaiveDate>) -> Result<Deadline, DateError> {
     let from_notice = dates::add_months(notice, 2)?;
     let due = match certificate {
         Some(c) => from_notice.max(dates::add_months(c, 1)?),
@@ -474,10 +402,7 @@ mod tests {
     #[test]
     fn fixed_dates_fall_in_the_transfer_year() {
         assert_eq!(T::PhaseTransfer.due(ymd(2027, 9, 1)), Ok(ymd(2027, 2, 15)));
-        assert_eq!(
-            T::PhaseTransferPost16.due(ymd(2027, 9, 1)),
-            Ok(ymd(2027, 3, 31))
-        );
+        assert_eq!(T::PhaseTransferPost16.due(ymd(2027, 9, 1)), Ok(ymd(2027, 3, 31)));
     }
 
     #[test]
@@ -487,13 +412,7 @@ mod tests {
             assert!(!s.basis.is_empty());
             assert_eq!(t.as_str().parse::<T>(), Ok(*t));
         }
-        let guidance: Vec<_> = T::ALL
-            .iter()
-            .filter(|t| t.spec().kind == DeadlineKind::Guidance)
-            .collect();
-        assert_eq!(
-            guidance,
-            vec![&T::DraftPlanExpected, &T::PhaseTransferReviewTarget]
-        );
+        let guidance: Vec<_> = T::ALL.iter().filter(|t| t.spec().kind == DeadlineKind::Guidance).collect();
+        assert_eq!(guidance, vec![&T::DraftPlanExpected, &T::PhaseTransferReviewTarget]);
     }
 }

@@ -219,10 +219,7 @@ mod tests {
     fn wire_ids_round_trip() {
         for s in CaseStatus::ALL {
             assert_eq!(s.as_str().parse::<CaseStatus>(), Ok(*s));
-            assert_eq!(
-                serde_json::to_value(s).unwrap(),
-                serde_json::json!(s.as_str())
-            );
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
         }
         assert_eq!(CaseStatus::ALL.len(), 8);
         assert_eq!(KeyDateKind::ALL.len(), 9);

@@ -49,12 +49,13 @@ impl Authenticator {
     pub fn verify(&self, token: &str) -> Result<Actor, AuthError> {
         use jsonwebtoken::errors::ErrorKind;
         let data =
-            jsonwebtoken::decode::<Map<String, Value>>(token, &self.decoding, &self.validation)
-                .map_err(|e| match e.kind() {
-                    ErrorKind::ExpiredSignature => AuthError::Expired,
-                    ErrorKind::InvalidSignature => AuthError::Invalid("bad signature".into()),
-                    _ => AuthError::Invalid("malformed or unacceptable token".into()),
-                })?;
+            jsonwebtoken::decode::<Map<String, Value>>(token, &self.decoding, &self.validation).map_err(|e| match e
+                .kind()
+            {
+                ErrorKind::ExpiredSignature => AuthError::Expired,
+                ErrorKind::InvalidSignature => AuthError::Invalid("bad signature".into()),
+                _ => AuthError::Invalid("malformed or unacceptable token".into()),
+            })?;
         self.actor_from_claims(&data.claims)
     }
 
@@ -91,8 +92,7 @@ impl Authenticator {
         claims.insert("exp".into(), Value::from(exp));
         claims.insert(self.role_claim.clone(), Value::from(role.as_str()));
         // Encoding HS256 with an in-memory key cannot fail.
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .unwrap_or_default()
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
     }
 }
 
@@ -105,29 +105,13 @@ mod tests {
         let auth = Authenticator::hs256(b"secret-one-that-is-long-enough!!", "role");
         let user: UserId = "u1".parse().unwrap();
         let t = auth.mint(&user, RoleClaim::Family, Duration::from_secs(60));
-        assert_eq!(
-            auth.verify(&t).unwrap(),
-            Actor {
-                user: user.clone(),
-                role: RoleClaim::Family
-            }
-        );
+        assert_eq!(auth.verify(&t).unwrap(), Actor { user: user.clone(), role: RoleClaim::Family });
         let other = Authenticator::hs256(b"another-secret-that-is-long!!!!!", "role");
         assert!(matches!(other.verify(&t), Err(AuthError::Invalid(_))));
-        assert!(matches!(
-            auth.verify("not.a.token"),
-            Err(AuthError::Invalid(_))
-        ));
-        let old = auth.mint_expiring_at(
-            &user,
-            RoleClaim::Family,
-            chrono::Utc::now().timestamp() - 3600,
-        );
+        assert!(matches!(auth.verify("not.a.token"), Err(AuthError::Invalid(_))));
+        let old = auth.mint_expiring_at(&user, RoleClaim::Family, chrono::Utc::now().timestamp() - 3600);
         assert_eq!(auth.verify(&old), Err(AuthError::Expired));
         let custom = Authenticator::hs256(b"secret-one-that-is-long-enough!!", "custom:role");
-        assert!(
-            matches!(custom.verify(&t), Err(AuthError::Invalid(_))),
-            "the role claim name is configurable"
-        );
+        assert!(matches!(custom.verify(&t), Err(AuthError::Invalid(_))), "the role claim name is configurable");
     }
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
 use senvault_domain::{
-    Actor, CaseId, CaseStatus, ChildId, Command, FamilyId, KeyDateKind, NewAction, NoteTopic,
-    Party, RoleClaim, Scope, UserId, keys,
+    Actor, CaseId, CaseStatus, ChildId, Command, FamilyId, KeyDateKind, NewAction, NoteTopic, Party, RoleClaim, Scope,
+    UserId, keys,
 };
 
 use crate::api::{self, AppState};
@@ -53,17 +53,12 @@ pub fn secret(data_dir: &Path) -> Result<Vec<u8>, LocalError> {
     match std::fs::read(&path) {
         Ok(s) if s.len() >= 32 => Ok(s),
         _ => {
-            let s = format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            );
+            let s = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
             std::fs::write(&path, &s).map_err(io)?;
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                    .map_err(io)?;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
             }
             Ok(s.into_bytes())
         }
@@ -79,10 +74,7 @@ pub fn open_state(data_dir: &Path) -> Result<AppState, LocalError> {
 }
 
 pub fn state_with(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: Authenticator) -> AppState {
-    AppState {
-        service: Arc::new(Service::new(store, clock)),
-        auth: Arc::new(auth),
-    }
+    AppState { service: Arc::new(Service::new(store, clock)), auth: Arc::new(auth) }
 }
 
 /// What `--demo` seeded, for the banner.
@@ -110,16 +102,9 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
         case: fixed("0193a1b2-0000-7000-8000-0000000ca5e1"),
     };
     let family: FamilyId = fixed("0193a1b2-0000-7000-8000-0000000fa411");
-    let parent = Actor {
-        user: demo.parent.clone(),
-        role: RoleClaim::Family,
-    };
+    let parent = Actor { user: demo.parent.clone(), role: RoleClaim::Family };
     let service = &state.service;
-    let seeded = service
-        .store
-        .get(&Scope::Family(family).to_string(), keys::FAMILY_PROFILE)
-        .await?
-        .is_some();
+    let seeded = service.store.get(&Scope::Family(family).to_string(), keys::FAMILY_PROFILE).await?.is_some();
     if seeded {
         return Ok(demo);
     }
@@ -127,10 +112,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
     let weeks_ago = |w: u64| today.checked_sub_days(Days::new(7 * w)).unwrap_or(today);
     let dob = NaiveDate::from_ymd_opt(2016, 9, 14).unwrap_or(today);
     let commands = vec![
-        Command::CreateFamily {
-            family_id: family,
-            name: "The Demo family".into(),
-        },
+        Command::CreateFamily { family_id: family, name: "The Demo family".into() },
         Command::AddChild {
             family_id: family,
             child_id: demo.child,
@@ -146,8 +128,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
             summary: "EHC needs assessment for Sam: speech, language and sensory needs".into(),
             next_action: Some(NewAction {
                 id: None,
-                description: "Send the speech and language therapy report to the LA caseworker"
-                    .into(),
+                description: "Send the speech and language therapy report to the LA caseworker".into(),
                 responsible: Party::Family,
                 due: today.checked_add_days(Days::new(3)).unwrap_or(today),
                 priority: None,
@@ -178,8 +159,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
         Command::AddNote {
             case_id: demo.case,
             note_id: fixed("0193a1b2-0000-7000-8000-00000000a0e1"),
-            text: "Requested the assessment in writing; the LA acknowledged by email the next day."
-                .into(),
+            text: "Requested the assessment in writing; the LA acknowledged by email the next day.".into(),
             topic: Some(NoteTopic::Correspondence),
             section: None,
             document_id: None,
@@ -192,17 +172,9 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
 }
 
 /// Serves `router` on `addr` until Ctrl-C; `ready` receives the bound address.
-pub async fn serve(
-    router: axum::Router,
-    addr: SocketAddr,
-    ready: impl FnOnce(SocketAddr),
-) -> Result<(), LocalError> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| LocalError::Bind(addr, e))?;
-    let bound = listener
-        .local_addr()
-        .map_err(|e| LocalError::Bind(addr, e))?;
+pub async fn serve(router: axum::Router, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> Result<(), LocalError> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| LocalError::Bind(addr, e))?;
+    let bound = listener.local_addr().map_err(|e| LocalError::Bind(addr, e))?;
     ready(bound);
     axum::serve(listener, router)
         .with_graceful_shutdown(async {

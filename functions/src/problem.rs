@@ -33,21 +33,11 @@ impl Problem {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "Not found",
-            format!("{what} not found"),
-        )
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{what} not found"))
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "Bad request",
-            detail,
-        )
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail)
     }
 
     pub fn invalid(errors: Vec<FieldError>) -> Self {
@@ -71,13 +61,9 @@ impl IntoResponse for Problem {
         let status = self.status();
         let unauthorized = status == StatusCode::UNAUTHORIZED;
         let mut res = (status, axum::Json(self)).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if unauthorized {
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         res
     }
@@ -87,19 +73,12 @@ impl From<DomainError> for Problem {
     fn from(e: DomainError) -> Self {
         match e {
             DomainError::NotFound { what } => Problem::not_found(what),
-            DomainError::Forbidden { rule } => {
-                Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", rule)
-            }
+            DomainError::Forbidden { rule } => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", rule),
             DomainError::Invalid(errors) => Problem::invalid(errors),
-            DomainError::Conflict(detail) => {
-                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+            DomainError::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            DomainError::Date(d) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "date", "Date cannot be computed", d.to_string())
             }
-            DomainError::Date(d) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "date",
-                "Date cannot be computed",
-                d.to_string(),
-            ),
         }
     }
 }
@@ -113,12 +92,9 @@ impl From<StoreError> for Problem {
                 "Conflict",
                 "the record was changed or an id is already in use",
             ),
-            StoreError::TooLarge { .. } => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "too-large",
-                "Change too large",
-                e.to_string(),
-            ),
+            StoreError::TooLarge { .. } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "too-large", "Change too large", e.to_string())
+            }
             StoreError::Backend(msg) => {
                 // Ids and error kinds only: storage messages never contain record bodies.
                 tracing::error!(error = %msg, "storage failure");
@@ -138,24 +114,14 @@ impl From<ServiceError> for Problem {
         match e {
             ServiceError::Domain(d) => d.into(),
             ServiceError::Store(s) => s.into(),
-            ServiceError::Busy => Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "Busy",
-                e.to_string(),
-            ),
+            ServiceError::Busy => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Busy", e.to_string()),
         }
     }
 }
 
 impl From<AuthError> for Problem {
     fn from(e: AuthError) -> Self {
-        Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Unauthorized",
-            e.to_string(),
-        )
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", e.to_string())
     }
 }
 
@@ -169,10 +135,9 @@ impl From<JsonRejection> for Problem {
             _ => ("bad-json", "Malformed JSON"),
         };
         let detail = match &r {
-            JsonRejection::JsonDataError(e) => e.body_text().replace(
-                "Failed to deserialize the JSON body into the target type: ",
-                "",
-            ),
+            JsonRejection::JsonDataError(e) => {
+                e.body_text().replace("Failed to deserialize the JSON body into the target type: ", "")
+            }
             _ => r.body_text(),
         };
         Problem::new(status, slug, title, detail)

@@ -31,28 +31,20 @@ pub fn due_shard(scope: &str, key: &str) -> u64 {
 
 fn index_keys(scope: &Scope, key: &str, record: &Record) -> (Option<IndexKey>, Option<IndexKey>) {
     let g1 = match record {
-        Record::Case(c) => Some(IndexKey {
-            pk: cases_partition(scope),
-            sk: c.id.to_string(),
-        }),
+        Record::Case(c) => Some(IndexKey { pk: cases_partition(scope), sk: c.id.to_string() }),
         _ => None,
     };
     let scope_s = scope.to_string();
-    let g2 = record.due_index().map(|due| IndexKey {
-        pk: due_partition(due_shard(&scope_s, key)),
-        sk: format!("{due}#{scope_s}#{key}"),
-    });
+    let g2 = record
+        .due_index()
+        .map(|due| IndexKey { pk: due_partition(due_shard(&scope_s, key)), sk: format!("{due}#{scope_s}#{key}") });
     (g1, g2)
 }
 
 /// A domain write as a storage put.
 pub fn to_put(w: &Write) -> Result<Put, StoreError> {
     let body = serde_json::to_value(&w.record).map_err(|e| StoreError::Backend(e.to_string()))?;
-    let (g1, g2) = if w.delete {
-        (None, None)
-    } else {
-        index_keys(&w.scope, &w.key, &w.record)
-    };
+    let (g1, g2) = if w.delete { (None, None) } else { index_keys(&w.scope, &w.key, &w.record) };
     Ok(Put {
         scope: w.scope.to_string(),
         key: w.key.clone(),
@@ -70,26 +62,10 @@ pub fn to_put(w: &Write) -> Result<Put, StoreError> {
 /// A stored row as a domain record. A body that does not parse is a storage fault, reported
 /// with its location only (never its content).
 pub fn from_stored(r: &StoredRecord) -> Result<(Scope, Versioned), StoreError> {
-    let scope: Scope = r
-        .scope
-        .parse()
-        .map_err(|_| StoreError::Backend(format!("bad scope in store: {}", r.scope)))?;
-    let record: Record = serde_json::from_value(r.body.clone()).map_err(|e| {
-        StoreError::Backend(format!(
-            "unreadable record {} {}: {}",
-            r.scope,
-            r.key,
-            e.classify_name()
-        ))
-    })?;
-    Ok((
-        scope,
-        Versioned {
-            version: r.version,
-            deleted: r.deleted,
-            record,
-        },
-    ))
+    let scope: Scope = r.scope.parse().map_err(|_| StoreError::Backend(format!("bad scope in store: {}", r.scope)))?;
+    let record: Record = serde_json::from_value(r.body.clone())
+        .map_err(|e| StoreError::Backend(format!("unreadable record {} {}: {}", r.scope, r.key, e.classify_name())))?;
+    Ok((scope, Versioned { version: r.version, deleted: r.deleted, record }))
 }
 
 trait ClassifyName {

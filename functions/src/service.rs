@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use senvault_domain::{
-    Actor, CaseAggregate, CaseDetail, CaseId, Command, Context, DomainError, MemberRole,
-    Membership, OpId, Read, Record, Scope, Snapshot, keys,
+    Actor, CaseAggregate, CaseDetail, CaseId, Command, Context, DomainError, MemberRole, Membership, OpId, Read,
+    Record, Scope, Snapshot, keys,
 };
 
 use crate::clock::Clock;
@@ -44,9 +44,7 @@ pub struct Service {
 }
 
 fn jitter(attempt: u32) -> Duration {
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
     let base = 5u64 << attempt.min(6);
     Duration::from_millis(base + random % (base + 1))
 }
@@ -62,13 +60,7 @@ impl Service {
         user: &senvault_domain::UserId,
         scope: &Scope,
     ) -> Result<Option<MemberRole>, ServiceError> {
-        let row = self
-            .store
-            .get(
-                &Scope::User(user.clone()).to_string(),
-                &keys::membership(scope),
-            )
-            .await?;
+        let row = self.store.get(&Scope::User(user.clone()).to_string(), &keys::membership(scope)).await?;
         match row {
             Some(r) if !r.deleted => match from_stored(&r)?.1.record {
                 Record::Membership(m) => Ok(Some(m.role)),
@@ -96,19 +88,12 @@ impl Service {
     }
 
     /// Every live record of `scope` under `prefix`, following pages.
-    pub async fn list_all(
-        &self,
-        scope: &Scope,
-        prefix: &str,
-    ) -> Result<Vec<(String, Record)>, ServiceError> {
+    pub async fn list_all(&self, scope: &Scope, prefix: &str) -> Result<Vec<(String, Record)>, ServiceError> {
         let scope_s = scope.to_string();
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = self
-                .store
-                .list(&scope_s, prefix, after.as_deref(), MAX_PAGE)
-                .await?;
+            let page = self.store.list(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?;
             for r in &page.items {
                 out.push((r.key.clone(), from_stored(r)?.1.record));
             }
@@ -132,10 +117,7 @@ impl Service {
                     let scope_s = scope.to_string();
                     let mut after: Option<String> = None;
                     loop {
-                        let page = self
-                            .store
-                            .list(&scope_s, prefix, after.as_deref(), MAX_PAGE)
-                            .await?;
+                        let page = self.store.list(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?;
                         add_to_snapshot(&mut snap, &page.items)?;
                         match page.next {
                             Some(n) => after = Some(n),
@@ -151,9 +133,7 @@ impl Service {
     /// The child scope that holds a case, or 404.
     pub async fn case_scope(&self, case_id: CaseId) -> Result<Scope, ServiceError> {
         let scope = self.store.resolve(&case_id.to_string()).await?;
-        scope
-            .and_then(|s| s.parse::<Scope>().ok())
-            .ok_or(ServiceError::Domain(DomainError::NotFound { what: "case" }))
+        scope.and_then(|s| s.parse::<Scope>().ok()).ok_or(ServiceError::Domain(DomainError::NotFound { what: "case" }))
     }
 
     /// The scope a command runs in: named by the command, or the scope holding its case.
@@ -163,9 +143,7 @@ impl Service {
         }
         match command.case_id() {
             Some(case_id) => self.case_scope(case_id).await,
-            None => Err(ServiceError::Domain(DomainError::NotFound {
-                what: "record",
-            })),
+            None => Err(ServiceError::Domain(DomainError::NotFound { what: "record" })),
         }
     }
 
@@ -178,48 +156,23 @@ impl Service {
         for attempt in 0..MAX_ATTEMPTS {
             let membership = self.membership(&actor.user, &scope).await?;
             let mut snapshot = self.load(&reads).await?;
-            let ctx = Context {
-                actor: actor.clone(),
-                membership,
-                now: self.clock.now(),
-                op,
-            };
+            let ctx = Context { actor: actor.clone(), membership, now: self.clock.now(), op };
             let decision = senvault_domain::decide(&ctx, &scope, &command, &snapshot)?;
             if decision.is_noop() {
-                return Ok(Executed {
-                    snapshot,
-                    scope,
-                    changed: false,
-                });
+                return Ok(Executed { snapshot, scope, changed: false });
             }
             let request = CommitRequest {
-                puts: decision
-                    .writes
-                    .iter()
-                    .map(to_put)
-                    .collect::<Result<_, _>>()?,
-                aliases: decision
-                    .aliases
-                    .iter()
-                    .map(|a| (a.id.clone(), a.scope.to_string()))
-                    .collect(),
+                puts: decision.writes.iter().map(to_put).collect::<Result<_, _>>()?,
+                aliases: decision.aliases.iter().map(|a| (a.id.clone(), a.scope.to_string())).collect(),
             };
             match self.store.commit(request).await {
                 Ok(_) => {
                     snapshot.apply(&decision.writes);
                     tracing::info!(command = command.name(), %scope, writes = decision.writes.len(), "committed");
-                    return Ok(Executed {
-                        snapshot,
-                        scope,
-                        changed: true,
-                    });
+                    return Ok(Executed { snapshot, scope, changed: true });
                 }
                 Err(StoreError::Conflict { .. }) => {
-                    tracing::debug!(
-                        command = command.name(),
-                        attempt,
-                        "lost a race; deciding again"
-                    );
+                    tracing::debug!(command = command.name(), attempt, "lost a race; deciding again");
                     tokio::time::sleep(jitter(attempt)).await;
                 }
                 Err(e) => return Err(e.into()),
@@ -235,37 +188,21 @@ impl Service {
         scope: &Scope,
         what: &'static str,
     ) -> Result<MemberRole, ServiceError> {
-        self.membership(&actor.user, scope)
-            .await?
-            .ok_or(ServiceError::Domain(DomainError::NotFound { what }))
+        self.membership(&actor.user, scope).await?.ok_or(ServiceError::Domain(DomainError::NotFound { what }))
     }
 
     /// The case page: one alias read, one membership read, one prefix query.
-    pub async fn case_detail(
-        &self,
-        actor: &Actor,
-        case_id: CaseId,
-    ) -> Result<CaseDetail, ServiceError> {
+    pub async fn case_detail(&self, actor: &Actor, case_id: CaseId) -> Result<CaseDetail, ServiceError> {
         let scope = self.case_scope(case_id).await?;
         self.require_member(actor, &scope, "case").await?;
-        let page = self
-            .load(&[Read::Prefix(scope.clone(), keys::case_aggregate(case_id))])
-            .await?;
+        let page = self.load(&[Read::Prefix(scope.clone(), keys::case_aggregate(case_id))]).await?;
         self.detail_from(&page, &scope, case_id)
     }
 
     /// Builds the case page from records already loaded.
-    pub fn detail_from(
-        &self,
-        snap: &Snapshot,
-        scope: &Scope,
-        case_id: CaseId,
-    ) -> Result<CaseDetail, ServiceError> {
-        let agg = CaseAggregate::from_records(
-            snap.prefix(scope, &keys::case_aggregate(case_id))
-                .map(|(_, r)| r),
-        )
-        .ok_or(ServiceError::Domain(DomainError::NotFound { what: "case" }))?;
+    pub fn detail_from(&self, snap: &Snapshot, scope: &Scope, case_id: CaseId) -> Result<CaseDetail, ServiceError> {
+        let agg = CaseAggregate::from_records(snap.prefix(scope, &keys::case_aggregate(case_id)).map(|(_, r)| r))
+            .ok_or(ServiceError::Domain(DomainError::NotFound { what: "case" }))?;
         Ok(CaseDetail::new(agg, self.today()))
     }
 

@@ -1,1 +1,123 @@
+//! End-to-end harness: the real API router over a real store, called in-process (the same
+//! `Router` the servers run) or over a loopback socket.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::{DateTime, TimeZone, Utc};
+use http_body_util::BodyExt;
+use senvault_domain::{RoleClaim, UserId};
+use senvault_functions::api::{self, AppState};
+use senvault_functions::auth::Authenticator;
+use senvault_functions::clock::ManualClock;
+use senvault_functions::local::state_with;
+use senvault_functions::store::Store;
+use senvault_functions::store::sqlite::SqliteStore;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub mod scenario;
+
+pub const TEST_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+
+/// A response as a test sees it.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub json: Value,
+}
+
+impl Resp {
+    /// Asserts the status and returns the body, printing the body on mismatch.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.json);
+        self.json
+    }
+
+    /// Asserts an RFC 9457 problem with this status.
+    #[track_caller]
+    pub fn problem(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.json);
+        assert_eq!(self.content_type, "application/problem+json", "problems are application/problem+json");
+        assert_eq!(self.json["status"], status, "problem status field");
+        assert!(
+            self.json["title"].is_string() && self.json["detail"].is_string(),
+            "problem has title and detail: {}",
+            self.json
+        );
+        self.json
+    }
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub clock: Arc<ManualClock>,
+}
+
+/// Noon on Tuesday 20 January 2026: the default "now" of the suites.
+pub fn default_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 20, 12, 0, 0).single().expect("valid instant")
+}
+
+impl TestApp {
+    /// The API over a fresh in-memory SQLite store.
+    pub fn sqlite() -> Self {
+        Self::with_store(Arc::new(SqliteStore::in_memory().expect("in-memory sqlite")))
+    }
+
+    pub fn with_store(store: Arc<dyn Store>) -> Self {
+        let clock = Arc::new(ManualClock::new(default_now()));
+        let state = state_with(store, clock.clone(), Authenticator::hs256(TEST_SECRET, "role"));
+        let router = api::app(state.clone());
+        TestApp { state, router, clock }
+    }
+
+    pub fn token(&self, user: &str, role: RoleClaim) -> String {
+        let user: UserId = user.parse().expect("test user id");
+        self.state.auth.mint(&user, role, Duration::from_secs(3600))
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.send(req.expect("valid request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.expect("router is infallible");
+        let status = res.status();
+        let content_type =
+            res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Resp { status, content_type, json }
+    }
+}

@@ -27,52 +27,21 @@ pub(crate) fn decide_case(
         return Err(DomainError::NotFound { what: "child" });
     };
     let family_scope = Scope::Family(child.family_id);
-    if let Command::CreateCase {
-        case_id,
-        child_id,
-        status,
-        summary,
-        next_action,
-    } = command
-    {
-        create_case(
-            ctx,
-            scope,
-            *case_id,
-            *child_id,
-            *status,
-            summary,
-            next_action.as_ref(),
-            snap,
-            changes,
-        )?;
+    if let Command::CreateCase { case_id, child_id, status, summary, next_action } = command {
+        create_case(ctx, scope, *case_id, *child_id, *status, summary, next_action.as_ref(), snap, changes)?;
         return Ok(family_scope);
     }
-    let case_id = command
-        .case_id()
-        .ok_or(DomainError::NotFound { what: "case" })?;
+    let case_id = command.case_id().ok_or(DomainError::NotFound { what: "case" })?;
     let agg = load(snap, scope, case_id).ok_or(DomainError::NotFound { what: "case" })?;
     match command {
         Command::EditCase { summary, .. } => edit_summary(ctx, scope, &agg, summary, changes)?,
         Command::ChangeStatus { status, note, .. } => {
             change_status(ctx, scope, &agg.case, *status, note.as_deref(), changes)?
         }
-        Command::CloseCase { outcome, note, .. } => change_status(
-            ctx,
-            scope,
-            &agg.case,
-            (*outcome).into(),
-            note.as_deref(),
-            changes,
-        )?,
-        Command::RecordKeyDate {
-            key_date_id,
-            kind,
-            date,
-            decision,
-            section_i_only,
-            ..
-        } => key_dates::record(
+        Command::CloseCase { outcome, note, .. } => {
+            change_status(ctx, scope, &agg.case, (*outcome).into(), note.as_deref(), changes)?
+        }
+        Command::RecordKeyDate { key_date_id, kind, date, decision, section_i_only, .. } => key_dates::record(
             ctx,
             scope,
             &agg,
@@ -85,36 +54,15 @@ pub(crate) fn decide_case(
             },
             changes,
         )?,
-        Command::AddNote {
-            note_id,
-            text,
-            topic,
-            section,
-            document_id,
-            ..
-        } => add_note(
-            ctx,
-            scope,
-            &agg,
-            *note_id,
-            text,
-            *topic,
-            *section,
-            *document_id,
-            changes,
-        )?,
-        Command::AddAction { action, .. } => add_action(ctx, scope, &agg, action, changes)?,
-        Command::EditAction {
-            action_id, patch, ..
-        } => edit_action(ctx, scope, &agg, *action_id, patch, changes)?,
-        Command::CompleteAction {
-            action_id,
-            completed_on,
-            ..
-        } => complete_action(ctx, scope, &agg, *action_id, *completed_on, changes)?,
-        Command::ReopenAction { action_id, .. } => {
-            reopen_action(ctx, scope, &agg, *action_id, changes)?
+        Command::AddNote { note_id, text, topic, section, document_id, .. } => {
+            add_note(ctx, scope, &agg, *note_id, text, *topic, *section, *document_id, changes)?
         }
+        Command::AddAction { action, .. } => add_action(ctx, scope, &agg, action, changes)?,
+        Command::EditAction { action_id, patch, .. } => edit_action(ctx, scope, &agg, *action_id, patch, changes)?,
+        Command::CompleteAction { action_id, completed_on, .. } => {
+            complete_action(ctx, scope, &agg, *action_id, *completed_on, changes)?
+        }
+        Command::ReopenAction { action_id, .. } => reopen_action(ctx, scope, &agg, *action_id, changes)?,
         Command::CreateFamily { .. }
         | Command::AddChild { .. }
         | Command::EditChild { .. }
@@ -127,10 +75,7 @@ pub(crate) fn decide_case(
 
 /// The case aggregate as the snapshot holds it.
 pub(crate) fn load(snap: &Snapshot, scope: &Scope, case_id: CaseId) -> Option<CaseAggregate> {
-    CaseAggregate::from_records(
-        snap.prefix(scope, &keys::case_aggregate(case_id))
-            .map(|(_, r)| r),
-    )
+    CaseAggregate::from_records(snap.prefix(scope, &keys::case_aggregate(case_id)).map(|(_, r)| r))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -152,9 +97,7 @@ fn create_case(
         return if existing.child_id == child_id && existing.summary == summary {
             Ok(())
         } else {
-            Err(DomainError::Conflict(
-                "a case with this id already exists with different content".into(),
-            ))
+            Err(DomainError::Conflict("a case with this id already exists with different content".into()))
         };
     }
     let case = Case {
@@ -177,19 +120,9 @@ fn create_case(
         by: ctx.actor_ref(),
         note: None,
     };
-    changes.put(
-        scope,
-        keys::status_change(case_id, entry.id),
-        Record::StatusChange(entry),
-    );
+    changes.put(scope, keys::status_change(case_id, entry.id), Record::StatusChange(entry));
     if let Some(action) = next_action {
-        let empty = CaseAggregate {
-            case,
-            history: vec![],
-            key_dates: vec![],
-            notes: vec![],
-            actions: vec![],
-        };
+        let empty = CaseAggregate { case, history: vec![], key_dates: vec![], notes: vec![], actions: vec![] };
         add_action(ctx, scope, &empty, action, changes)?;
     }
     Ok(())
@@ -244,11 +177,7 @@ fn change_status(
     next.status = to;
     next.updated_at = ctx.now;
     changes.put(scope, keys::case(case.id), Record::Case(next));
-    changes.put(
-        scope,
-        keys::status_change(case.id, entry.id),
-        Record::StatusChange(entry),
-    );
+    changes.put(scope, keys::status_change(case.id, entry.id), Record::StatusChange(entry));
     Ok(())
 }
 
@@ -272,13 +201,7 @@ fn add_note(
             && existing.topic == topic
             && existing.section == section
             && existing.document_id == document_id;
-        return if same {
-            Ok(())
-        } else {
-            Err(DomainError::Conflict(
-                "a note with this id already exists".into(),
-            ))
-        };
+        return if same { Ok(()) } else { Err(DomainError::Conflict("a note with this id already exists".into())) };
     }
     let note = Note {
         id: note_id,
@@ -301,9 +224,7 @@ pub(crate) fn default_priority(party: Party, kind: Option<DeadlineKind>) -> Acti
     }
     match party {
         Party::Family => ActionPriority::Urgent,
-        Party::La | Party::School | Party::Professional | Party::Advocate => {
-            ActionPriority::Important
-        }
+        Party::La | Party::School | Party::Professional | Party::Advocate => ActionPriority::Important,
     }
 }
 
@@ -320,21 +241,13 @@ fn add_action(
     checks.finish()?;
     let id = input.id.unwrap_or(ActionId(ctx.op.0));
     let spec = input.timescale.map(|t| t.spec());
-    let priority = input
-        .priority
-        .unwrap_or_else(|| default_priority(input.responsible, spec.map(|s| s.kind)));
+    let priority = input.priority.unwrap_or_else(|| default_priority(input.responsible, spec.map(|s| s.kind)));
     if let Some(existing) = agg.actions.iter().find(|a| a.id == id) {
         let same = existing.description == description
             && existing.responsible == input.responsible
             && existing.due == input.due
             && existing.timescale == input.timescale;
-        return if same {
-            Ok(())
-        } else {
-            Err(DomainError::Conflict(
-                "an action with this id already exists".into(),
-            ))
-        };
+        return if same { Ok(()) } else { Err(DomainError::Conflict("an action with this id already exists".into())) };
     }
     let action = Action {
         id,
@@ -360,11 +273,8 @@ fn add_action(
     Ok(())
 }
 
-fn find_action<'a>(agg: &'a CaseAggregate, id: ActionId) -> Result<&'a Action, DomainError> {
-    agg.actions
-        .iter()
-        .find(|a| a.id == id)
-        .ok_or(DomainError::NotFound { what: "action" })
+fn find_action(agg: &CaseAggregate, id: ActionId) -> Result<&Action, DomainError> {
+    agg.actions.iter().find(|a| a.id == id).ok_or(DomainError::NotFound { what: "action" })
 }
 
 fn edit_action(
@@ -379,8 +289,7 @@ fn edit_action(
     let mut checks = Checks::new();
     let mut next = current.clone();
     let statutory = current.origin == ActionOrigin::Statutory;
-    const COMPUTED: &str =
-        "statutory actions are computed from key dates; correct the key date instead";
+    const COMPUTED: &str = "statutory actions are computed from key dates; correct the key date instead";
     if let Some(d) = &patch.description {
         if statutory {
             checks.fail("description", COMPUTED);
@@ -426,10 +335,7 @@ fn complete_action(
     let current = find_action(agg, id)?;
     let on = completed_on.unwrap_or_else(|| ctx.today());
     if on > ctx.today() {
-        return Err(DomainError::invalid(
-            "completed_on",
-            "must not be in the future",
-        ));
+        return Err(DomainError::invalid("completed_on", "must not be in the future"));
     }
     let mut checks = Checks::new();
     checks.plausible_date("completed_on", on);

@@ -23,61 +23,39 @@ pub(crate) fn create_family(
     changes: &mut Changes<'_>,
 ) -> Result<(), DomainError> {
     if ctx.actor.role != RoleClaim::Family {
-        return Err(DomainError::Forbidden {
-            rule: "only a family account can create a family",
-        });
+        return Err(DomainError::Forbidden { rule: "only a family account can create a family" });
     }
     let mut checks = Checks::new();
     let name = checks.text("name", name, limits::NAME);
     checks.finish()?;
     let user_scope = Scope::User(ctx.actor.user.clone());
-    let other = snap
-        .prefix(&user_scope, keys::MEMBERSHIP_PREFIX)
-        .any(|(_, r)| matches!(r, Record::Membership(m) if m.scope.starts_with("family:") && m.scope != scope.to_string()));
+    let other = snap.prefix(&user_scope, keys::MEMBERSHIP_PREFIX).any(
+        |(_, r)| matches!(r, Record::Membership(m) if m.scope.starts_with("family:") && m.scope != scope.to_string()),
+    );
     if other {
-        return Err(DomainError::Conflict(
-            "you already belong to a family account".into(),
-        ));
+        return Err(DomainError::Conflict("you already belong to a family account".into()));
     }
     if let Some(Record::Family(existing)) = snap.get(scope, keys::FAMILY_PROFILE) {
         if existing.created_by == ctx.actor.user && existing.name == name {
             return Ok(());
         }
-        return Err(DomainError::Conflict(
-            "a family with this id already exists".into(),
-        ));
+        return Err(DomainError::Conflict("a family with this id already exists".into()));
     }
-    let family = Family {
-        id: family_id,
-        name,
-        created_by: ctx.actor.user.clone(),
-        created_at: ctx.now,
-    };
+    let family = Family { id: family_id, name, created_by: ctx.actor.user.clone(), created_at: ctx.now };
     changes.put(scope, keys::FAMILY_PROFILE.into(), Record::Family(family));
     changes.put(
         scope,
         keys::family_member(&ctx.actor.user),
-        Record::FamilyMember(FamilyMember {
-            user: ctx.actor.user.clone(),
-            added_at: ctx.now,
-        }),
+        Record::FamilyMember(FamilyMember { user: ctx.actor.user.clone(), added_at: ctx.now }),
     );
     grant_owner(ctx, &ctx.actor.user, scope, changes);
     Ok(())
 }
 
 fn grant_owner(ctx: &Context, user: &crate::ids::UserId, scope: &Scope, changes: &mut Changes<'_>) {
-    let membership = Membership {
-        user: user.clone(),
-        scope: scope.to_string(),
-        role: MemberRole::Owner,
-        granted_at: ctx.now,
-    };
-    changes.put(
-        &Scope::User(user.clone()),
-        keys::membership(scope),
-        Record::Membership(membership),
-    );
+    let membership =
+        Membership { user: user.clone(), scope: scope.to_string(), role: MemberRole::Owner, granted_at: ctx.now };
+    changes.put(&Scope::User(user.clone()), keys::membership(scope), Record::Membership(membership));
 }
 
 fn check_child(checks: &mut Checks, ctx: &Context, date_of_birth: NaiveDate) {
@@ -85,10 +63,7 @@ fn check_child(checks: &mut Checks, ctx: &Context, date_of_birth: NaiveDate) {
     if date_of_birth > today {
         checks.fail("date_of_birth", "must not be in the future");
     } else if (today - date_of_birth).num_days() > 30 * 366 {
-        checks.fail(
-            "date_of_birth",
-            "plans cover children and young people up to 25",
-        );
+        checks.fail("date_of_birth", "plans cover children and young people up to 25");
     }
 }
 
@@ -122,13 +97,7 @@ pub(crate) fn add_child(
             && existing.date_of_birth == date_of_birth
             && existing.local_authority == local_authority
             && existing.school == school;
-        return if same {
-            Ok(())
-        } else {
-            Err(DomainError::Conflict(
-                "a child with this id already exists".into(),
-            ))
-        };
+        return if same { Ok(()) } else { Err(DomainError::Conflict("a child with this id already exists".into())) };
     }
     let child = Child {
         id: child_id,
@@ -158,16 +127,8 @@ pub(crate) fn add_child(
 
 /// A child lives in the family's list and as the child scope's profile; both change together.
 fn write_child(child: &Child, changes: &mut Changes<'_>) {
-    changes.put(
-        &Scope::Family(child.family_id),
-        keys::family_child(child.id),
-        Record::Child(child.clone()),
-    );
-    changes.put(
-        &Scope::Child(child.id),
-        keys::CHILD_PROFILE.into(),
-        Record::Child(child.clone()),
-    );
+    changes.put(&Scope::Family(child.family_id), keys::family_child(child.id), Record::Child(child.clone()));
+    changes.put(&Scope::Child(child.id), keys::CHILD_PROFILE.into(), Record::Child(child.clone()));
 }
 
 pub(crate) fn edit_child(

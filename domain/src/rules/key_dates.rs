@@ -50,10 +50,7 @@ pub(crate) fn record(
     checks.plausible_date("date", input.date);
     if input.kind != KeyDateKind::DecisionNotice {
         if input.decision.is_some() {
-            checks.fail(
-                "decision",
-                "only a decision_notice records an appealable decision",
-            );
+            checks.fail("decision", "only a decision_notice records an appealable decision");
         }
         if input.section_i_only {
             checks.fail("section_i_only", "only applies to a decision_notice");
@@ -69,16 +66,9 @@ pub(crate) fn record(
     let existing = agg.key_dates.iter().find(|k| k.id == id);
     match existing {
         Some(k) if k.kind != input.kind => {
-            return Err(DomainError::invalid(
-                "kind",
-                "a key date's kind cannot be changed; record a new key date",
-            ));
+            return Err(DomainError::invalid("kind", "a key date's kind cannot be changed; record a new key date"));
         }
-        Some(k)
-            if k.date == input.date
-                && k.decision == input.decision
-                && k.section_i_only == input.section_i_only =>
-        {
+        Some(k) if k.date == input.date && k.decision == input.decision && k.section_i_only == input.section_i_only => {
             return Ok(());
         }
         None if input.id.is_some() && !input.kind.once_per_case() => {
@@ -93,23 +83,12 @@ pub(crate) fn record(
         date: input.date,
         decision: input.decision,
         section_i_only: input.section_i_only,
-        recorded_by: existing
-            .map(|k| k.recorded_by.clone())
-            .unwrap_or_else(|| ctx.actor_ref()),
+        recorded_by: existing.map(|k| k.recorded_by.clone()).unwrap_or_else(|| ctx.actor_ref()),
         recorded_at: existing.map(|k| k.recorded_at).unwrap_or(ctx.now),
     };
-    changes.put(
-        scope,
-        keys::key_date(case_id, id),
-        Record::KeyDate(kd.clone()),
-    );
+    changes.put(scope, keys::key_date(case_id, id), Record::KeyDate(kd.clone()));
     // The case's key dates as they will stand after this one is written.
-    let mut all: Vec<KeyDate> = agg
-        .key_dates
-        .iter()
-        .filter(|k| k.id != id)
-        .cloned()
-        .collect();
+    let mut all: Vec<KeyDate> = agg.key_dates.iter().filter(|k| k.id != id).cloned().collect();
     all.push(kd.clone());
     let effects = effects(ctx, &kd, &all)?;
     apply(ctx, scope, agg, &kd, effects, changes);
@@ -126,10 +105,7 @@ fn clock(t: T, start: NaiveDate) -> Result<Created, DomainError> {
 /// A notice that starts the appeal clock: a decision notice, or a final plan (which carries its
 /// own appeal notice).
 fn is_notice(k: &KeyDate) -> bool {
-    matches!(
-        k.kind,
-        KeyDateKind::DecisionNotice | KeyDateKind::FinalIssued
-    )
+    matches!(k.kind, KeyDateKind::DecisionNotice | KeyDateKind::FinalIssued)
 }
 
 /// The certificate that belongs to `notice`: the latest one on or after it and before any later
@@ -138,11 +114,7 @@ fn certificate_for<'a>(notice: &KeyDate, all: &'a [KeyDate]) -> Option<&'a KeyDa
     if notice.section_i_only {
         return None;
     }
-    let next_notice = all
-        .iter()
-        .filter(|k| is_notice(k) && k.date > notice.date)
-        .map(|k| k.date)
-        .min();
+    let next_notice = all.iter().filter(|k| is_notice(k) && k.date > notice.date).map(|k| k.date).min();
     all.iter()
         .filter(|k| k.kind == KeyDateKind::MediationCertificate && k.date >= notice.date)
         .filter(|k| next_notice.is_none_or(|n| k.date < n))
@@ -154,12 +126,7 @@ fn effects(ctx: &Context, kd: &KeyDate, all: &[KeyDate]) -> Result<Effects, Doma
     let mut e = Effects::default();
     match kd.kind {
         KeyDateKind::RequestReceived => {
-            for t in [
-                T::AssessmentDecision,
-                T::DraftPlanExpected,
-                T::NoPlanDecision,
-                T::FinalPlan,
-            ] {
+            for t in [T::AssessmentDecision, T::DraftPlanExpected, T::NoPlanDecision, T::FinalPlan] {
                 e.creates.push(clock(t, d)?);
             }
         }
@@ -171,10 +138,7 @@ fn effects(ctx: &Context, kd: &KeyDate, all: &[KeyDate]) -> Result<Effects, Doma
         KeyDateKind::FinalIssued => {
             e.creates.push(clock(T::AnnualReview, d)?);
             e.creates.push(clock(T::MediationContact, d)?);
-            e.creates.push(Created::Clock(appeal_deadline(
-                d,
-                certificate_for(kd, all).map(|c| c.date),
-            )?));
+            e.creates.push(Created::Clock(appeal_deadline(d, certificate_for(kd, all).map(|c| c.date))?));
             e.completes.push(T::FinalPlan);
             e.cancels.push(T::NoPlanDecision);
         }
@@ -193,10 +157,8 @@ fn effects(ctx: &Context, kd: &KeyDate, all: &[KeyDate]) -> Result<Effects, Doma
         KeyDateKind::AmendmentNotice => {
             e.creates.push(clock(T::AmendmentResponse, d)?);
             e.creates.push(clock(T::AmendedFinal, d)?);
-            let meeting = all
-                .iter()
-                .filter(|k| k.kind == KeyDateKind::AnnualReviewMeeting && k.date <= d)
-                .max_by_key(|k| k.date);
+            let meeting =
+                all.iter().filter(|k| k.kind == KeyDateKind::AnnualReviewMeeting && k.date <= d).max_by_key(|k| k.date);
             if let Some(m) = meeting {
                 e.creates.push(clock(T::AmendedFinalCap, m.date)?);
             }
@@ -206,15 +168,11 @@ fn effects(ctx: &Context, kd: &KeyDate, all: &[KeyDate]) -> Result<Effects, Doma
             if !kd.section_i_only {
                 e.creates.push(clock(T::MediationContact, d)?);
             }
-            e.creates.push(Created::Clock(appeal_deadline(
-                d,
-                certificate_for(kd, all).map(|c| c.date),
-            )?));
+            e.creates.push(Created::Clock(appeal_deadline(d, certificate_for(kd, all).map(|c| c.date))?));
             match kd.decision {
                 Some(AppealableDecision::RefuseAssess) => {
                     e.completes.push(T::AssessmentDecision);
-                    e.cancels
-                        .extend([T::DraftPlanExpected, T::NoPlanDecision, T::FinalPlan]);
+                    e.cancels.extend([T::DraftPlanExpected, T::NoPlanDecision, T::FinalPlan]);
                 }
                 Some(AppealableDecision::RefusePlan) => {
                     e.completes.push(T::NoPlanDecision);
@@ -223,8 +181,7 @@ fn effects(ctx: &Context, kd: &KeyDate, all: &[KeyDate]) -> Result<Effects, Doma
                 Some(AppealableDecision::RefuseAmend | AppealableDecision::Cease) => {
                     e.completes.push(T::ReviewDecision)
                 }
-                Some(AppealableDecision::PlanContents | AppealableDecision::RefuseReassess)
-                | None => {}
+                Some(AppealableDecision::PlanContents | AppealableDecision::RefuseReassess) | None => {}
             }
         }
         KeyDateKind::MediationCertificate => e.completes.push(T::MediationContact),
@@ -237,14 +194,7 @@ fn clock_action_id(kd: &KeyDate, name: &str) -> ActionId {
     ActionId::derived(kd.case_id.0, &format!("{}/{name}", kd.id))
 }
 
-fn apply(
-    ctx: &Context,
-    scope: &Scope,
-    agg: &CaseAggregate,
-    kd: &KeyDate,
-    effects: Effects,
-    changes: &mut Changes<'_>,
-) {
+fn apply(ctx: &Context, scope: &Scope, agg: &CaseAggregate, kd: &KeyDate, effects: Effects, changes: &mut Changes<'_>) {
     let case_id = agg.case.id;
     for created in effects.creates {
         let (id, template) = match created {
@@ -282,9 +232,7 @@ fn apply(
                     accepted_until: None,
                     priority: ActionPriority::Urgent,
                     timescale: None,
-                    legal_basis: Some(
-                        "Hearing date listed by the First-tier Tribunal (SEND)".to_owned(),
-                    ),
+                    legal_basis: Some("Hearing date listed by the First-tier Tribunal (SEND)".to_owned()),
                     deadline_kind: None,
                     origin: ActionOrigin::Statutory,
                     state: ActionState::Open,
@@ -302,9 +250,7 @@ fn apply(
         match agg.actions.iter().find(|a| a.id == id) {
             // A corrected key date moves its actions; their state is kept.
             Some(existing) => {
-                if existing.due != template.due
-                    || existing.accepted_until != template.accepted_until
-                {
+                if existing.due != template.due || existing.accepted_until != template.accepted_until {
                     let mut moved = existing.clone();
                     moved.due = template.due;
                     moved.accepted_until = template.accepted_until;
@@ -315,17 +261,9 @@ fn apply(
             None => changes.put(scope, key, Record::Action(template)),
         }
     }
-    let stops = effects
-        .completes
-        .iter()
-        .map(|t| (*t, false))
-        .chain(effects.cancels.iter().map(|t| (*t, true)));
+    let stops = effects.completes.iter().map(|t| (*t, false)).chain(effects.cancels.iter().map(|t| (*t, true)));
     for (timescale, cancel) in stops {
-        for a in agg
-            .actions
-            .iter()
-            .filter(|a| a.timescale == Some(timescale) && a.key_date_id != Some(kd.id))
-        {
+        for a in agg.actions.iter().filter(|a| a.timescale == Some(timescale) && a.key_date_id != Some(kd.id)) {
             let open = a.is_open();
             let ours = a.completed_by_key_date == Some(kd.id);
             if !(open || ours) || (ours && a.completed_on == Some(kd.date)) {
@@ -351,10 +289,7 @@ fn recompute_appeal(
     all: &[KeyDate],
     changes: &mut Changes<'_>,
 ) -> Result<(), DomainError> {
-    let notice = all
-        .iter()
-        .filter(|k| is_notice(k) && k.date <= cert.date && !k.section_i_only)
-        .max_by_key(|k| k.date);
+    let notice = all.iter().filter(|k| is_notice(k) && k.date <= cert.date && !k.section_i_only).max_by_key(|k| k.date);
     let Some(notice) = notice else { return Ok(()) };
     let deadline = appeal_deadline(notice.date, certificate_for(notice, all).map(|c| c.date))?;
     let id = clock_action_id(notice, T::AppealDeadline.as_str());

@@ -42,10 +42,7 @@ pub async fn list_actions(
     Caller(actor): Caller,
     ApiQuery(q): ApiQuery<ActionsQuery>,
 ) -> Result<Json<ListOf<ActionItem>>, Problem> {
-    let paging = Paging {
-        limit: q.limit,
-        cursor: q.cursor,
-    };
+    let paging = Paging { limit: q.limit, cursor: q.cursor };
     let (limit, after) = (paging.limit()?, paging.after()?);
     let filter = q.state.unwrap_or_default();
     let today = state.service.today();
@@ -63,30 +60,18 @@ pub async fn list_actions(
             };
             if keep {
                 let position = format!("{}#{}", a.due, a.id);
-                items.push((
-                    position,
-                    ActionItem {
-                        action: ActionView::new(a, today),
-                        child_id,
-                    },
-                ));
+                items.push((position, ActionItem { action: ActionView::new(a, today), child_id }));
             }
         }
     }
     items.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut page: Vec<_> = items
-        .into_iter()
-        .filter(|(p, _)| after.as_ref().is_none_or(|a| p > a))
-        .take(limit + 1)
-        .collect();
+    let mut page: Vec<_> =
+        items.into_iter().filter(|(p, _)| after.as_ref().is_none_or(|a| p > a)).take(limit + 1).collect();
     let next_cursor = if page.len() > limit {
         page.truncate(limit);
         page.last().map(|(p, _)| encode_cursor(p))
     } else {
         None
     };
-    Ok(Json(ListOf {
-        items: page.into_iter().map(|(_, i)| i).collect(),
-        next_cursor,
-    }))
+    Ok(Json(ListOf { items: page.into_iter().map(|(_, i)| i).collect(), next_cursor }))
 }

@@ -5,9 +5,8 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
 use senvault_domain::{
-    ActionId, ActionPatch, ActionView, Actor, AppealableDecision, Case, CaseDetail, CaseId,
-    CaseStatus, ChildId, CloseOutcome, Command, KeyDateId, KeyDateKind, NewAction, Note, NoteId,
-    NoteTopic, Record, Scope, Section, keys,
+    ActionId, ActionPatch, ActionView, Actor, AppealableDecision, Case, CaseDetail, CaseId, CaseStatus, ChildId,
+    CloseOutcome, Command, KeyDateId, KeyDateKind, NewAction, Note, NoteId, NoteTopic, Record, Scope, Section, keys,
 };
 use serde::Deserialize;
 
@@ -100,12 +99,7 @@ async fn run_for_detail(
     command: Command,
 ) -> Result<(bool, CaseDetail), Problem> {
     let done: Executed = state.service.execute(actor, command).await?;
-    Ok((
-        done.changed,
-        state
-            .service
-            .detail_from(&done.snapshot, &done.scope, case_id)?,
-    ))
+    Ok((done.changed, state.service.detail_from(&done.snapshot, &done.scope, case_id)?))
 }
 
 /// Open a case for a child.
@@ -137,25 +131,13 @@ pub async fn list_cases(
     ApiQuery(q): ApiQuery<CasesQuery>,
 ) -> Result<Json<ListOf<Case>>, Problem> {
     let child_id: ChildId = parse_id("child_id", &q.child_id)?;
-    let paging = Paging {
-        limit: q.limit,
-        cursor: q.cursor,
-    };
+    let paging = Paging { limit: q.limit, cursor: q.cursor };
     let scope = Scope::Child(child_id);
-    state
-        .service
-        .require_member(&actor, &scope, "child")
-        .await?;
+    state.service.require_member(&actor, &scope, "child").await?;
     let page = state
         .service
         .store
-        .query_index(
-            Index::G1,
-            &cases_partition(&scope),
-            paging.after()?.as_deref(),
-            None,
-            paging.limit()?,
-        )
+        .query_index(Index::G1, &cases_partition(&scope), paging.after()?.as_deref(), None, paging.limit()?)
         .await
         .map_err(ServiceError::from)?;
     let mut items = Vec::with_capacity(page.items.len());
@@ -164,10 +146,7 @@ pub async fn list_cases(
             items.push(c);
         }
     }
-    Ok(Json(ListOf {
-        items,
-        next_cursor: page.next.as_deref().map(encode_cursor),
-    }))
+    Ok(Json(ListOf { items, next_cursor: page.next.as_deref().map(encode_cursor) }))
 }
 
 /// The case page: status history, key dates, notes and actions (with overdue and timeliness).
@@ -178,9 +157,7 @@ pub async fn get_case(
     Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseDetail>, Problem> {
-    Ok(Json(
-        state.service.case_detail(&actor, case_id(&id)?).await?,
-    ))
+    Ok(Json(state.service.case_detail(&actor, case_id(&id)?).await?))
 }
 
 /// Edit the case summary.
@@ -193,16 +170,8 @@ pub async fn edit_case(
     ApiJson(body): ApiJson<CasePatch>,
 ) -> Result<Json<CaseDetail>, Problem> {
     let case_id = case_id(&id)?;
-    let (_, detail) = run_for_detail(
-        &state,
-        &actor,
-        case_id,
-        Command::EditCase {
-            case_id,
-            summary: body.summary,
-        },
-    )
-    .await?;
+    let (_, detail) =
+        run_for_detail(&state, &actor, case_id, Command::EditCase { case_id, summary: body.summary }).await?;
     Ok(Json(detail))
 }
 
@@ -216,14 +185,8 @@ pub async fn change_status(
     ApiJson(body): ApiJson<StatusChangeIn>,
 ) -> Result<Json<CaseDetail>, Problem> {
     let case_id = case_id(&id)?;
-    let command = Command::ChangeStatus {
-        case_id,
-        status: body.status,
-        note: body.note,
-    };
-    Ok(Json(
-        run_for_detail(&state, &actor, case_id, command).await?.1,
-    ))
+    let command = Command::ChangeStatus { case_id, status: body.status, note: body.note };
+    Ok(Json(run_for_detail(&state, &actor, case_id, command).await?.1))
 }
 
 /// Close the case as `resolved` or `closed`.
@@ -236,14 +199,8 @@ pub async fn close_case(
     ApiJson(body): ApiJson<CloseIn>,
 ) -> Result<Json<CaseDetail>, Problem> {
     let case_id = case_id(&id)?;
-    let command = Command::CloseCase {
-        case_id,
-        outcome: body.outcome,
-        note: body.note,
-    };
-    Ok(Json(
-        run_for_detail(&state, &actor, case_id, command).await?.1,
-    ))
+    let command = Command::CloseCase { case_id, outcome: body.outcome, note: body.note };
+    Ok(Json(run_for_detail(&state, &actor, case_id, command).await?.1))
 }
 
 /// Record (or correct) a key date; creates, completes and moves the statutory actions it drives.
@@ -290,10 +247,7 @@ pub async fn add_note(
         document_id: body.document_id,
     };
     let done = state.service.execute(&actor, command).await?;
-    match done
-        .snapshot
-        .get(&done.scope, &keys::note(case_id, note_id))
-    {
+    match done.snapshot.get(&done.scope, &keys::note(case_id, note_id)) {
         Some(Record::Note(n)) => Ok(respond(done.changed, n.clone())),
         _ => Err(Problem::not_found("note")),
     }
@@ -307,14 +261,8 @@ async fn run_for_action(
     command: Command,
 ) -> Result<(bool, ActionView), Problem> {
     let done = state.service.execute(actor, command).await?;
-    match done
-        .snapshot
-        .get(&done.scope, &keys::action(case_id, action_id))
-    {
-        Some(Record::Action(a)) => Ok((
-            done.changed,
-            ActionView::new(a.clone(), state.service.today()),
-        )),
+    match done.snapshot.get(&done.scope, &keys::action(case_id, action_id)) {
+        Some(Record::Action(a)) => Ok((done.changed, ActionView::new(a.clone(), state.service.today()))),
         _ => Err(Problem::not_found("action")),
     }
 }
@@ -331,17 +279,8 @@ pub async fn add_action(
 ) -> Result<Response, Problem> {
     let case_id = case_id(&id)?;
     let action_id = *body.id.get_or_insert_with(ActionId::new);
-    let (changed, view) = run_for_action(
-        &state,
-        &actor,
-        case_id,
-        action_id,
-        Command::AddAction {
-            case_id,
-            action: body,
-        },
-    )
-    .await?;
+    let (changed, view) =
+        run_for_action(&state, &actor, case_id, action_id, Command::AddAction { case_id, action: body }).await?;
     Ok(respond(changed, view))
 }
 
@@ -360,16 +299,8 @@ pub async fn edit_action(
     ApiJson(patch): ApiJson<ActionPatch>,
 ) -> Result<Json<ActionView>, Problem> {
     let (case_id, action_id) = ids(&case, &action)?;
-    let command = Command::EditAction {
-        case_id,
-        action_id,
-        patch,
-    };
-    Ok(Json(
-        run_for_action(&state, &actor, case_id, action_id, command)
-            .await?
-            .1,
-    ))
+    let command = Command::EditAction { case_id, action_id, patch };
+    Ok(Json(run_for_action(&state, &actor, case_id, action_id, command).await?.1))
 }
 
 /// Complete an action (idempotent).
@@ -383,16 +314,8 @@ pub async fn complete_action(
     ApiJson(body): ApiJson<CompleteIn>,
 ) -> Result<Json<ActionView>, Problem> {
     let (case_id, action_id) = ids(&case, &action)?;
-    let command = Command::CompleteAction {
-        case_id,
-        action_id,
-        completed_on: body.completed_on,
-    };
-    Ok(Json(
-        run_for_action(&state, &actor, case_id, action_id, command)
-            .await?
-            .1,
-    ))
+    let command = Command::CompleteAction { case_id, action_id, completed_on: body.completed_on };
+    Ok(Json(run_for_action(&state, &actor, case_id, action_id, command).await?.1))
 }
 
 /// Reopen a completed action.
@@ -406,9 +329,5 @@ pub async fn reopen_action(
 ) -> Result<Json<ActionView>, Problem> {
     let (case_id, action_id) = ids(&case, &action)?;
     let command = Command::ReopenAction { case_id, action_id };
-    Ok(Json(
-        run_for_action(&state, &actor, case_id, action_id, command)
-            .await?
-            .1,
-    ))
+    Ok(Json(run_for_action(&state, &actor, case_id, action_id, command).await?.1))
 }

@@ -21,21 +21,11 @@ pub struct Caller(pub Actor);
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or(AuthError::Missing)?;
-        let value = header
-            .to_str()
-            .map_err(|_| AuthError::Invalid("unreadable header".into()))?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .ok_or(AuthError::Missing)?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+        let value = header.to_str().map_err(|_| AuthError::Invalid("unreadable header".into()))?;
+        let token =
+            value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or(AuthError::Missing)?;
         Ok(Caller(state.auth.verify(token.trim())?))
     }
 }
@@ -48,37 +38,19 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let json_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                let mime = v
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                mime == "application/json" || mime.ends_with("+json")
-            });
+        let json_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|v| {
+            let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        });
         let bytes = Bytes::from_request(req, state).await.map_err(|r| {
             let status = r.status();
             if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(
-                    status,
-                    "too-large",
-                    "Body too large",
-                    "request bodies are limited to 1 MiB",
-                )
+                Problem::new(status, "too-large", "Body too large", "request bodies are limited to 1 MiB")
             } else {
                 Problem::new(status, "bad-body", "Unreadable body", r.body_text())
             }
         })?;
-        let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
-        };
+        let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
         if !bytes.is_empty() && json_type != Some(true) {
             return Err(Problem::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -90,13 +62,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         serde_json::from_slice(body).map(ApiJson).map_err(|e| {
             use serde_json::error::Category;
             match e.classify() {
-                Category::Data => Problem::invalid(vec![senvault_domain::FieldError::new(
-                    "body",
-                    e.to_string(),
-                )]),
-                Category::Syntax | Category::Eof | Category::Io => {
-                    Problem::bad_request(format!("malformed JSON: {e}"))
-                }
+                Category::Data => Problem::invalid(vec![senvault_domain::FieldError::new("body", e.to_string())]),
+                Category::Syntax | Category::Eof | Category::Io => Problem::bad_request(format!("malformed JSON: {e}")),
             }
         })
     }
@@ -109,10 +76,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(Problem::from)
+        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| ApiQuery(q.0)).map_err(Problem::from)
     }
 }
 
@@ -123,10 +87,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| ApiPath(p.0))
-            .map_err(Problem::from)
+        axum::extract::Path::<T>::from_request_parts(parts, state).await.map(|p| ApiPath(p.0)).map_err(Problem::from)
     }
 }
 
@@ -157,10 +118,9 @@ impl Paging {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(n) if (1..=MAX_LIMIT as u32).contains(&n) => Ok(n as usize),
-            Some(_) => Err(Problem::invalid(vec![senvault_domain::FieldError::new(
-                "limit",
-                "must be between 1 and 200",
-            )])),
+            Some(_) => {
+                Err(Problem::invalid(vec![senvault_domain::FieldError::new("limit", "must be between 1 and 200")]))
+            }
         }
     }
 
@@ -177,7 +137,7 @@ pub fn encode_cursor(position: &str) -> String {
 
 fn decode_cursor(cursor: &str) -> Result<String, Problem> {
     let bad = || Problem::bad_request("the cursor is not one this API issued");
-    if cursor.len() % 2 != 0 || cursor.len() > 2048 {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 2048 {
         return Err(bad());
     }
     let bytes = (0..cursor.len())

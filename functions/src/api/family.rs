@@ -44,16 +44,10 @@ pub(crate) async fn family_of(state: &AppState, actor: &Actor) -> Result<FamilyI
 
 async fn family_view(state: &AppState, family: FamilyId) -> Result<FamilyView, Problem> {
     let scope = Scope::Family(family);
-    let profile = state
-        .service
-        .store
-        .get(&scope.to_string(), keys::FAMILY_PROFILE)
-        .await
-        .map_err(ServiceError::from)?;
-    let Some(Record::Family(family)) = profile
-        .map(|r| from_stored(&r).map(|(_, v)| v.record))
-        .transpose()
-        .map_err(ServiceError::from)?
+    let profile =
+        state.service.store.get(&scope.to_string(), keys::FAMILY_PROFILE).await.map_err(ServiceError::from)?;
+    let Some(Record::Family(family)) =
+        profile.map(|r| from_stored(&r).map(|(_, v)| v.record)).transpose().map_err(ServiceError::from)?
     else {
         return Err(Problem::not_found("family"));
     };
@@ -80,25 +74,13 @@ pub async fn create_family(
     ApiJson(body): ApiJson<NewFamily>,
 ) -> Result<Response, Problem> {
     let family_id = body.id.unwrap_or_default();
-    let done = state
-        .service
-        .execute(
-            &actor,
-            Command::CreateFamily {
-                family_id,
-                name: body.name,
-            },
-        )
-        .await?;
+    let done = state.service.execute(&actor, Command::CreateFamily { family_id, name: body.name }).await?;
     Ok(respond(done.changed, family_view(&state, family_id).await?))
 }
 
 /// The caller's family and its members.
 #[utoipa::path(get, path = "/v1/family", tag = "cases", responses((status = 200, body = FamilyView), (status = 404, body = Problem)))]
-pub async fn get_family(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-) -> Result<Json<FamilyView>, Problem> {
+pub async fn get_family(State(state): State<AppState>, Caller(actor): Caller) -> Result<Json<FamilyView>, Problem> {
     let family = family_of(&state, &actor).await?;
     Ok(Json(family_view(&state, family).await?))
 }
@@ -132,10 +114,7 @@ pub async fn add_child(
         school: body.school,
     };
     let done = state.service.execute(&actor, command).await?;
-    match done
-        .snapshot
-        .get(&Scope::Family(family_id), &keys::family_child(child_id))
-    {
+    match done.snapshot.get(&Scope::Family(family_id), &keys::family_child(child_id)) {
         Some(Record::Child(child)) => Ok(respond(done.changed, child.clone())),
         _ => Err(Problem::not_found("child")),
     }
@@ -152,12 +131,7 @@ pub async fn list_children(
     let user_scope = Scope::User(actor.user.clone()).to_string();
     let prefix = format!("{}child:", keys::MEMBERSHIP_PREFIX);
     let page = store
-        .list(
-            &user_scope,
-            &prefix,
-            paging.after()?.as_deref(),
-            paging.limit()?,
-        )
+        .list(&user_scope, &prefix, paging.after()?.as_deref(), paging.limit()?)
         .await
         .map_err(ServiceError::from)?;
     let mut items = Vec::with_capacity(page.items.len());
@@ -165,41 +139,20 @@ pub async fn list_children(
         let Record::Membership(m) = from_stored(row).map_err(ServiceError::from)?.1.record else {
             continue;
         };
-        if let Some(profile) = store
-            .get(&m.scope, keys::CHILD_PROFILE)
-            .await
-            .map_err(ServiceError::from)?
-            && let Record::Child(child) =
-                from_stored(&profile).map_err(ServiceError::from)?.1.record
+        if let Some(profile) = store.get(&m.scope, keys::CHILD_PROFILE).await.map_err(ServiceError::from)?
+            && let Record::Child(child) = from_stored(&profile).map_err(ServiceError::from)?.1.record
         {
             items.push(child);
         }
     }
-    Ok(Json(ListOf {
-        items,
-        next_cursor: page.next.as_deref().map(encode_cursor),
-    }))
+    Ok(Json(ListOf { items, next_cursor: page.next.as_deref().map(encode_cursor) }))
 }
 
-async fn child_profile(
-    state: &AppState,
-    actor: &Actor,
-    child_id: ChildId,
-) -> Result<Child, Problem> {
+async fn child_profile(state: &AppState, actor: &Actor, child_id: ChildId) -> Result<Child, Problem> {
     let scope = Scope::Child(child_id);
     state.service.require_member(actor, &scope, "child").await?;
-    let row = state
-        .service
-        .store
-        .get(&scope.to_string(), keys::CHILD_PROFILE)
-        .await
-        .map_err(ServiceError::from)?;
-    match row
-        .map(|r| from_stored(&r))
-        .transpose()
-        .map_err(ServiceError::from)?
-        .map(|(_, v)| v.record)
-    {
+    let row = state.service.store.get(&scope.to_string(), keys::CHILD_PROFILE).await.map_err(ServiceError::from)?;
+    match row.map(|r| from_stored(&r)).transpose().map_err(ServiceError::from)?.map(|(_, v)| v.record) {
         Some(Record::Child(c)) => Ok(c),
         _ => Err(Problem::not_found("child")),
     }
@@ -227,24 +180,9 @@ pub async fn edit_child(
     ApiJson(patch): ApiJson<ChildPatch>,
 ) -> Result<Json<Child>, Problem> {
     let child_id: ChildId = parse_id("id", &id)?;
-    let family_id = family_of(&state, &actor)
-        .await
-        .map_err(|_| Problem::not_found("child"))?;
-    let done = state
-        .service
-        .execute(
-            &actor,
-            Command::EditChild {
-                family_id,
-                child_id,
-                patch,
-            },
-        )
-        .await?;
-    match done
-        .snapshot
-        .get(&Scope::Family(family_id), &keys::family_child(child_id))
-    {
+    let family_id = family_of(&state, &actor).await.map_err(|_| Problem::not_found("child"))?;
+    let done = state.service.execute(&actor, Command::EditChild { family_id, child_id, patch }).await?;
+    match done.snapshot.get(&Scope::Family(family_id), &keys::family_child(child_id)) {
         Some(Record::Child(child)) => Ok(Json(child.clone())),
         _ => Err(Problem::not_found("child")),
     }

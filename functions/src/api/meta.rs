@@ -12,8 +12,5 @@ pub struct Health {
 /// Liveness; needs no token.
 #[utoipa::path(get, path = "/health", tag = "meta", security(()), responses((status = 200, body = Health)))]
 pub async fn health() -> Json<Health> {
-    Json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-    })
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
 }

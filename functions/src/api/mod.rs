@@ -45,11 +45,7 @@ pub struct ListOf<T> {
 
 /// 201 for a change, 200 for a safe retry that changed nothing.
 pub(crate) fn respond<T: Serialize>(created: bool, body: T) -> Response {
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     (status, axum::Json(body)).into_response()
 }
 
@@ -69,12 +65,7 @@ impl utoipa::Modify for BearerAuth {
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme(
                 "bearer",
-                SecurityScheme::Http(
-                    HttpBuilder::new()
-                        .scheme(HttpAuthScheme::Bearer)
-                        .bearer_format("JWT")
-                        .build(),
-                ),
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
             );
         }
     }
@@ -106,10 +97,8 @@ fn meta_routes() -> OpenApiRouter<AppState> {
 
 /// Wraps an area's routes into a servable router with the API's common behaviour.
 pub fn finish(routes: OpenApiRouter<AppState>, state: AppState) -> Router {
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(meta_routes())
-        .merge(routes)
-        .split_for_parts();
+    let (router, openapi) =
+        OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(meta_routes()).merge(routes).split_for_parts();
     let openapi = Arc::new(openapi);
     router
         .route(
@@ -140,21 +129,15 @@ pub fn app(state: AppState) -> Router {
 
 /// The OpenAPI document of the whole API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
-        .merge(meta_routes())
-        .merge(cases_routes())
-        .into_openapi()
+    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi()).merge(meta_routes()).merge(cases_routes()).into_openapi()
 }
 
 /// One log line per request: method, route template, status and latency; never bodies, and
 /// the route template rather than the path so that ids stay out of logs too.
 async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
     let started = Instant::now();
     let res = next.run(req).await;
     tracing::info!(%method, route, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");

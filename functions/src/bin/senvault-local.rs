@@ -16,11 +16,7 @@ use senvault_functions::auth::Authenticator;
 use senvault_functions::local;
 
 #[derive(Parser)]
-#[command(
-    name = "senvault-local",
-    version,
-    about = "The SEN Evidence Vault API on localhost"
-)]
+#[command(name = "senvault-local", version, about = "The SEN Evidence Vault API on localhost")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
@@ -63,10 +59,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -88,10 +81,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let user: UserId = user.parse().map_err(|e| format!("--user: {e}"))?;
             let secret = local::secret(&cli.data).map_err(|e| e.to_string())?;
             let auth = Authenticator::hs256(&secret, &local::role_claim());
-            println!(
-                "{}",
-                auth.mint(&user, role, Duration::from_secs(hours * 3600))
-            );
+            println!("{}", auth.mint(&user, role, Duration::from_secs(hours * 3600)));
             Ok(())
         }
         None => serve(cli).await.map_err(|e| e.to_string()),
@@ -100,50 +90,30 @@ async fn run(cli: Cli) -> Result<(), String> {
 
 async fn serve(cli: Cli) -> Result<(), local::LocalError> {
     let state = local::open_state(&cli.data)?;
-    let demo = if cli.demo {
-        Some(local::seed_demo(&state).await?)
-    } else {
-        None
-    };
+    let demo = if cli.demo { Some(local::seed_demo(&state).await?) } else { None };
     let tokens = demo.as_ref().map(|d| {
         (
-            state
-                .auth
-                .mint(&d.parent, RoleClaim::Family, local::DEMO_TOKEN_TTL),
-            state
-                .auth
-                .mint(&d.advocate, RoleClaim::Advocate, local::DEMO_TOKEN_TTL),
+            state.auth.mint(&d.parent, RoleClaim::Family, local::DEMO_TOKEN_TTL),
+            state.auth.mint(&d.advocate, RoleClaim::Advocate, local::DEMO_TOKEN_TTL),
         )
     });
     let data = cli.data.display().to_string();
-    local::serve(
-        local::router(state),
-        SocketAddr::new(cli.bind, cli.port),
-        move |addr| {
-            println!("SEN Evidence Vault listening on http://{addr} (data in {data})");
-            if let (Some(d), Some((parent, advocate))) = (demo, tokens) {
-                println!();
-                println!("Demo family token (user {}, valid 30 days):", d.parent);
-                println!("  {parent}");
-                println!(
-                    "Demo advocate token (user {}, no access granted):",
-                    d.advocate
-                );
-                println!("  {advocate}");
-                println!();
-                println!("Try the demo case page:");
-                println!(
-                    "  curl -s -H \"Authorization: Bearer {parent}\" http://{addr}/v1/cases/{}",
-                    d.case
-                );
-                println!("and the family's open actions:");
-                println!(
-                    "  curl -s -H \"Authorization: Bearer {parent}\" http://{addr}/v1/actions"
-                );
-            }
-            use std::io::Write;
-            let _ = std::io::stdout().flush();
-        },
-    )
+    local::serve(local::router(state), SocketAddr::new(cli.bind, cli.port), move |addr| {
+        println!("SEN Evidence Vault listening on http://{addr} (data in {data})");
+        if let (Some(d), Some((parent, advocate))) = (demo, tokens) {
+            println!();
+            println!("Demo family token (user {}, valid 30 days):", d.parent);
+            println!("  {parent}");
+            println!("Demo advocate token (user {}, no access granted):", d.advocate);
+            println!("  {advocate}");
+            println!();
+            println!("Try the demo case page:");
+            println!("  curl -s -H \"Authorization: Bearer {parent}\" http://{addr}/v1/cases/{}", d.case);
+            println!("and the family's open actions:");
+            println!("  curl -s -H \"Authorization: Bearer {parent}\" http://{addr}/v1/actions");
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    })
     .await
 }

@@ -27,77 +27,32 @@ fn run_id() -> String {
 }
 
 fn put(scope: &str, key: &str, body: serde_json::Value, expect: Expect) -> Put {
-    Put {
-        scope: scope.into(),
-        key: key.into(),
-        body,
-        deleted: false,
-        expect,
-        g1: None,
-        g2: None,
-    }
+    Put { scope: scope.into(), key: key.into(), body, deleted: false, expect, g1: None, g2: None }
 }
 
 fn one(p: Put) -> CommitRequest {
-    CommitRequest {
-        puts: vec![p],
-        aliases: vec![],
-    }
+    CommitRequest { puts: vec![p], aliases: vec![] }
 }
 
 pub async fn create_if_absent(store: &dyn Store) {
     let scope = format!("t{}:a", run_id());
-    store
-        .commit(one(put(&scope, "k", json!({"n": 1}), Expect::Absent)))
-        .await
-        .expect("create");
-    let got = store
-        .get(&scope, "k")
-        .await
-        .unwrap()
-        .expect("created record");
-    assert_eq!(
-        (got.version, got.seq, got.deleted, got.body.clone()),
-        (1, 1, false, json!({"n": 1}))
-    );
-    let again = store
-        .commit(one(put(&scope, "k", json!({"n": 2}), Expect::Absent)))
-        .await;
-    assert!(
-        matches!(again, Err(StoreError::Conflict { .. })),
-        "create of an existing key must conflict: {again:?}"
-    );
-    assert_eq!(
-        store.get(&scope, "k").await.unwrap().unwrap().body,
-        json!({"n": 1})
-    );
+    store.commit(one(put(&scope, "k", json!({"n": 1}), Expect::Absent))).await.expect("create");
+    let got = store.get(&scope, "k").await.unwrap().expect("created record");
+    assert_eq!((got.version, got.seq, got.deleted, got.body.clone()), (1, 1, false, json!({"n": 1})));
+    let again = store.commit(one(put(&scope, "k", json!({"n": 2}), Expect::Absent))).await;
+    assert!(matches!(again, Err(StoreError::Conflict { .. })), "create of an existing key must conflict: {again:?}");
+    assert_eq!(store.get(&scope, "k").await.unwrap().unwrap().body, json!({"n": 1}));
     assert!(store.get(&scope, "missing").await.unwrap().is_none());
 }
 
 pub async fn version_conflicts(store: &dyn Store) {
     let scope = format!("t{}:v", run_id());
-    store
-        .commit(one(put(&scope, "k", json!(1), Expect::Absent)))
-        .await
-        .unwrap();
-    store
-        .commit(one(put(&scope, "k", json!(2), Expect::Version(1))))
-        .await
-        .expect("update at v1");
-    let stale = store
-        .commit(one(put(&scope, "k", json!(3), Expect::Version(1))))
-        .await;
-    assert!(
-        matches!(stale, Err(StoreError::Conflict { .. })),
-        "stale update must conflict"
-    );
-    let missing = store
-        .commit(one(put(&scope, "nope", json!(3), Expect::Version(1))))
-        .await;
-    assert!(
-        matches!(missing, Err(StoreError::Conflict { .. })),
-        "update of a missing key must conflict"
-    );
+    store.commit(one(put(&scope, "k", json!(1), Expect::Absent))).await.unwrap();
+    store.commit(one(put(&scope, "k", json!(2), Expect::Version(1)))).await.expect("update at v1");
+    let stale = store.commit(one(put(&scope, "k", json!(3), Expect::Version(1)))).await;
+    assert!(matches!(stale, Err(StoreError::Conflict { .. })), "stale update must conflict");
+    let missing = store.commit(one(put(&scope, "nope", json!(3), Expect::Version(1)))).await;
+    assert!(matches!(missing, Err(StoreError::Conflict { .. })), "update of a missing key must conflict");
     let got = store.get(&scope, "k").await.unwrap().unwrap();
     assert_eq!((got.version, got.body), (2, json!(2)));
     assert_eq!(store.meta(&scope).await.unwrap().seq, 2);
@@ -106,10 +61,7 @@ pub async fn version_conflicts(store: &dyn Store) {
 pub async fn atomic_across_scopes(store: &dyn Store) {
     let id = run_id();
     let (a, b) = (format!("t{id}:x"), format!("t{id}:y"));
-    store
-        .commit(one(put(&b, "taken", json!(0), Expect::Absent)))
-        .await
-        .unwrap();
+    store.commit(one(put(&b, "taken", json!(0), Expect::Absent))).await.unwrap();
     let request = CommitRequest {
         puts: vec![
             put(&a, "one", json!(1), Expect::Absent),
@@ -118,32 +70,13 @@ pub async fn atomic_across_scopes(store: &dyn Store) {
         ],
         aliases: vec![(format!("alias-{id}"), a.clone())],
     };
-    assert!(matches!(
-        store.commit(request).await,
-        Err(StoreError::Conflict { .. })
-    ));
-    assert!(
-        store.get(&a, "one").await.unwrap().is_none(),
-        "no partial write"
-    );
+    assert!(matches!(store.commit(request).await, Err(StoreError::Conflict { .. })));
+    assert!(store.get(&a, "one").await.unwrap().is_none(), "no partial write");
     assert_eq!(store.meta(&a).await.unwrap().seq, 0, "no seq allocated");
-    assert!(
-        store.changes(&a, 0, 10).await.unwrap().is_empty(),
-        "no change-log entry"
-    );
-    assert!(
-        store
-            .resolve(&format!("alias-{id}"))
-            .await
-            .unwrap()
-            .is_none(),
-        "no alias"
-    );
+    assert!(store.changes(&a, 0, 10).await.unwrap().is_empty(), "no change-log entry");
+    assert!(store.resolve(&format!("alias-{id}")).await.unwrap().is_none(), "no alias");
     let ok = CommitRequest {
-        puts: vec![
-            put(&a, "one", json!(1), Expect::Absent),
-            put(&b, "other", json!(1), Expect::Absent),
-        ],
+        puts: vec![put(&a, "one", json!(1), Expect::Absent), put(&b, "other", json!(1), Expect::Absent)],
         aliases: vec![],
     };
     let receipt = store.commit(ok).await.unwrap();
@@ -184,11 +117,7 @@ pub async fn seq_is_dense_under_concurrent_commits(store: Arc<dyn Store>) {
     for s in [&scope, &shared] {
         let changes = store.changes(s, 0, 1000).await.unwrap();
         let seqs: Vec<u64> = changes.iter().map(|c| c.seq).collect();
-        assert_eq!(
-            seqs,
-            (1..=48).collect::<Vec<_>>(),
-            "seq must be dense in {s}"
-        );
+        assert_eq!(seqs, (1..=48).collect::<Vec<_>>(), "seq must be dense in {s}");
         assert_eq!(store.meta(s).await.unwrap().seq, 48);
         let after = store.changes(s, 40, 1000).await.unwrap();
         assert_eq!(after.first().map(|c| c.seq), Some(41));
@@ -199,57 +128,22 @@ pub async fn prefix_pagination(store: &dyn Store) {
     let scope = format!("t{}:p", run_id());
     let mut puts = Vec::new();
     for i in 0..25 {
-        puts.push(put(
-            &scope,
-            &format!("case/x/note/{i:03}"),
-            json!(i),
-            Expect::Absent,
-        ));
+        puts.push(put(&scope, &format!("case/x/note/{i:03}"), json!(i), Expect::Absent));
     }
     puts.push(put(&scope, "case/x", json!("case"), Expect::Absent));
-    puts.push(put(
-        &scope,
-        "case/y/note/000",
-        json!("other case"),
-        Expect::Absent,
-    ));
-    puts.push(put(
-        &scope,
-        "case0",
-        json!("after the prefix"),
-        Expect::Absent,
-    ));
-    puts.push(put(
-        &scope,
-        "cas",
-        json!("before the prefix"),
-        Expect::Absent,
-    ));
+    puts.push(put(&scope, "case/y/note/000", json!("other case"), Expect::Absent));
+    puts.push(put(&scope, "case0", json!("after the prefix"), Expect::Absent));
+    puts.push(put(&scope, "cas", json!("before the prefix"), Expect::Absent));
     // 29 records: two commits to stay inside one transaction's limit.
     let rest = puts.split_off(20);
-    store
-        .commit(CommitRequest {
-            puts,
-            aliases: vec![],
-        })
-        .await
-        .unwrap();
-    store
-        .commit(CommitRequest {
-            puts: rest,
-            aliases: vec![],
-        })
-        .await
-        .unwrap();
+    store.commit(CommitRequest { puts, aliases: vec![] }).await.unwrap();
+    store.commit(CommitRequest { puts: rest, aliases: vec![] }).await.unwrap();
 
     let mut keys = Vec::new();
     let mut after: Option<String> = None;
     let mut pages = 0;
     loop {
-        let page = store
-            .list(&scope, "case/x/", after.as_deref(), 10)
-            .await
-            .unwrap();
+        let page = store.list(&scope, "case/x/", after.as_deref(), 10).await.unwrap();
         pages += 1;
         keys.extend(page.items.iter().map(|r| r.key.clone()));
         match page.next {
@@ -258,18 +152,9 @@ pub async fn prefix_pagination(store: &dyn Store) {
         }
     }
     assert_eq!(pages, 3);
-    assert_eq!(
-        keys,
-        (0..25)
-            .map(|i| format!("case/x/note/{i:03}"))
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(keys, (0..25).map(|i| format!("case/x/note/{i:03}")).collect::<Vec<_>>());
     let agg = store.list(&scope, "case/x", None, 100).await.unwrap();
-    assert_eq!(
-        agg.items.len(),
-        26,
-        "the aggregate prefix holds the case and its notes"
-    );
+    assert_eq!(agg.items.len(), 26, "the aggregate prefix holds the case and its notes");
     assert_eq!(agg.items[0].key, "case/x");
     let all = store.list(&scope, "case/", None, 100).await.unwrap();
     assert_eq!(all.items.len(), 27);
@@ -283,64 +168,22 @@ pub async fn index_queries(store: &dyn Store) {
     let mut puts = Vec::new();
     for d in 1..=9 {
         let mut p = put(&scope, &format!("a/{d}"), json!(d), Expect::Absent);
-        p.g2 = Some(IndexKey {
-            pk: pk.clone(),
-            sk: format!("2026-01-0{d}#{scope}#a/{d}"),
-        });
-        p.g1 = Some(IndexKey {
-            pk: format!("Q#{id}"),
-            sk: format!("{d}"),
-        });
+        p.g2 = Some(IndexKey { pk: pk.clone(), sk: format!("2026-01-0{d}#{scope}#a/{d}") });
+        p.g1 = Some(IndexKey { pk: format!("Q#{id}"), sk: format!("{d}") });
         puts.push(p);
     }
-    store
-        .commit(CommitRequest {
-            puts,
-            aliases: vec![],
-        })
-        .await
-        .unwrap();
-    let due = store
-        .query_index(Index::G2, &pk, None, Some("2026-01-05\u{10FFFF}"), 3)
-        .await
-        .unwrap();
-    assert_eq!(
-        due.items.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
-        vec!["a/1", "a/2", "a/3"]
-    );
-    let rest = store
-        .query_index(
-            Index::G2,
-            &pk,
-            due.next.as_deref(),
-            Some("2026-01-05\u{10FFFF}"),
-            3,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        rest.items
-            .iter()
-            .map(|r| r.key.as_str())
-            .collect::<Vec<_>>(),
-        vec!["a/4", "a/5"]
-    );
+    store.commit(CommitRequest { puts, aliases: vec![] }).await.unwrap();
+    let due = store.query_index(Index::G2, &pk, None, Some("2026-01-05\u{10FFFF}"), 3).await.unwrap();
+    assert_eq!(due.items.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), vec!["a/1", "a/2", "a/3"]);
+    let rest = store.query_index(Index::G2, &pk, due.next.as_deref(), Some("2026-01-05\u{10FFFF}"), 3).await.unwrap();
+    assert_eq!(rest.items.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), vec!["a/4", "a/5"]);
     assert!(rest.next.is_none());
     // Rewriting a record without its sparse attributes removes it from the index.
-    store
-        .commit(one(put(&scope, "a/1", json!("done"), Expect::Version(1))))
-        .await
-        .unwrap();
-    let due = store
-        .query_index(Index::G2, &pk, None, None, 100)
-        .await
-        .unwrap();
+    store.commit(one(put(&scope, "a/1", json!("done"), Expect::Version(1)))).await.unwrap();
+    let due = store.query_index(Index::G2, &pk, None, None, 100).await.unwrap();
     assert_eq!(due.items.len(), 8);
     assert_eq!(due.items[0].key, "a/2");
-    let g1 = store
-        .query_index(Index::G1, &format!("Q#{id}"), Some("5"), None, 100)
-        .await
-        .unwrap();
+    let g1 = store.query_index(Index::G1, &format!("Q#{id}"), Some("5"), None, 100).await.unwrap();
     assert_eq!(g1.items.len(), 4);
 }
 
@@ -358,65 +201,37 @@ pub async fn aliases(store: &dyn Store) {
         puts: vec![put(&scope, "x", json!(1), Expect::Absent)],
         aliases: vec![(alias.clone(), scope.clone())],
     };
-    store
-        .commit(same)
-        .await
-        .expect("re-writing the same alias is a no-op");
+    store.commit(same).await.expect("re-writing the same alias is a no-op");
     let other = CommitRequest {
         puts: vec![put(&scope, "y", json!(1), Expect::Absent)],
         aliases: vec![(alias.clone(), format!("t{id}:elsewhere"))],
     };
     assert!(store.commit(other).await.is_err(), "an alias never moves");
-    assert!(
-        store.get(&scope, "y").await.unwrap().is_none(),
-        "and the commit is rolled back"
-    );
+    assert!(store.get(&scope, "y").await.unwrap().is_none(), "and the commit is rolled back");
     assert!(store.resolve("nothing-here").await.unwrap().is_none());
 }
 
 pub async fn tombstones(store: &dyn Store) {
     let scope = format!("t{}:d", run_id());
-    store
-        .commit(one(put(&scope, "n/1", json!(1), Expect::Absent)))
-        .await
-        .unwrap();
+    store.commit(one(put(&scope, "n/1", json!(1), Expect::Absent))).await.unwrap();
     let mut del = put(&scope, "n/1", json!(1), Expect::Version(1));
     del.deleted = true;
     store.commit(one(del)).await.unwrap();
     let got = store.get(&scope, "n/1").await.unwrap().unwrap();
     assert!(got.deleted);
     assert_eq!(got.version, 2);
-    assert!(
-        store
-            .list(&scope, "n/", None, 10)
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
+    assert!(store.list(&scope, "n/", None, 10).await.unwrap().items.is_empty());
     let log = store.changes(&scope, 0, 10).await.unwrap();
     assert_eq!(
-        log.iter()
-            .map(|c| (c.seq, c.version, c.deleted))
-            .collect::<Vec<_>>(),
+        log.iter().map(|c| (c.seq, c.version, c.deleted)).collect::<Vec<_>>(),
         vec![(1, 1, false), (2, 2, true)]
     );
 }
 
 pub async fn oversized_commits_are_refused(store: &dyn Store) {
     let scope = format!("t{}:big", run_id());
-    let puts: Vec<_> = (0..50)
-        .map(|i| put(&scope, &format!("k/{i}"), json!(i), Expect::Absent))
-        .collect();
-    let result = store
-        .commit(CommitRequest {
-            puts,
-            aliases: vec![],
-        })
-        .await;
-    assert!(
-        matches!(result, Err(StoreError::TooLarge { actions: 101 })),
-        "{result:?}"
-    );
+    let puts: Vec<_> = (0..50).map(|i| put(&scope, &format!("k/{i}"), json!(i), Expect::Absent)).collect();
+    let result = store.commit(CommitRequest { puts, aliases: vec![] }).await;
+    assert!(matches!(result, Err(StoreError::TooLarge { actions: 101 })), "{result:?}");
     assert!(store.get(&scope, "k/0").await.unwrap().is_none());
 }

@@ -72,10 +72,7 @@ pub struct CountingStore {
 
 impl CountingStore {
     pub fn new(inner: Arc<dyn Store>) -> Self {
-        Self {
-            inner,
-            counts: Arc::new(Counts::default()),
-        }
+        Self { inner, counts: Arc::new(Counts::default()) }
     }
 }
 
@@ -112,10 +109,7 @@ impl Store for CountingStore {
         limit: usize,
     ) -> Result<Page<StoredRecord>, StoreError> {
         bump(&self.counts.index_queries, 1);
-        let page = self
-            .inner
-            .query_index(index, pk, after, until, limit)
-            .await?;
+        let page = self.inner.query_index(index, pk, after, until, limit).await?;
         bump(&self.counts.records_read, page.items.len());
         Ok(page)
     }
@@ -130,12 +124,7 @@ impl Store for CountingStore {
         self.inner.commit(request).await
     }
 
-    async fn changes(
-        &self,
-        scope: &str,
-        after: u64,
-        limit: usize,
-    ) -> Result<Vec<Change>, StoreError> {
+    async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         self.inner.changes(scope, after, limit).await
     }
 

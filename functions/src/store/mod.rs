@@ -82,8 +82,7 @@ pub struct CommitRequest {
 impl CommitRequest {
     /// Items this commit touches, counted as DynamoDB counts transaction actions.
     pub fn action_count(&self) -> usize {
-        let scopes: std::collections::BTreeSet<_> =
-            self.puts.iter().map(|p| p.scope.as_str()).collect();
+        let scopes: std::collections::BTreeSet<_> = self.puts.iter().map(|p| p.scope.as_str()).collect();
         scopes.len() + 2 * self.puts.len() + self.aliases.len()
     }
 }
@@ -159,12 +158,7 @@ pub trait Store: Send + Sync + 'static {
     async fn commit(&self, request: CommitRequest) -> Result<CommitReceipt, StoreError>;
 
     /// Change-log entries of `scope` with `seq > after`, in order.
-    async fn changes(
-        &self,
-        scope: &str,
-        after: u64,
-        limit: usize,
-    ) -> Result<Vec<Change>, StoreError>;
+    async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError>;
 
     async fn meta(&self, scope: &str) -> Result<ScopeMeta, StoreError>;
 }
@@ -190,10 +184,7 @@ pub(crate) fn check_commit(request: &CommitRequest) -> Result<(), StoreError> {
     let mut seen = std::collections::BTreeSet::new();
     for p in &request.puts {
         if !seen.insert((p.scope.as_str(), p.key.as_str())) {
-            return Err(StoreError::Backend(format!(
-                "commit writes {} {} twice",
-                p.scope, p.key
-            )));
+            return Err(StoreError::Backend(format!("commit writes {} {} twice", p.scope, p.key)));
         }
     }
     Ok(())

@@ -63,8 +63,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(backend)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
         Self::init(conn)
     }
 
@@ -74,16 +73,11 @@ impl SqliteStore {
     }
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(backend)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(backend)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(backend)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
     async fn with<T: Send + 'static>(
@@ -92,9 +86,7 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StoreError::Backend("sqlite connection poisoned".into()))?;
+            let mut guard = conn.lock().map_err(|_| StoreError::Backend("sqlite connection poisoned".into()))?;
             f(&mut guard)
         })
         .await
@@ -102,17 +94,8 @@ impl SqliteStore {
     }
 }
 
-fn row_to_record(
-    row: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(String, String, i64, i64, bool, String)> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-    ))
+fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, i64, i64, bool, String)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
 }
 
 fn to_record(t: (String, String, i64, i64, bool, String)) -> Result<StoredRecord, StoreError> {
@@ -132,11 +115,7 @@ fn limit_of(limit: usize) -> i64 {
 }
 
 /// Pages: fetch one more than asked to know whether there is a next page.
-fn page(
-    mut items: Vec<StoredRecord>,
-    limit: usize,
-    cursor: impl Fn(&StoredRecord) -> String,
-) -> Page<StoredRecord> {
+fn page(mut items: Vec<StoredRecord>, limit: usize, cursor: impl Fn(&StoredRecord) -> String) -> Page<StoredRecord> {
     let limit = limit.clamp(1, MAX_PAGE);
     let next = if items.len() > limit {
         items.truncate(limit);
@@ -204,11 +183,7 @@ impl Store for SqliteStore {
         until: Option<&str>,
         limit: usize,
     ) -> Result<Page<StoredRecord>, StoreError> {
-        let (pk, after, until) = (
-            pk.to_owned(),
-            after.map(str::to_owned),
-            until.map(str::to_owned),
-        );
+        let (pk, after, until) = (pk.to_owned(), after.map(str::to_owned), until.map(str::to_owned));
         let (pkc, skc) = match index {
             Index::G1 => ("g1pk", "g1sk"),
             Index::G2 => ("g2pk", "g2sk"),
@@ -243,13 +218,9 @@ impl Store for SqliteStore {
     async fn resolve(&self, id: &str) -> Result<Option<String>, StoreError> {
         let id = id.to_owned();
         self.with(move |c| {
-            c.query_row(
-                "SELECT scope FROM aliases WHERE id = ?1",
-                params![id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(backend)
+            c.query_row("SELECT scope FROM aliases WHERE id = ?1", params![id], |r| r.get(0))
+                .optional()
+                .map_err(backend)
         })
         .await
     }
@@ -329,16 +300,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn changes(
-        &self,
-        scope: &str,
-        after: u64,
-        limit: usize,
-    ) -> Result<Vec<Change>, StoreError> {
+    async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         let scope = scope.to_owned();
         self.with(move |c| {
             let mut stmt = c
-                .prepare_cached("SELECT seq, key, v, del FROM changes WHERE scope = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")
+                .prepare_cached(
+                    "SELECT seq, key, v, del FROM changes WHERE scope = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                )
                 .map_err(backend)?;
             let rows = stmt
                 .query_map(params![scope, after as i64, limit_of(limit)], |r| {
@@ -359,24 +327,16 @@ impl Store for SqliteStore {
         let scope = scope.to_owned();
         self.with(move |c| {
             let row = c
-                .query_row(
-                    "SELECT seq, epoch, purged_before FROM meta WHERE scope = ?1",
-                    params![scope],
-                    |r| {
-                        Ok(ScopeMeta {
-                            seq: r.get::<_, i64>(0)? as u64,
-                            epoch: r.get::<_, i64>(1)? as u64,
-                            purged_before: r.get::<_, i64>(2)? as u64,
-                        })
-                    },
-                )
+                .query_row("SELECT seq, epoch, purged_before FROM meta WHERE scope = ?1", params![scope], |r| {
+                    Ok(ScopeMeta {
+                        seq: r.get::<_, i64>(0)? as u64,
+                        epoch: r.get::<_, i64>(1)? as u64,
+                        purged_before: r.get::<_, i64>(2)? as u64,
+                    })
+                })
                 .optional()
                 .map_err(backend)?;
-            Ok(row.unwrap_or(ScopeMeta {
-                seq: 0,
-                epoch: 1,
-                purged_before: 0,
-            }))
+            Ok(row.unwrap_or(ScopeMeta { seq: 0, epoch: 1, purged_before: 0 }))
         })
         .await
     }

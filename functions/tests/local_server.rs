@@ -1,0 +1,85 @@
+//! The README's run command, for real: start `senvault-local --demo`, read its banner, and make
+//! the request it prints; mint a token with `senvault-local token` and use it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One HTTP/1.1 GET over a fresh connection; returns (status, body).
+fn get(addr: &str, path: &str, token: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("response");
+    let status = raw.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn demo_server_serves_the_printed_request() {
+    let bin = env!("CARGO_BIN_EXE_senvault-local");
+    let data = std::env::temp_dir().join(format!("senvault-local-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let child = Command::new(bin)
+        .args(["--demo", "--port", "0", "--data"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start senvault-local");
+    let mut server = Server(child);
+    let stdout = server.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let started = Instant::now();
+    let mut curl = None;
+    while started.elapsed() < Duration::from_secs(60) {
+        let Some(Ok(line)) = lines.next() else { break };
+        if line.trim_start().starts_with("curl") && line.contains("/v1/cases/") {
+            curl = Some(line);
+            break;
+        }
+    }
+    let curl = curl.expect("the banner prints a curl example");
+    let token = curl.split("Bearer ").nth(1).and_then(|t| t.split('"').next()).expect("token in curl line");
+    let url = curl.split_whitespace().last().expect("url");
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (addr, path) = rest.split_at(rest.find('/').expect("path"));
+    let (status, body) = get(addr, path, token);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"status\":\"in_assessment\""), "{body}");
+    assert!(body.contains("assessment_decision"), "the demo key dates started the statutory clocks");
+
+    let (status, _) = get(addr, path, "not-a-token");
+    assert_eq!(status, 401);
+
+    // `token` mints with the same data directory's secret.
+    let out = Command::new(bin)
+        .args(["token", "--user", "someone-new", "--role", "family", "--data"])
+        .arg(&data)
+        .output()
+        .expect("token");
+    assert!(out.status.success());
+    let minted = String::from_utf8(out.stdout).unwrap();
+    let (status, body) = get(addr, "/v1/children", minted.trim());
+    assert_eq!((status, body.contains("\"items\":[]")), (200, true), "{body}");
+    let (status, _) = get(addr, path, minted.trim());
+    assert_eq!(status, 404, "another user cannot see the demo case");
+
+    let bad = Command::new(bin).args(["token", "--user", "x", "--role", "king"]).output().unwrap();
+    assert!(!bad.status.success());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
