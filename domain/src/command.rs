@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ids::{ActionId, CaseId, ChildId, FamilyId, KeyDateId, NoteId};
+use crate::ids::{ActionId, AlertId, CaseId, ChildId, FamilyId, KeyDateId, NoteId};
 use crate::timescale::TimescaleId;
 use crate::vocab::*;
 
@@ -146,6 +146,14 @@ pub enum Command {
         case_id: CaseId,
         action_id: ActionId,
     },
+    /// The caller's own reminder lead times.
+    SetPreferences {
+        reminder_lead_days: Vec<u32>,
+    },
+    /// The caller has read a notification.
+    MarkNotificationRead {
+        notification_id: AlertId,
+    },
 }
 
 impl Command {
@@ -165,7 +173,14 @@ impl Command {
             Command::EditAction { .. } => "edit_action",
             Command::CompleteAction { .. } => "complete_action",
             Command::ReopenAction { .. } => "reopen_action",
+            Command::SetPreferences { .. } => "set_preferences",
+            Command::MarkNotificationRead { .. } => "mark_notification_read",
         }
+    }
+
+    /// Commands about the caller's own settings, run in the caller's user scope.
+    pub fn is_personal(&self) -> bool {
+        matches!(self, Command::SetPreferences { .. } | Command::MarkNotificationRead { .. })
     }
 
     /// The case a case-level command targets.

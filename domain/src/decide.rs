@@ -13,7 +13,7 @@ use crate::error::DomainError;
 use crate::ids::{AuditId, OpId, UserId};
 use crate::keys;
 use crate::model::{ActorRef, AuditEntry, Record};
-use crate::rules::{case, family};
+use crate::rules::{case, family, personal};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Decision, Read, Snapshot};
 use crate::vocab::{MemberRole, RoleClaim};
@@ -27,7 +27,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn as_ref(&self) -> ActorRef {
-        ActorRef { user: self.user.clone(), role: self.role }
+        ActorRef { user: self.user.clone(), role: self.role.into() }
     }
 }
 
@@ -76,7 +76,10 @@ impl Context {
 
 /// The scope a command must be run in, where the command names it. Case-level commands other
 /// than `create_case` run in the child scope that holds the case (found by the caller).
-pub fn home_scope(command: &Command) -> Option<Scope> {
+pub fn home_scope(command: &Command, actor: &Actor) -> Option<Scope> {
+    if command.is_personal() {
+        return Some(Scope::User(actor.user.clone()));
+    }
     match command {
         Command::CreateFamily { family_id, .. }
         | Command::AddChild { family_id, .. }
@@ -102,6 +105,10 @@ pub fn reads(scope: &Scope, command: &Command, actor: &Actor) -> Vec<Read> {
             Read::Get(scope.clone(), keys::family_child(*child_id)),
             Read::Get(Scope::Child(*child_id), keys::CHILD_PROFILE.into()),
         ],
+        Command::SetPreferences { .. } => vec![Read::Get(scope.clone(), keys::PREFERENCES.into())],
+        Command::MarkNotificationRead { notification_id } => {
+            vec![Read::Get(scope.clone(), keys::read_marker(*notification_id))]
+        }
         other => match other.case_id() {
             Some(case_id) => vec![
                 Read::Get(scope.clone(), keys::CHILD_PROFILE.into()),
@@ -114,7 +121,7 @@ pub fn reads(scope: &Scope, command: &Command, actor: &Actor) -> Vec<Read> {
 
 /// Decide a command: the writes to commit (with their version conditions), or why not.
 pub fn decide(ctx: &Context, scope: &Scope, command: &Command, snap: &Snapshot) -> Result<Decision, DomainError> {
-    if let Some(home) = home_scope(command)
+    if let Some(home) = home_scope(command, &ctx.actor)
         && &home != scope
     {
         return Err(DomainError::Conflict(format!("`{}` must run in scope {home}", command.name())));
@@ -142,6 +149,15 @@ pub fn decide(ctx: &Context, scope: &Scope, command: &Command, snap: &Snapshot) 
         Command::EditChild { child_id, patch, .. } => {
             family::edit_child(ctx, scope, *child_id, patch, snap, &mut changes)?;
             scope.clone()
+        }
+        // Personal settings are the caller's own business: not audited to a family.
+        Command::SetPreferences { reminder_lead_days } => {
+            personal::set_preferences(ctx, scope, reminder_lead_days, snap, &mut changes)?;
+            return Ok(changes.finish());
+        }
+        Command::MarkNotificationRead { notification_id } => {
+            personal::mark_read(ctx, scope, *notification_id, snap, &mut changes);
+            return Ok(changes.finish());
         }
         case_command => {
             let Scope::Child(_) = scope else {

@@ -96,6 +96,10 @@ uuid_id!(
     AuditId
 );
 uuid_id!(
+    /// A notification about due or overdue work (deterministic: action, kind, due date).
+    AlertId
+);
+uuid_id!(
     /// One request or one synced mutation; the seed of every id the rules derive.
     OpId
 );
@@ -109,6 +113,12 @@ pub struct UserId(String);
 impl UserId {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// A fixed id for the system's own actors (never a token subject in practice; the role
+    /// recorded beside it is `system`, which no token can claim).
+    pub(crate) fn system(name: &'static str) -> Self {
+        Self(name.to_owned())
     }
 }
 

@@ -1,6 +1,6 @@
 //! Hierarchical record keys (DESIGN §3): an aggregate loads with one prefix query.
 
-use crate::ids::{ActionId, AuditId, CaseId, ChildId, KeyDateId, NoteId, StatusChangeId, UserId};
+use crate::ids::{ActionId, AlertId, AuditId, CaseId, ChildId, KeyDateId, NoteId, StatusChangeId, UserId};
 use crate::scope::Scope;
 
 pub const FAMILY_PROFILE: &str = "profile";
@@ -10,6 +10,9 @@ pub const MEMBER_PREFIX: &str = "member/";
 pub const MEMBERSHIP_PREFIX: &str = "membership/";
 pub const CASE_PREFIX: &str = "case/";
 pub const AUDIT_PREFIX: &str = "audit/";
+pub const ALERT_PREFIX: &str = "alert/";
+pub const READ_PREFIX: &str = "read/";
+pub const PREFERENCES: &str = "preferences";
 
 pub fn family_child(id: ChildId) -> String {
     format!("{CHILD_PREFIX}{id}")
@@ -41,4 +44,11 @@ pub fn action(case_id: CaseId, id: ActionId) -> String {
 }
 pub fn audit(id: AuditId) -> String {
     format!("{AUDIT_PREFIX}{id}")
+}
+/// Alerts sort by due date so old ones can be skipped with a key range.
+pub fn alert(due: chrono::NaiveDate, id: AlertId) -> String {
+    format!("{ALERT_PREFIX}{due}/{id}")
+}
+pub fn read_marker(id: AlertId) -> String {
+    format!("{READ_PREFIX}{id}")
 }

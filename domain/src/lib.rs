@@ -4,6 +4,7 @@
 //! inputs give the same answer on every device. See `DOMAIN.md` for the law behind the rules.
 
 pub mod aggregate;
+pub mod chronology;
 pub mod command;
 pub mod dates;
 pub mod decide;
@@ -12,12 +13,14 @@ pub mod ids;
 pub mod keys;
 pub mod model;
 mod rules;
+pub mod scan;
 pub mod scope;
 pub mod snapshot;
 pub mod timescale;
 pub mod vocab;
 
 pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
+pub use chronology::{Chronology, ChronologyEntry};
 pub use command::{ActionPatch, ChildPatch, Command, NewAction};
 pub use decide::{Actor, Context, decide, home_scope, reads};
 pub use error::{DomainError, FieldError};

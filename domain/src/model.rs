@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ids::{ActionId, AuditId, CaseId, ChildId, FamilyId, KeyDateId, NoteId, StatusChangeId, UserId};
+use crate::ids::{ActionId, AlertId, AuditId, CaseId, ChildId, FamilyId, KeyDateId, NoteId, StatusChangeId, UserId};
 use crate::timescale::TimescaleId;
 use crate::vocab::*;
 
@@ -14,7 +14,14 @@ use crate::vocab::*;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActorRef {
     pub user: UserId,
-    pub role: RoleClaim,
+    pub role: ActorRole,
+}
+
+impl ActorRef {
+    /// The scheduled scanner, author of missed-deadline notes.
+    pub fn scanner() -> Self {
+        ActorRef { user: UserId::system("senvault-scanner"), role: ActorRole::System }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,9 +161,29 @@ pub struct Action {
     /// The key date whose recording completed this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_by_key_date: Option<KeyDateId>,
+    /// What the scanner has already done about the current due date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanState>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// The scanner's progress on one action for one due date. A re-dated action starts afresh
+/// because the state only counts while `due` matches the action's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScanState {
+    pub due: NaiveDate,
+    /// Reminder lead times (days) raised or passed over for this due date.
+    #[serde(default)]
+    pub leads_done: Vec<u32>,
+    /// The day the scanner found the action overdue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overdue_on: Option<NaiveDate>,
+}
+
+/// Reminder lead times, in days before the due date (DOMAIN: 7, 3 and 1).
+pub const REMINDER_LEADS: [u32; 3] = [7, 3, 1];
 
 /// Whether a deadline was met, from its due date and completion date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,6 +205,34 @@ impl Action {
     /// Open and due before `today` (due today is not overdue).
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
         self.is_open() && self.due < today
+    }
+
+    /// The scanner's progress for the current due date.
+    pub fn scan_state(&self) -> ScanState {
+        match &self.scan {
+            Some(s) if s.due == self.due => s.clone(),
+            _ => ScanState { due: self.due, leads_done: Vec::new(), overdue_on: None },
+        }
+    }
+
+    /// The next day the scanner has something to do for this action: a reminder lead time
+    /// coming up, or the first day it is overdue; `None` once done or already found overdue.
+    /// This is the action's due-index date, so a scan only ever reads actions with work due.
+    pub fn next_check(&self) -> Option<NaiveDate> {
+        if !self.is_open() {
+            return None;
+        }
+        let state = self.scan_state();
+        if state.overdue_on.is_some() {
+            return None;
+        }
+        let first_overdue = self.due.succ_opt();
+        REMINDER_LEADS
+            .iter()
+            .filter(|l| !state.leads_done.contains(l))
+            .filter_map(|l| self.due.checked_sub_days(chrono::Days::new(u64::from(*l))))
+            .chain(first_overdue)
+            .min()
     }
 
     /// "met" or "N days late", as the chronology shows it.
@@ -205,6 +260,58 @@ pub struct AuditEntry {
     pub target: String,
 }
 
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// An open action is due in `lead_days` days.
+    Reminder,
+    /// An open action passed its due date.
+    Overdue,
+}
+
+/// A notification about due work, kept in the child scope it concerns so that everyone with
+/// access sees it, its devices sync it with the child's records, and losing access removes it.
+/// It holds ids and dates only: what is due is read from the action, under access control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Alert {
+    pub id: AlertId,
+    pub kind: AlertKind,
+    pub child_id: ChildId,
+    pub case_id: CaseId,
+    pub action_id: ActionId,
+    pub due: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_days: Option<u32>,
+    pub responsible: Party,
+    pub raised_at: DateTime<Utc>,
+}
+
+/// A user's notification settings (key `preferences` in the user scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Preferences {
+    /// Which reminders to show: any of 7, 3 and 1 days before a due date.
+    pub reminder_lead_days: Vec<u32>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Preferences {
+    pub fn default_leads() -> Vec<u32> {
+        REMINDER_LEADS.to_vec()
+    }
+}
+
+/// A user has read a notification (key `read/<alert id>` in the user scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadMarker {
+    pub id: AlertId,
+    pub read_at: DateTime<Utc>,
+}
+
 /// Every record body, tagged with its type so storage can hold them side by side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -219,13 +326,17 @@ pub enum Record {
     Note(Note),
     Action(Action),
     Audit(AuditEntry),
+    Alert(Alert),
+    Preferences(Preferences),
+    ReadMarker(ReadMarker),
 }
 
 impl Record {
-    /// The date an open record is due, for the sparse due index (open actions only).
+    /// The date this record next has work for the scanner, for the sparse due index (open
+    /// actions only; see [`Action::next_check`]).
     pub fn due_index(&self) -> Option<NaiveDate> {
         match self {
-            Record::Action(a) if a.is_open() => Some(a.due),
+            Record::Action(a) => a.next_check(),
             _ => None,
         }
     }

@@ -507,3 +507,171 @@ fn a_family_user_has_one_family() {
             .unwrap_err();
     assert!(matches!(err, DomainError::Forbidden { .. }));
 }
+
+mod scanning {
+    use super::*;
+    use crate::scan::decide_scan;
+
+    fn open_action(due: NaiveDate, responsible: Party, statutory: bool) -> (Scope, String, Snapshot, Action) {
+        let child = ChildId::new();
+        let case = CaseId::new();
+        let scope = Scope::Child(child);
+        let action = Action {
+            id: ActionId::new(),
+            case_id: case,
+            description: "LA issues the final plan with appeal notice".into(),
+            responsible,
+            due,
+            accepted_until: None,
+            priority: ActionPriority::Important,
+            timescale: statutory.then_some(TimescaleId::FinalPlan),
+            legal_basis: statutory.then(|| "SEND Regs 2014 reg 13(2); reg 14".into()),
+            deadline_kind: statutory.then_some(DeadlineKind::Statutory),
+            origin: if statutory { ActionOrigin::Statutory } else { ActionOrigin::Manual },
+            state: ActionState::Open,
+            completed_on: None,
+            cancelled: false,
+            key_date_id: None,
+            completed_by_key_date: None,
+            scan: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let key = keys::action(case, action.id);
+        let mut snap = Snapshot::new();
+        snap.insert(scope.clone(), key.clone(), Versioned { version: 1, deleted: false, record: Record::Action(action.clone()) });
+        (scope, key, snap, action)
+    }
+
+    fn noon(d: NaiveDate) -> DateTime<Utc> {
+        Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).unwrap())
+    }
+
+    /// Runs the scanner on `days` in order, applying its writes; returns every alert and note written.
+    fn run_days(scope: &Scope, key: &str, snap: &mut Snapshot, days: &[NaiveDate]) -> Vec<Record> {
+        let mut written = Vec::new();
+        for d in days {
+            let decision = decide_scan(noon(*d), scope, key, snap);
+            written.extend(decision.writes.iter().filter(|w| w.key != key).map(|w| w.record.clone()));
+            snap.apply(&decision.writes);
+        }
+        written
+    }
+
+    #[test]
+    fn reminders_at_each_lead_time_then_overdue_with_a_dated_legal_note() {
+        let due = ymd(2026, 6, 4);
+        let (scope, key, mut snap, action) = open_action(due, Party::La, true);
+        assert_eq!(action.next_check(), Some(ymd(2026, 5, 28)), "first check: 7 days before");
+        // Every day from 10 days before to 3 days after, twice a day.
+        let days: Vec<_> = (0..14).flat_map(|i| { let d = ymd(2026, 5, 25) + chrono::Days::new(i); [d, d] }).collect();
+        let written = run_days(&scope, &key, &mut snap, &days);
+        let alerts: Vec<_> = written
+            .iter()
+            .filter_map(|r| match r { Record::Alert(a) => Some((a.kind, a.lead_days)), _ => None })
+            .collect();
+        assert_eq!(
+            alerts,
+            vec![
+                (AlertKind::Reminder, Some(7)),
+                (AlertKind::Reminder, Some(3)),
+                (AlertKind::Reminder, Some(1)),
+                (AlertKind::Overdue, None)
+            ]
+        );
+        let notes: Vec<_> = written.iter().filter_map(|r| match r { Record::Note(n) => Some(n), _ => None }).collect();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].topic, Some(NoteTopic::Legal));
+        assert_eq!(notes[0].author.role, ActorRole::System);
+        assert!(notes[0].text.contains("4 June 2026") && notes[0].text.contains("reg 13(2)") && notes[0].text.contains("1 day late"));
+        let Some(Record::Action(done)) = snap.get(&scope, &key) else { panic!() };
+        assert_eq!(done.scan_state().overdue_on, Some(ymd(2026, 6, 5)));
+        assert_eq!(done.next_check(), None, "found overdue: it leaves the due index");
+    }
+
+    #[test]
+    fn a_late_start_raises_only_the_nearest_reminder() {
+        let due = ymd(2026, 6, 4);
+        let (scope, key, mut snap, _) = open_action(due, Party::Family, false);
+        let written = run_days(&scope, &key, &mut snap, &[ymd(2026, 6, 2), ymd(2026, 6, 3), ymd(2026, 6, 4)]);
+        let leads: Vec<_> = written.iter().filter_map(|r| match r { Record::Alert(a) => a.lead_days, _ => None }).collect();
+        assert_eq!(leads, vec![3, 1], "7 is passed over, not raised late");
+    }
+
+    #[test]
+    fn only_others_missed_statutory_deadlines_become_notes() {
+        for (party, statutory, notes) in [(Party::La, true, 1), (Party::Family, true, 0), (Party::La, false, 0)] {
+            let (scope, key, mut snap, _) = open_action(ymd(2026, 6, 4), party, statutory);
+            let written = run_days(&scope, &key, &mut snap, &[ymd(2026, 6, 10)]);
+            assert_eq!(written.iter().filter(|r| matches!(r, Record::Note(_))).count(), notes, "{party:?} {statutory}");
+            assert_eq!(written.iter().filter(|r| matches!(r, Record::Alert(_))).count(), 1);
+        }
+    }
+
+    #[test]
+    fn redating_restarts_the_reminders_and_done_actions_leave_the_index() {
+        let (scope, key, mut snap, _) = open_action(ymd(2026, 6, 4), Party::La, true);
+        run_days(&scope, &key, &mut snap, &[ymd(2026, 6, 10)]);
+        let Some(Record::Action(mut a)) = snap.get(&scope, &key).cloned() else { panic!() };
+        assert_eq!(a.next_check(), None);
+        a.due = ymd(2026, 7, 1);
+        assert_eq!(a.next_check(), Some(ymd(2026, 6, 24)));
+        a.state = ActionState::Done;
+        assert_eq!(a.next_check(), None);
+        assert_eq!(Record::Action(a).due_index(), None);
+    }
+
+    #[test]
+    fn scan_ids_are_deterministic() {
+        let (scope, key, snap, _) = open_action(ymd(2026, 6, 4), Party::La, true);
+        let a = decide_scan(noon(ymd(2026, 6, 9)), &scope, &key, &snap);
+        let b = decide_scan(noon(ymd(2026, 6, 9)), &scope, &key, &snap);
+        let keys = |d: &Decision| d.writes.iter().map(|w| w.key.clone()).collect::<Vec<_>>();
+        assert_eq!(keys(&a), keys(&b));
+        assert!(a.writes.iter().any(|w| w.expect == Expect::Absent && w.key.starts_with("alert/")));
+    }
+}
+
+#[test]
+fn chronology_shows_met_missed_and_guidance_dates() {
+    let mut f = fixture();
+    key_date(&mut f, KeyDateKind::RequestReceived, ymd(2025, 9, 1));
+    key_date(&mut f, KeyDateKind::DecisionToAssess, ymd(2025, 10, 20));
+    key_date(&mut f, KeyDateKind::DraftIssued, ymd(2025, 12, 29));
+    let agg = f.w.case(f.child, f.case);
+    let c = Chronology::new(&agg, ymd(2026, 1, 20));
+    let line = |t: &str| c.entries.iter().find(|e| e.title.contains(t)).unwrap().clone();
+    let decision = line("LA says whether it will assess");
+    assert_eq!(decision.date, ymd(2025, 10, 13));
+    assert_eq!(decision.outcome_text.as_deref(), Some("missed: done 7 days late"));
+    assert_eq!(decision.legal_basis.as_deref(), Some("SEND Regs 2014 reg 5(1)"));
+    let draft = line("LA sends the draft plan");
+    assert!(draft.outcome_text.unwrap().contains("guidance, not a breach"));
+    let final_plan = line("final plan");
+    assert_eq!(final_plan.date, ymd(2026, 1, 19));
+    assert_eq!(final_plan.outcome_text.as_deref(), Some("missed: 1 day overdue and not yet done"));
+    let response = line("Comment on the draft");
+    assert_eq!((response.date, response.outcome_text.as_deref()), (ymd(2026, 1, 12), Some("missed: 8 days overdue and not yet done")));
+    // Missed: the assessment decision (late), the final plan (overdue) and the family's own
+    // response; the guidance date is never a breach, and the draft cancelled the no-plan clock.
+    assert_eq!((c.deadlines_missed, c.la_deadlines_missed), (3, 2));
+    assert_eq!(line("will not issue a plan").outcome_text.as_deref(), Some("no longer applies"));
+    assert!(c.entries.windows(2).all(|w| w[0].date <= w[1].date), "in date order");
+    assert!(c.entries.iter().any(|e| e.title.starts_with("Case opened")));
+}
+
+#[test]
+fn preferences_and_read_markers_are_personal() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let own = Scope::User(mum.user.clone());
+    f.w.run(&mum, &own, Command::SetPreferences { reminder_lead_days: vec![1, 7, 7] }).unwrap();
+    let Some(Record::Preferences(p)) = f.w.snap.get(&own, keys::PREFERENCES) else { panic!() };
+    assert_eq!(p.reminder_lead_days, vec![7, 1]);
+    assert!(matches!(f.w.run(&mum, &own, Command::SetPreferences { reminder_lead_days: vec![2] }), Err(DomainError::Invalid(_))));
+    let someone_else = Scope::User("dad".parse().unwrap());
+    assert!(f.w.run(&mum, &someone_else, Command::SetPreferences { reminder_lead_days: vec![] }).is_err());
+    let id = AlertId::new();
+    f.w.run(&mum, &own, Command::MarkNotificationRead { notification_id: id }).unwrap();
+    assert!(f.w.run(&mum, &own, Command::MarkNotificationRead { notification_id: id }).unwrap().is_noop());
+}

@@ -203,6 +203,27 @@ vocab!(
 );
 
 vocab!(
+    /// Who did something, as recorded in history: a person's role, or the system itself (the
+    /// scheduled scanner). Kept apart from [`RoleClaim`] so no token can claim to be the system.
+    ActorRole {
+        Family = "family",
+        Advocate = "advocate",
+        OrgAdmin = "org_admin",
+        System = "system",
+    }
+);
+
+impl From<RoleClaim> for ActorRole {
+    fn from(r: RoleClaim) -> Self {
+        match r {
+            RoleClaim::Family => ActorRole::Family,
+            RoleClaim::Advocate => ActorRole::Advocate,
+            RoleClaim::OrgAdmin => ActorRole::OrgAdmin,
+        }
+    }
+}
+
+vocab!(
     /// A membership's role in one scope: what this person may do there.
     MemberRole {
         Owner = "owner",

@@ -137,8 +137,8 @@ impl Service {
     }
 
     /// The scope a command runs in: named by the command, or the scope holding its case.
-    pub async fn scope_for(&self, command: &Command) -> Result<Scope, ServiceError> {
-        if let Some(scope) = senvault_domain::home_scope(command) {
+    pub async fn scope_for(&self, actor: &Actor, command: &Command) -> Result<Scope, ServiceError> {
+        if let Some(scope) = senvault_domain::home_scope(command, actor) {
             return Ok(scope);
         }
         match command.case_id() {
@@ -149,7 +149,7 @@ impl Service {
 
     /// Runs a command: the single write path of the system.
     pub async fn execute(&self, actor: &Actor, command: Command) -> Result<Executed, ServiceError> {
-        let scope = self.scope_for(&command).await?;
+        let scope = self.scope_for(actor, &command).await?;
         // One operation id for every attempt, so a re-decided command derives the same ids.
         let op = OpId::new();
         let reads = senvault_domain::reads(&scope, &command, actor);

@@ -66,7 +66,9 @@ pub(crate) fn decide_case(
         Command::CreateFamily { .. }
         | Command::AddChild { .. }
         | Command::EditChild { .. }
-        | Command::CreateCase { .. } => {
+        | Command::CreateCase { .. }
+        | Command::SetPreferences { .. }
+        | Command::MarkNotificationRead { .. } => {
             return Err(DomainError::NotFound { what: "case" });
         }
     }
@@ -266,6 +268,7 @@ fn add_action(
         cancelled: false,
         key_date_id: None,
         completed_by_key_date: None,
+        scan: None,
         created_at: ctx.now,
         updated_at: ctx.now,
     };

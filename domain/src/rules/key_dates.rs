@@ -134,6 +134,9 @@ fn effects(ctx: &Context, kd: &KeyDate, all: &[KeyDate]) -> Result<Effects, Doma
         KeyDateKind::DraftIssued => {
             e.creates.push(clock(T::DraftResponse, d)?);
             e.completes.push(T::DraftPlanExpected);
+            // A draft plan means the LA has not decided *not* to issue one: the reg 10(1) limit
+            // on that decision no longer applies (leaving it open would show a false breach).
+            e.cancels.push(T::NoPlanDecision);
         }
         KeyDateKind::FinalIssued => {
             e.creates.push(clock(T::AnnualReview, d)?);
@@ -217,6 +220,7 @@ fn apply(ctx: &Context, scope: &Scope, agg: &CaseAggregate, kd: &KeyDate, effect
                     cancelled: false,
                     key_date_id: Some(kd.id),
                     completed_by_key_date: None,
+        scan: None,
                     created_at: ctx.now,
                     updated_at: ctx.now,
                 };
@@ -240,6 +244,7 @@ fn apply(ctx: &Context, scope: &Scope, agg: &CaseAggregate, kd: &KeyDate, effect
                     cancelled: false,
                     key_date_id: Some(kd.id),
                     completed_by_key_date: None,
+        scan: None,
                     created_at: ctx.now,
                     updated_at: ctx.now,
                 };

@@ -3,3 +3,4 @@
 pub(crate) mod case;
 pub(crate) mod family;
 pub(crate) mod key_dates;
+pub(crate) mod personal;

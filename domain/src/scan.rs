@@ -1,0 +1,118 @@
+//! What the scheduled scanner does about one action on one day (DOMAIN §5.3, DESIGN §6): raise
+//! the reminder for the nearest lead time, or find it overdue, record a missed statutory
+//! deadline as a dated legal note, and raise an overdue alert.
+//!
+//! Every record it creates has an id derived from (action, kind, due date), and the action
+//! itself remembers what was done for its current due date, so running the scanner twice,
+//! concurrently or after a crash never duplicates anything.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::dates::london_date;
+use crate::ids::{AlertId, NoteId};
+use crate::keys;
+use crate::model::{Action, ActorRef, Alert, AlertKind, Note, REMINDER_LEADS, Record};
+use crate::scope::Scope;
+use crate::snapshot::{Changes, Decision, Snapshot};
+use crate::vocab::{ActionOrigin, DeadlineKind, NoteTopic, Party};
+
+/// A missed deadline is recorded as evidence only where someone other than the family (or its
+/// advocate) broke a statutory or case-law time limit; guidance dates are never a breach, and
+/// the family's own late steps are not written up against them.
+pub fn records_missed_deadline(a: &Action) -> bool {
+    a.origin == ActionOrigin::Statutory
+        && matches!(a.deadline_kind, Some(DeadlineKind::Statutory | DeadlineKind::CaseLaw))
+        && matches!(a.responsible, Party::La | Party::School | Party::Professional)
+}
+
+/// The note text for a missed deadline: dated, with its legal basis.
+pub fn missed_deadline_text(a: &Action, today: NaiveDate) -> String {
+    let late = (today - a.due).num_days();
+    let basis = a.legal_basis.as_deref().unwrap_or("statutory time limit");
+    format!(
+        "Missed deadline: \"{}\" was due by {} ({}) and had not been done by {} ({} day{} late).",
+        a.description,
+        a.due.format("%-d %B %Y"),
+        basis,
+        today.format("%-d %B %Y"),
+        late,
+        if late == 1 { "" } else { "s" }
+    )
+}
+
+/// Decides the scanner's writes for the action at `key` in `scope` (a child scope), from a
+/// snapshot holding that action. No writes: nothing to do today.
+pub fn decide_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snapshot) -> Decision {
+    let mut changes = Changes::new(snap);
+    let (Scope::Child(child_id), Some(Record::Action(action))) = (scope, snap.get(scope, key)) else {
+        return changes.finish();
+    };
+    if !action.is_open() {
+        return changes.finish();
+    }
+    let today = london_date(now);
+    let mut state = action.scan_state();
+    if state.overdue_on.is_some() {
+        return changes.finish();
+    }
+    let days_left = (action.due - today).num_days();
+    let alert = |kind: AlertKind, lead: Option<u32>| {
+        let name = match lead {
+            Some(l) => format!("{kind:?}/{}/{l}", action.due),
+            None => format!("{kind:?}/{}", action.due),
+        };
+        Alert {
+            id: AlertId::derived(action.id.0, &name),
+            kind,
+            child_id: *child_id,
+            case_id: action.case_id,
+            action_id: action.id,
+            due: action.due,
+            lead_days: lead,
+            responsible: action.responsible,
+            raised_at: now,
+        }
+    };
+    let mut raised = Vec::new();
+    if days_left < 0 {
+        state.overdue_on = Some(today);
+        state.leads_done = REMINDER_LEADS.to_vec();
+        raised.push(alert(AlertKind::Overdue, None));
+        if records_missed_deadline(action) {
+            let note = Note {
+                id: NoteId::derived(action.id.0, &format!("missed/{}", action.due)),
+                case_id: action.case_id,
+                text: missed_deadline_text(action, today),
+                author: ActorRef::scanner(),
+                created_at: now,
+                topic: Some(NoteTopic::Legal),
+                section: None,
+                document_id: None,
+            };
+            changes.put(scope, keys::note(action.case_id, note.id), Record::Note(note));
+        }
+    } else {
+        // The nearest lead time not yet raised that has been reached; longer leads it passes
+        // over are done too (a reminder "7 days before" is pointless 2 days before).
+        let reached = REMINDER_LEADS
+            .iter()
+            .copied()
+            .filter(|l| i64::from(*l) >= days_left && !state.leads_done.contains(l))
+            .min();
+        let Some(lead) = reached else { return changes.finish() };
+        for l in REMINDER_LEADS.iter().filter(|l| **l >= lead) {
+            if !state.leads_done.contains(l) {
+                state.leads_done.push(*l);
+            }
+        }
+        state.leads_done.sort_unstable_by(|a, b| b.cmp(a));
+        raised.push(alert(AlertKind::Reminder, Some(lead)));
+    }
+    for a in raised {
+        changes.put(scope, keys::alert(a.due, a.id), Record::Alert(a));
+    }
+    let mut updated = action.clone();
+    updated.scan = Some(state);
+    changes.put(scope, key.to_owned(), Record::Action(updated));
+    changes.finish()
+}
