@@ -79,9 +79,13 @@ pub fn outcome_text(a: &Action, today: NaiveDate) -> String {
     let guidance = a.deadline_kind == Some(DeadlineKind::Guidance);
     match a.timeliness(today) {
         Timeliness::Met => "met".into(),
-        Timeliness::Late { days } if guidance => format!("{} later than expected (guidance, not a breach)", plural(days, "day")),
+        Timeliness::Late { days } if guidance => {
+            format!("{} later than expected (guidance, not a breach)", plural(days, "day"))
+        }
         Timeliness::Late { days } => format!("missed: done {} late", plural(days, "day")),
-        Timeliness::Overdue { days } if guidance => format!("{} later than expected (guidance, not a breach)", plural(days, "day")),
+        Timeliness::Overdue { days } if guidance => {
+            format!("{} later than expected (guidance, not a breach)", plural(days, "day"))
+        }
         Timeliness::Overdue { days } => format!("missed: {} overdue and not yet done", plural(days, "day")),
         Timeliness::Pending => "not yet due".into(),
         Timeliness::Cancelled => "no longer applies".into(),
@@ -133,7 +137,11 @@ impl Chronology {
         for h in &agg.history {
             let title = match h.from {
                 None => format!("Case opened with status {}", h.to.as_str().replace('_', " ")),
-                Some(from) => format!("Status changed from {} to {}", from.as_str().replace('_', " "), h.to.as_str().replace('_', " ")),
+                Some(from) => format!(
+                    "Status changed from {} to {}",
+                    from.as_str().replace('_', " "),
+                    h.to.as_str().replace('_', " ")
+                ),
             };
             entries.push(ChronologyEntry {
                 date: london_date(h.at),

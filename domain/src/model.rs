@@ -289,6 +289,16 @@ pub struct Alert {
     pub raised_at: DateTime<Utc>,
 }
 
+impl Alert {
+    /// Whether a user with these reminder lead times is shown this alert (overdue alerts always).
+    pub fn shown_with(&self, reminder_lead_days: &[u32]) -> bool {
+        match (self.kind, self.lead_days) {
+            (AlertKind::Reminder, Some(l)) => reminder_lead_days.contains(&l),
+            _ => true,
+        }
+    }
+}
+
 /// A user's notification settings (key `preferences` in the user scope).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -539,7 +539,11 @@ mod scanning {
         };
         let key = keys::action(case, action.id);
         let mut snap = Snapshot::new();
-        snap.insert(scope.clone(), key.clone(), Versioned { version: 1, deleted: false, record: Record::Action(action.clone()) });
+        snap.insert(
+            scope.clone(),
+            key.clone(),
+            Versioned { version: 1, deleted: false, record: Record::Action(action.clone()) },
+        );
         (scope, key, snap, action)
     }
 
@@ -564,11 +568,19 @@ mod scanning {
         let (scope, key, mut snap, action) = open_action(due, Party::La, true);
         assert_eq!(action.next_check(), Some(ymd(2026, 5, 28)), "first check: 7 days before");
         // Every day from 10 days before to 3 days after, twice a day.
-        let days: Vec<_> = (0..14).flat_map(|i| { let d = ymd(2026, 5, 25) + chrono::Days::new(i); [d, d] }).collect();
+        let days: Vec<_> = (0..14)
+            .flat_map(|i| {
+                let d = ymd(2026, 5, 25) + chrono::Days::new(i);
+                [d, d]
+            })
+            .collect();
         let written = run_days(&scope, &key, &mut snap, &days);
         let alerts: Vec<_> = written
             .iter()
-            .filter_map(|r| match r { Record::Alert(a) => Some((a.kind, a.lead_days)), _ => None })
+            .filter_map(|r| match r {
+                Record::Alert(a) => Some((a.kind, a.lead_days)),
+                _ => None,
+            })
             .collect();
         assert_eq!(
             alerts,
@@ -579,11 +591,21 @@ mod scanning {
                 (AlertKind::Overdue, None)
             ]
         );
-        let notes: Vec<_> = written.iter().filter_map(|r| match r { Record::Note(n) => Some(n), _ => None }).collect();
+        let notes: Vec<_> = written
+            .iter()
+            .filter_map(|r| match r {
+                Record::Note(n) => Some(n),
+                _ => None,
+            })
+            .collect();
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].topic, Some(NoteTopic::Legal));
         assert_eq!(notes[0].author.role, ActorRole::System);
-        assert!(notes[0].text.contains("4 June 2026") && notes[0].text.contains("reg 13(2)") && notes[0].text.contains("1 day late"));
+        assert!(
+            notes[0].text.contains("4 June 2026")
+                && notes[0].text.contains("reg 13(2)")
+                && notes[0].text.contains("1 day late")
+        );
         let Some(Record::Action(done)) = snap.get(&scope, &key) else { panic!() };
         assert_eq!(done.scan_state().overdue_on, Some(ymd(2026, 6, 5)));
         assert_eq!(done.next_check(), None, "found overdue: it leaves the due index");
@@ -594,7 +616,13 @@ mod scanning {
         let due = ymd(2026, 6, 4);
         let (scope, key, mut snap, _) = open_action(due, Party::Family, false);
         let written = run_days(&scope, &key, &mut snap, &[ymd(2026, 6, 2), ymd(2026, 6, 3), ymd(2026, 6, 4)]);
-        let leads: Vec<_> = written.iter().filter_map(|r| match r { Record::Alert(a) => a.lead_days, _ => None }).collect();
+        let leads: Vec<_> = written
+            .iter()
+            .filter_map(|r| match r {
+                Record::Alert(a) => a.lead_days,
+                _ => None,
+            })
+            .collect();
         assert_eq!(leads, vec![3, 1], "7 is passed over, not raised late");
     }
 
@@ -651,7 +679,10 @@ fn chronology_shows_met_missed_and_guidance_dates() {
     assert_eq!(final_plan.date, ymd(2026, 1, 19));
     assert_eq!(final_plan.outcome_text.as_deref(), Some("missed: 1 day overdue and not yet done"));
     let response = line("Comment on the draft");
-    assert_eq!((response.date, response.outcome_text.as_deref()), (ymd(2026, 1, 12), Some("missed: 8 days overdue and not yet done")));
+    assert_eq!(
+        (response.date, response.outcome_text.as_deref()),
+        (ymd(2026, 1, 12), Some("missed: 8 days overdue and not yet done"))
+    );
     // Missed: the assessment decision (late), the final plan (overdue) and the family's own
     // response; the guidance date is never a breach, and the draft cancelled the no-plan clock.
     assert_eq!((c.deadlines_missed, c.la_deadlines_missed), (3, 2));
@@ -668,7 +699,10 @@ fn preferences_and_read_markers_are_personal() {
     f.w.run(&mum, &own, Command::SetPreferences { reminder_lead_days: vec![1, 7, 7] }).unwrap();
     let Some(Record::Preferences(p)) = f.w.snap.get(&own, keys::PREFERENCES) else { panic!() };
     assert_eq!(p.reminder_lead_days, vec![7, 1]);
-    assert!(matches!(f.w.run(&mum, &own, Command::SetPreferences { reminder_lead_days: vec![2] }), Err(DomainError::Invalid(_))));
+    assert!(matches!(
+        f.w.run(&mum, &own, Command::SetPreferences { reminder_lead_days: vec![2] }),
+        Err(DomainError::Invalid(_))
+    ));
     let someone_else = Scope::User("dad".parse().unwrap());
     assert!(f.w.run(&mum, &someone_else, Command::SetPreferences { reminder_lead_days: vec![] }).is_err());
     let id = AlertId::new();

@@ -6,5 +6,6 @@ pub mod clock;
 pub mod local;
 pub mod problem;
 pub mod records;
+pub mod scanner;
 pub mod service;
 pub mod store;

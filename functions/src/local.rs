@@ -93,7 +93,8 @@ where
 }
 
 /// Seeds a demo family (once): a child with a case in assessment, key dates that started the
-/// statutory clocks (one LA decision made late), a note and a family action.
+/// statutory clocks (one LA decision made late), a note, a family action due in three days and
+/// an overdue LA action (the first scan raises a reminder and an overdue alert).
 pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
     let demo = Demo {
         parent: fixed("demo-parent"),
@@ -156,6 +157,17 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
             status: CaseStatus::InAssessment,
             note: Some("LA agreed to assess (a week after the 6-week limit)".into()),
         },
+        Command::AddAction {
+            case_id: demo.case,
+            action: NewAction {
+                id: Some(fixed("0193a1b2-0000-7000-8000-00000000ac71")),
+                description: "LA to confirm the educational psychologist's assessment appointment".into(),
+                responsible: Party::La,
+                due: today.checked_sub_days(Days::new(2)).unwrap_or(today),
+                priority: None,
+                timescale: None,
+            },
+        },
         Command::AddNote {
             case_id: demo.case,
             note_id: fixed("0193a1b2-0000-7000-8000-00000000a0e1"),
@@ -191,3 +203,19 @@ pub fn router(state: AppState) -> axum::Router {
 
 /// Token lifetime for `--demo` and `token` (long enough for a day of trying things).
 pub const DEMO_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Runs the scanner every `every` on the runtime (first run at once). Errors are logged with
+/// counts only; a failed action stays due and is retried by the next run.
+pub fn spawn_scanner(state: &AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    let service = state.service.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::scanner::scan(&service, service.clock.now()).await {
+                tracing::warn!(error = %e, "scheduled scan incomplete");
+            }
+        }
+    })
+}

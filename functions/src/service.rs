@@ -7,13 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use senvault_domain::{
-    Actor, CaseAggregate, CaseDetail, CaseId, Command, Context, DomainError, MemberRole, Membership, OpId, Read,
-    Record, Scope, Snapshot, keys,
+    Actor, Alert, CaseAggregate, CaseDetail, CaseId, Command, Context, DomainError, MemberRole, Membership, OpId,
+    Preferences, Read, ReadMarker, Record, Scope, Snapshot, Versioned, keys,
 };
 
 use crate::clock::Clock;
 use crate::records::{add_to_snapshot, from_stored, to_put};
 use crate::store::{CommitRequest, MAX_PAGE, Store, StoreError};
+
+/// How far back notifications are listed, in days.
+pub const NOTIFICATION_DAYS: u64 = 90;
 
 /// How many times a command is re-decided after losing a race.
 const MAX_ATTEMPTS: u32 = 6;
@@ -193,10 +196,75 @@ impl Service {
 
     /// The case page: one alias read, one membership read, one prefix query.
     pub async fn case_detail(&self, actor: &Actor, case_id: CaseId) -> Result<CaseDetail, ServiceError> {
+        let (scope, page) = self.load_case(actor, case_id).await?;
+        self.detail_from(&page, &scope, case_id)
+    }
+
+    /// A case's aggregate, after the access check.
+    pub async fn case_aggregate(&self, actor: &Actor, case_id: CaseId) -> Result<CaseAggregate, ServiceError> {
+        let (scope, page) = self.load_case(actor, case_id).await?;
+        CaseAggregate::from_records(page.prefix(&scope, &keys::case_aggregate(case_id)).map(|(_, r)| r))
+            .ok_or(ServiceError::Domain(DomainError::NotFound { what: "case" }))
+    }
+
+    async fn load_case(&self, actor: &Actor, case_id: CaseId) -> Result<(Scope, Snapshot), ServiceError> {
         let scope = self.case_scope(case_id).await?;
         self.require_member(actor, &scope, "case").await?;
         let page = self.load(&[Read::Prefix(scope.clone(), keys::case_aggregate(case_id))]).await?;
-        self.detail_from(&page, &scope, case_id)
+        Ok((scope, page))
+    }
+
+    /// The user's reminder lead times (all three unless they chose otherwise).
+    pub async fn preferences(&self, user: &senvault_domain::UserId) -> Result<Vec<u32>, ServiceError> {
+        let row = self.store.get(&Scope::User(user.clone()).to_string(), keys::PREFERENCES).await?;
+        match row.map(|r| from_stored(&r)).transpose()?.map(|(_, v)| v.record) {
+            Some(Record::Preferences(p)) => Ok(p.reminder_lead_days),
+            _ => Ok(Preferences::default_leads()),
+        }
+    }
+
+    /// The notifications a user can see: alerts in every child scope they are a member of
+    /// (due within the last 90 days), filtered by their lead times, with their read state;
+    /// newest first. Losing access to a child removes its alerts at once.
+    pub async fn notifications(&self, actor: &Actor) -> Result<Vec<(Alert, Option<ReadMarker>)>, ServiceError> {
+        let leads = self.preferences(&actor.user).await?;
+        let since = self.today().checked_sub_days(chrono::Days::new(NOTIFICATION_DAYS)).unwrap_or(self.today());
+        let after = format!("{}{since}", keys::ALERT_PREFIX);
+        let mut alerts = Vec::new();
+        for m in self.memberships(&actor.user, "child:").await? {
+            let mut cursor = Some(after.clone());
+            loop {
+                let page = self.store.list(&m.scope, keys::ALERT_PREFIX, cursor.as_deref(), MAX_PAGE).await?;
+                for r in &page.items {
+                    if let (_, Versioned { record: Record::Alert(a), .. }) = from_stored(r)?
+                        && a.shown_with(&leads)
+                    {
+                        alerts.push(a);
+                    }
+                }
+                match page.next {
+                    Some(n) => cursor = Some(n),
+                    None => break,
+                }
+            }
+        }
+        let read: std::collections::HashMap<_, _> = self
+            .list_all(&Scope::User(actor.user.clone()), keys::READ_PREFIX)
+            .await?
+            .into_iter()
+            .filter_map(|(_, r)| match r {
+                Record::ReadMarker(m) => Some((m.id, m)),
+                _ => None,
+            })
+            .collect();
+        alerts.sort_by_key(|a| std::cmp::Reverse((a.raised_at, a.id)));
+        Ok(alerts
+            .into_iter()
+            .map(|a| {
+                let marker = read.get(&a.id).cloned();
+                (a, marker)
+            })
+            .collect())
     }
 
     /// Builds the case page from records already loaded.

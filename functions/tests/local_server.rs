@@ -78,8 +78,28 @@ fn demo_server_serves_the_printed_request() {
     let (status, _) = get(addr, path, minted.trim());
     assert_eq!(status, 404, "another user cannot see the demo case");
 
+    // The server's scanner ran at start-up: the demo has a reminder and an overdue alert.
+    let parent = token;
+    let mut seen = String::new();
+    for _ in 0..50 {
+        let (status, body) = get(addr, "/v1/notifications", parent);
+        assert_eq!(status, 200);
+        seen = body;
+        if seen.contains("\"overdue\"") && seen.contains("\"reminder\"") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(seen.contains("\"overdue\"") && seen.contains("\"reminder\""), "{seen}");
+
     let bad = Command::new(bin).args(["token", "--user", "x", "--role", "king"]).output().unwrap();
     assert!(!bad.status.success());
     drop(server);
+    // `scan` runs once over the same data: everything due was already handled.
+    let out = Command::new(bin).args(["scan", "--data"]).arg(&data).output().expect("scan");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("scan prints JSON");
+    assert_eq!(report["failed"], 0);
+    assert_eq!(report["overdue"], 0, "idempotent: the server's scan already raised it");
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -19,6 +19,7 @@ use senvault_functions::store::sqlite::SqliteStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
+pub mod faults;
 pub mod scenario;
 
 pub const TEST_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";

@@ -53,6 +53,10 @@ async fn health_and_openapi_need_no_token() {
         "/v1/cases/{id}/actions/{aid}/complete",
         "/v1/cases/{id}/actions/{aid}/reopen",
         "/v1/actions",
+        "/v1/cases/{id}/chronology",
+        "/v1/notifications",
+        "/v1/notifications/{id}/read",
+        "/v1/me/preferences",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

@@ -220,7 +220,7 @@ fn apply(ctx: &Context, scope: &Scope, agg: &CaseAggregate, kd: &KeyDate, effect
                     cancelled: false,
                     key_date_id: Some(kd.id),
                     completed_by_key_date: None,
-        scan: None,
+                    scan: None,
                     created_at: ctx.now,
                     updated_at: ctx.now,
                 };
@@ -244,7 +244,7 @@ fn apply(ctx: &Context, scope: &Scope, agg: &CaseAggregate, kd: &KeyDate, effect
                     cancelled: false,
                     key_date_id: Some(kd.id),
                     completed_by_key_date: None,
-        scan: None,
+                    scan: None,
                     created_at: ctx.now,
                     updated_at: ctx.now,
                 };

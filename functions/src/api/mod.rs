@@ -3,9 +3,11 @@
 
 pub mod actions;
 pub mod cases;
+pub mod chronology;
 pub mod extract;
 pub mod family;
 pub mod meta;
+pub mod notifications;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -88,6 +90,15 @@ pub fn cases_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::complete_action))
         .routes(routes!(cases::reopen_action))
         .routes(routes!(actions::list_actions))
+        .routes(routes!(chronology::chronology))
+}
+
+/// Notifications and personal preferences (the access area).
+pub fn access_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(notifications::list_notifications))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::get_preferences, notifications::put_preferences))
 }
 
 /// Routes every area shares: health and the API description.
@@ -124,7 +135,7 @@ pub fn finish(routes: OpenApiRouter<AppState>, state: AppState) -> Router {
 
 /// The whole API on one router (the local server).
 pub fn app(state: AppState) -> Router {
-    finish(cases_routes(), state)
+    finish(cases_routes().merge(access_routes()), state)
 }
 
 /// The OpenAPI document of the whole API.

@@ -3,6 +3,7 @@
 //! ```text
 //! senvault-local [--demo] [--port 8080] [--bind 127.0.0.1] [--data ./.senvault]
 //! senvault-local token --user ID --role family|advocate|org_admin [--hours 24]
+//! senvault-local scan            (run the overdue scanner once and print its report)
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -27,6 +28,9 @@ struct Cli {
     port: u16,
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
+    /// Run the overdue scanner every N seconds while serving (0: never).
+    #[arg(long, default_value_t = 60)]
+    scan_every: u64,
     /// Where the SQLite database and the signing secret live.
     #[arg(long, global = true, default_value = ".senvault")]
     data: PathBuf,
@@ -44,6 +48,8 @@ enum Cmd {
         #[arg(long, default_value_t = 24)]
         hours: u64,
     },
+    /// Run the overdue scanner once over the data directory and print what it did.
+    Scan,
 }
 
 fn parse_role(s: &str) -> Result<RoleClaim, String> {
@@ -84,6 +90,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{}", auth.mint(&user, role, Duration::from_secs(hours * 3600)));
             Ok(())
         }
+        Some(Cmd::Scan) => {
+            let state = local::open_state(&cli.data).map_err(|e| e.to_string())?;
+            let report = senvault_functions::scanner::scan(&state.service, state.service.clock.now()).await;
+            match report {
+                Ok(r) => {
+                    println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
         None => serve(cli).await.map_err(|e| e.to_string()),
     }
 }
@@ -97,6 +114,9 @@ async fn serve(cli: Cli) -> Result<(), local::LocalError> {
             state.auth.mint(&d.advocate, RoleClaim::Advocate, local::DEMO_TOKEN_TTL),
         )
     });
+    if cli.scan_every > 0 {
+        local::spawn_scanner(&state, Duration::from_secs(cli.scan_every));
+    }
     let data = cli.data.display().to_string();
     local::serve(local::router(state), SocketAddr::new(cli.bind, cli.port), move |addr| {
         println!("SEN Evidence Vault listening on http://{addr} (data in {data})");

@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS aliases (
 ) WITHOUT ROWID;
 "#;
 
+/// Above every key and sort key the system writes (they are ASCII).
+const KEY_MAX: &str = "\u{10FFFF}";
+
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
@@ -152,23 +155,23 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Page<StoredRecord>, StoreError> {
         let scope = scope.to_owned();
-        let lower = match after {
-            Some(a) if a >= prefix => a.to_owned(),
-            _ => String::new(),
+        // Plain range bounds (no `? IS NULL OR` guards) so SQLite walks the primary key range.
+        let (lower, inclusive) = match after {
+            Some(a) if a >= prefix => (a.to_owned(), false),
+            _ => (prefix.to_owned(), true),
         };
-        let start = prefix.to_owned();
-        let end = prefix_end(prefix);
+        let upper = prefix_end(prefix).unwrap_or_else(|| KEY_MAX.to_owned());
         self.with(move |c| {
-            let mut stmt = c
-                .prepare_cached(
-                    "SELECT scope, key, v, seq, del, body FROM records
-                     WHERE scope = ?1 AND key >= ?2 AND key > ?3 AND (?4 IS NULL OR key < ?4) AND del = 0
-                     ORDER BY key LIMIT ?5",
-                )
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map(params![scope, start, lower, end, limit_of(limit) + 1], row_to_record)
-                .map_err(backend)?;
+            let sql = if inclusive {
+                "SELECT scope, key, v, seq, del, body FROM records
+                 WHERE scope = ?1 AND key >= ?2 AND key < ?3 AND del = 0 ORDER BY key LIMIT ?4"
+            } else {
+                "SELECT scope, key, v, seq, del, body FROM records
+                 WHERE scope = ?1 AND key > ?2 AND key < ?3 AND del = 0 ORDER BY key LIMIT ?4"
+            };
+            let mut stmt = c.prepare_cached(sql).map_err(backend)?;
+            let rows =
+                stmt.query_map(params![scope, lower, upper, limit_of(limit) + 1], row_to_record).map_err(backend)?;
             let items = rows.map(|r| r.map_err(backend).and_then(to_record)).collect::<Result<Vec<_>, _>>()?;
             Ok(page(items, limit, |r| r.key.clone()))
         })
@@ -183,7 +186,9 @@ impl Store for SqliteStore {
         until: Option<&str>,
         limit: usize,
     ) -> Result<Page<StoredRecord>, StoreError> {
-        let (pk, after, until) = (pk.to_owned(), after.map(str::to_owned), until.map(str::to_owned));
+        let pk = pk.to_owned();
+        let after = after.unwrap_or("").to_owned();
+        let until = until.unwrap_or(KEY_MAX).to_owned();
         let (pkc, skc) = match index {
             Index::G1 => ("g1pk", "g1sk"),
             Index::G2 => ("g2pk", "g2sk"),
@@ -191,8 +196,8 @@ impl Store for SqliteStore {
         self.with(move |c| {
             let sql = format!(
                 "SELECT scope, key, v, seq, del, body, {skc} FROM records
-                 WHERE {pkc} = ?1 AND (?2 IS NULL OR {skc} > ?2) AND (?3 IS NULL OR {skc} <= ?3) AND del = 0
-                 ORDER BY {skc}, scope, key LIMIT ?4"
+                 WHERE {pkc} = ?1 AND {skc} > ?2 AND {skc} <= ?3 AND del = 0
+                 ORDER BY {skc} LIMIT ?4"
             );
             let mut stmt = c.prepare_cached(&sql).map_err(backend)?;
             let rows = stmt

@@ -1,0 +1,110 @@
+//! Notifications (reminders and overdue alerts) and the caller's reminder preferences.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use senvault_domain::{Alert, AlertId, Command};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, encode_cursor, parse_id};
+use crate::problem::Problem;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NotificationView {
+    #[serde(flatten)]
+    pub alert: Alert,
+    pub read: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NotificationPage {
+    pub items: Vec<NotificationView>,
+    pub next_cursor: Option<String>,
+    /// Unread notifications in total (all pages).
+    pub unread_count: usize,
+}
+
+/// A fixed-width position, so that string order is (time, id) order.
+fn position(a: &Alert) -> String {
+    format!("{}#{}", a.raised_at.format("%Y-%m-%dT%H:%M:%S%.9fZ"), a.id)
+}
+
+/// The caller's notifications, newest first, with the unread count.
+#[utoipa::path(get, path = "/v1/notifications", tag = "access", params(Paging),
+    responses((status = 200, body = NotificationPage), (status = 400, body = Problem)))]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<NotificationPage>, Problem> {
+    let (limit, after) = (paging.limit()?, paging.after()?);
+    let all = state.service.notifications(&actor).await?;
+    let unread_count = all.iter().filter(|(_, r)| r.is_none()).count();
+    // Newest first: a page continues with positions strictly before the cursor.
+    let mut items: Vec<_> =
+        all.into_iter().filter(|(a, _)| after.as_ref().is_none_or(|c| &position(a) < c)).take(limit + 1).collect();
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|(a, _)| encode_cursor(&position(a)))
+    } else {
+        None
+    };
+    let items = items
+        .into_iter()
+        .map(|(alert, marker)| NotificationView { read: marker.is_some(), read_at: marker.map(|m| m.read_at), alert })
+        .collect();
+    Ok(Json(NotificationPage { items, next_cursor, unread_count }))
+}
+
+/// Mark a notification read (idempotent).
+#[utoipa::path(post, path = "/v1/notifications/{id}/read", tag = "access", params(("id" = String, Path, description = "Notification id")),
+    responses((status = 200, body = NotificationView), (status = 404, body = Problem)))]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<NotificationView>, Problem> {
+    let id: AlertId = parse_id("id", &id)?;
+    // Only a notification the caller can see may be marked.
+    let visible = state.service.notifications(&actor).await?;
+    let Some((alert, _)) = visible.into_iter().find(|(a, _)| a.id == id) else {
+        return Err(Problem::not_found("notification"));
+    };
+    let done = state.service.execute(&actor, Command::MarkNotificationRead { notification_id: id }).await?;
+    let read_at = match done.snapshot.get(&done.scope, &senvault_domain::keys::read_marker(id)) {
+        Some(senvault_domain::Record::ReadMarker(m)) => Some(m.read_at),
+        _ => None,
+    };
+    Ok(Json(NotificationView { alert, read: true, read_at }))
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesBody {
+    /// Any of 7, 3 and 1: how many days before a due date to be reminded. `[]` turns reminders off.
+    pub reminder_lead_days: Vec<u32>,
+}
+
+/// The caller's reminder lead times.
+#[utoipa::path(get, path = "/v1/me/preferences", tag = "access", responses((status = 200, body = PreferencesBody)))]
+pub async fn get_preferences(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Json<PreferencesBody>, Problem> {
+    Ok(Json(PreferencesBody { reminder_lead_days: state.service.preferences(&actor.user).await? }))
+}
+
+/// Choose reminder lead times.
+#[utoipa::path(put, path = "/v1/me/preferences", tag = "access", request_body = PreferencesBody,
+    responses((status = 200, body = PreferencesBody), (status = 422, body = Problem)))]
+pub async fn put_preferences(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    ApiJson(body): ApiJson<PreferencesBody>,
+) -> Result<Json<PreferencesBody>, Problem> {
+    state.service.execute(&actor, Command::SetPreferences { reminder_lead_days: body.reminder_lead_days }).await?;
+    Ok(Json(PreferencesBody { reminder_lead_days: state.service.preferences(&actor.user).await? }))
+}

@@ -1,0 +1,70 @@
+//! Fault injection: a store that fails chosen commits, to prove that a crash between two writes
+//! leaves nothing half-done.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use senvault_functions::store::*;
+
+pub struct FailingStore {
+    inner: Arc<dyn Store>,
+    commits: AtomicUsize,
+    fail_on: Mutex<BTreeSet<usize>>,
+}
+
+impl FailingStore {
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        Self { inner, commits: AtomicUsize::new(0), fail_on: Mutex::new(BTreeSet::new()) }
+    }
+
+    /// Fails the `n`th commit from now (1-based) with a storage error.
+    pub fn fail_commit(&self, n: usize) {
+        let base = self.commits.load(Ordering::SeqCst);
+        self.fail_on.lock().expect("lock").insert(base + n);
+    }
+}
+
+#[async_trait]
+impl Store for FailingStore {
+    async fn get(&self, scope: &str, key: &str) -> Result<Option<StoredRecord>, StoreError> {
+        self.inner.get(scope, key).await
+    }
+    async fn list(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        self.inner.list(scope, prefix, after, limit).await
+    }
+    async fn query_index(
+        &self,
+        index: Index,
+        pk: &str,
+        after: Option<&str>,
+        until: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        self.inner.query_index(index, pk, after, until, limit).await
+    }
+    async fn resolve(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.inner.resolve(id).await
+    }
+    async fn commit(&self, request: CommitRequest) -> Result<CommitReceipt, StoreError> {
+        let n = self.commits.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.fail_on.lock().expect("lock").remove(&n) {
+            return Err(StoreError::Backend("injected failure".into()));
+        }
+        self.inner.commit(request).await
+    }
+    async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        self.inner.changes(scope, after, limit).await
+    }
+    async fn meta(&self, scope: &str) -> Result<ScopeMeta, StoreError> {
+        self.inner.meta(scope).await
+    }
+}
