@@ -19,6 +19,7 @@ use senvault_functions::store::sqlite::SqliteStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
+pub mod aws;
 pub mod faults;
 pub mod scenario;
 

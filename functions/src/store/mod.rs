@@ -7,6 +7,7 @@
 
 pub mod conformance;
 pub mod counting;
+pub mod dynamo;
 pub mod sqlite;
 
 use std::collections::BTreeMap;

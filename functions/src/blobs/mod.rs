@@ -1,0 +1,96 @@
+//! The blob port (DESIGN §3 Blobs): documents are stored under
+//! `documents/<family>/<child>/<document id>` and moved by clients directly with short-lived
+//! presigned URLs; the API never proxies document bytes.
+
+pub mod s3;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Longest life of an upload URL.
+pub const MAX_PUT_EXPIRY: Duration = Duration::from_secs(15 * 60);
+/// Longest life of a download URL.
+pub const MAX_GET_EXPIRY: Duration = Duration::from_secs(5 * 60);
+/// Largest document.
+pub const MAX_SIZE: u64 = 50 * 1024 * 1024;
+
+/// A request the client makes itself: send exactly these headers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Presigned {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What storage holds for a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobMeta {
+    pub size: u64,
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("presigned URLs live at most {max:?}")]
+    ExpiryTooLong { max: Duration },
+    #[error("documents are limited to {MAX_SIZE} bytes")]
+    TooLarge,
+    #[error("blob storage failure: {0}")]
+    Backend(String),
+}
+
+/// The object key of a document.
+pub fn document_key(family: &str, child: &str, document: &str) -> String {
+    format!("documents/{family}/{child}/{document}")
+}
+
+#[async_trait]
+pub trait Blobs: Send + Sync + 'static {
+    /// A URL to upload exactly `size` bytes of `content_type` to `key`.
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        expires: Duration,
+    ) -> Result<Presigned, BlobError>;
+    /// A URL to download `key`.
+    async fn presign_get(&self, key: &str, expires: Duration) -> Result<Presigned, BlobError>;
+    async fn head(&self, key: &str) -> Result<Option<BlobMeta>, BlobError>;
+    async fn delete(&self, key: &str) -> Result<(), BlobError>;
+}
+
+/// Refuses expiries and sizes beyond the limits, before any URL is signed.
+pub fn check_put(size: u64, expires: Duration) -> Result<(), BlobError> {
+    if expires > MAX_PUT_EXPIRY {
+        return Err(BlobError::ExpiryTooLong { max: MAX_PUT_EXPIRY });
+    }
+    if size > MAX_SIZE {
+        return Err(BlobError::TooLarge);
+    }
+    Ok(())
+}
+
+pub fn check_get(expires: Duration) -> Result<(), BlobError> {
+    if expires > MAX_GET_EXPIRY {
+        return Err(BlobError::ExpiryTooLong { max: MAX_GET_EXPIRY });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_enforced_before_signing() {
+        assert!(check_put(10, Duration::from_secs(900)).is_ok());
+        assert!(matches!(check_put(10, Duration::from_secs(901)), Err(BlobError::ExpiryTooLong { .. })));
+        assert!(matches!(check_put(MAX_SIZE + 1, Duration::from_secs(60)), Err(BlobError::TooLarge)));
+        assert!(matches!(check_get(Duration::from_secs(301)), Err(BlobError::ExpiryTooLong { .. })));
+        assert_eq!(document_key("f", "c", "d"), "documents/f/c/d");
+    }
+}

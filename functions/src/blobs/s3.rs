@@ -1,0 +1,122 @@
+//! The S3 adapter: presigned PUT (content type, length and SSE-KMS are signed, so the client
+//! must upload exactly what was declared) and GET, head and delete.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
+use aws_sdk_s3::types::ServerSideEncryption;
+
+use super::*;
+
+#[derive(Clone)]
+pub struct S3Blobs {
+    client: Client,
+    bucket: String,
+    /// The KMS key for SSE-KMS; `None` uses the bucket's default `aws:kms` key.
+    kms_key: Option<String>,
+}
+
+fn backend(e: impl std::fmt::Display) -> BlobError {
+    BlobError::Backend(e.to_string())
+}
+
+fn presigned(method: &'static str, p: PresignedRequest, expires: Duration) -> Presigned {
+    Presigned {
+        method,
+        url: p.uri().to_owned(),
+        headers: p.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        expires_at: Utc::now() + chrono::Duration::from_std(expires).unwrap_or_default(),
+    }
+}
+
+impl S3Blobs {
+    pub fn new(client: Client, bucket: impl Into<String>, kms_key: Option<String>) -> Self {
+        Self { client, bucket: bucket.into(), kms_key }
+    }
+
+    /// A client from the standard AWS environment. Path-style addressing when an endpoint is
+    /// overridden (emulators and S3-compatible stores).
+    pub async fn from_env(bucket: impl Into<String>, kms_key: Option<String>) -> Self {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let path_style =
+            std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let s3 = aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build();
+        Self::new(Client::from_conf(s3), bucket, kms_key)
+    }
+
+    /// Creates the bucket (local runs and tests; production buckets come from the template).
+    pub async fn create_bucket(&self) -> Result<(), BlobError> {
+        let region = self.client.config().region().map(|r| r.as_ref().to_owned()).unwrap_or_default();
+        let mut create = self.client.create_bucket().bucket(&self.bucket);
+        if !region.is_empty() && region != "us-east-1" {
+            let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region.as_str()))
+                .build();
+            create = create.create_bucket_configuration(location);
+        }
+        match create.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.code(), Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")) => Ok(()),
+            Err(e) => Err(backend(e.into_service_error())),
+        }
+    }
+}
+
+#[async_trait]
+impl Blobs for S3Blobs {
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        expires: Duration,
+    ) -> Result<Presigned, BlobError> {
+        check_put(size, expires)?;
+        let config = PresigningConfig::expires_in(expires).map_err(backend)?;
+        let req = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(size as i64)
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .set_ssekms_key_id(self.kms_key.clone())
+            .presigned(config)
+            .await
+            .map_err(backend)?;
+        Ok(presigned("PUT", req, expires))
+    }
+
+    async fn presign_get(&self, key: &str, expires: Duration) -> Result<Presigned, BlobError> {
+        check_get(expires)?;
+        let config = PresigningConfig::expires_in(expires).map_err(backend)?;
+        let req = self.client.get_object().bucket(&self.bucket).key(key).presigned(config).await.map_err(backend)?;
+        Ok(presigned("GET", req, expires))
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<BlobMeta>, BlobError> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(h) => Ok(Some(BlobMeta {
+                size: h.content_length().unwrap_or(0).max(0) as u64,
+                content_type: h.content_type().map(str::to_owned),
+            })),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(backend(e.into_service_error())),
+        }
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| backend(e.into_service_error()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,45 @@
+# Sourced by tests/run. Installs the project's Python tools once into ./.venv (moto server for
+# DynamoDB and S3, cfn-lint for the SAM template, cargo-lambda for Lambda builds) and starts
+# moto on a free loopback port, exporting the standard AWS variables so the AWS suites (and
+# anything else using the SDK's default configuration) talk to it.
+
+VENV="$PWD/.venv"
+TOOLS_STAMP="$VENV/.senvault-tools-1"
+
+ensure_tools() {
+  if [ ! -f "$TOOLS_STAMP" ]; then
+    echo "installing moto[server], cfn-lint and cargo-lambda into $VENV (once)"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --upgrade pip
+    "$VENV/bin/pip" install --quiet 'moto[server]>=5,<6' 'cfn-lint>=1,<2' 'cargo-lambda>=1.8,<2'
+    touch "$TOOLS_STAMP"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+start_moto() {
+  MOTO_PORT=$(free_port)
+  MOTO_LOG="$PWD/target/moto.log"
+  mkdir -p "$PWD/target"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+  MOTO_PID=$!
+  trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/" 2>/dev/null || \
+       python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/', timeout=1)" 2>/dev/null; then
+      break
+    fi
+    sleep 0.2
+  done
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
+  export AWS_REGION=eu-west-2 AWS_DEFAULT_REGION=eu-west-2
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+  unset AWS_PROFILE AWS_SESSION_TOKEN
+  # The AWS suites fail (rather than skip) when this is set and no emulator answers.
+  export SENVAULT_REQUIRE_AWS=1
+  echo "moto server on $AWS_ENDPOINT_URL (pid $MOTO_PID)"
+}
