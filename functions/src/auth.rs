@@ -21,12 +21,27 @@ pub enum AuthError {
     Invalid(String),
 }
 
+/// Claims already verified by API Gateway's JWT authorizer, placed in the request extensions
+/// by the Lambda adapter (a client cannot set extensions, only headers).
+#[derive(Debug, Clone)]
+pub struct GatewayClaims(pub Map<String, Value>);
+
+/// Where a caller's identity comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Verify an HS256 bearer token here (the local server).
+    VerifyHs256,
+    /// Trust the claims API Gateway's authorizer verified (Lambda behind an HTTP API).
+    Gateway,
+}
+
 /// Verifies and (for the local server) mints tokens.
 pub struct Authenticator {
     decoding: DecodingKey,
     encoding: EncodingKey,
     validation: Validation,
     role_claim: String,
+    mode: AuthMode,
 }
 
 impl Authenticator {
@@ -42,7 +57,19 @@ impl Authenticator {
             encoding: EncodingKey::from_secret(secret),
             validation,
             role_claim: role_claim.to_owned(),
+            mode: AuthMode::VerifyHs256,
         }
+    }
+
+    /// Behind API Gateway: identity comes only from the authorizer's verified claims.
+    pub fn gateway(role_claim: &str) -> Self {
+        // No secret exists in this mode; the keys are random and never used to accept a token.
+        let unusable = format!("{}{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        Self { mode: AuthMode::Gateway, ..Self::hs256(unusable.as_bytes(), role_claim) }
+    }
+
+    pub fn mode(&self) -> AuthMode {
+        self.mode
     }
 
     /// The caller named by a verified token.

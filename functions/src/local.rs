@@ -14,9 +14,11 @@ use senvault_domain::{
 
 use crate::api::{self, AppState};
 use crate::auth::Authenticator;
+use crate::blobs::s3::S3Blobs;
 use crate::clock::{Clock, SystemClock};
 use crate::service::{Service, ServiceError};
 use crate::store::Store;
+use crate::store::dynamo::DynamoStore;
 use crate::store::sqlite::SqliteStore;
 
 /// The claim that carries the role unless `SENVAULT_ROLE_CLAIM` says otherwise.
@@ -30,6 +32,8 @@ pub enum LocalError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Service(#[from] ServiceError),
+    #[error(transparent)]
+    Blobs(crate::blobs::BlobError),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
 }
@@ -65,10 +69,33 @@ pub fn secret(data_dir: &Path) -> Result<Vec<u8>, LocalError> {
     }
 }
 
-/// Opens the SQLite store under `data_dir` and builds the shared state.
-pub fn open_state(data_dir: &Path) -> Result<AppState, LocalError> {
+/// Which store the local server runs on.
+#[derive(Debug, Clone)]
+pub enum StoreChoice {
+    /// The embedded SQLite file under the data directory.
+    Sqlite,
+    /// DynamoDB (and S3 for documents) from the standard AWS environment; `create` makes the
+    /// table and bucket if they do not exist.
+    Dynamo { table: String, bucket: Option<String>, create: bool },
+}
+
+/// Opens the chosen store and builds the shared state. Tokens are verified here (HS256 with the
+/// data directory's secret) whichever store is used.
+pub async fn open_state(data_dir: &Path, choice: &StoreChoice) -> Result<AppState, LocalError> {
     std::fs::create_dir_all(data_dir).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir.join("senvault.db"))?);
+    let store: Arc<dyn Store> = match choice {
+        StoreChoice::Sqlite => Arc::new(SqliteStore::open(&data_dir.join("senvault.db"))?),
+        StoreChoice::Dynamo { table, bucket, create } => {
+            let store = DynamoStore::from_env(table.clone()).await;
+            if *create {
+                store.create_table().await?;
+                if let Some(bucket) = bucket {
+                    S3Blobs::from_env(bucket.clone(), None).await.create_bucket().await.map_err(LocalError::Blobs)?;
+                }
+            }
+            Arc::new(store)
+        }
+    };
     let auth = Authenticator::hs256(&secret(data_dir)?, &role_claim());
     Ok(state_with(store, Arc::new(SystemClock), auth))
 }

@@ -103,3 +103,59 @@ fn demo_server_serves_the_printed_request() {
     assert_eq!(report["overdue"], 0, "idempotent: the server's scan already raised it");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn local_server_runs_on_dynamodb_when_an_aws_endpoint_is_configured() {
+    if std::env::var_os("AWS_ENDPOINT_URL").is_none() {
+        assert!(std::env::var_os("SENVAULT_REQUIRE_AWS").is_none(), "AWS suites are required but no endpoint is set");
+        eprintln!("skipped: no AWS endpoint configured (tests/run starts moto server)");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_senvault-local");
+    let data = std::env::temp_dir().join(format!("senvault-local-ddb-{}", std::process::id()));
+    let table = format!("senvault-local-{}", std::process::id());
+    let child = Command::new(bin)
+        .args([
+            "--demo",
+            "--port",
+            "0",
+            "--scan-every",
+            "0",
+            "--store",
+            "dynamodb",
+            "--create",
+            "--table",
+            &table,
+            "--bucket",
+            &table,
+            "--data",
+        ])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start senvault-local");
+    let mut server = Server(child);
+    let mut lines = BufReader::new(server.0.stdout.take().expect("stdout")).lines();
+    let mut banner = String::new();
+    let mut curl = None;
+    for line in lines.by_ref().map_while(Result::ok).take(30) {
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.trim_start().starts_with("curl") && line.contains("/v1/cases/") {
+            curl = Some(line);
+            break;
+        }
+    }
+    assert!(banner.contains("DynamoDB table"), "{banner}");
+    let curl = curl.expect("the banner prints a curl example");
+    let token = curl.split("Bearer ").nth(1).and_then(|t| t.split('"').next()).expect("token");
+    let url = curl.split_whitespace().last().expect("url");
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (addr, path) = rest.split_at(rest.find('/').expect("path"));
+    let (status, body) = get(addr, path, token);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("assessment_decision"));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -21,6 +21,7 @@ use tower::ServiceExt;
 
 pub mod aws;
 pub mod faults;
+pub mod runtime_api;
 pub mod scenario;
 
 pub const TEST_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
-use crate::auth::AuthError;
+use crate::auth::{AuthError, AuthMode, GatewayClaims};
 use crate::problem::Problem;
 
 /// The authenticated caller.
@@ -22,6 +22,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.auth.mode() == AuthMode::Gateway {
+            let claims = parts.extensions.get::<GatewayClaims>().ok_or(AuthError::Missing)?;
+            return Ok(Caller(state.auth.actor_from_claims(&claims.0)?));
+        }
         let header = parts.headers.get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
         let value = header.to_str().map_err(|_| AuthError::Invalid("unreadable header".into()))?;
         let token =

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! senvault-local [--demo] [--port 8080] [--bind 127.0.0.1] [--data ./.senvault]
+//!                [--store sqlite|dynamodb --table NAME [--bucket NAME] [--create]]
 //! senvault-local token --user ID --role family|advocate|org_admin [--hours 24]
 //! senvault-local scan            (run the overdue scanner once and print its report)
 //! ```
@@ -34,6 +35,36 @@ struct Cli {
     /// Where the SQLite database and the signing secret live.
     #[arg(long, global = true, default_value = ".senvault")]
     data: PathBuf,
+    /// `sqlite` (embedded, default) or `dynamodb` (AWS endpoint, region and credentials from
+    /// the standard AWS environment, e.g. `AWS_ENDPOINT_URL` for an emulator).
+    #[arg(long, global = true, value_enum, default_value_t = StoreKind::Sqlite)]
+    store: StoreKind,
+    /// DynamoDB table name (with `--store dynamodb`).
+    #[arg(long, global = true)]
+    table: Option<String>,
+    /// S3 bucket for documents (with `--store dynamodb`).
+    #[arg(long, global = true)]
+    bucket: Option<String>,
+    /// Create the table and bucket if they do not exist.
+    #[arg(long, global = true)]
+    create: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StoreKind {
+    Sqlite,
+    Dynamodb,
+}
+
+fn store_choice(cli: &Cli) -> Result<local::StoreChoice, String> {
+    match cli.store {
+        StoreKind::Sqlite => Ok(local::StoreChoice::Sqlite),
+        StoreKind::Dynamodb => Ok(local::StoreChoice::Dynamo {
+            table: cli.table.clone().ok_or("--store dynamodb needs --table NAME")?,
+            bucket: cli.bucket.clone(),
+            create: cli.create,
+        }),
+    }
 }
 
 #[derive(Subcommand)]
@@ -91,7 +122,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Cmd::Scan) => {
-            let state = local::open_state(&cli.data).map_err(|e| e.to_string())?;
+            let state = local::open_state(&cli.data, &store_choice(&cli)?).await.map_err(|e| e.to_string())?;
             let report = senvault_functions::scanner::scan(&state.service, state.service.clock.now()).await;
             match report {
                 Ok(r) => {
@@ -101,12 +132,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Err(e) => Err(e.to_string()),
             }
         }
-        None => serve(cli).await.map_err(|e| e.to_string()),
+        None => {
+            let choice = store_choice(&cli)?;
+            serve(cli, choice).await.map_err(|e| e.to_string())
+        }
     }
 }
 
-async fn serve(cli: Cli) -> Result<(), local::LocalError> {
-    let state = local::open_state(&cli.data)?;
+async fn serve(cli: Cli, choice: local::StoreChoice) -> Result<(), local::LocalError> {
+    let state = local::open_state(&cli.data, &choice).await?;
     let demo = if cli.demo { Some(local::seed_demo(&state).await?) } else { None };
     let tokens = demo.as_ref().map(|d| {
         (
@@ -117,9 +151,12 @@ async fn serve(cli: Cli) -> Result<(), local::LocalError> {
     if cli.scan_every > 0 {
         local::spawn_scanner(&state, Duration::from_secs(cli.scan_every));
     }
-    let data = cli.data.display().to_string();
+    let data = match &choice {
+        local::StoreChoice::Sqlite => format!("data in {}", cli.data.display()),
+        local::StoreChoice::Dynamo { table, .. } => format!("DynamoDB table {table}"),
+    };
     local::serve(local::router(state), SocketAddr::new(cli.bind, cli.port), move |addr| {
-        println!("SEN Evidence Vault listening on http://{addr} (data in {data})");
+        println!("SEN Evidence Vault listening on http://{addr} ({data})");
         if let (Some(d), Some((parent, advocate))) = (demo, tokens) {
             println!();
             println!("Demo family token (user {}, valid 30 days):", d.parent);

@@ -122,6 +122,10 @@ impl DynamoStore {
         Self { client, table: table.into() }
     }
 
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
     /// A client from the standard AWS environment (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL`).
     pub async fn from_env(table: impl Into<String>) -> Self {
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;

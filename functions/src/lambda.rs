@@ -1,0 +1,105 @@
+//! Shared set-up of the Lambda functions: configuration from environment variables, JSON logs,
+//! clients built once per container, and the API Gateway (HTTP API, payload v2) adapter.
+//!
+//! Environment: `TABLE_NAME` (required), `BUCKET_NAME`, `KMS_KEY_ID`, `ROLE_CLAIM` (default
+//! [`DEFAULT_GATEWAY_ROLE_CLAIM`]), `LOG_LEVEL` (default `info`).
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use lambda_http::request::RequestContext;
+use serde_json::{Map, Value};
+
+use crate::api::AppState;
+use crate::auth::{Authenticator, GatewayClaims};
+use crate::clock::SystemClock;
+use crate::local::state_with;
+use crate::store::Store;
+use crate::store::dynamo::DynamoStore;
+
+/// The role claim behind a Cognito user pool (a custom attribute).
+pub const DEFAULT_GATEWAY_ROLE_CLAIM: &str = "custom:role";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+}
+
+/// A function's configuration, from its environment only.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table: String,
+    pub bucket: Option<String>,
+    pub kms_key: Option<String>,
+    pub role_claim: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Ok(Config {
+            table: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
+            bucket: var("BUCKET_NAME"),
+            kms_key: var("KMS_KEY_ID"),
+            role_claim: var("ROLE_CLAIM").unwrap_or_else(|| DEFAULT_GATEWAY_ROLE_CLAIM.into()),
+        })
+    }
+}
+
+/// JSON logs on stdout (CloudWatch), with the invocation's request id from the runtime's span.
+/// Log lines carry ids and counts only; record bodies are never logged.
+pub fn init_logging() {
+    let level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&level).unwrap_or_else(|_| "info".into()))
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .without_time()
+        .init();
+}
+
+/// The store for this container, built once during init. A first cheap read opens the TLS
+/// connection now, so the first request does not pay for it.
+pub async fn store(config: &Config) -> Arc<dyn Store> {
+    let store = DynamoStore::from_env(config.table.clone()).await;
+    if let Err(e) = store.meta("warm-up").await {
+        tracing::warn!(error = %e, "warm-up read failed");
+    }
+    Arc::new(store)
+}
+
+/// Shared state for an HTTP function: identity from the gateway's authorizer.
+pub async fn http_state(config: &Config) -> AppState {
+    state_with(store(config).await, Arc::new(SystemClock), Authenticator::gateway(&config.role_claim))
+}
+
+/// Moves the JWT authorizer's verified claims from the API Gateway request context into the
+/// request extensions, where the `Caller` extractor looks for them.
+pub async fn gateway_claims(mut req: Request, next: Next) -> Response {
+    let claims = match req.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .map(|jwt| jwt.claims.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<Map<_, _>>()),
+        _ => None,
+    };
+    if let Some(claims) = claims {
+        req.extensions_mut().insert(GatewayClaims(claims));
+    }
+    next.run(req).await
+}
+
+/// Serves an area's routes as this Lambda function.
+pub async fn serve_http(routes: utoipa_axum::router::OpenApiRouter<AppState>) -> Result<(), lambda_http::Error> {
+    init_logging();
+    let config = Config::from_env()?;
+    let state = http_state(&config).await;
+    let app = crate::api::finish(routes, state).layer(axum::middleware::from_fn(gateway_claims));
+    lambda_http::run(app).await
+}

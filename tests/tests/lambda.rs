@@ -1,0 +1,113 @@
+//! The real Lambda binaries, run against a local Runtime API with API Gateway (HTTP API,
+//! payload v2) events carrying JWT authorizer claims, on DynamoDB in moto server.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use senvault_tests::aws;
+use senvault_tests::runtime_api::{RuntimeApi, http_event};
+use serde_json::{Value, json};
+
+/// A workspace binary next to this test's executable (`tests/run` builds them all first).
+fn binary(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join(name);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(!aws::required(), "{} is not built; run `cargo build --workspace --bins` first", path.display());
+    eprintln!("skipped: {} is not built", path.display());
+    None
+}
+
+fn env(table: &str) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("TABLE_NAME", table.to_owned()),
+        ("ROLE_CLAIM", "custom:role".to_owned()),
+        ("LOG_LEVEL", "info".to_owned()),
+    ];
+    for k in ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+        if let Ok(v) = std::env::var(k) {
+            env.push((k, v));
+        }
+    }
+    env
+}
+
+fn body(response: &Value) -> Value {
+    response["body"].as_str().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cases_function_serves_api_gateway_events() {
+    let Some(store) = aws::dynamo().await else { return };
+    let Some(bin) = binary("cases") else { return };
+    let runtime = RuntimeApi::start().await;
+    let function = runtime.spawn(&bin, &env(store.table()));
+    let init = runtime.wait_initialised(&function, Duration::from_secs(30)).await;
+    assert!(init.is_some(), "the function did not initialise: {:?}", runtime.init_error());
+
+    let health = runtime.invoke(http_event("GET", "/health", None, None)).await.expect("health");
+    assert_eq!(health["statusCode"], 200);
+
+    let mum = [("sub", "mum-1"), ("custom:role", "family")];
+    let r = runtime.invoke(http_event("POST", "/v1/family", Some(&mum), Some(&json!({"name": "F"})))).await.unwrap();
+    assert_eq!(r["statusCode"], 201, "{r}");
+    let child = json!({"name": "Ada", "date_of_birth": "2016-04-02", "local_authority": "Leeds"});
+    let r = runtime.invoke(http_event("POST", "/v1/children", Some(&mum), Some(&child))).await.unwrap();
+    assert_eq!(r["statusCode"], 201, "{r}");
+    let child_id = body(&r)["id"].as_str().unwrap().to_owned();
+    let case = json!({"child_id": child_id, "status": "in_assessment", "summary": "Secret summary text"});
+    let r = runtime.invoke(http_event("POST", "/v1/cases", Some(&mum), Some(&case))).await.unwrap();
+    assert_eq!(r["statusCode"], 201, "{r}");
+    let case_id = body(&r)["id"].as_str().unwrap().to_owned();
+    let r = runtime.invoke(http_event("GET", &format!("/v1/cases/{case_id}"), Some(&mum), None)).await.unwrap();
+    assert_eq!((r["statusCode"].as_u64(), body(&r)["status"].as_str()), (Some(200), Some("in_assessment")));
+
+    // No authorizer claims: refused before any handler. Another user: 404.
+    let r = runtime.invoke(http_event("GET", &format!("/v1/cases/{case_id}"), None, None)).await.unwrap();
+    assert_eq!(r["statusCode"], 401);
+    let other = [("sub", "someone"), ("custom:role", "family")];
+    let r = runtime.invoke(http_event("GET", &format!("/v1/cases/{case_id}"), Some(&other), None)).await.unwrap();
+    assert_eq!(r["statusCode"], 404);
+    // A role claim under another name is not trusted.
+    let wrong = [("sub", "mum-1"), ("role", "family")];
+    let r = runtime.invoke(http_event("GET", &format!("/v1/cases/{case_id}"), Some(&wrong), None)).await.unwrap();
+    assert_eq!(r["statusCode"], 401);
+    // Not this function's area.
+    let r = runtime.invoke(http_event("GET", "/v1/notifications", Some(&mum), None)).await.unwrap();
+    assert_eq!(r["statusCode"], 404);
+
+    let logs = function.stop();
+    let lines: Vec<&str> = logs.lines().filter(|l| l.starts_with('{')).collect();
+    assert!(!lines.is_empty(), "structured logs: {logs}");
+    assert!(lines.iter().all(|l| serde_json::from_str::<Value>(l).is_ok()), "every log line is JSON");
+    assert!(lines.iter().any(|l| l.contains("requestId")), "log lines carry the request id: {logs}");
+    assert!(!logs.contains("Secret summary text") && !logs.contains("Ada"), "no record bodies in logs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_function_and_the_scheduled_scanner() {
+    let Some(store) = aws::dynamo().await else { return };
+    let (Some(access), Some(scanner)) = (binary("access"), binary("overdue-scanner")) else { return };
+    let runtime = RuntimeApi::start().await;
+    let function = runtime.spawn(&access, &env(store.table()));
+    assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some());
+    let mum = [("sub", "mum-2"), ("custom:role", "family")];
+    let r = runtime
+        .invoke(http_event("PUT", "/v1/me/preferences", Some(&mum), Some(&json!({"reminder_lead_days": [3]}))))
+        .await
+        .unwrap();
+    assert_eq!((r["statusCode"].as_u64(), body(&r)["reminder_lead_days"].clone()), (Some(200), json!([3])));
+    let r = runtime.invoke(http_event("GET", "/v1/notifications", Some(&mum), None)).await.unwrap();
+    assert_eq!(body(&r)["items"], json!([]));
+    drop(function);
+
+    let runtime = RuntimeApi::start().await;
+    let function = runtime.spawn(&scanner, &env(store.table()));
+    assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some());
+    let event = json!({"version": "0", "id": "e", "detail-type": "Scheduled Event", "source": "aws.events", "time": "2026-11-23T18:00:00Z", "detail": {}});
+    let report = runtime.invoke(event).await.expect("scan report");
+    assert_eq!(report["failed"], 0, "{report}");
+    assert!(report.get("examined").is_some());
+}
