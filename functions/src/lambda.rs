@@ -64,10 +64,12 @@ pub fn init_logging() {
 }
 
 /// The store for this container, built once during init. A first cheap read opens the TLS
-/// connection now, so the first request does not pay for it.
+/// connection now, so the first request does not pay for it (`SENVAULT_WARM_UP=0` skips it).
 pub async fn store(config: &Config) -> Arc<dyn Store> {
     let store = DynamoStore::from_env(config.table.clone()).await;
-    if let Err(e) = store.meta("warm-up").await {
+    if std::env::var("SENVAULT_WARM_UP").map(|v| v != "0").unwrap_or(true)
+        && let Err(e) = store.meta("warm-up").await
+    {
         tracing::warn!(error = %e, "warm-up read failed");
     }
     Arc::new(store)

@@ -9,6 +9,7 @@ use senvault_domain::RoleClaim;
 
 /// Ids created by the journey, for further checks.
 pub struct Journey {
+    pub user: String,
     pub token: String,
     pub child_id: String,
     pub case_id: String,
@@ -124,5 +125,5 @@ pub async fn family_journey(app: &TestApp) -> Journey {
         .await
         .expect(200);
     assert_eq!(closed["status"], "resolved");
-    Journey { token, child_id, case_id }
+    Journey { user, token, child_id, case_id }
 }
