@@ -138,15 +138,6 @@ impl<'a> Changes<'a> {
         self.writes.push(Write { scope: scope.clone(), key, record, expect, delete: false });
     }
 
-    /// The record as this decision leaves it: a pending write, else the snapshot's.
-    pub fn current(&self, scope: &Scope, key: &str) -> Option<&Record> {
-        self.writes
-            .iter()
-            .find(|w| &w.scope == scope && w.key == key)
-            .map(|w| &w.record)
-            .or_else(|| self.snap.get(scope, key))
-    }
-
     pub fn alias(&mut self, id: String, scope: &Scope) {
         self.aliases.push(Alias { id, scope: scope.clone() });
     }

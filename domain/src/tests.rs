@@ -254,6 +254,75 @@ fn annual_review_cycle_and_amendments() {
 }
 
 #[test]
+fn an_earlier_meeting_recorded_late_does_not_complete_a_later_cycle() {
+    let mut f = fixture();
+    key_date(&mut f, KeyDateKind::FinalIssued, ymd(2025, 3, 31));
+    key_date(&mut f, KeyDateKind::AnnualReviewMeeting, ymd(2027, 3, 1));
+    // Recorded afterwards, but a year earlier: it completes the review the final plan started,
+    // not the one the 2027 meeting started.
+    key_date(&mut f, KeyDateKind::AnnualReviewMeeting, ymd(2026, 3, 9));
+    let agg = f.w.case(f.child, f.case);
+    let review_from = |date: NaiveDate| {
+        let kd = agg.key_dates.iter().find(|k| k.date == date).unwrap().id;
+        agg.actions
+            .iter()
+            .find(|a| a.timescale == Some(TimescaleId::AnnualReview) && a.key_date_id == Some(kd))
+            .unwrap()
+            .clone()
+    };
+    assert!(review_from(ymd(2027, 3, 1)).is_open(), "the 2027 cycle's review is still to come");
+    assert_eq!(
+        review_from(ymd(2025, 3, 31)).completed_on,
+        Some(ymd(2026, 3, 9)),
+        "{:?}",
+        review_from(ymd(2025, 3, 31))
+    );
+}
+
+#[test]
+fn the_order_key_dates_are_recorded_in_does_not_matter() {
+    let history = [
+        (KeyDateKind::RequestReceived, ymd(2025, 1, 10)),
+        (KeyDateKind::DecisionToAssess, ymd(2025, 2, 20)),
+        (KeyDateKind::DraftIssued, ymd(2025, 5, 1)),
+        (KeyDateKind::FinalIssued, ymd(2025, 6, 1)),
+        (KeyDateKind::AnnualReviewMeeting, ymd(2026, 5, 20)),
+        (KeyDateKind::AmendmentNotice, ymd(2026, 6, 10)),
+        (KeyDateKind::AnnualReviewMeeting, ymd(2027, 5, 18)),
+        (KeyDateKind::MediationCertificate, ymd(2025, 7, 20)),
+    ];
+    let orders: [[usize; 8]; 4] =
+        [[0, 1, 2, 3, 4, 5, 6, 7], [7, 6, 5, 4, 3, 2, 1, 0], [3, 6, 0, 5, 1, 7, 4, 2], [4, 2, 6, 0, 7, 3, 5, 1]];
+    let mut outcomes = Vec::new();
+    for order in orders {
+        let mut f = fixture();
+        for i in order {
+            key_date(&mut f, history[i].0, history[i].1);
+        }
+        let agg = f.w.case(f.child, f.case);
+        let origin = |a: &Action| {
+            a.key_date_id.and_then(|id| agg.key_dates.iter().find(|k| k.id == id)).map(|k| (k.kind, k.date))
+        };
+        let mut summary: Vec<_> = agg
+            .actions
+            .iter()
+            .filter(|a| a.origin == ActionOrigin::Statutory)
+            .map(|a| (a.timescale, origin(a), a.due, a.state, a.completed_on, a.cancelled, a.accepted_until))
+            .collect();
+        summary.sort();
+        outcomes.push(summary);
+    }
+    assert!(outcomes[0].len() > 15, "{:?}", outcomes[0]);
+    for o in &outcomes[1..] {
+        assert_eq!(o, &outcomes[0]);
+    }
+    // The appeal deadline of the final plan moved with the certificate (1 month from 20 Jul).
+    assert!(
+        outcomes[0].iter().any(|(t, _, due, ..)| *t == Some(TimescaleId::AppealDeadline) && *due == ymd(2025, 8, 20))
+    );
+}
+
+#[test]
 fn late_recorded_meeting_skips_the_notice_clocks() {
     let mut f = fixture();
     key_date(&mut f, KeyDateKind::AnnualReviewMeeting, ymd(2026, 1, 26));

@@ -90,11 +90,9 @@ pub(crate) fn record(
     // The case's key dates as they will stand after this one is written.
     let mut all: Vec<KeyDate> = agg.key_dates.iter().filter(|k| k.id != id).cloned().collect();
     all.push(kd.clone());
-    let effects = effects(ctx, &kd, &all)?;
-    apply(ctx, scope, agg, &kd, effects, changes);
-    if kd.kind == KeyDateKind::MediationCertificate {
-        recompute_appeal(ctx, scope, agg, &kd, &all, changes)?;
-    }
+    let derived = replay(ctx, &all)?;
+    reconcile(ctx, scope, agg, &derived, changes);
+    stop_manual_clocks(ctx, scope, agg, &kd, &all, changes)?;
     Ok(())
 }
 
@@ -197,116 +195,157 @@ fn clock_action_id(kd: &KeyDate, name: &str) -> ActionId {
     ActionId::derived(kd.case_id.0, &format!("{}/{name}", kd.id))
 }
 
-fn apply(ctx: &Context, scope: &Scope, agg: &CaseAggregate, kd: &KeyDate, effects: Effects, changes: &mut Changes<'_>) {
-    let case_id = agg.case.id;
-    for created in effects.creates {
-        let (id, template) = match created {
-            Created::Clock(deadline) => {
-                let spec = deadline.timescale.spec();
-                let action = Action {
-                    id: clock_action_id(kd, deadline.timescale.as_str()),
-                    case_id,
-                    description: spec.step.to_owned(),
-                    responsible: spec.actor,
-                    due: deadline.due,
-                    accepted_until: deadline.accepted_until,
-                    priority: default_priority(spec.actor, Some(spec.kind)),
-                    timescale: Some(deadline.timescale),
-                    legal_basis: Some(spec.basis.to_owned()),
-                    deadline_kind: Some(spec.kind),
-                    origin: ActionOrigin::Statutory,
-                    state: ActionState::Open,
-                    completed_on: None,
-                    cancelled: false,
-                    key_date_id: Some(kd.id),
-                    completed_by_key_date: None,
-                    scan: None,
-                    created_at: ctx.now,
-                    updated_at: ctx.now,
-                };
-                (action.id, action)
+/// A statutory action as the key dates alone determine it.
+struct Derived {
+    action: Action,
+    /// Stopped by a later key date: (on, by, cancelled).
+    stopped: Option<(NaiveDate, KeyDateId, bool)>,
+}
+
+fn template(ctx: &Context, kd: &KeyDate, created: Created) -> Action {
+    let (id, description, responsible, due, accepted_until, priority, timescale, basis, kind) = match created {
+        Created::Clock(deadline) => {
+            let spec = deadline.timescale.spec();
+            (
+                clock_action_id(kd, deadline.timescale.as_str()),
+                spec.step.to_owned(),
+                spec.actor,
+                deadline.due,
+                deadline.accepted_until,
+                default_priority(spec.actor, Some(spec.kind)),
+                Some(deadline.timescale),
+                spec.basis.to_owned(),
+                Some(spec.kind),
+            )
+        }
+        Created::Hearing(date) => (
+            clock_action_id(kd, "tribunal_hearing"),
+            "Tribunal hearing".to_owned(),
+            Party::Family,
+            date,
+            None,
+            ActionPriority::Urgent,
+            None,
+            "Hearing date listed by the First-tier Tribunal (SEND)".to_owned(),
+            None,
+        ),
+    };
+    Action {
+        id,
+        case_id: kd.case_id,
+        description,
+        responsible,
+        due,
+        accepted_until,
+        priority,
+        timescale,
+        legal_basis: Some(basis),
+        deadline_kind: kind,
+        origin: ActionOrigin::Statutory,
+        state: ActionState::Open,
+        completed_on: None,
+        cancelled: false,
+        key_date_id: Some(kd.id),
+        completed_by_key_date: None,
+        scan: None,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    }
+}
+
+/// Replays every key date of the case in date order: the statutory actions they create, and
+/// which later key date stops each. The result does not depend on the order in which the key
+/// dates were recorded (families often enter an old case's history out of order).
+fn replay(ctx: &Context, all: &[KeyDate]) -> Result<Vec<Derived>, DomainError> {
+    let mut sorted: Vec<&KeyDate> = all.iter().collect();
+    sorted.sort_by_key(|k| (k.date, k.recorded_at, k.id));
+    let mut derived: Vec<Derived> = Vec::new();
+    for kd in sorted {
+        let e = effects(ctx, kd, all)?;
+        // A key date stops clocks started before it, never its own.
+        let stops = e.completes.iter().map(|t| (*t, false)).chain(e.cancels.iter().map(|t| (*t, true)));
+        for (timescale, cancel) in stops {
+            for d in derived.iter_mut().filter(|d| d.action.timescale == Some(timescale) && d.stopped.is_none()) {
+                d.stopped = Some((kd.date, kd.id, cancel));
             }
-            Created::Hearing(date) => {
-                let action = Action {
-                    id: clock_action_id(kd, "tribunal_hearing"),
-                    case_id,
-                    description: "Tribunal hearing".to_owned(),
-                    responsible: Party::Family,
-                    due: date,
-                    accepted_until: None,
-                    priority: ActionPriority::Urgent,
-                    timescale: None,
-                    legal_basis: Some("Hearing date listed by the First-tier Tribunal (SEND)".to_owned()),
-                    deadline_kind: None,
-                    origin: ActionOrigin::Statutory,
-                    state: ActionState::Open,
-                    completed_on: None,
-                    cancelled: false,
-                    key_date_id: Some(kd.id),
-                    completed_by_key_date: None,
-                    scan: None,
-                    created_at: ctx.now,
-                    updated_at: ctx.now,
-                };
-                (action.id, action)
-            }
-        };
-        let key = keys::action(case_id, id);
-        match agg.actions.iter().find(|a| a.id == id) {
-            // A corrected key date moves its actions; their state is kept.
-            Some(existing) => {
-                if existing.due != template.due || existing.accepted_until != template.accepted_until {
-                    let mut moved = existing.clone();
-                    moved.due = template.due;
-                    moved.accepted_until = template.accepted_until;
-                    moved.updated_at = ctx.now;
-                    changes.put(scope, key, Record::Action(moved));
-                }
-            }
-            None => changes.put(scope, key, Record::Action(template)),
+        }
+        for created in e.creates {
+            let action = template(ctx, kd, created);
+            derived.retain(|d| d.action.id != action.id);
+            derived.push(Derived { action, stopped: None });
         }
     }
-    let stops = effects.completes.iter().map(|t| (*t, false)).chain(effects.cancels.iter().map(|t| (*t, true)));
-    for (timescale, cancel) in stops {
-        for a in agg.actions.iter().filter(|a| a.timescale == Some(timescale) && a.key_date_id != Some(kd.id)) {
-            let open = a.is_open();
-            let ours = a.completed_by_key_date == Some(kd.id);
-            if !(open || ours) || (ours && a.completed_on == Some(kd.date)) {
-                continue;
+    Ok(derived)
+}
+
+/// Brings the stored statutory actions in line with the replay: new ones are created, dates move,
+/// and completions by key dates follow the key dates. A completion a person made by hand is kept;
+/// priority (which people may change) is kept.
+fn reconcile(ctx: &Context, scope: &Scope, agg: &CaseAggregate, derived: &[Derived], changes: &mut Changes<'_>) {
+    for d in derived {
+        let key = keys::action(agg.case.id, d.action.id);
+        let mut target = match agg.actions.iter().find(|a| a.id == d.action.id) {
+            Some(existing) => {
+                let mut t = existing.clone();
+                t.due = d.action.due;
+                t.accepted_until = d.action.accepted_until;
+                t
             }
+            None => d.action.clone(),
+        };
+        let done_by_hand = target.state == ActionState::Done && target.completed_by_key_date.is_none();
+        match d.stopped {
+            Some((on, by, cancelled)) if !done_by_hand => {
+                target.state = ActionState::Done;
+                target.completed_on = Some(on);
+                target.completed_by_key_date = Some(by);
+                target.cancelled = cancelled;
+            }
+            None if target.completed_by_key_date.is_some() => {
+                target.state = ActionState::Open;
+                target.completed_on = None;
+                target.completed_by_key_date = None;
+                target.cancelled = false;
+            }
+            _ => {}
+        }
+        match agg.actions.iter().find(|a| a.id == d.action.id) {
+            Some(existing) if *existing == target => {}
+            Some(_) => {
+                target.updated_at = ctx.now;
+                changes.put(scope, key, Record::Action(target));
+            }
+            None => changes.put(scope, key, Record::Action(target)),
+        }
+    }
+}
+
+/// Manual actions that track a timescale (entered with their own start date) are stopped by the
+/// key date being recorded, as its statutory counterparts are.
+fn stop_manual_clocks(
+    ctx: &Context,
+    scope: &Scope,
+    agg: &CaseAggregate,
+    kd: &KeyDate,
+    all: &[KeyDate],
+    changes: &mut Changes<'_>,
+) -> Result<(), DomainError> {
+    let e = effects(ctx, kd, all)?;
+    let stops = e.completes.iter().map(|t| (*t, false)).chain(e.cancels.iter().map(|t| (*t, true)));
+    for (timescale, cancel) in stops {
+        for a in agg
+            .actions
+            .iter()
+            .filter(|a| a.origin == ActionOrigin::Manual && a.timescale == Some(timescale) && a.is_open())
+        {
             let mut done = a.clone();
             done.state = ActionState::Done;
             done.completed_on = Some(kd.date);
             done.cancelled = cancel;
             done.completed_by_key_date = Some(kd.id);
             done.updated_at = ctx.now;
-            changes.put(scope, keys::action(case_id, a.id), Record::Action(done));
+            changes.put(scope, keys::action(agg.case.id, a.id), Record::Action(done));
         }
-    }
-}
-
-/// A mediation certificate moves the appeal deadline of the notice it belongs to.
-fn recompute_appeal(
-    ctx: &Context,
-    scope: &Scope,
-    agg: &CaseAggregate,
-    cert: &KeyDate,
-    all: &[KeyDate],
-    changes: &mut Changes<'_>,
-) -> Result<(), DomainError> {
-    let notice = all.iter().filter(|k| is_notice(k) && k.date <= cert.date && !k.section_i_only).max_by_key(|k| k.date);
-    let Some(notice) = notice else { return Ok(()) };
-    let deadline = appeal_deadline(notice.date, certificate_for(notice, all).map(|c| c.date))?;
-    let id = clock_action_id(notice, T::AppealDeadline.as_str());
-    let key = keys::action(agg.case.id, id);
-    if let Some(Record::Action(a)) = changes.current(scope, &key).cloned()
-        && (a.due != deadline.due || a.accepted_until != deadline.accepted_until)
-    {
-        let mut moved = a;
-        moved.due = deadline.due;
-        moved.accepted_until = deadline.accepted_until;
-        moved.updated_at = ctx.now;
-        changes.put(scope, key, Record::Action(moved));
     }
     Ok(())
 }

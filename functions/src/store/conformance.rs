@@ -185,6 +185,9 @@ pub async fn index_queries(store: &dyn Store) {
     assert_eq!(due.items[0].key, "a/2");
     let g1 = store.query_index(Index::G1, &format!("Q#{id}"), Some("5"), None, 100).await.unwrap();
     assert_eq!(g1.items.len(), 4);
+    // A cursor beyond the upper bound is an empty page, not an error.
+    let past = store.query_index(Index::G1, &format!("Q#{id}"), Some("8"), Some("3"), 100).await.unwrap();
+    assert!(past.items.is_empty() && past.next.is_none());
 }
 
 pub async fn aliases(store: &dyn Store) {

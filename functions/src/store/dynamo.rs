@@ -379,6 +379,10 @@ impl Store for DynamoStore {
             _ => record_sk(prefix),
         };
         let hi = record_sk(&format!("{prefix}{KEY_MAX}"));
+        // DynamoDB refuses BETWEEN with bounds out of order; such a range is simply empty.
+        if lo > hi {
+            return Ok(Page { items: Vec::new(), next: None });
+        }
         let items = self.query_range(&pk(scope), &lo, &hi, limit + 1, true).await?;
         let mut records = items.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
         let next = if records.len() > limit {
@@ -405,6 +409,9 @@ impl Store for DynamoStore {
         };
         let lo = after.map(successor).unwrap_or_else(|| KEY_MIN.to_owned());
         let hi = until.unwrap_or(KEY_MAX).to_owned();
+        if lo > hi {
+            return Ok(Page { items: Vec::new(), next: None });
+        }
         let mut records = Vec::new();
         let mut sks = Vec::new();
         let mut start: Option<Item> = None;
