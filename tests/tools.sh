@@ -25,7 +25,8 @@ start_moto() {
   MOTO_PORT=$(free_port)
   MOTO_LOG="$PWD/target/moto.log"
   mkdir -p "$PWD/target"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+  # Serial, not moto_server: see tests/moto_serial.py for why.
+  "$VENV/bin/python" "$PWD/tests/moto_serial.py" 127.0.0.1 "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
   MOTO_PID=$!
   trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do

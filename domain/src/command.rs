@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ids::{ActionId, AlertId, CaseId, ChildId, FamilyId, KeyDateId, NoteId};
+use crate::ids::{ActionId, AlertId, CaseId, ChildId, DocumentId, FamilyId, KeyDateId, NoteId};
 use crate::timescale::TimescaleId;
 use crate::vocab::*;
 
@@ -146,6 +146,25 @@ pub enum Command {
         case_id: CaseId,
         action_id: ActionId,
     },
+    /// Register a document and get ready for its upload (family only).
+    CreateDocument {
+        document_id: DocumentId,
+        child_id: ChildId,
+        title: String,
+        category: DocumentCategory,
+        content_type: DocumentType,
+        size: u64,
+    },
+    /// The bytes are in storage: record their size and hash as the server measured them.
+    ConfirmUpload {
+        document_id: DocumentId,
+        size: u64,
+        sha256: String,
+    },
+    /// Remove a document (its bytes are deleted by the caller first).
+    DeleteDocument {
+        document_id: DocumentId,
+    },
     /// The caller's own reminder lead times.
     SetPreferences {
         reminder_lead_days: Vec<u32>,
@@ -173,6 +192,9 @@ impl Command {
             Command::EditAction { .. } => "edit_action",
             Command::CompleteAction { .. } => "complete_action",
             Command::ReopenAction { .. } => "reopen_action",
+            Command::CreateDocument { .. } => "create_document",
+            Command::ConfirmUpload { .. } => "confirm_upload",
+            Command::DeleteDocument { .. } => "delete_document",
             Command::SetPreferences { .. } => "set_preferences",
             Command::MarkNotificationRead { .. } => "mark_notification_read",
         }
@@ -181,6 +203,16 @@ impl Command {
     /// Commands about the caller's own settings, run in the caller's user scope.
     pub fn is_personal(&self) -> bool {
         matches!(self, Command::SetPreferences { .. } | Command::MarkNotificationRead { .. })
+    }
+
+    /// The document a document command targets.
+    pub fn document_id(&self) -> Option<DocumentId> {
+        match self {
+            Command::CreateDocument { document_id, .. }
+            | Command::ConfirmUpload { document_id, .. }
+            | Command::DeleteDocument { document_id } => Some(*document_id),
+            _ => None,
+        }
     }
 
     /// The case a case-level command targets.

@@ -13,7 +13,7 @@ use crate::error::DomainError;
 use crate::ids::{AuditId, OpId, UserId};
 use crate::keys;
 use crate::model::{ActorRef, AuditEntry, Record};
-use crate::rules::{case, family, personal};
+use crate::rules::{case, documents, family, personal};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Decision, Read, Snapshot};
 use crate::vocab::{MemberRole, RoleClaim};
@@ -84,7 +84,9 @@ pub fn home_scope(command: &Command, actor: &Actor) -> Option<Scope> {
         Command::CreateFamily { family_id, .. }
         | Command::AddChild { family_id, .. }
         | Command::EditChild { family_id, .. } => Some(Scope::Family(*family_id)),
-        Command::CreateCase { child_id, .. } => Some(Scope::Child(*child_id)),
+        Command::CreateCase { child_id, .. } | Command::CreateDocument { child_id, .. } => {
+            Some(Scope::Child(*child_id))
+        }
         _ => None,
     }
 }
@@ -109,6 +111,12 @@ pub fn reads(scope: &Scope, command: &Command, actor: &Actor) -> Vec<Read> {
         Command::MarkNotificationRead { notification_id } => {
             vec![Read::Get(scope.clone(), keys::read_marker(*notification_id))]
         }
+        Command::CreateDocument { document_id, .. }
+        | Command::ConfirmUpload { document_id, .. }
+        | Command::DeleteDocument { document_id } => vec![
+            Read::Get(scope.clone(), keys::CHILD_PROFILE.into()),
+            Read::Get(scope.clone(), keys::document(*document_id)),
+        ],
         other => match other.case_id() {
             Some(case_id) => vec![
                 Read::Get(scope.clone(), keys::CHILD_PROFILE.into()),
@@ -158,6 +166,9 @@ pub fn decide(ctx: &Context, scope: &Scope, command: &Command, snap: &Snapshot) 
         Command::MarkNotificationRead { notification_id } => {
             personal::mark_read(ctx, scope, *notification_id, snap, &mut changes);
             return Ok(changes.finish());
+        }
+        Command::CreateDocument { .. } | Command::ConfirmUpload { .. } | Command::DeleteDocument { .. } => {
+            documents::decide_document(ctx, scope, command, snap, &mut changes)?
         }
         case_command => {
             let Scope::Child(_) = scope else {

@@ -84,6 +84,10 @@ uuid_id!(
     ActionId
 );
 uuid_id!(
+    /// A vault document.
+    DocumentId
+);
+uuid_id!(
     /// A recorded key date.
     KeyDateId
 );

@@ -1,6 +1,6 @@
 //! Hierarchical record keys (DESIGN §3): an aggregate loads with one prefix query.
 
-use crate::ids::{ActionId, AlertId, AuditId, CaseId, ChildId, KeyDateId, NoteId, StatusChangeId, UserId};
+use crate::ids::{ActionId, AlertId, AuditId, CaseId, ChildId, DocumentId, KeyDateId, NoteId, StatusChangeId, UserId};
 use crate::scope::Scope;
 
 pub const FAMILY_PROFILE: &str = "profile";
@@ -13,6 +13,7 @@ pub const AUDIT_PREFIX: &str = "audit/";
 pub const ALERT_PREFIX: &str = "alert/";
 pub const READ_PREFIX: &str = "read/";
 pub const PREFERENCES: &str = "preferences";
+pub const DOCUMENT_PREFIX: &str = "doc/";
 
 pub fn family_child(id: ChildId) -> String {
     format!("{CHILD_PREFIX}{id}")
@@ -51,4 +52,7 @@ pub fn alert(due: chrono::NaiveDate, id: AlertId) -> String {
 }
 pub fn read_marker(id: AlertId) -> String {
     format!("{READ_PREFIX}{id}")
+}
+pub fn document(id: DocumentId) -> String {
+    format!("{DOCUMENT_PREFIX}{id}")
 }

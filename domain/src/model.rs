@@ -5,7 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ids::{ActionId, AlertId, AuditId, CaseId, ChildId, FamilyId, KeyDateId, NoteId, StatusChangeId, UserId};
+use crate::ids::{
+    ActionId, AlertId, AuditId, CaseId, ChildId, DocumentId, FamilyId, KeyDateId, NoteId, StatusChangeId, UserId,
+};
 use crate::timescale::TimescaleId;
 use crate::vocab::*;
 
@@ -322,6 +324,40 @@ pub struct ReadMarker {
     pub read_at: DateTime<Utc>,
 }
 
+/// Largest document the vault accepts.
+pub const MAX_DOCUMENT_BYTES: u64 = 50 * 1024 * 1024;
+
+/// A document's metadata (key `doc/<id>` in the child scope). The bytes live in blob storage
+/// under `documents/<family>/<child>/<id>` and move directly between client and storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Document {
+    pub id: DocumentId,
+    pub child_id: ChildId,
+    pub family_id: FamilyId,
+    pub title: String,
+    pub category: DocumentCategory,
+    pub content_type: DocumentType,
+    /// Declared at creation; the upload must match it exactly.
+    pub size: u64,
+    pub state: DocumentState,
+    /// Hex SHA-256 of the uploaded bytes, recorded when the upload is confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded_at: Option<DateTime<Utc>>,
+    pub created_by: ActorRef,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Document {
+    /// The blob key of the document's bytes.
+    pub fn blob_key(&self) -> String {
+        format!("documents/{}/{}/{}", self.family_id, self.child_id, self.id)
+    }
+}
+
 /// Every record body, tagged with its type so storage can hold them side by side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -339,6 +375,7 @@ pub enum Record {
     Alert(Alert),
     Preferences(Preferences),
     ReadMarker(ReadMarker),
+    Document(Document),
 }
 
 impl Record {

@@ -138,6 +138,14 @@ impl<'a> Changes<'a> {
         self.writes.push(Write { scope: scope.clone(), key, record, expect, delete: false });
     }
 
+    /// A tombstone: the record stays (for sync and audit) but reads no longer see it.
+    pub fn delete(&mut self, scope: &Scope, key: String, record: Record) {
+        self.put(scope, key.clone(), record);
+        if let Some(w) = self.writes.iter_mut().find(|w| &w.scope == scope && w.key == key) {
+            w.delete = true;
+        }
+    }
+
     pub fn alias(&mut self, id: String, scope: &Scope) {
         self.aliases.push(Alias { id, scope: scope.clone() });
     }

@@ -778,3 +778,60 @@ fn preferences_and_read_markers_are_personal() {
     f.w.run(&mum, &own, Command::MarkNotificationRead { notification_id: id }).unwrap();
     assert!(f.w.run(&mum, &own, Command::MarkNotificationRead { notification_id: id }).unwrap().is_noop());
 }
+
+#[test]
+fn documents_are_the_familys_to_upload_and_delete() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let scope = Scope::Child(f.child);
+    let id = DocumentId::new();
+    let create = |size: u64, title: &str| Command::CreateDocument {
+        document_id: id,
+        child_id: f.child,
+        title: title.into(),
+        category: DocumentCategory::Ehcp,
+        content_type: DocumentType::Pdf,
+        size,
+    };
+    assert!(matches!(f.w.run(&mum, &scope, create(0, "Plan")), Err(DomainError::Invalid(_))));
+    assert!(matches!(f.w.run(&mum, &scope, create(MAX_DOCUMENT_BYTES + 1, "Plan")), Err(DomainError::Invalid(_))));
+    f.w.run(&mum, &scope, create(1234, "Final EHCP 2026")).unwrap();
+    assert!(f.w.run(&mum, &scope, create(1234, "Final EHCP 2026")).unwrap().is_noop(), "safe retry");
+    assert!(matches!(f.w.run(&mum, &scope, create(99, "Other")), Err(DomainError::Conflict(_))));
+
+    let hash = "a".repeat(64);
+    let confirm = |size: u64, sha256: &str| Command::ConfirmUpload { document_id: id, size, sha256: sha256.into() };
+    assert!(
+        matches!(f.w.run(&mum, &scope, confirm(1000, &hash)), Err(DomainError::Invalid(e)) if e[0].field == "size")
+    );
+    assert!(
+        matches!(f.w.run(&mum, &scope, confirm(1234, "xyz")), Err(DomainError::Invalid(e)) if e[0].field == "sha256")
+    );
+    f.w.run(&mum, &scope, confirm(1234, &hash)).unwrap();
+    assert!(f.w.run(&mum, &scope, confirm(1234, &hash)).unwrap().is_noop());
+    let Some(Record::Document(doc)) = f.w.snap.get(&scope, &keys::document(id)) else { panic!() };
+    assert_eq!((doc.state, doc.sha256.as_deref()), (DocumentState::Uploaded, Some(hash.as_str())));
+    assert_eq!(doc.blob_key(), format!("documents/{}/{}/{id}", f.family, f.child));
+
+    // A collaborator may write case records but not documents.
+    let adv = Actor { user: "adv".parse().unwrap(), role: RoleClaim::Advocate };
+    let m =
+        Membership { user: adv.user.clone(), scope: scope.to_string(), role: MemberRole::Writer, granted_at: f.w.now };
+    f.w.snap.insert(
+        Scope::User(adv.user.clone()),
+        keys::membership(&scope),
+        Versioned { version: 1, deleted: false, record: Record::Membership(m) },
+    );
+    assert!(matches!(
+        f.w.run(&adv, &scope, Command::DeleteDocument { document_id: id }),
+        Err(DomainError::Forbidden { .. })
+    ));
+
+    let deleted = f.w.run(&mum, &scope, Command::DeleteDocument { document_id: id }).unwrap();
+    assert!(deleted.writes.iter().any(|w| w.delete && w.key == keys::document(id)));
+    assert!(f.w.snap.get(&scope, &keys::document(id)).is_none(), "deleted documents are not read");
+    assert!(matches!(
+        f.w.run(&mum, &scope, Command::DeleteDocument { document_id: id }),
+        Err(DomainError::NotFound { .. })
+    ));
+}

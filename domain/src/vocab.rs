@@ -194,6 +194,42 @@ vocab!(
 );
 
 vocab!(
+    /// What a vault document is.
+    DocumentCategory {
+        Ehcp = "ehcp",
+        Dla = "dla",
+        Diagnosis = "diagnosis",
+        Education = "education",
+        Therapy = "therapy",
+        Medical = "medical",
+        SocialCare = "social_care",
+        Correspondence = "correspondence",
+        Tribunal = "tribunal",
+        Other = "other",
+    }
+);
+
+vocab!(
+    /// The document types the vault accepts (DESIGN §3 Blobs), by MIME type.
+    DocumentType {
+        Pdf = "application/pdf",
+        Docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Jpeg = "image/jpeg",
+        Png = "image/png",
+        Heic = "image/heic",
+        Text = "text/plain",
+    }
+);
+
+vocab!(
+    /// Where a document is in its upload.
+    DocumentState {
+        AwaitingUpload = "awaiting_upload",
+        Uploaded = "uploaded",
+    }
+);
+
+vocab!(
     /// The role claim in the bearer token: what kind of person this is.
     RoleClaim {
         Family = "family",

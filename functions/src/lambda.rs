@@ -14,6 +14,8 @@ use serde_json::{Map, Value};
 
 use crate::api::AppState;
 use crate::auth::{Authenticator, GatewayClaims};
+use crate::blobs::Blobs;
+use crate::blobs::s3::S3Blobs;
 use crate::clock::SystemClock;
 use crate::local::state_with;
 use crate::store::Store;
@@ -75,9 +77,14 @@ pub async fn store(config: &Config) -> Arc<dyn Store> {
     Arc::new(store)
 }
 
-/// Shared state for an HTTP function: identity from the gateway's authorizer.
+/// Shared state for an HTTP function: identity from the gateway's authorizer; documents in S3
+/// when the function is given a bucket.
 pub async fn http_state(config: &Config) -> AppState {
-    state_with(store(config).await, Arc::new(SystemClock), Authenticator::gateway(&config.role_claim))
+    let blobs: Option<Arc<dyn Blobs>> = match &config.bucket {
+        Some(bucket) => Some(Arc::new(S3Blobs::from_env(bucket.clone(), config.kms_key.clone()).await)),
+        None => None,
+    };
+    state_with(store(config).await, Arc::new(SystemClock), Authenticator::gateway(&config.role_claim), blobs)
 }
 
 /// Moves the JWT authorizer's verified claims from the API Gateway request context into the

@@ -14,6 +14,8 @@ use senvault_domain::{
 
 use crate::api::{self, AppState};
 use crate::auth::Authenticator;
+use crate::blobs::Blobs;
+use crate::blobs::fs::FsBlobs;
 use crate::blobs::s3::S3Blobs;
 use crate::clock::{Clock, SystemClock};
 use crate::service::{Service, ServiceError};
@@ -81,27 +83,52 @@ pub enum StoreChoice {
 
 /// Opens the chosen store and builds the shared state. Tokens are verified here (HS256 with the
 /// data directory's secret) whichever store is used.
-pub async fn open_state(data_dir: &Path, choice: &StoreChoice) -> Result<AppState, LocalError> {
+pub async fn open_state(data_dir: &Path, choice: &StoreChoice) -> Result<Local, LocalError> {
     std::fs::create_dir_all(data_dir).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
+    let secret = secret(data_dir)?;
     let store: Arc<dyn Store> = match choice {
         StoreChoice::Sqlite => Arc::new(SqliteStore::open(&data_dir.join("senvault.db"))?),
-        StoreChoice::Dynamo { table, bucket, create } => {
+        StoreChoice::Dynamo { table, create, .. } => {
             let store = DynamoStore::from_env(table.clone()).await;
             if *create {
                 store.create_table().await?;
-                if let Some(bucket) = bucket {
-                    S3Blobs::from_env(bucket.clone(), None).await.create_bucket().await.map_err(LocalError::Blobs)?;
-                }
             }
             Arc::new(store)
         }
     };
-    let auth = Authenticator::hs256(&secret(data_dir)?, &role_claim());
-    Ok(state_with(store, Arc::new(SystemClock), auth))
+    // Documents: S3 when a bucket is named, else files under the data directory whose signed
+    // URLs this server serves.
+    let (blobs, fs_blobs): (Arc<dyn Blobs>, Option<Arc<FsBlobs>>) = match choice {
+        StoreChoice::Dynamo { bucket: Some(bucket), create, .. } => {
+            let s3 = S3Blobs::from_env(bucket.clone(), None).await;
+            if *create {
+                s3.create_bucket().await.map_err(LocalError::Blobs)?;
+            }
+            (Arc::new(s3), None)
+        }
+        _ => {
+            let fs = Arc::new(FsBlobs::new(crate::blobs::fs::default_root(data_dir), &secret, "http://127.0.0.1"));
+            (fs.clone(), Some(fs))
+        }
+    };
+    let auth = Authenticator::hs256(&secret, &role_claim());
+    Ok(Local { state: state_with(store, Arc::new(SystemClock), auth, Some(blobs)), fs_blobs })
 }
 
-pub fn state_with(store: Arc<dyn Store>, clock: Arc<dyn Clock>, auth: Authenticator) -> AppState {
-    AppState { service: Arc::new(Service::new(store, clock)), auth: Arc::new(auth) }
+pub fn state_with(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    auth: Authenticator,
+    blobs: Option<Arc<dyn crate::blobs::Blobs>>,
+) -> AppState {
+    AppState { service: Arc::new(Service::new(store, clock)), auth: Arc::new(auth), blobs }
+}
+
+/// The local server's state and, when documents are kept on disk, the blob adapter whose
+/// signed URLs it must serve.
+pub struct Local {
+    pub state: AppState,
+    pub fs_blobs: Option<Arc<FsBlobs>>,
 }
 
 /// What `--demo` seeded, for the banner.
@@ -223,9 +250,13 @@ pub async fn serve(router: axum::Router, addr: SocketAddr, ready: impl FnOnce(So
         .map_err(|e| LocalError::Bind(bound, e))
 }
 
-/// The router of the whole API over `state`.
-pub fn router(state: AppState) -> axum::Router {
-    api::app(state)
+/// The router of the whole API, plus the signed blob URLs when documents are kept on disk.
+pub fn router(local: &Local) -> axum::Router {
+    let app = api::app(local.state.clone());
+    match &local.fs_blobs {
+        Some(fs) => app.merge(fs.routes()),
+        None => app,
+    }
 }
 
 /// Token lifetime for `--demo` and `token` (long enough for a day of trying things).

@@ -135,8 +135,27 @@ impl Service {
 
     /// The child scope that holds a case, or 404.
     pub async fn case_scope(&self, case_id: CaseId) -> Result<Scope, ServiceError> {
-        let scope = self.store.resolve(&case_id.to_string()).await?;
-        scope.and_then(|s| s.parse::<Scope>().ok()).ok_or(ServiceError::Domain(DomainError::NotFound { what: "case" }))
+        self.aliased_scope(&case_id.to_string(), "case").await
+    }
+
+    async fn aliased_scope(&self, id: &str, what: &'static str) -> Result<Scope, ServiceError> {
+        let scope = self.store.resolve(id).await?;
+        scope.and_then(|s| s.parse::<Scope>().ok()).ok_or(ServiceError::Domain(DomainError::NotFound { what }))
+    }
+
+    /// A document the caller may see, its scope and the caller's role there.
+    pub async fn document(
+        &self,
+        actor: &Actor,
+        id: senvault_domain::DocumentId,
+    ) -> Result<(Scope, senvault_domain::Document, MemberRole), ServiceError> {
+        let scope = self.aliased_scope(&id.to_string(), "document").await?;
+        let role = self.require_member(actor, &scope, "document").await?;
+        let row = self.store.get(&scope.to_string(), &keys::document(id)).await?;
+        match row.filter(|r| !r.deleted).map(|r| from_stored(&r)).transpose()?.map(|(_, v)| v.record) {
+            Some(Record::Document(doc)) => Ok((scope, doc, role)),
+            _ => Err(ServiceError::Domain(DomainError::NotFound { what: "document" })),
+        }
     }
 
     /// The scope a command runs in: named by the command, or the scope holding its case.
@@ -144,8 +163,11 @@ impl Service {
         if let Some(scope) = senvault_domain::home_scope(command, actor) {
             return Ok(scope);
         }
-        match command.case_id() {
-            Some(case_id) => self.case_scope(case_id).await,
+        if let Some(case_id) = command.case_id() {
+            return self.case_scope(case_id).await;
+        }
+        match command.document_id() {
+            Some(id) => self.aliased_scope(&id.to_string(), "document").await,
             None => Err(ServiceError::Domain(DomainError::NotFound { what: "record" })),
         }
     }

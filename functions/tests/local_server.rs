@@ -15,17 +15,27 @@ impl Drop for Server {
     }
 }
 
-/// One HTTP/1.1 GET over a fresh connection; returns (status, body).
-fn get(addr: &str, path: &str, token: &str) -> (u16, String) {
+/// One HTTP/1.1 request over a fresh connection; returns (status, body).
+fn request(method: &str, addr: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
     let mut raw = String::new();
     s.read_to_string(&mut raw).expect("response");
     let status = raw.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     (status, body)
+}
+
+fn get(addr: &str, path: &str, token: &str) -> (u16, String) {
+    request("GET", addr, path, &[("Authorization", &format!("Bearer {token}"))], b"")
 }
 
 #[test]
@@ -77,6 +87,32 @@ fn demo_server_serves_the_printed_request() {
     assert_eq!((status, body.contains("\"items\":[]")), (200, true), "{body}");
     let (status, _) = get(addr, path, minted.trim());
     assert_eq!(status, 404, "another user cannot see the demo case");
+
+    // A document through the signed upload URL the running server issued.
+    let auth = format!("Bearer {token}");
+    let bytes = b"Letter from the LA agreeing to assess";
+    let create = format!(
+        r#"{{"child_id": "0193a1b2-0000-7000-8000-00000000c411", "title": "LA letter", "category": "correspondence", "content_type": "text/plain", "size": {}}}"#,
+        bytes.len()
+    );
+    let (status, body) = request(
+        "POST",
+        addr,
+        "/v1/documents",
+        &[("Authorization", auth.as_str()), ("Content-Type", "application/json")],
+        create.as_bytes(),
+    );
+    assert_eq!(status, 201, "{body}");
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let upload = doc["upload_url"]["url"].as_str().unwrap();
+    let (upload_addr, upload_path) = upload.strip_prefix("http://").unwrap().split_once('/').unwrap();
+    assert_eq!(upload_addr, addr, "signed URLs point at the running server");
+    let (status, _) = request("PUT", addr, &format!("/{upload_path}"), &[("Content-Type", "text/plain")], bytes);
+    assert_eq!(status, 200);
+    let id = doc["id"].as_str().unwrap();
+    let (status, body) =
+        request("POST", addr, &format!("/v1/documents/{id}/uploaded"), &[("Authorization", auth.as_str())], b"");
+    assert_eq!((status, body.contains("\"uploaded\"")), (200, true), "{body}");
 
     // The server's scanner ran at start-up: the demo has a reminder and an overdue alert.
     let parent = token;

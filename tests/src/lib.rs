@@ -12,6 +12,7 @@ use http_body_util::BodyExt;
 use senvault_domain::{RoleClaim, UserId};
 use senvault_functions::api::{self, AppState};
 use senvault_functions::auth::Authenticator;
+use senvault_functions::blobs::fs::FsBlobs;
 use senvault_functions::clock::ManualClock;
 use senvault_functions::local::state_with;
 use senvault_functions::store::Store;
@@ -61,6 +62,7 @@ pub struct TestApp {
     pub state: AppState,
     pub router: Router,
     pub clock: Arc<ManualClock>,
+    pub blobs: Arc<FsBlobs>,
 }
 
 /// Noon on Tuesday 20 January 2026: the default "now" of the suites.
@@ -74,11 +76,34 @@ impl TestApp {
         Self::with_store(Arc::new(SqliteStore::in_memory().expect("in-memory sqlite")))
     }
 
+    /// The API over `store`, with documents on local disk.
     pub fn with_store(store: Arc<dyn Store>) -> Self {
+        let root = std::env::temp_dir().join(format!("senvault-blobs-{}", uuid::Uuid::now_v7().simple()));
+        let blobs = Arc::new(FsBlobs::new(root, TEST_SECRET, "http://127.0.0.1:9"));
+        Self::build(store, blobs.clone(), blobs)
+    }
+
+    /// The API over `store`, with documents in `documents` (e.g. S3).
+    pub fn with_store_and_blobs(store: Arc<dyn Store>, documents: Arc<dyn senvault_functions::blobs::Blobs>) -> Self {
+        let unused = std::env::temp_dir().join(format!("senvault-blobs-{}", uuid::Uuid::now_v7().simple()));
+        Self::build(store, documents, Arc::new(FsBlobs::new(unused, TEST_SECRET, "http://127.0.0.1:9")))
+    }
+
+    fn build(store: Arc<dyn Store>, documents: Arc<dyn senvault_functions::blobs::Blobs>, blobs: Arc<FsBlobs>) -> Self {
         let clock = Arc::new(ManualClock::new(default_now()));
-        let state = state_with(store, clock.clone(), Authenticator::hs256(TEST_SECRET, "role"));
-        let router = api::app(state.clone());
-        TestApp { state, router, clock }
+        let state = state_with(store, clock.clone(), Authenticator::hs256(TEST_SECRET, "role"), Some(documents));
+        let router = api::app(state.clone()).merge(blobs.routes());
+        TestApp { state, router, clock, blobs }
+    }
+
+    /// Serves the router on a loopback port (for signed blob URLs, which clients call directly).
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        self.blobs.set_base_url(format!("http://{addr}"));
+        let router = self.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        addr
     }
 
     pub fn token(&self, user: &str, role: RoleClaim) -> String {

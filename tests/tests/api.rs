@@ -57,6 +57,9 @@ async fn health_and_openapi_need_no_token() {
         "/v1/notifications",
         "/v1/notifications/{id}/read",
         "/v1/me/preferences",
+        "/v1/documents",
+        "/v1/documents/{id}",
+        "/v1/documents/{id}/uploaded",
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }

@@ -96,6 +96,46 @@ async fn send(method: Method, url: &str, headers: &[(String, String)], body: Vec
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_flow_on_dynamodb_and_s3() {
+    let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
+    let app = TestApp::with_store_and_blobs(Arc::new(store), Arc::new(blobs));
+    let token = app.token("mum", RoleClaim::Family);
+    app.post("/v1/family", &token, json!({"name": "F"})).await.expect(201);
+    let child = app
+        .post("/v1/children", &token, json!({"name": "A", "date_of_birth": "2016-01-01", "local_authority": "Leeds"}))
+        .await
+        .expect(201);
+    let bytes = b"OT report: 30 minutes of direct therapy weekly".to_vec();
+    let doc = app
+        .post(
+            "/v1/documents",
+            &token,
+            json!({"child_id": child["id"], "title": "OT report", "category": "therapy", "content_type": "text/plain", "size": bytes.len()}),
+        )
+        .await
+        .expect(201);
+    let id = doc["id"].as_str().unwrap();
+    let upload = &doc["upload_url"];
+    let headers: Vec<(String, String)> = upload["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    let (status, _) = send(Method::PUT, upload["url"].as_str().unwrap(), &headers, bytes.clone()).await;
+    assert_eq!(status, 200);
+    let confirmed = app.post(&format!("/v1/documents/{id}/uploaded"), &token, json!({})).await.expect(200);
+    assert_eq!(confirmed["size"], bytes.len());
+    assert_eq!(confirmed["sha256"].as_str().map(str::len), Some(64));
+    let got = app.get(&format!("/v1/documents/{id}"), &token).await.expect(200);
+    let (status, body) = send(Method::GET, got["download_url"]["url"].as_str().unwrap(), &[], vec![]).await;
+    assert_eq!((status, body), (200, bytes));
+    let res = app.call(Method::DELETE, &format!("/v1/documents/{id}"), Some(&token), None).await;
+    assert_eq!(res.status.as_u16(), 204);
+    app.get(&format!("/v1/documents/{id}"), &token).await.problem(404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_presigned_upload_and_download() {
     let Some(blobs) = aws::s3().await else { return };
     let key = "documents/fam/child/doc-1";

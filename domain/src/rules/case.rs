@@ -68,7 +68,10 @@ pub(crate) fn decide_case(
         | Command::EditChild { .. }
         | Command::CreateCase { .. }
         | Command::SetPreferences { .. }
-        | Command::MarkNotificationRead { .. } => {
+        | Command::MarkNotificationRead { .. }
+        | Command::CreateDocument { .. }
+        | Command::ConfirmUpload { .. }
+        | Command::DeleteDocument { .. } => {
             return Err(DomainError::NotFound { what: "case" });
         }
     }

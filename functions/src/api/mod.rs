@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod cases;
 pub mod chronology;
+pub mod documents;
 pub mod extract;
 pub mod family;
 pub mod meta;
@@ -35,6 +36,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     pub service: Arc<Service>,
     pub auth: Arc<Authenticator>,
+    /// Document storage; `None` in functions that never touch documents.
+    pub blobs: Option<Arc<dyn crate::blobs::Blobs>>,
 }
 
 /// A page of a list.
@@ -93,6 +96,14 @@ pub fn cases_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chronology::chronology))
 }
 
+/// Vault documents (the documents area).
+pub fn documents_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(documents::create_document, documents::list_documents))
+        .routes(routes!(documents::get_document, documents::delete_document))
+        .routes(routes!(documents::confirm_upload))
+}
+
 /// Notifications and personal preferences (the access area).
 pub fn access_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -135,7 +146,7 @@ pub fn finish(routes: OpenApiRouter<AppState>, state: AppState) -> Router {
 
 /// The whole API on one router (the local server).
 pub fn app(state: AppState) -> Router {
-    finish(cases_routes().merge(access_routes()), state)
+    finish(cases_routes().merge(access_routes()).merge(documents_routes()), state)
 }
 
 /// The OpenAPI document of the whole API.

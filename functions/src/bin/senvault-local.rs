@@ -122,7 +122,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Cmd::Scan) => {
-            let state = local::open_state(&cli.data, &store_choice(&cli)?).await.map_err(|e| e.to_string())?;
+            let state = local::open_state(&cli.data, &store_choice(&cli)?).await.map_err(|e| e.to_string())?.state;
             let report = senvault_functions::scanner::scan(&state.service, state.service.clock.now()).await;
             match report {
                 Ok(r) => {
@@ -140,7 +140,8 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn serve(cli: Cli, choice: local::StoreChoice) -> Result<(), local::LocalError> {
-    let state = local::open_state(&cli.data, &choice).await?;
+    let local = local::open_state(&cli.data, &choice).await?;
+    let state = local.state.clone();
     let demo = if cli.demo { Some(local::seed_demo(&state).await?) } else { None };
     let tokens = demo.as_ref().map(|d| {
         (
@@ -155,7 +156,11 @@ async fn serve(cli: Cli, choice: local::StoreChoice) -> Result<(), local::LocalE
         local::StoreChoice::Sqlite => format!("data in {}", cli.data.display()),
         local::StoreChoice::Dynamo { table, .. } => format!("DynamoDB table {table}"),
     };
-    local::serve(local::router(state), SocketAddr::new(cli.bind, cli.port), move |addr| {
+    let fs_blobs = local.fs_blobs.clone();
+    local::serve(local::router(&local), SocketAddr::new(cli.bind, cli.port), move |addr| {
+        if let Some(fs) = &fs_blobs {
+            fs.set_base_url(format!("http://{addr}"));
+        }
         println!("SEN Evidence Vault listening on http://{addr} ({data})");
         if let (Some(d), Some((parent, advocate))) = (demo, tokens) {
             println!();

@@ -2,6 +2,7 @@
 //! `documents/<family>/<child>/<document id>` and moved by clients directly with short-lived
 //! presigned URLs; the API never proxies document bytes.
 
+pub mod fs;
 pub mod s3;
 
 use std::time::Duration;
@@ -42,6 +43,11 @@ pub enum BlobError {
     Backend(String),
 }
 
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The object key of a document.
 pub fn document_key(family: &str, child: &str, document: &str) -> String {
     format!("documents/{family}/{child}/{document}")
@@ -60,6 +66,8 @@ pub trait Blobs: Send + Sync + 'static {
     /// A URL to download `key`.
     async fn presign_get(&self, key: &str, expires: Duration) -> Result<Presigned, BlobError>;
     async fn head(&self, key: &str) -> Result<Option<BlobMeta>, BlobError>;
+    /// Size and hex SHA-256 of the stored bytes (read through once), or `None` if absent.
+    async fn digest(&self, key: &str) -> Result<Option<(u64, String)>, BlobError>;
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
 }
 

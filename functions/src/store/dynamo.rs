@@ -493,7 +493,11 @@ impl Store for DynamoStore {
                     | TransactWriteItemsError::RequestLimitExceeded(_)
                     | TransactWriteItemsError::ThrottlingException(_),
                 ) => true,
-                _ => false,
+                // A server error (DynamoDB's InternalServerError, or an emulator's crash) says
+                // nothing about our conditions; retrying is safe because every put is
+                // conditioned, so a transaction that did apply turns into a Conflict.
+                Some(TransactWriteItemsError::InternalServerError(_)) => true,
+                _ => err.raw_response().is_some_and(|r| r.status().is_server_error()),
             };
             if !retry_only {
                 return Err(sdk(err));

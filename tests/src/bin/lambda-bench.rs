@@ -26,7 +26,7 @@ use senvault_functions::store::counting::CountingStore;
 use senvault_tests::runtime_api::{RuntimeApi, http_event};
 use senvault_tests::{TestApp, aws, scenario};
 
-const FUNCTIONS: [&str; 3] = ["cases", "access", "overdue-scanner"];
+const FUNCTIONS: [&str; 4] = ["cases", "documents", "access", "overdue-scanner"];
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -99,6 +99,9 @@ async fn main() {
                 serde_json::json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
             }
             "cases" => http_event("GET", &format!("/v1/cases/{}", journey.case_id), Some(&family), None),
+            "documents" => {
+                http_event("GET", &format!("/v1/documents?child_id={}", journey.child_id), Some(&family), None)
+            }
             _ => http_event("GET", "/v1/me/preferences", Some(&family), None),
         };
         let light = match f {

@@ -1,0 +1,255 @@
+//! Vault documents: register → presigned upload → confirm (size and SHA-256 measured here) →
+//! list / get with a short-lived download URL → delete. Bytes never pass through the API.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use senvault_domain::{
+    ChildId, Command, Document, DocumentCategory, DocumentId, DocumentState, DocumentType, MemberRole, Record, Scope,
+    keys,
+};
+use serde::{Deserialize, Serialize};
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, encode_cursor, parse_id};
+use super::{AppState, ListOf, respond};
+use crate::blobs::{Blobs, MAX_GET_EXPIRY, MAX_PUT_EXPIRY, Presigned};
+use crate::problem::Problem;
+use crate::records::from_stored;
+use crate::service::ServiceError;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDocument {
+    pub id: Option<DocumentId>,
+    pub child_id: ChildId,
+    pub title: String,
+    pub category: DocumentCategory,
+    /// One of the accepted MIME types (PDF, DOCX, JPEG, PNG, HEIC, plain text).
+    pub content_type: DocumentType,
+    /// Exact size in bytes (at most 50 MB); the upload must match it.
+    pub size: u64,
+}
+
+/// A request the client makes itself, with exactly these headers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Presigned> for SignedRequest {
+    fn from(p: Presigned) -> Self {
+        SignedRequest {
+            method: p.method.into(),
+            url: p.url,
+            headers: p.headers.into_iter().collect(),
+            expires_at: p.expires_at,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DocumentView {
+    #[serde(flatten)]
+    pub document: Document,
+    /// Present while the upload is awaited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload_url: Option<SignedRequest>,
+    /// Present once uploaded (valid for 5 minutes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_url: Option<SignedRequest>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentsQuery {
+    pub child_id: String,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+fn blobs(state: &AppState) -> Result<Arc<dyn Blobs>, Problem> {
+    state.blobs.clone().ok_or_else(|| {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no-storage",
+            "Document storage unavailable",
+            "document storage is not configured here",
+        )
+    })
+}
+
+fn blob_problem(e: crate::blobs::BlobError) -> Problem {
+    tracing::error!(error = %e, "blob storage failure");
+    Problem::new(
+        StatusCode::BAD_GATEWAY,
+        "storage",
+        "Document storage failed",
+        "the document storage could not be reached; try again",
+    )
+}
+
+fn owner_only(role: MemberRole) -> Result<(), Problem> {
+    if role == MemberRole::Owner {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Not allowed",
+            "only the family can upload or delete documents",
+        ))
+    }
+}
+
+/// Register a document and get its upload URL (valid 15 minutes). Wrong type or size is refused
+/// before any URL is issued.
+#[utoipa::path(post, path = "/v1/documents", tag = "documents", request_body = NewDocument,
+    responses((status = 201, body = DocumentView), (status = 200, description = "Safe retry", body = DocumentView),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_document(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    ApiJson(body): ApiJson<NewDocument>,
+) -> Result<Response, Problem> {
+    let blobs = blobs(&state)?;
+    let id = body.id.unwrap_or_default();
+    let command = Command::CreateDocument {
+        document_id: id,
+        child_id: body.child_id,
+        title: body.title,
+        category: body.category,
+        content_type: body.content_type,
+        size: body.size,
+    };
+    let done = state.service.execute(&actor, command).await?;
+    let Some(Record::Document(doc)) = done.snapshot.get(&Scope::Child(body.child_id), &keys::document(id)).cloned()
+    else {
+        return Err(Problem::not_found("document"));
+    };
+    let upload_url = if doc.state == DocumentState::AwaitingUpload {
+        let p = blobs
+            .presign_put(&doc.blob_key(), doc.content_type.as_str(), doc.size, MAX_PUT_EXPIRY)
+            .await
+            .map_err(blob_problem)?;
+        Some(p.into())
+    } else {
+        None
+    };
+    Ok(respond(done.changed, DocumentView { document: doc, upload_url, download_url: None }))
+}
+
+/// Confirm the upload: the stored bytes are measured (size and SHA-256) and must match the
+/// declared size.
+#[utoipa::path(post, path = "/v1/documents/{id}/uploaded", tag = "documents", params(("id" = String, Path, description = "Document id")),
+    responses((status = 200, body = DocumentView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Nothing was uploaded yet", body = Problem), (status = 422, body = Problem)))]
+pub async fn confirm_upload(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<DocumentView>, Problem> {
+    let blobs = blobs(&state)?;
+    let id: DocumentId = parse_id("id", &id)?;
+    let (scope, doc, role) = state.service.document(&actor, id).await?;
+    owner_only(role)?;
+    let Some((size, sha256)) = blobs.digest(&doc.blob_key()).await.map_err(blob_problem)? else {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "not-uploaded",
+            "Not uploaded",
+            "no upload was found for this document",
+        ));
+    };
+    let done = match state.service.execute(&actor, Command::ConfirmUpload { document_id: id, size, sha256 }).await {
+        Ok(done) => done,
+        Err(e) => {
+            // A wrong-sized upload is not kept.
+            if matches!(e, ServiceError::Domain(senvault_domain::DomainError::Invalid(_))) {
+                let _ = blobs.delete(&doc.blob_key()).await;
+            }
+            return Err(e.into());
+        }
+    };
+    match done.snapshot.get(&scope, &keys::document(id)) {
+        Some(Record::Document(d)) => {
+            Ok(Json(DocumentView { document: d.clone(), upload_url: None, download_url: None }))
+        }
+        _ => Err(Problem::not_found("document")),
+    }
+}
+
+/// A child's documents.
+#[utoipa::path(get, path = "/v1/documents", tag = "documents", params(DocumentsQuery),
+    responses((status = 200, body = ListOf<Document>), (status = 404, body = Problem)))]
+pub async fn list_documents(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    ApiQuery(q): ApiQuery<DocumentsQuery>,
+) -> Result<Json<ListOf<Document>>, Problem> {
+    let child_id: ChildId = parse_id("child_id", &q.child_id)?;
+    let paging = Paging { limit: q.limit, cursor: q.cursor };
+    let scope = Scope::Child(child_id);
+    state.service.require_member(&actor, &scope, "child").await?;
+    let page = state
+        .service
+        .store
+        .list(&scope.to_string(), keys::DOCUMENT_PREFIX, paging.after()?.as_deref(), paging.limit()?)
+        .await
+        .map_err(ServiceError::from)?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for row in &page.items {
+        if let Record::Document(d) = from_stored(row).map_err(ServiceError::from)?.1.record {
+            items.push(d);
+        }
+    }
+    Ok(Json(ListOf { items, next_cursor: page.next.as_deref().map(encode_cursor) }))
+}
+
+/// One document, with a download URL (valid 5 minutes) once uploaded.
+#[utoipa::path(get, path = "/v1/documents/{id}", tag = "documents", params(("id" = String, Path, description = "Document id")),
+    responses((status = 200, body = DocumentView), (status = 404, body = Problem)))]
+pub async fn get_document(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<DocumentView>, Problem> {
+    let blobs = blobs(&state)?;
+    let id: DocumentId = parse_id("id", &id)?;
+    let (_, doc, _) = state.service.document(&actor, id).await?;
+    let download_url = if doc.state == DocumentState::Uploaded {
+        Some(
+            blobs
+                .presign_get(&doc.blob_key(), MAX_GET_EXPIRY.min(Duration::from_secs(300)))
+                .await
+                .map_err(blob_problem)?
+                .into(),
+        )
+    } else {
+        None
+    };
+    Ok(Json(DocumentView { document: doc, upload_url: None, download_url }))
+}
+
+/// Delete a document: its bytes, then its record (so a retry finishes a half-done delete).
+#[utoipa::path(delete, path = "/v1/documents/{id}", tag = "documents", params(("id" = String, Path, description = "Document id")),
+    responses((status = 204, description = "Deleted"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete_document(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, Problem> {
+    let blobs = blobs(&state)?;
+    let id: DocumentId = parse_id("id", &id)?;
+    let (_, doc, role) = state.service.document(&actor, id).await?;
+    owner_only(role)?;
+    blobs.delete(&doc.blob_key()).await.map_err(blob_problem)?;
+    state.service.execute(&actor, Command::DeleteDocument { document_id: id }).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

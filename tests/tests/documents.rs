@@ -1,0 +1,180 @@
+//! Vault documents end to end on the local adapters: register, upload with the signed URL,
+//! confirm (size and SHA-256), list, download, delete; refusals for types, sizes, tampered or
+//! expired links, readers and strangers.
+
+use std::time::Duration;
+
+use axum::http::Method;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use senvault_domain::{MemberRole, Membership, Record, RoleClaim, Scope, UserId, keys};
+use senvault_functions::blobs::Blobs;
+use senvault_functions::records::to_put;
+use senvault_functions::store::CommitRequest;
+use senvault_tests::TestApp;
+use serde_json::{Value, json};
+use sha2::Digest;
+
+async fn http(method: &str, url: &str, headers: &[(String, String)], body: Vec<u8>) -> (u16, Vec<u8>) {
+    let uri: hyper::Uri = url.parse().expect("url");
+    let authority = uri.authority().expect("authority").clone();
+    let stream = tokio::net::TcpStream::connect(authority.as_str()).await.expect("connect");
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.expect("handshake");
+    tokio::spawn(conn);
+    let mut req = hyper::Request::builder()
+        .method(method)
+        .uri(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
+        .header("host", authority.as_str());
+    for (k, v) in headers {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    let res = sender.send_request(req.body(Full::new(Bytes::from(body))).expect("request")).await.expect("response");
+    let status = res.status().as_u16();
+    (status, res.into_body().collect().await.expect("body").to_bytes().to_vec())
+}
+
+fn headers(signed: &Value) -> Vec<(String, String)> {
+    signed["headers"]
+        .as_object()
+        .map(|h| h.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect())
+        .unwrap_or_default()
+}
+
+async fn family(app: &TestApp) -> (String, String) {
+    let token = app.token("mum", RoleClaim::Family);
+    app.post("/v1/family", &token, json!({"name": "F"})).await.expect(201);
+    let child = app
+        .post("/v1/children", &token, json!({"name": "Ada", "date_of_birth": "2016-04-02", "local_authority": "Leeds"}))
+        .await
+        .expect(201);
+    (token, child["id"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn upload_confirm_download_delete() {
+    let app = TestApp::sqlite();
+    app.serve().await;
+    let (token, child) = family(&app).await;
+    let bytes = b"%PDF-1.4\nFinal EHC plan for Ada (test fixture)\n".to_vec();
+    let doc = app
+        .post(
+            "/v1/documents",
+            &token,
+            json!({"child_id": child, "title": "Final EHCP 2026", "category": "ehcp", "content_type": "application/pdf", "size": bytes.len()}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(doc["state"], "awaiting_upload");
+    let id = doc["id"].as_str().unwrap().to_owned();
+    let upload = &doc["upload_url"];
+    assert_eq!(upload["method"], "PUT");
+    app.post(&format!("/v1/documents/{id}/uploaded"), &token, json!({})).await.problem(409);
+
+    // Tampered, wrong type, wrong length: refused, nothing stored.
+    let url = upload["url"].as_str().unwrap();
+    let (status, _) = http("PUT", &url.replace("len=", "len=1"), &headers(upload), bytes.clone()).await;
+    assert_eq!(status, 403);
+    let mut wrong_type = headers(upload);
+    wrong_type.retain(|(k, _)| k != "content-type");
+    wrong_type.push(("content-type".into(), "text/plain".into()));
+    assert_eq!(http("PUT", url, &wrong_type, bytes.clone()).await.0, 403);
+    assert_eq!(
+        http("PUT", url, &[("content-type".into(), "application/pdf".into())], bytes[..10].to_vec()).await.0,
+        403
+    );
+    app.post(&format!("/v1/documents/{id}/uploaded"), &token, json!({})).await.problem(409);
+
+    let (status, _) = http("PUT", url, &headers(upload), bytes.clone()).await;
+    assert_eq!(status, 200);
+    let confirmed = app.post(&format!("/v1/documents/{id}/uploaded"), &token, json!({})).await.expect(200);
+    let sha = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!((confirmed["state"].as_str(), confirmed["sha256"].as_str()), (Some("uploaded"), Some(sha.as_str())));
+    app.post(&format!("/v1/documents/{id}/uploaded"), &token, json!({})).await.expect(200);
+
+    let listed = app.get(&format!("/v1/documents?child_id={child}"), &token).await.expect(200);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    let got = app.get(&format!("/v1/documents/{id}"), &token).await.expect(200);
+    let download = got["download_url"]["url"].as_str().unwrap().to_owned();
+    assert_eq!(http("GET", &download, &[], vec![]).await, (200, bytes.clone()));
+    assert_eq!(http("GET", &download.replace("sig=", "sig=0"), &[], vec![]).await.0, 403);
+
+    let res = app.call(Method::DELETE, &format!("/v1/documents/{id}"), Some(&token), None).await;
+    assert_eq!(res.status.as_u16(), 204);
+    app.get(&format!("/v1/documents/{id}"), &token).await.problem(404);
+    assert_eq!(http("GET", &download, &[], vec![]).await.0, 404, "the bytes are gone too");
+    assert_eq!(app.get(&format!("/v1/documents?child_id={child}"), &token).await.expect(200)["items"], json!([]));
+}
+
+#[tokio::test]
+async fn wrong_types_sizes_and_callers_are_refused() {
+    let app = TestApp::sqlite();
+    app.serve().await;
+    let (token, child) = family(&app).await;
+    let new = |ct: &str, size: u64| json!({"child_id": child, "title": "Report", "category": "therapy", "content_type": ct, "size": size});
+    let p = app.post("/v1/documents", &token, new("application/zip", 100)).await.problem(422);
+    assert!(p.get("upload_url").is_none());
+    app.post("/v1/documents", &token, new("application/pdf", 0)).await.problem(422);
+    app.post("/v1/documents", &token, new("application/pdf", 50 * 1024 * 1024 + 1)).await.problem(422);
+    app.post(
+        "/v1/documents",
+        &token,
+        json!({"child_id": child, "title": "x", "category": "gossip", "content_type": "text/plain", "size": 1}),
+    )
+    .await
+    .problem(422);
+    let doc = app.post("/v1/documents", &token, new("text/plain", 5)).await.expect(201);
+    let id = doc["id"].as_str().unwrap();
+
+    // A reader sees documents but cannot add, confirm or delete them.
+    let reader: UserId = "adv".parse().unwrap();
+    let scope = Scope::Child(child.parse().unwrap());
+    let grant = senvault_domain::Write {
+        scope: Scope::User(reader.clone()),
+        key: keys::membership(&scope),
+        record: Record::Membership(Membership {
+            user: reader,
+            scope: scope.to_string(),
+            role: MemberRole::Reader,
+            granted_at: chrono::Utc::now(),
+        }),
+        expect: senvault_domain::Expect::Absent,
+        delete: false,
+    };
+    app.state
+        .service
+        .store
+        .commit(CommitRequest { puts: vec![to_put(&grant).unwrap()], aliases: vec![] })
+        .await
+        .unwrap();
+    let adv = app.token("adv", RoleClaim::Advocate);
+    assert_eq!(
+        app.get(&format!("/v1/documents?child_id={child}"), &adv).await.expect(200)["items"].as_array().unwrap().len(),
+        1
+    );
+    app.get(&format!("/v1/documents/{id}"), &adv).await.expect(200);
+    app.post("/v1/documents", &adv, new("text/plain", 5)).await.problem(403);
+    app.post(&format!("/v1/documents/{id}/uploaded"), &adv, json!({})).await.problem(403);
+    assert_eq!(app.call(Method::DELETE, &format!("/v1/documents/{id}"), Some(&adv), None).await.status.as_u16(), 403);
+
+    let stranger = app.token("stranger", RoleClaim::Family);
+    app.get(&format!("/v1/documents/{id}"), &stranger).await.problem(404);
+    app.get(&format!("/v1/documents?child_id={child}"), &stranger).await.problem(404);
+    assert_eq!(
+        app.call(Method::DELETE, &format!("/v1/documents/{id}"), Some(&stranger), None).await.status.as_u16(),
+        404
+    );
+    app.get("/v1/documents/not-an-id", &token).await.problem(400);
+}
+
+#[tokio::test]
+async fn signed_links_expire() {
+    let app = TestApp::sqlite();
+    app.serve().await;
+    let put = app.blobs.presign_put("documents/a/b/c", "text/plain", 2, Duration::from_secs(0)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, body) = http("PUT", &put.url, &put.headers, b"hi".to_vec()).await;
+    assert_eq!(status, 403);
+    assert!(String::from_utf8_lossy(&body).contains("expired"));
+    assert!(app.blobs.head("documents/a/b/c").await.unwrap().is_none());
+}
