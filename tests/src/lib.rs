@@ -106,6 +106,26 @@ impl TestApp {
         addr
     }
 
+    /// Gives `user` a membership of the child's scope, written as the access area will write a
+    /// grant (view → reader, collaborate → writer).
+    pub async fn grant(&self, user: &str, child_id: &str, role: senvault_domain::MemberRole) {
+        use senvault_domain::{Expect, Membership, Record, Scope, Write, keys};
+        let user: UserId = user.parse().expect("test user id");
+        let scope = Scope::Child(child_id.parse().expect("child id"));
+        let membership =
+            Membership { user: user.clone(), scope: scope.to_string(), role, granted_at: chrono::Utc::now() };
+        let write = Write {
+            scope: Scope::User(user),
+            key: keys::membership(&scope),
+            record: Record::Membership(membership),
+            expect: Expect::Absent,
+            delete: false,
+        };
+        let put = senvault_functions::records::to_put(&write).expect("put");
+        let request = senvault_functions::store::CommitRequest { puts: vec![put], aliases: vec![] };
+        self.state.service.store.commit(request).await.expect("grant");
+    }
+
     pub fn token(&self, user: &str, role: RoleClaim) -> String {
         let user: UserId = user.parse().expect("test user id");
         self.state.auth.mint(&user, role, Duration::from_secs(3600))

@@ -2,9 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, header};
-use senvault_domain::{MemberRole, Membership, Record, RoleClaim, Scope, UserId, keys};
-use senvault_functions::records::to_put;
-use senvault_functions::store::CommitRequest;
+use senvault_domain::{MemberRole, RoleClaim, UserId};
 use senvault_tests::{TestApp, scenario};
 use serde_json::{Value, json};
 
@@ -237,28 +235,7 @@ async fn actions_edit_complete_reopen_and_list() {
 async fn readers_can_read_but_not_write() {
     let app = TestApp::sqlite();
     let (token, child, case) = family_with_case(&app).await;
-    // A view grant, written as the access area will write it.
-    let reader: UserId = "advocate-1".parse().unwrap();
-    let scope = Scope::Child(child.parse().unwrap());
-    let m = Membership {
-        user: reader.clone(),
-        scope: scope.to_string(),
-        role: MemberRole::Reader,
-        granted_at: chrono::Utc::now(),
-    };
-    let write = senvault_domain::Write {
-        scope: Scope::User(reader.clone()),
-        key: keys::membership(&scope),
-        record: Record::Membership(m),
-        expect: senvault_domain::Expect::Absent,
-        delete: false,
-    };
-    app.state
-        .service
-        .store
-        .commit(CommitRequest { puts: vec![to_put(&write).unwrap()], aliases: vec![] })
-        .await
-        .unwrap();
+    app.grant("advocate-1", &child, MemberRole::Reader).await;
     let adv = app.token("advocate-1", RoleClaim::Advocate);
     app.get(&format!("/v1/cases/{case}"), &adv).await.expect(200);
     let p = app.post(&format!("/v1/cases/{case}/notes"), &adv, json!({"text": "hello"})).await.problem(403);

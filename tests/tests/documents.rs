@@ -7,10 +7,8 @@ use std::time::Duration;
 use axum::http::Method;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use senvault_domain::{MemberRole, Membership, Record, RoleClaim, Scope, UserId, keys};
+use senvault_domain::{MemberRole, RoleClaim};
 use senvault_functions::blobs::Blobs;
-use senvault_functions::records::to_put;
-use senvault_functions::store::CommitRequest;
 use senvault_tests::TestApp;
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -127,26 +125,7 @@ async fn wrong_types_sizes_and_callers_are_refused() {
     let id = doc["id"].as_str().unwrap();
 
     // A reader sees documents but cannot add, confirm or delete them.
-    let reader: UserId = "adv".parse().unwrap();
-    let scope = Scope::Child(child.parse().unwrap());
-    let grant = senvault_domain::Write {
-        scope: Scope::User(reader.clone()),
-        key: keys::membership(&scope),
-        record: Record::Membership(Membership {
-            user: reader,
-            scope: scope.to_string(),
-            role: MemberRole::Reader,
-            granted_at: chrono::Utc::now(),
-        }),
-        expect: senvault_domain::Expect::Absent,
-        delete: false,
-    };
-    app.state
-        .service
-        .store
-        .commit(CommitRequest { puts: vec![to_put(&grant).unwrap()], aliases: vec![] })
-        .await
-        .unwrap();
+    app.grant("adv", &child, MemberRole::Reader).await;
     let adv = app.token("adv", RoleClaim::Advocate);
     assert_eq!(
         app.get(&format!("/v1/documents?child_id={child}"), &adv).await.expect(200)["items"].as_array().unwrap().len(),

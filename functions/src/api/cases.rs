@@ -10,10 +10,10 @@ use senvault_domain::{
 };
 use serde::Deserialize;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, encode_cursor, parse_id};
-use super::{AppState, ListOf, respond};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
+use super::{AppState, ListOf, list_of, respond};
 use crate::problem::Problem;
-use crate::records::{cases_partition, from_stored};
+use crate::records::cases_partition;
 use crate::service::{Executed, ServiceError};
 use crate::store::Index;
 
@@ -140,13 +140,10 @@ pub async fn list_cases(
         .query_index(Index::G1, &cases_partition(&scope), paging.after()?.as_deref(), None, paging.limit()?)
         .await
         .map_err(ServiceError::from)?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for row in &page.items {
-        if let Record::Case(c) = from_stored(row).map_err(ServiceError::from)?.1.record {
-            items.push(c);
-        }
-    }
-    Ok(Json(ListOf { items, next_cursor: page.next.as_deref().map(encode_cursor) }))
+    Ok(Json(list_of(page, |r| match r {
+        Record::Case(c) => Some(c),
+        _ => None,
+    })?))
 }
 
 /// The case page: status history, key dates, notes and actions (with overdue and timeliness).

@@ -14,11 +14,10 @@ use senvault_domain::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, encode_cursor, parse_id};
-use super::{AppState, ListOf, respond};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
+use super::{AppState, ListOf, list_of, respond};
 use crate::blobs::{Blobs, MAX_GET_EXPIRY, MAX_PUT_EXPIRY, Presigned};
 use crate::problem::Problem;
-use crate::records::from_stored;
 use crate::service::ServiceError;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -203,13 +202,10 @@ pub async fn list_documents(
         .list(&scope.to_string(), keys::DOCUMENT_PREFIX, paging.after()?.as_deref(), paging.limit()?)
         .await
         .map_err(ServiceError::from)?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for row in &page.items {
-        if let Record::Document(d) = from_stored(row).map_err(ServiceError::from)?.1.record {
-            items.push(d);
-        }
-    }
-    Ok(Json(ListOf { items, next_cursor: page.next.as_deref().map(encode_cursor) }))
+    Ok(Json(list_of(page, |r| match r {
+        Record::Document(d) => Some(d),
+        _ => None,
+    })?))
 }
 
 /// One document, with a download URL (valid 5 minutes) once uploaded.

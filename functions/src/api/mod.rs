@@ -48,6 +48,19 @@ pub struct ListOf<T> {
     pub next_cursor: Option<String>,
 }
 
+/// One page of stored rows as an API list of the records `pick` accepts.
+pub(crate) fn list_of<T>(
+    page: crate::store::Page<crate::store::StoredRecord>,
+    pick: impl Fn(senvault_domain::Record) -> Option<T>,
+) -> Result<ListOf<T>, Problem> {
+    let mut items = Vec::with_capacity(page.items.len());
+    for row in &page.items {
+        let (_, v) = crate::records::from_stored(row).map_err(crate::service::ServiceError::from)?;
+        items.extend(pick(v.record));
+    }
+    Ok(ListOf { items, next_cursor: page.next.as_deref().map(extract::encode_cursor) })
+}
+
 /// 201 for a change, 200 for a safe retry that changed nothing.
 pub(crate) fn respond<T: Serialize>(created: bool, body: T) -> Response {
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };

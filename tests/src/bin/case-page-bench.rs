@@ -15,11 +15,10 @@ use std::time::{Duration, Instant};
 use axum::http::{Method, Request, header};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
-use senvault_domain::{MemberRole, Membership, Record, RoleClaim, Scope, UserId, keys};
-use senvault_functions::records::to_put;
+use senvault_domain::{MemberRole, RoleClaim};
+use senvault_functions::store::Store;
 use senvault_functions::store::counting::CountingStore;
 use senvault_functions::store::sqlite::SqliteStore;
-use senvault_functions::store::{CommitRequest, Store};
 use senvault_tests::TestApp;
 use serde_json::json;
 
@@ -94,26 +93,7 @@ async fn main() {
             .expect(200);
     }
     // An advocate with a view grant, to count the membership read an advocate adds.
-    let adv: UserId = "bench-advocate".parse().expect("user");
-    let scope = Scope::Child(child_id.parse().expect("child id"));
-    let grant = senvault_domain::Write {
-        scope: Scope::User(adv.clone()),
-        key: keys::membership(&scope),
-        record: Record::Membership(Membership {
-            user: adv,
-            scope: scope.to_string(),
-            role: MemberRole::Reader,
-            granted_at: chrono::Utc::now(),
-        }),
-        expect: senvault_domain::Expect::Absent,
-        delete: false,
-    };
-    app.state
-        .service
-        .store
-        .commit(CommitRequest { puts: vec![to_put(&grant).expect("put")], aliases: vec![] })
-        .await
-        .expect("grant");
+    app.grant("bench-advocate", &child_id, MemberRole::Reader).await;
     let adv_token = app.token("bench-advocate", RoleClaim::Advocate);
 
     let path = format!("/v1/cases/{case_id}");

@@ -19,9 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use senvault_domain::{MemberRole, Membership, Record, RoleClaim, Scope, UserId, keys};
-use senvault_functions::records::to_put;
-use senvault_functions::store::CommitRequest;
+use senvault_domain::{MemberRole, RoleClaim};
 use senvault_functions::store::counting::CountingStore;
 use senvault_tests::runtime_api::{RuntimeApi, http_event};
 use senvault_tests::{TestApp, aws, scenario};
@@ -144,26 +142,7 @@ async fn main() {
     }
 
     // DynamoDB calls per case page.
-    let adv: UserId = "bench-advocate".parse().expect("user");
-    let scope = Scope::Child(journey.child_id.parse().expect("child"));
-    let grant = senvault_domain::Write {
-        scope: Scope::User(adv.clone()),
-        key: keys::membership(&scope),
-        record: Record::Membership(Membership {
-            user: adv,
-            scope: scope.to_string(),
-            role: MemberRole::Reader,
-            granted_at: chrono::Utc::now(),
-        }),
-        expect: senvault_domain::Expect::Absent,
-        delete: false,
-    };
-    app.state
-        .service
-        .store
-        .commit(CommitRequest { puts: vec![to_put(&grant).expect("put")], aliases: vec![] })
-        .await
-        .expect("grant");
+    app.grant("bench-advocate", &journey.child_id, MemberRole::Reader).await;
     let adv_token = app.token("bench-advocate", RoleClaim::Advocate);
     for (who, token) in [("family", journey.token.as_str()), ("advocate", adv_token.as_str())] {
         let before = counts.snapshot();
