@@ -2,7 +2,6 @@
 //! list / get with a short-lived download URL → delete. Bytes never pass through the API.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
@@ -94,6 +93,19 @@ fn blob_problem(e: crate::blobs::BlobError) -> Problem {
     )
 }
 
+/// What every single-document handler needs: the storage, and the document (access checked)
+/// with its scope and the caller's role there.
+async fn open_document(
+    state: &AppState,
+    actor: &senvault_domain::Actor,
+    raw_id: &str,
+) -> Result<(Arc<dyn Blobs>, Scope, Document, MemberRole), Problem> {
+    let blobs = blobs(state)?;
+    let id: DocumentId = parse_id("id", raw_id)?;
+    let (scope, doc, role) = state.service.document(actor, id).await?;
+    Ok((blobs, scope, doc, role))
+}
+
 fn owner_only(role: MemberRole) -> Result<(), Problem> {
     if role == MemberRole::Owner {
         Ok(())
@@ -154,10 +166,9 @@ pub async fn confirm_upload(
     Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DocumentView>, Problem> {
-    let blobs = blobs(&state)?;
-    let id: DocumentId = parse_id("id", &id)?;
-    let (scope, doc, role) = state.service.document(&actor, id).await?;
+    let (blobs, scope, doc, role) = open_document(&state, &actor, &id).await?;
     owner_only(role)?;
+    let id = doc.id;
     let Some((size, sha256)) = blobs.digest(&doc.blob_key()).await.map_err(blob_problem)? else {
         return Err(Problem::new(
             StatusCode::CONFLICT,
@@ -216,17 +227,9 @@ pub async fn get_document(
     Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DocumentView>, Problem> {
-    let blobs = blobs(&state)?;
-    let id: DocumentId = parse_id("id", &id)?;
-    let (_, doc, _) = state.service.document(&actor, id).await?;
+    let (blobs, _, doc, _) = open_document(&state, &actor, &id).await?;
     let download_url = if doc.state == DocumentState::Uploaded {
-        Some(
-            blobs
-                .presign_get(&doc.blob_key(), MAX_GET_EXPIRY.min(Duration::from_secs(300)))
-                .await
-                .map_err(blob_problem)?
-                .into(),
-        )
+        Some(blobs.presign_get(&doc.blob_key(), MAX_GET_EXPIRY).await.map_err(blob_problem)?.into())
     } else {
         None
     };
@@ -241,10 +244,9 @@ pub async fn delete_document(
     Caller(actor): Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {
-    let blobs = blobs(&state)?;
-    let id: DocumentId = parse_id("id", &id)?;
-    let (_, doc, role) = state.service.document(&actor, id).await?;
+    let (blobs, _, doc, role) = open_document(&state, &actor, &id).await?;
     owner_only(role)?;
+    let id = doc.id;
     blobs.delete(&doc.blob_key()).await.map_err(blob_problem)?;
     state.service.execute(&actor, Command::DeleteDocument { document_id: id }).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
