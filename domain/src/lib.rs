@@ -4,6 +4,7 @@
 //! inputs give the same answer on every device. See `DOMAIN.md` for the law behind the rules.
 
 pub mod aggregate;
+pub mod analyser;
 pub mod chronology;
 pub mod command;
 pub mod dates;

@@ -194,6 +194,47 @@ vocab!(
 );
 
 vocab!(
+    /// What a flag says about a passage (DOMAIN §5.7).
+    FlagKind {
+        VagueLanguage = "vague_language",
+        UnquantifiedProvision = "unquantified_provision",
+        BfDisconnect = "bf_disconnect",
+        WrongSection = "wrong_section",
+        OutcomeNotSmart = "outcome_not_smart",
+        MissingStatutoryContent = "missing_statutory_content",
+        EvidenceInconsistency = "evidence_inconsistency",
+        SectionRelevance = "section_relevance",
+    }
+);
+
+vocab!(
+    /// How serious a flag is. Declared from least to most serious, so `max()` picks the worst.
+    FlagSeverity {
+        Info = "info",
+        Amber = "amber",
+        Red = "red",
+    }
+);
+
+vocab!(
+    /// The family's decision on a flag. Only the family changes it; dismissed flags are hidden,
+    /// never deleted.
+    FlagStatus {
+        Open = "open",
+        Confirmed = "confirmed",
+        Dismissed = "dismissed",
+    }
+);
+
+vocab!(
+    /// Who raised a flag.
+    FlagOrigin {
+        Analyser = "analyser",
+        Manual = "manual",
+    }
+);
+
+vocab!(
     /// What a vault document is.
     DocumentCategory {
         Ehcp = "ehcp",

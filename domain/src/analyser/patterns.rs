@@ -1,0 +1,127 @@
+//! The pattern catalogue of DOMAIN §6, compiled once.
+//!
+//! Patterns are written with plain spaces and `\b`; `compile` turns each space into `\s+` and ` ?` into `\s*` (so a
+//! phrase still matches when a PDF wrapped it over two lines) and each `\b` into an ASCII word
+//! boundary (which keeps the regex engine on its fast path). All are case-insensitive.
+
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexBuilder};
+
+fn compile(pattern: &str) -> Regex {
+    let expanded = pattern.replace(r"\b", r"(?-u:\b)").replace(" ?", r"\s*").replace(' ', r"\s+");
+    RegexBuilder::new(&expanded)
+        .case_insensitive(true)
+        .size_limit(1 << 24)
+        .build()
+        .unwrap_or_else(|e| panic!("analyser pattern {pattern:?} does not compile: {e}"))
+}
+
+macro_rules! patterns {
+    ($($(#[$doc:meta])* $name:ident = $pattern:expr;)+) => {
+        $($(#[$doc])* pub static $name: LazyLock<Regex> = LazyLock::new(|| compile(&$pattern));)+
+
+        /// Every pattern, so that a test can prove they all compile.
+        #[cfg(test)]
+        pub fn all() -> Vec<&'static Regex> {
+            vec![$(&*$name),+]
+        }
+    };
+}
+
+/// A number in digits or words ("three 30-minute sessions").
+pub const N: &str = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty-five|forty|fifty|sixty|ninety|half an?)";
+
+const WEEKDAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday)s?";
+const THERAPY: &str = r"(?:speech and language(?: therap\w*)?|speech therap\w*|salt|slt|aac|occupational therap\w*|\bot\b|sensory integration|physiotherap\w*|physio|play therap\w*|music therap\w*|art therap\w*|drama therap\w*|counsell\w*|cbt|cognitive behavioural therap\w*|therap(?:y|ies|ist))";
+
+patterns! {
+    // ---- Vague-language triggers (§6.1) ----
+    VL01 = r"\b(?:access to|(?:made )?available|offered|opportunit(?:y|ies)|encouraged to)\b";
+    VL02 = r"\b(?:(?:as|when|if|where) (?:appropriate|needed|necessary|required|possible|deemed)|as and when|at the discretion of|decided by the (?:school|senco|setting)|subject to (?:funding|availability|resources)|when staff feel|if staff feel|as staff feel)\b";
+    VL03 = r"\b(?:regular(?:ly)?|frequent(?:ly)?|ongoing|occasional(?:ly)?|from time to time|periodic(?:ally)?|as often as)\b";
+    VL04_UP_TO = format!(r"\bup to {N}\b");
+    VL04_LEVEL = r"\ba level of (?:1:1|one[- ]to[- ]one)\b";
+    VL04_SOFT = r"\b(?:a (?:high|significant|substantial|considerable|high level of) (?:level|amount|degree) of|(?:additional|extra|enhanced) (?:adult )?support)\b";
+    VL05 = r"\b(?:may|might|could|should|would benefit|it is recommended|ideally|aims? to|where possible)\b";
+    VL06 = r"(?:\bsuch as\b|\be\.g\.|\beg\b|\betc\b|\bor (?:equivalent|similar)\b|\band/or\b|\ba range of\b|\bfor example\b)";
+    VL07 = r"\b(?:staff|an adult|adult support|key adult|the school will|school staff)\b";
+    VL08 = r"\b(?:support|input|interventions?|strateg(?:y|ies)|programmes?|advice|monitoring)\b";
+    VL09_NEAR = format!(r"{THERAPY}.{{0,40}}\b(?:advis\w*|consult\w*|monitor\w*|set targets)\b|\b(?:advis\w*|consult\w*|monitor\w*|set targets)\b.{{0,40}}{THERAPY}");
+    VL09_SET_BY = r"\bprogramme (?:set|written|devised|designed|provided) by\b";
+    VL10 = r"(?:\bband(?:ing)? [A-Z0-9]{1,3}\b|\btop[- ]?up\b|\bto be (?:reviewed|determined|agreed|confirmed|decided)\b|\bin line with the school'?s offer\b|\bmay be reduced\b|\bfrom (?:the school'?s|its) (?:own )?(?:budget|funding|resources)\b|\bnotional (?:sen )?budget\b)";
+    VL10_MONEY = r"£\s?\d";
+    VL11 = format!(r"\b({N}) ?(?:-|to) ?({N})[- ]?(?:min|mins|minutes?|hours?|hrs?|sessions?)\b");
+    VL12 = r"\b(?:(?:nurturing|structured|calm|supportive|quiet|low[- ]arousal) (?:environment|setting|classroom)|small[- ](?:class|group)s?)\b";
+    VL13_DIAGNOSIS = r"\b(?:autism|autistic|asd|asc|adhd|add|dyslexi\w*|dyspraxi\w*|dcd|dld|dyscalculi\w*|cerebral palsy|down'?s? syndrome|epilepsy|global developmental delay|gdd|pda|fasd|hearing impairment|visual impairment|tourette'?s?)\b";
+    VL13_IMPACT = r"\b(?:struggl\w*|unable|cannot|can't|finds? it (?:hard|difficult)|difficult(?:y|ies)|impact\w*|affects?|means? (?:that|he|she|they)|needs? (?:help|support|an adult|adult)|avoids?|becomes?|refuses?|has not|does not|doesn't|relies on|requires?)\b";
+    VL13_DATA = r"\b(?:percentile|standard score|scaled score|age equivalent|centile|\d+ (?:months|years)|assessed|assessment|score[sd]?|below (?:age|average|expected))\b|%";
+    VL14 = r"\b(?:general (?:delay|difficult(?:y|ies)|learning difficult(?:y|ies))|some difficult(?:y|ies)|some (?:needs|problems|issues))\b";
+    OVERRIDE = r"\b(?:unless|may be reduced|at the discretion of|as determined by)\b";
+
+    // ---- Quantifier fields (§6.2) ----
+    WHAT = format!(r"(?:{THERAPY}|\b(?:phonics|numeracy|literacy|reading|spelling|handwriting|writing|maths|mathematics|language|vocabulary|comprehension|social skills|social communication|communication|fine motor|gross motor|motor skills|touch[- ]typing|typing|precision teaching|elsa|numicon|pecs|makaton|lego therapy|lego-based|attention autism|intensive interaction|zones of regulation|sensory circuit|sensory diet|sensory breaks?|movement breaks?|mentoring|check[- ]ins?|teaching|tuition|lessons?|programme|intervention|travel training|life skills|living skills|toileting|personal care|self-care|mobility|braille|signing|bsl|british sign language|equipment|laptop|ipad|tablet|workstation|chair|cushion|writing slope|ear defenders|radio aid|hearing aid|visual timetable|now[- ]and[- ]next|communication (?:book|device|aid)|safe space|quiet (?:room|space|area)|sensory room|pencil grip|coloured overlays?|scribe|reader|rest breaks?|exam access|transition)\b)");
+    WHO = r"\b(?:speech and language therapists?|speech therapists?|salt|slt|occupational therapists?|ot|physiotherapists?|physio|therapists?|(?:specialist|qualified|class|subject|form) teachers?|teachers? of the deaf|tod|qtvi|(?:specialist )?teachers?|senco|teaching assistants?|tas?|hlta|elsa|learning support assistants?|lsa|educational psychologists?|ep|counsell?ors?|nurses?|mentors?|tutors?|key workers?|keyworker|intervenor|communicator|sensory support (?:service|team)|outreach (?:service|team)|advisory teachers?)\b";
+    QUAL = r"\b(?:hcpc[- ]registered|hcpc|qualified|trained|accredited|certified|holding|mandatory qualification|registered|with (?:a|the) (?:qualification|certificate)|level \d|experienced in)\b";
+    FREQ = format!(r"\b(?:(?:once|twice|{N} times) (?:a|per|each|every) (?:school )?(?:day|week|fortnight|term|half[- ]term|month)|(?:a|per|each|every) (?:school )?(?:day|week|fortnight|term|half[- ]term|month|morning|afternoon|lesson|break|lunch(?:time)?|{WEEKDAY})|(?:each|every) (?:other )?(?:day|week|fortnight|term|morning|afternoon|lesson|session|break|lunch(?:time)?|{WEEKDAY})|on {WEEKDAY}|daily|weekly|fortnightly|twice[- ]weekly|twice[- ]daily)\b");
+    DUR = format!(r"\b(?:{N}[- ]?(?:minutes?|mins?|hours?|hrs?)|block of {N} (?:weeks|sessions)|full[- ]time|half[- ]hour)\b");
+    DUR_AMOUNT = format!(r"\b({N})[- ]?(minutes?|mins?|hours?|hrs?)\b");
+    HOURS = format!(r"\b(?:{N} hours? (?:a|per|each) (?:day|week)|full[- ]time|throughout the (?:school )?day|all day|at all times|(?:every|each) lesson)\b");
+    RATIO = format!(r"(?:\b1 ?: ?\d\b|\b\d ?: ?\d\b|\bone[- ]to[- ]one\b|\bindividual(?:ly)?\b|\bpaired\b|\bin a pair\b|\bgroups? of (?:no more than |not more than |up to |at most |a maximum of |maximum )?{N}\b|\b{N} (?:pupils|children|students)\b)");
+    ONE_TO_ONE = r"(?:\b1 ?: ?1\b|\bone[- ]to[- ]one\b|\bindividual(?:ly)?\b)";
+    GROUP_CAP_BEFORE = r"\bgroups? of (?:no more than |not more than |at most |a maximum of |maximum )?$";
+    GROUP_CAP_AFTER = r"^ ?(?:pupils|children|students|peers|others)\b";
+    MODE = r"\b(?:direct(?:ly)?|indirect(?:ly)?|in[- ]class|withdrawal|withdrawn|out of class|face[- ]to[- ]face|in the classroom|delivered by|delivered in|hands[- ]on)\b";
+    WHEN = format!(r"\b(?:during (?:lessons|break|breaks|lunch|lunchtimes?|transitions?|assembly|pe|unstructured times?)|at the (?:start|end|beginning) of|in (?:all|every|each|core) [\w\s]{{0,30}}lessons?|at (?:break|lunch)(?:time)?s?|(?:each|every) (?:morning|afternoon|lesson|day)|throughout the (?:school )?day|before school|after school|on arrival|when (?:he|she|they) arrives?|on {WEEKDAY}|(?:every|each) {WEEKDAY})\b");
+    REVIEW = r"\b(?:reviewed (?:each|every|termly|half[- ]termly|weekly|monthly|at|by)|targets (?:set|reviewed) by|reviewed termly|progress (?:will be )?(?:reviewed|measured|monitored) (?:each|every|termly|half[- ]termly))\b";
+
+    // ---- Provision classes (§6.3) ----
+    THERAPY_TERM = THERAPY;
+    SPECIALIST_TEACHER = r"\b(?:specialist teachers?|teachers? of the deaf|tod|qtvi|advisory teachers?|specialist (?:spld|dyslexia) teach\w*)\b";
+    TA = r"\b(?:teaching assistants?|tas?|hlta|lsa|learning support assistants?)\b";
+    PROGRAMME = r"\b(?:programme|intervention|precision teaching|elsa|numicon|phonics|lego|zones of regulation|sensory circuit|attention autism|toe by toe|read write inc|nessy|plus 1|power of 2|social skills)\b";
+    ALL_DAY = r"\b(?:throughout the (?:school )?day|full[- ]time|all day|at all times|(?:adult|ta|teaching assistant) support (?:for|of) \d+ hours|\d+ hours (?:a|per) (?:week|day) of (?:1:1|adult|ta|teaching assistant)|(?:every|each|all) lessons?)\b";
+    EQUIPMENT = r"\b(?:equipment|laptop|ipad|tablet|computer|workstation|chair|cushion|writing slope|slope|ear defenders|radio aid|hearing aid|visual timetable|now[- ]and[- ]next|communication (?:book|device|aid)|safe space|quiet (?:room|space|area)|sensory room|pencil grip|coloured overlays?|fidget|wobble|standing frame|hoist|switch|software)\b";
+
+    // ---- Wrong section (§6.4) ----
+    EDUCATE = r"\b(?:teach\w*|develop\w* [\w\s-]{0,40}skills|programme|targets|in school|in lessons?|in class|classroom)\b";
+    MEDICAL = r"\b(?:prescri\w*|medication|medicine|surgery|surgical|clinic|orthotics?|hospital|injections?|splints?)\b";
+    SALT = r"\b(?:speech and language|speech therap\w*|salt|slt)\b";
+    PROVISION_WORDING = r"\b(?:will receive|will be provided|will have access|will be given|\d+ hours|1:1|one[- ]to[- ]one)\b";
+    TRANSPORT = r"\b(?:(?:home[- ]to[- ]school )?transport|taxi|escort|travel assistance)\b";
+    PROVISION_LIKE = r"\b(?:will|shall|must|to receive|provide[ds]?|provision|sessions?|support)\b";
+
+    // ---- Outcomes (§6.6) ----
+    OS01 = r"(?:\bwill (?:receive|have|attend|access|be given|be provided)\b|\b1:1\b|\bone[- ]to[- ]one\b|\bsupport from\b)";
+    OS02 = format!(r"\b(?:by (?:the )?(?:end of )?(?:year|ks|key stage|reception|nursery) ?\d*|by (?:the )?(?:end of )?(?:january|february|march|april|may|june|july|august|september|october|november|december|spring|summer|autumn|easter|christmas)|by (?:the )?(?:end of )?(?:the )?(?:spring|summer|autumn) term|within {N} (?:weeks?|months?|years?|terms?)|in (?:the next )?{N} (?:weeks?|months?|years?|terms?)|by (?:the )?(?:age|time) (?:of )?\d+|by (?:the )?(?:end of )?(?:his|her|their|the) (?:next )?annual review|by (?:the )?(?:end of )?(?:this|next|the) (?:term|academic year|school year)|by (?:the time (?:he|she|they) (?:leaves?|starts?|moves?|transfers?))|by \d{{4}}|by (?:the )?end of (?:primary|secondary) school)\b");
+    OS03 = format!(r"(?:\b{N}\b|%|\b\d+ out of \d+\b|\bindependently\b|\bwithout (?:a |an )?(?:prompts?|prompting|support|adult|reminders?|help)\b|\b(?:standard|scaled) score\b|\breading age\b|\b(?:bpvs|celf|wiat|york|salford|boxall)\b|\bconsistently\b|\bevery (?:day|lesson|week)\b)");
+    OS04 = r"\b(?:develop\w*|improv\w*|understand\w*|continue to|be supported to|make (?:good )?progress|feel more|be more|gain (?:more )?confidence|increase (?:his|her|their) confidence|be happy|be able to access|become more)\b";
+    PFA_OUTCOME = r"\b(?:employment|work|job|career|college|university|apprenticeship|internship|independen\w*|living|community|friend\w*|health\w*|travel|money|budget|cook\w*)\b";
+
+    // ---- Missing statutory content (§6.7) ----
+    NONE_STATEMENT = r"\b(?:none|no (?:\w+ )?(?:needs?|provision)|not applicable|n/a|nil|no social care|no health)\b";
+    DRAFT_BLANK = r"\b(?:will be (?:completed|named|confirmed|added|agreed)|to be (?:named|confirmed|completed|decided|agreed)|left blank|blank (?:in|at) (?:the )?draft|not (?:be )?(?:named|completed|included) (?:in|at|until) |draft|final (?:plan|ehcp)|after consultation)\b";
+    COMMISSIONER = r"\b(?:commission\w*|icb|integrated care board|ccg|nhs|trust|health board|provided by|funded by|health service)\b";
+    PSYCHOLOGY = r"\b(?:psycholog\w*|ep\b|ep report)";
+    EDUCATION_ADVICE = r"\b(?:educational advice|school|head ?teacher|senco|teacher|setting|nursery|college)\b";
+    MEDICAL_ADVICE = r"\b(?:medical|health|paediatric\w*|doctor|gp|nhs|nurse|consultant|community paediatrician)\b";
+    SOCIAL_CARE_ADVICE = r"\b(?:social care|social work\w*|children'?s services|care assessment|early help)\b";
+
+    // ---- Needs and areas (§6.5) ----
+    NEED_SIGNAL = r"\b(?:struggl\w*|unable|cannot|can't|finds? it (?:hard|difficult)|difficult(?:y|ies)|delay\w*|impair\w*|needs?|below|support|anxi\w*|dysregulat\w*|meltdowns?|requires?|has not yet|is not yet|relies on)\b";
+
+    // ---- Areas of need (§6.5): B keywords and the provision expected in F ----
+    AREA_CI = r"\b(?:speech|language|communicat\w*|stammer\w*|dld|slcn|social communication|autis\w*|asd|asc|selective mutism|salt|slt|aac|pecs|makaton|visual timetables?|instructions|vocabulary|interaction|conversations?|listening|attention autism)\b";
+    AREA_CL = r"\b(?:mld|sld|spld|dyslexi\w*|dyscalculi\w*|working memory|processing speed|decoding|percentile|reading|phonics|spelling|literacy|numeracy|maths|mathematics|writing|precision teaching|learning|attainment|numicon|memory|number)\b";
+    AREA_SEMH = r"\b(?:anxi\w*|regulat\w*|meltdowns?|school avoidance|attachment|trauma|adhd|self-harm|exclusions?|emotion\w*|elsa|cbt|safe space|check[- ]ins?|key adult|behaviour\w*|calm\w*|worr\w*|overwhelm\w*|mental health|counsell\w*|zones of regulation|mentor\w*)\b";
+    AREA_SP = r"\b(?:hearing|vision|visual impairment|deaf\w*|sensory|fine motor|gross motor|dcd|dyspraxi\w*|handwriting|mobility|toileting|tod|qtvi|ot|occupational|physio\w*|movement breaks?|personal care|radio aid|noise|ear defenders|pencil grip|writing slope|motor|coordination)\b";
+    AREA_PFA = r"\b(?:travel\w*|money|self-care|work experience|independent living|internship|employment|college|cooking|budgeting)\b";
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_pattern_compiles() {
+        assert!(super::all().len() > 50);
+    }
+}

@@ -1,0 +1,217 @@
+//! Quantifier fields (DOMAIN §6.2) and provision classes (§6.3).
+
+use super::patterns as p;
+
+/// A quantifier field the plan should state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    What,
+    Who,
+    Qual,
+    Freq,
+    Dur,
+    Ratio,
+    Mode,
+    When,
+    Hours,
+}
+
+impl Field {
+    /// How the field is named to a family.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::What => "what will be provided",
+            Field::Who => "who delivers it",
+            Field::Qual => "their qualification or training",
+            Field::Freq => "how often",
+            Field::Dur => "for how long",
+            Field::Ratio => "the ratio or group size",
+            Field::Mode => "direct or indirect, and where",
+            Field::When => "when it is used",
+            Field::Hours => "hours per day or week",
+        }
+    }
+}
+
+/// The fields found in one item.
+#[derive(Debug, Clone, Default)]
+pub struct Quant {
+    pub what: bool,
+    pub who: bool,
+    pub qual: bool,
+    pub freq: bool,
+    pub dur: bool,
+    pub ratio: bool,
+    pub one_to_one: bool,
+    pub mode: bool,
+    pub when: bool,
+    pub review: bool,
+    pub hours: bool,
+    /// An override clause ("unless", "may be reduced") made the quantities conditional.
+    pub conditional: bool,
+}
+
+impl Quant {
+    fn has(&self, f: Field) -> bool {
+        match f {
+            Field::What => self.what,
+            Field::Who => self.who,
+            Field::Qual => self.qual,
+            Field::Freq => self.freq,
+            Field::Dur => self.dur,
+            Field::Ratio => self.ratio,
+            Field::Mode => self.mode,
+            Field::When => self.when,
+            Field::Hours => self.hours,
+        }
+    }
+}
+
+/// What kind of provision an item describes; each class needs different fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Therapy, or teaching by a specialist teacher, ToD or QTVI.
+    Therapy,
+    /// A programme or teaching run by the school.
+    Intervention,
+    /// Adult support across the day.
+    AllDay,
+    /// Equipment or an adapted environment.
+    Equipment,
+}
+
+/// Finds the quantifier fields in `s`. Override clauses remove the quantities (§6.1).
+pub fn quantify(s: &str) -> Quant {
+    let mut q = Quant {
+        what: p::WHAT.is_match(s),
+        who: p::WHO.is_match(s),
+        qual: p::QUAL.is_match(s),
+        freq: p::FREQ.is_match(s),
+        dur: p::DUR.is_match(s),
+        ratio: p::RATIO.is_match(s),
+        one_to_one: p::ONE_TO_ONE.is_match(s),
+        mode: p::MODE.is_match(s),
+        when: p::WHEN.is_match(s),
+        review: p::REVIEW.is_match(s),
+        hours: p::HOURS.is_match(s),
+        conditional: p::OVERRIDE.is_match(s),
+    };
+    // "1:1" says how the therapy is delivered as well as the ratio.
+    q.mode |= q.one_to_one && p::THERAPY_TERM.is_match(s);
+    if q.conditional {
+        q.freq = false;
+        q.dur = false;
+        q.ratio = false;
+        q.one_to_one = false;
+        q.hours = false;
+    }
+    q
+}
+
+pub fn classify(s: &str) -> Class {
+    if p::THERAPY_TERM.is_match(s) || p::SPECIALIST_TEACHER.is_match(s) {
+        Class::Therapy
+    } else if p::PROGRAMME.is_match(s) {
+        Class::Intervention
+    } else if p::EQUIPMENT.is_match(s) {
+        Class::Equipment
+    } else if p::ALL_DAY.is_match(s) {
+        Class::AllDay
+    } else {
+        Class::Intervention
+    }
+}
+
+/// Fields missing for the class, and which of them are critical (§6.3).
+pub fn missing(class: Class, q: &Quant, s: &str) -> (Vec<Field>, Vec<Field>) {
+    use Field::*;
+    let (mut required, critical): (Vec<Field>, &[Field]) = match class {
+        Class::Therapy => (vec![What, Who, Qual, Freq, Dur, Mode], &[What, Who, Freq]),
+        Class::Intervention => (vec![What, Who, Freq, Dur, Ratio], &[What, Who, Freq]),
+        Class::AllDay => (vec![Who, Hours, Ratio, When], &[Who, Hours]),
+        Class::Equipment => (vec![What, Who, When], &[What, When]),
+    };
+    if class == Class::Therapy && !q.one_to_one {
+        required.push(Ratio);
+    }
+    if class == Class::Intervention && p::TA.is_match(s) && p::PROGRAMME.is_match(s) {
+        required.push(Qual);
+    }
+    let missing: Vec<Field> = required.into_iter().filter(|f| !q.has(*f)).collect();
+    let critical_missing = missing.iter().copied().filter(|f| critical.contains(f)).collect();
+    (missing, critical_missing)
+}
+
+fn number(word: &str) -> Option<f64> {
+    let w = word.to_ascii_lowercase();
+    Some(match w.as_str() {
+        "one" => 1.0,
+        "two" => 2.0,
+        "three" => 3.0,
+        "four" => 4.0,
+        "five" => 5.0,
+        "six" => 6.0,
+        "seven" => 7.0,
+        "eight" => 8.0,
+        "nine" => 9.0,
+        "ten" => 10.0,
+        "eleven" => 11.0,
+        "twelve" => 12.0,
+        "fifteen" => 15.0,
+        "twenty" => 20.0,
+        "thirty" => 30.0,
+        "forty" => 40.0,
+        "forty-five" => 45.0,
+        "fifty" => 50.0,
+        "sixty" => 60.0,
+        "ninety" => 90.0,
+        "half an" | "half a" => 0.5,
+        _ => return w.parse().ok(),
+    })
+}
+
+/// Parses a number as the patterns' `N` matches it.
+pub fn parse_number(word: &str) -> Option<f64> {
+    number(word.trim())
+}
+
+/// Minutes per week, when the item states both a duration and a frequency it can be read from.
+pub fn weekly_minutes(s: &str) -> Option<f64> {
+    let caps = p::DUR_AMOUNT.captures(s)?;
+    let amount = parse_number(caps.get(1)?.as_str())?;
+    let unit = caps.get(2)?.as_str().to_ascii_lowercase();
+    let minutes = if unit.starts_with('h') { amount * 60.0 } else { amount };
+    let lower = s.to_ascii_lowercase();
+    let per_week = if lower.contains("daily") || lower.contains("every day") || lower.contains("each day") {
+        5.0
+    } else if lower.contains("fortnight") {
+        0.5
+    } else if lower.contains("twice") {
+        if lower.contains("a day") { 10.0 } else { 2.0 }
+    } else if lower.contains("week") || lower.contains("weekly") {
+        let times = lower
+            .split_whitespace()
+            .zip(lower.split_whitespace().skip(1))
+            .find(|(_, b)| b.starts_with("times") || b.starts_with("sessions") || b.contains("-minute"))
+            .and_then(|(a, _)| parse_number(a));
+        times.unwrap_or(1.0)
+    } else {
+        return None;
+    };
+    Some(minutes * per_week)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekly_minutes_reads_common_forms() {
+        assert_eq!(weekly_minutes("30 minutes weekly"), Some(30.0));
+        assert_eq!(weekly_minutes("40 minutes each fortnight"), Some(20.0));
+        assert_eq!(weekly_minutes("twice a week for 20 minutes"), Some(40.0));
+        assert_eq!(weekly_minutes("daily 30-minute sessions"), Some(150.0));
+        assert_eq!(weekly_minutes("three times a week for 1 hour"), Some(180.0));
+        assert_eq!(weekly_minutes("some therapy"), None);
+    }
+}

@@ -1,0 +1,221 @@
+//! The worked examples of DOMAIN §6.9, and whole-plan behaviour.
+
+use super::*;
+use crate::vocab::{FlagKind::*, FlagSeverity::*, Section};
+
+fn kinds(section: Section, s: &str) -> Vec<(FlagKind, FlagSeverity)> {
+    let mut v: Vec<_> = analyse_item(section, s).into_iter().map(|f| (f.kind, f.severity)).collect();
+    v.sort();
+    v
+}
+
+#[track_caller]
+fn expect(section: Section, s: &str, mut want: Vec<(FlagKind, FlagSeverity)>) {
+    want.sort();
+    let got = analyse_item(section, s);
+    let got_kinds: Vec<_> = {
+        let mut v: Vec<_> = got.iter().map(|f| (f.kind, f.severity)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(got_kinds, want, "{s}\n{got:#?}");
+}
+
+#[test]
+fn domain_examples_6_9() {
+    use Section::*;
+    expect(
+        F,
+        "Noah will be offered speech and language input when staff feel it is needed.",
+        vec![(VagueLanguage, Red), (UnquantifiedProvision, Red)],
+    );
+    expect(
+        F,
+        "Priya's literacy needs will be met from the school's Band 3 top-up funding.",
+        vec![(VagueLanguage, Red), (UnquantifiedProvision, Red)],
+    );
+    expect(
+        F,
+        "OT will advise class staff on fine motor activities, to be built into the week where possible.",
+        vec![(VagueLanguage, Red), (UnquantifiedProvision, Red)],
+    );
+    expect(
+        G,
+        "An HCPC-registered speech and language therapist will give Tom direct 1:1 sessions in school, 40 minutes each fortnight, teaching him to use his communication device in lessons.",
+        vec![(WrongSection, Red)],
+    );
+    expect(E, "Maya will continue to be supported to feel more confident.", vec![(OutcomeNotSmart, Red)]);
+    expect(
+        F,
+        "Small-group phonics with a teaching assistant, twice a week for 20 minutes.",
+        vec![(VagueLanguage, Amber), (UnquantifiedProvision, Amber)],
+    );
+    expect(
+        F,
+        "Direct 1:1 occupational therapy from an HCPC-registered occupational therapist, 45 minutes every fortnight in term time, on handwriting, with targets reviewed termly by the therapist.",
+        vec![],
+    );
+    expect(F, "A trained ELSA will see Jack 1:1 for 25 minutes every Tuesday and Thursday morning.", vec![]);
+    expect(
+        F,
+        "Access to a quiet workstation in every maths and English lesson, set up each morning by his class teacher.",
+        vec![(VagueLanguage, Info)],
+    );
+    expect(
+        B,
+        "Sofia may become overwhelmed in noisy corridors and has left lessons on four occasions this term.",
+        vec![],
+    );
+    expect(
+        E,
+        "By the end of Year 8, Ibrahim will write a five-sentence paragraph with correct capitals and full stops in three consecutive assessed pieces.",
+        vec![],
+    );
+    expect(
+        F,
+        "Numeracy teaching in a group of no more than four pupils, led by a qualified teacher trained in Numicon, three 30-minute sessions a week.",
+        vec![],
+    );
+}
+
+#[test]
+fn issue_negatives_and_group_caps() {
+    use Section::*;
+    expect(
+        F,
+        "Access to the sensory room for 10 minutes at the start of each afternoon, supervised by his named TA.",
+        vec![(VagueLanguage, Info)],
+    );
+    assert!(
+        !kinds(
+            F,
+            "Literacy teaching in a group of up to 4 pupils by a qualified teacher, three 30-minute sessions a week."
+        )
+        .iter()
+        .any(|(k, _)| *k == VagueLanguage)
+    );
+    assert!(kinds(F, "Up to 5 hours of teaching assistant support each week.").contains(&(VagueLanguage, Red)));
+}
+
+#[test]
+fn flags_carry_rule_authority_span_and_suggestion() {
+    let f = analyse_item(Section::F, "  Noah will have regular speech therapy.");
+    let vague = f.iter().find(|f| f.kind == VagueLanguage).expect("vague flag");
+    assert_eq!(vague.rule, "VL03");
+    assert!(vague.rationale.contains("\"regular\""), "{}", vague.rationale);
+    assert!(!vague.authority.is_empty());
+    assert!(vague.suggestion.is_some());
+    assert_eq!(vague.span, Span { start: 2, end: 40 });
+}
+
+const PLAN: &str = "\
+EDUCATION, HEALTH AND CARE PLAN — DRAFT
+Section A: All about me
+I like trains. My mum says I am kind.
+
+Section B: Special educational needs
+Communication and interaction
+B1. Noah has a severe speech sound disorder; only 40% of his speech is understood by unfamiliar adults.
+B2. Noah finds it hard to join in with group conversations and his social communication is delayed.
+Cognition and learning
+B3. Noah's working memory is at the 5th percentile and he struggles to decode unfamiliar words.
+Sensory and/or physical
+B4. Noah struggles with handwriting and fine motor tasks such as cutting.
+
+Section C: Health needs
+Noah has asthma, managed by his GP.
+
+Section D: Social care needs
+None identified.
+
+Section E: Outcomes
+By the end of Year 4, Noah will be understood by unfamiliar adults in 8 out of 10 utterances.
+Noah will develop his confidence.
+
+Section F: Special educational provision
+Communication and interaction
+F1. Direct 1:1 speech and language therapy from an HCPC-registered speech and language therapist, 30 minutes each week, with targets reviewed termly by the therapist.
+F2. Noah will have opportunities to join social groups when appropriate.
+Cognition and learning
+F3. Precision teaching for decoding with a trained teaching assistant, 1:1, 10 minutes every day.
+Sensory and/or physical
+
+Section G: Health provision
+An occupational therapist will teach Noah handwriting skills in school, 30 minutes weekly.
+
+Section H1: Social care provision (s.2 CSDPA)
+None.
+Section H2: Other social care provision
+None.
+
+Section I: Placement
+Oak Tree Primary School (mainstream).
+
+Section J: Personal budget
+Not requested.
+
+Section K: Advice and information
+Educational advice from Oak Tree Primary School; medical advice from the community paediatrician.
+";
+
+#[test]
+fn whole_plan() {
+    let a = analyse(PLAN, &AnalyseOptions { draft: true, ..AnalyseOptions::default() }).expect("analyses");
+    let got: Vec<(Option<Section>, FlagKind, FlagSeverity, &str, &str)> =
+        a.findings.iter().map(|f| (f.section, f.kind, f.severity, f.rule.as_str(), f.excerpt.as_str())).collect();
+    let has = |section: Section, kind: FlagKind, rule: &str| {
+        got.iter().any(|g| g.0 == Some(section) && g.1 == kind && g.3 == rule)
+    };
+    assert_eq!(a.sections.len(), 12, "{:?}", a.sections);
+    assert!(has(Section::F, VagueLanguage, "VL01"), "{got:#?}");
+    assert!(has(Section::G, WrongSection, "WS01"), "{got:#?}");
+    assert!(has(Section::B, BfDisconnect, "BF01"), "B4 has no F provision: {got:#?}");
+    assert!(has(Section::I, MissingStatutoryContent, "MC03"), "{got:#?}");
+    assert!(has(Section::K, MissingStatutoryContent, "MC07"), "{got:#?}");
+    assert!(
+        has(Section::E, OutcomeNotSmart, "OS02")
+            || has(Section::E, OutcomeNotSmart, "OS03")
+            || has(Section::E, OutcomeNotSmart, "OS04"),
+        "{got:#?}"
+    );
+    assert!(has(Section::G, MissingStatutoryContent, "MC05"), "{got:#?}");
+    // B1 is met by F1 (explicit numbering), B3 by F3.
+    assert!(!got.iter().any(|g| g.2 == Red && g.1 == BfDisconnect && g.4.starts_with("Noah has a severe")), "{got:#?}");
+    assert!(!got.iter().any(|g| g.1 == BfDisconnect && g.4.contains("working memory")), "{got:#?}");
+    // Fully specified provision and the met outcome are not flagged.
+    assert!(!got.iter().any(|g| g.4.starts_with("Direct 1:1 speech")), "{got:#?}");
+    assert!(!got.iter().any(|g| g.4.starts_with("By the end of Year 4")), "{got:#?}");
+    // Spans are character offsets of the excerpt in the (normalised) text.
+    let text = normalise(PLAN);
+    for f in &a.findings {
+        let slice: String = text.chars().skip(f.span.start).take(f.span.end - f.span.start).collect();
+        assert_eq!(slice, f.excerpt);
+    }
+}
+
+#[test]
+fn plans_without_headings_or_text_give_missing_sections_only() {
+    let a = analyse("", &AnalyseOptions::default()).expect("empty text");
+    assert!(a.findings.iter().all(|f| f.kind == MissingStatutoryContent));
+    assert_eq!(a.items, 0);
+    let a =
+        analyse("just some words about a child\nwith no headings at all", &AnalyseOptions::default()).expect("text");
+    assert_eq!(a.items, 0);
+    let big = "a".repeat(MAX_TEXT_BYTES + 1);
+    assert!(matches!(analyse(&big, &AnalyseOptions::default()), Err(AnalyseError::TooLong { .. })));
+}
+
+#[test]
+fn final_plan_with_merged_h_and_empty_i() {
+    let text = "Section B\nHe struggles to read.\nSection F\nDaily phonics.\nSection H: Social care provision\nNone.\nSection I\n";
+    let a = analyse(text, &AnalyseOptions::default()).expect("analyses");
+    assert!(a.h_merged);
+    assert!(a.findings.iter().any(|f| f.rule == "MC01" && f.rationale.contains("H1 and H2")));
+    assert!(a.findings.iter().any(|f| f.rule == "MC04"));
+}
+
+#[test]
+fn same_text_same_flags() {
+    let options = AnalyseOptions { draft: true, ..AnalyseOptions::default() };
+    assert_eq!(analyse(PLAN, &options), analyse(PLAN, &options));
+}
