@@ -21,6 +21,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 pub mod aws;
+pub mod corpus;
 pub mod faults;
 pub mod runtime_api;
 pub mod scenario;

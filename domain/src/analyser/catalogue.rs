@@ -139,13 +139,6 @@ pub const RULES: &[Rule] = &[
         fix: None,
     },
     Rule {
-        id: "UQ03",
-        kind: UnquantifiedProvision,
-        why: "Does not say how progress in this therapy will be reviewed or who sets the targets.",
-        authority: "SEND Code of Practice 9.69",
-        fix: Some("Add how and when progress is reviewed, e.g. \"targets set and reviewed termly by the therapist\"."),
-    },
-    Rule {
         id: "WS01",
         kind: WrongSection,
         why: "Therapy that teaches or trains the child is special educational provision and belongs in Section F, where the duty to provide it is enforceable.",

@@ -38,7 +38,7 @@ const THERAPY: &str = r"(?:speech and language(?: therap\w*)?|speech therap\w*|s
 patterns! {
     // ---- Vague-language triggers (§6.1) ----
     VL01 = r"\b(?:access to|(?:made )?available|offered|opportunit(?:y|ies)|encouraged to)\b";
-    VL02 = r"\b(?:(?:as|when|if|where) (?:appropriate|needed|necessary|required|possible|deemed)|as and when|at the discretion of|decided by the (?:school|senco|setting)|subject to (?:funding|availability|resources)|when staff feel|if staff feel|as staff feel)\b";
+    VL02 = r"\b(?:(?:as|when|if|where) (?:appropriate|needed|necessary|required|possible|deemed)|as and when|at the discretion of|decided by the (?:school|senco|setting)|subject to (?:funding|availability|resources)|when staff feel|if staff feel|as staff feel|(?:a )?referral to|will be referred)\b";
     VL03 = r"\b(?:regular(?:ly)?|frequent(?:ly)?|ongoing|occasional(?:ly)?|from time to time|periodic(?:ally)?|as often as)\b";
     VL04_UP_TO = format!(r"\bup to {N}\b");
     VL04_LEVEL = r"\ba level of (?:1:1|one[- ]to[- ]one)\b";
@@ -47,22 +47,22 @@ patterns! {
     VL06 = r"(?:\bsuch as\b|\be\.g\.|\beg\b|\betc\b|\bor (?:equivalent|similar)\b|\band/or\b|\ba range of\b|\bfor example\b)";
     VL07 = r"\b(?:staff|an adult|adult support|key adult|the school will|school staff)\b";
     VL08 = r"\b(?:support|input|interventions?|strateg(?:y|ies)|programmes?|advice|monitoring)\b";
-    VL09_NEAR = format!(r"{THERAPY}.{{0,40}}\b(?:advis\w*|consult\w*|monitor\w*|set targets)\b|\b(?:advis\w*|consult\w*|monitor\w*|set targets)\b.{{0,40}}{THERAPY}");
+    VL09_NEAR = format!(r"{THERAPY}.{{0,40}}\b(?:advi[cs]\w*|consult\w*|monitor\w*|set targets)\b|\b(?:advi[cs]\w*|consult\w*|monitor\w*|set targets)\b.{{0,40}}{THERAPY}");
     VL09_SET_BY = r"\bprogramme (?:set|written|devised|designed|provided) by\b";
     VL10 = r"(?:\bband(?:ing)? [A-Z0-9]{1,3}\b|\btop[- ]?up\b|\bto be (?:reviewed|determined|agreed|confirmed|decided)\b|\bin line with the school'?s offer\b|\bmay be reduced\b|\bfrom (?:the school'?s|its) (?:own )?(?:budget|funding|resources)\b|\bnotional (?:sen )?budget\b)";
     VL10_MONEY = r"£\s?\d";
     VL11 = format!(r"\b({N}) ?(?:-|to) ?({N})[- ]?(?:min|mins|minutes?|hours?|hrs?|sessions?)\b");
     VL12 = r"\b(?:(?:nurturing|structured|calm|supportive|quiet|low[- ]arousal) (?:environment|setting|classroom)|small[- ](?:class|group)s?)\b";
     VL13_DIAGNOSIS = r"\b(?:autism|autistic|asd|asc|adhd|add|dyslexi\w*|dyspraxi\w*|dcd|dld|dyscalculi\w*|cerebral palsy|down'?s? syndrome|epilepsy|global developmental delay|gdd|pda|fasd|hearing impairment|visual impairment|tourette'?s?)\b";
-    VL13_IMPACT = r"\b(?:struggl\w*|unable|cannot|can't|finds? it (?:hard|difficult)|difficult(?:y|ies)|impact\w*|affects?|means? (?:that|he|she|they)|needs? (?:help|support|an adult|adult)|avoids?|becomes?|refuses?|has not|does not|doesn't|relies on|requires?)\b";
+    VL13_IMPACT = r"\b(?:struggl\w*|unable|cannot|can't|finds? it (?:very |really |extremely )?(?:hard|difficult)|difficult(?:y|ies)|impact\w*|affects?|means? (?:that|he|she|they)|needs? (?:help|support|an adult|adult)|avoids?|becomes?|refuses?|has not|does not|doesn't|relies on|requires?)\b";
     VL13_DATA = r"\b(?:percentile|standard score|scaled score|age equivalent|centile|\d+ (?:months|years)|assessed|assessment|score[sd]?|below (?:age|average|expected))\b|%";
     VL14 = r"\b(?:general (?:delay|difficult(?:y|ies)|learning difficult(?:y|ies))|some difficult(?:y|ies)|some (?:needs|problems|issues))\b";
     OVERRIDE = r"\b(?:unless|may be reduced|at the discretion of|as determined by)\b";
 
     // ---- Quantifier fields (§6.2) ----
-    WHAT = format!(r"(?:{THERAPY}|\b(?:phonics|numeracy|literacy|reading|spelling|handwriting|writing|maths|mathematics|language|vocabulary|comprehension|social skills|social communication|communication|fine motor|gross motor|motor skills|touch[- ]typing|typing|precision teaching|elsa|numicon|pecs|makaton|lego therapy|lego-based|attention autism|intensive interaction|zones of regulation|sensory circuit|sensory diet|sensory breaks?|movement breaks?|mentoring|check[- ]ins?|teaching|tuition|lessons?|programme|intervention|travel training|life skills|living skills|toileting|personal care|self-care|mobility|braille|signing|bsl|british sign language|equipment|laptop|ipad|tablet|workstation|chair|cushion|writing slope|ear defenders|radio aid|hearing aid|visual timetable|now[- ]and[- ]next|communication (?:book|device|aid)|safe space|quiet (?:room|space|area)|sensory room|pencil grip|coloured overlays?|scribe|reader|rest breaks?|exam access|transition)\b)");
-    WHO = r"\b(?:speech and language therapists?|speech therapists?|salt|slt|occupational therapists?|ot|physiotherapists?|physio|therapists?|(?:specialist|qualified|class|subject|form) teachers?|teachers? of the deaf|tod|qtvi|(?:specialist )?teachers?|senco|teaching assistants?|tas?|hlta|elsa|learning support assistants?|lsa|educational psychologists?|ep|counsell?ors?|nurses?|mentors?|tutors?|key workers?|keyworker|intervenor|communicator|sensory support (?:service|team)|outreach (?:service|team)|advisory teachers?)\b";
-    QUAL = r"\b(?:hcpc[- ]registered|hcpc|qualified|trained|accredited|certified|holding|mandatory qualification|registered|with (?:a|the) (?:qualification|certificate)|level \d|experienced in)\b";
+    WHAT = format!(r"(?:{THERAPY}|\b(?:phonics|numeracy|literacy|reading|spelling|handwriting|writing|maths|mathematics|language|vocabulary|comprehension|social skills|social communication|communication|fine motor|gross motor|motor skills|touch[- ]typing|typing|precision teaching|elsa|numicon|pecs|makaton|lego therapy|lego-based|attention autism|intensive interaction|zones of regulation|sensory circuit|sensory diet|sensory breaks?|movement breaks?|mentoring|check[- ]ins?|teach|teaching|tuition|lessons?|programme|intervention|travel training|life skills|living skills|toileting|personal care|self-care|mobility|braille|signing|bsl|british sign language|equipment|laptop|ipad|tablet|workstation|chair|cushion|writing slope|ear defenders|radio aid|hearing aid|visual timetable|now[- ]and[- ]next|communication (?:book|device|aid)|safe space|quiet (?:room|space|area)|sensory room|pencil grip|coloured overlays?|scribe|reader|rest breaks?|exam access|transition)\b)");
+    WHO = r"\b(?:speech and language therapists?|speech therapists?|salt|slt|occupational therapists?|ot|physiotherapists?|physio|therapists?|(?:specialist|qualified|class|subject|form) teachers?|teachers? of the deaf|tod|qtvi|(?:specialist )?teachers?|senco|teaching assistants?|tas?|hlta|elsa|learning support assistants?|lsa|educational psychologists?|ep|counsell?ors?|nurses?|mentors?|tutors?|key workers?|keyworker|intervenor|communicator|sensory support (?:service|team)|outreach (?:service|team)|advisory teachers?|(?:travel )?trainers?|instructors?|job coach(?:es)?|support workers?|personal assistants?|carers?|youth workers?|practitioners?)\b";
+    QUAL = r"\b(?:hcpc[- ]registered|hcpc|qualified|specialist|teachers? of the deaf|qtvi|trained|accredited|certified|holding|mandatory qualification|registered|with (?:a|the) (?:qualification|certificate)|level \d|experienced in)\b";
     FREQ = format!(r"\b(?:(?:once|twice|{N} times) (?:a|per|each|every) (?:school )?(?:day|week|fortnight|term|half[- ]term|month)|(?:a|per|each|every) (?:school )?(?:day|week|fortnight|term|half[- ]term|month|morning|afternoon|lesson|break|lunch(?:time)?|{WEEKDAY})|(?:each|every) (?:other )?(?:day|week|fortnight|term|morning|afternoon|lesson|session|break|lunch(?:time)?|{WEEKDAY})|on {WEEKDAY}|daily|weekly|fortnightly|twice[- ]weekly|twice[- ]daily)\b");
     DUR = format!(r"\b(?:{N}[- ]?(?:minutes?|mins?|hours?|hrs?)|block of {N} (?:weeks|sessions)|full[- ]time|half[- ]hour)\b");
     DUR_AMOUNT = format!(r"\b({N})[- ]?(minutes?|mins?|hours?|hrs?)\b");
@@ -72,11 +72,14 @@ patterns! {
     GROUP_CAP_BEFORE = r"\bgroups? of (?:no more than |not more than |at most |a maximum of |maximum )?$";
     GROUP_CAP_AFTER = r"^ ?(?:pupils|children|students|peers|others)\b";
     MODE = r"\b(?:direct(?:ly)?|indirect(?:ly)?|in[- ]class|withdrawal|withdrawn|out of class|face[- ]to[- ]face|in the classroom|delivered by|delivered in|hands[- ]on)\b";
-    WHEN = format!(r"\b(?:during (?:lessons|break|breaks|lunch|lunchtimes?|transitions?|assembly|pe|unstructured times?)|at the (?:start|end|beginning) of|in (?:all|every|each|core) [\w\s]{{0,30}}lessons?|at (?:break|lunch)(?:time)?s?|(?:each|every) (?:morning|afternoon|lesson|day)|throughout the (?:school )?day|before school|after school|on arrival|when (?:he|she|they) arrives?|on {WEEKDAY}|(?:every|each) {WEEKDAY})\b");
-    REVIEW = r"\b(?:reviewed (?:each|every|termly|half[- ]termly|weekly|monthly|at|by)|targets (?:set|reviewed) by|reviewed termly|progress (?:will be )?(?:reviewed|measured|monitored) (?:each|every|termly|half[- ]termly))\b";
+    WHEN = format!(r"\b(?:during (?:lessons|break|breaks|lunch|lunchtimes?|transitions?|assembl\w*|pe|unstructured times?|fire drills?|tests|exams|school trips)|at the (?:start|end|beginning) of|in (?:all|every|each|core) [\w\s]{{0,30}}lessons?|at (?:break|lunch)(?:time)?s?|(?:each|every) (?:morning|afternoon|lesson|day)|throughout the (?:school )?day|before school|after school|on arrival|when (?:he|she|they) arrives?|on {WEEKDAY}|(?:every|each) {WEEKDAY})\b");
 
     // ---- Provision classes (§6.3) ----
     THERAPY_TERM = THERAPY;
+    /// Group programmes named "therapy" that schools run (not a therapist's provision).
+    SCHOOL_RUN_THERAPY = r"\b(?:lego(?:[- ]based)? therapy|drawing and talking|theraplay)\b";
+    /// "trained by the occupational therapist": the therapist trains, someone else delivers.
+    TRAINED_BY = r"\b(?:trained|advised|set|written|devised|designed|recommended|overseen) by (?:an? |the |his |her |their )?[\w-]+(?: [\w-]+){0,4}";
     SPECIALIST_TEACHER = r"\b(?:specialist teachers?|teachers? of the deaf|tod|qtvi|advisory teachers?|specialist (?:spld|dyslexia) teach\w*)\b";
     TA = r"\b(?:teaching assistants?|tas?|hlta|lsa|learning support assistants?)\b";
     PROGRAMME = r"\b(?:programme|intervention|precision teaching|elsa|numicon|phonics|lego|zones of regulation|sensory circuit|attention autism|toe by toe|read write inc|nessy|plus 1|power of 2|social skills)\b";
@@ -96,7 +99,14 @@ patterns! {
     OS02 = format!(r"\b(?:by (?:the )?(?:end of )?(?:year|ks|key stage|reception|nursery) ?\d*|by (?:the )?(?:end of )?(?:january|february|march|april|may|june|july|august|september|october|november|december|spring|summer|autumn|easter|christmas)|by (?:the )?(?:end of )?(?:the )?(?:spring|summer|autumn) term|within {N} (?:weeks?|months?|years?|terms?)|in (?:the next )?{N} (?:weeks?|months?|years?|terms?)|by (?:the )?(?:age|time) (?:of )?\d+|by (?:the )?(?:end of )?(?:his|her|their|the) (?:next )?annual review|by (?:the )?(?:end of )?(?:this|next|the) (?:term|academic year|school year)|by (?:the time (?:he|she|they) (?:leaves?|starts?|moves?|transfers?))|by \d{{4}}|by (?:the )?end of (?:primary|secondary) school)\b");
     OS03 = format!(r"(?:\b{N}\b|%|\b\d+ out of \d+\b|\bindependently\b|\bwithout (?:a |an )?(?:prompts?|prompting|support|adult|reminders?|help)\b|\b(?:standard|scaled) score\b|\breading age\b|\b(?:bpvs|celf|wiat|york|salford|boxall)\b|\bconsistently\b|\bevery (?:day|lesson|week)\b)");
     OS04 = r"\b(?:develop\w*|improv\w*|understand\w*|continue to|be supported to|make (?:good )?progress|feel more|be more|gain (?:more )?confidence|increase (?:his|her|their) confidence|be happy|be able to access|become more)\b";
-    PFA_OUTCOME = r"\b(?:employment|work|job|career|college|university|apprenticeship|internship|independen\w*|living|community|friend\w*|health\w*|travel|money|budget|cook\w*)\b";
+    PFA_OUTCOME = r"\b(?:employment|paid work|work experience|jobs?|careers?|apprenticeships?|internships?|(?:go|move|progress|transition) (?:on )?to (?:college|university|sixth form)|college course|independent living|live independently|travel\w* independently|independent travel|community|friends?(?:hips?)?|clubs?|health\w*|money|budget\w*|cook\w*|shopping|self-care|personal care)\b";
+
+    // ---- Provision expected in F for each area of need (§6.5) ----
+    EXPECT_CI = r"\b(?:salt|slt|speech and language|language programme|visual timetables?|social communication|aac|communication (?:book|device|aid)|pecs|makaton|attention autism|lego)\b";
+    EXPECT_CL = r"\b(?:spld|specialist teach\w*|precision teaching|small[- ]group|assistive technology|phonics|reading|spelling|literacy|numeracy|maths|numicon|tuition|teaching)\b";
+    EXPECT_SEMH = r"\b(?:elsa|cbt|key[- ]adult|key worker|check[- ]ins?|safe space|quiet (?:space|room|area)|break|lunch\w*|counsell\w*|mentor\w*|zones of regulation|calm)\b";
+    EXPECT_SP = r"\b(?:tod|qtvi|teachers? of the deaf|equipment|ot|occupational|movement breaks?|personal care|physio\w*|handwriting|radio aid|sensory|writing slope|pencil grip|touch[- ]typing)\b";
+    EXPECT_PFA = r"\b(?:travel training|living[- ]skills|life skills|supported internship|work experience|independent travel)\b";
 
     // ---- Missing statutory content (§6.7) ----
     NONE_STATEMENT = r"\b(?:none|no (?:\w+ )?(?:needs?|provision)|not applicable|n/a|nil|no social care|no health)\b";

@@ -164,6 +164,8 @@ struct Linkable {
     index: usize,
     areas: HashSet<Area>,
     stems: HashSet<String>,
+    /// For provision: the areas whose expected provision it is.
+    expected: HashSet<Area>,
 }
 
 /// Whether a B need and an F provision (or an E outcome and an F provision) are linked:
@@ -177,16 +179,43 @@ fn linked(a: &Linkable, b: &Linkable, items: &[Item], common: &HashSet<String>) 
         return true;
     }
     let areas_agree = a.areas.is_empty() || b.areas.is_empty() || !a.areas.is_disjoint(&b.areas);
-    areas_agree && a.stems.iter().any(|s| b.stems.contains(s) && !common.contains(s))
+    let shared_stem = a.stems.iter().any(|s| b.stems.contains(s) && !common.contains(s));
+    // Under area sub-headings the spec's link is exact: same area and a shared stem. Without
+    // them, provision of the kind §6.5 expects for the need's area also counts ("DLD" → "SALT").
+    let both_headed = ia.area.is_some() && ib.area.is_some();
+    let expected = !both_headed && (!a.expected.is_disjoint(&b.areas) || !b.expected.is_disjoint(&a.areas));
+    areas_agree && (shared_stem || expected)
+}
+
+/// Areas whose expected provision (§6.5) the item describes: "direct SALT" meets C&I.
+fn expected_areas(s: &str) -> HashSet<Area> {
+    [
+        (&*p::EXPECT_CI, Area::CommunicationInteraction),
+        (&*p::EXPECT_CL, Area::CognitionLearning),
+        (&*p::EXPECT_SEMH, Area::Semh),
+        (&*p::EXPECT_SP, Area::SensoryPhysical),
+        (&*p::EXPECT_PFA, Area::Adulthood),
+    ]
+    .into_iter()
+    .filter(|(re, _)| re.is_match(s))
+    .map(|(_, a)| a)
+    .collect()
 }
 
 pub fn plan_rules(seg: &Segmented, text: &str, facts: &[Facts], options: &AnalyseOptions, out: &mut Vec<PlanHit>) {
     missing_content(seg, text, options, out);
     let slice = |i: usize| &text[seg.items[i].start..seg.items[i].end];
-    let mk = |i: usize| Linkable { index: i, areas: areas(&seg.items[i], slice(i)), stems: stems(slice(i)) };
+    let mk = |i: usize| Linkable {
+        index: i,
+        areas: areas(&seg.items[i], slice(i)),
+        stems: stems(slice(i)),
+        expected: HashSet::new(),
+    };
     let needs: Vec<Linkable> = (0..seg.items.len()).filter(|&i| facts[i].need).map(mk).collect();
-    let provisions: Vec<Linkable> =
-        (0..seg.items.len()).filter(|&i| facts[i].provision && seg.items[i].section == Section::F).map(mk).collect();
+    let provisions: Vec<Linkable> = (0..seg.items.len())
+        .filter(|&i| facts[i].provision && seg.items[i].section == Section::F)
+        .map(|i| Linkable { expected: expected_areas(slice(i)), ..mk(i) })
+        .collect();
     let outcomes: Vec<Linkable> = (0..seg.items.len()).filter(|&i| facts[i].outcome).map(mk).collect();
 
     // Stems in most items (the child's name, the school's) link nothing.

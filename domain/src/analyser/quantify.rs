@@ -45,7 +45,6 @@ pub struct Quant {
     pub one_to_one: bool,
     pub mode: bool,
     pub when: bool,
-    pub review: bool,
     pub hours: bool,
     /// An override clause ("unless", "may be reduced") made the quantities conditional.
     pub conditional: bool,
@@ -92,7 +91,6 @@ pub fn quantify(s: &str) -> Quant {
         one_to_one: p::ONE_TO_ONE.is_match(s),
         mode: p::MODE.is_match(s),
         when: p::WHEN.is_match(s),
-        review: p::REVIEW.is_match(s),
         hours: p::HOURS.is_match(s),
         conditional: p::OVERRIDE.is_match(s),
     };
@@ -109,7 +107,12 @@ pub fn quantify(s: &str) -> Quant {
 }
 
 pub fn classify(s: &str) -> Class {
-    if p::THERAPY_TERM.is_match(s) || p::SPECIALIST_TEACHER.is_match(s) {
+    // Who trains or advises does not decide the class: "a TA trained by the OT" runs an intervention.
+    let delivered = p::TRAINED_BY.replace_all(s, "");
+    let s = delivered.as_ref();
+    if p::SCHOOL_RUN_THERAPY.is_match(s) {
+        Class::Intervention
+    } else if p::THERAPY_TERM.is_match(s) || p::SPECIALIST_TEACHER.is_match(s) {
         Class::Therapy
     } else if p::PROGRAMME.is_match(s) {
         Class::Intervention

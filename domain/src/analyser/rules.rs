@@ -222,6 +222,11 @@ fn provision_rules(section: Section, s: &str, hits: &mut Vec<Hit>) -> Facts {
     {
         hits.push(Hit::new("WS05", FlagSeverity::Info, quoted(m)));
     }
+    // Medical treatment in G or H (a prescription, a clinic) is the commissioner's to specify;
+    // the quantification duty of s.42(2) and Code 9.69 is about educational provision.
+    if section != Section::F && p::MEDICAL.is_match(s) && !p::EDUCATE.is_match(s) {
+        return Facts { provision: true, ..Facts::default() };
+    }
     let q = quantify(s);
     let class = classify(s);
     let found = triggers(s, class, q.what, q.who, q.ratio);
@@ -231,7 +236,14 @@ fn provision_rules(section: Section, s: &str, hits: &mut Vec<Hit>) -> Facts {
     if !provision_like || p::NONE_STATEMENT.is_match(s) && !q.what {
         return Facts::default();
     }
-    let (missing, critical) = missing(class, &q, s);
+    // Social care provision (H1/H2) is arranged by care services, not scored field by field like
+    // educational provision; it still has to say how often or how much.
+    let (missing, critical) = if matches!(section, Section::H1 | Section::H2) {
+        let gap: Vec<Field> = if q.freq || q.hours { vec![] } else { vec![Field::Freq] };
+        (gap.clone(), gap)
+    } else {
+        missing(class, &q, s)
+    };
     let mut generic = false;
     if !critical.is_empty() {
         generic = true;
@@ -242,8 +254,6 @@ fn provision_rules(section: Section, s: &str, hits: &mut Vec<Hit>) -> Facts {
         let mut hit = Hit::new("UQ02", FlagSeverity::Amber, Some(format!("missing {}", list(&missing))));
         hit.suggestion = Some(format!("Add {}.", list(&missing)));
         hits.push(hit);
-    } else if found.is_empty() && class == Class::Therapy && section == Section::F && !q.review {
-        hits.push(Hit::new("UQ03", FlagSeverity::Info, None));
     }
     if q.conditional
         && let Some(h) = hits.iter_mut().rev().find(|h| h.rule.starts_with("UQ"))
