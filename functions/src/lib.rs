@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod blobs;
 pub mod clock;
+pub mod extraction;
 pub mod lambda;
 pub mod local;
 pub mod problem;

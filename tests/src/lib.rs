@@ -23,6 +23,7 @@ use tower::ServiceExt;
 pub mod aws;
 pub mod corpus;
 pub mod faults;
+pub mod fixtures;
 pub mod runtime_api;
 pub mod scenario;
 
