@@ -1,10 +1,13 @@
 //! A case and everything under it, as loaded by one prefix query, and the case page built
 //! from it (the same on server and phone).
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::model::{Action, Case, KeyDate, Note, Record, StatusChange, Timeliness};
+use crate::model::{Action, Annotation, Case, Flag, KeyDate, Note, Record, StatusChange, Timeliness};
+use crate::vocab::{FlagStatus, Section};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseAggregate {
@@ -13,6 +16,8 @@ pub struct CaseAggregate {
     pub key_dates: Vec<KeyDate>,
     pub notes: Vec<Note>,
     pub actions: Vec<Action>,
+    pub flags: Vec<Flag>,
+    pub annotations: Vec<Annotation>,
 }
 
 impl CaseAggregate {
@@ -21,6 +26,7 @@ impl CaseAggregate {
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Option<Self> {
         let mut case = None;
         let (mut history, mut key_dates, mut notes, mut actions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut flags, mut annotations) = (Vec::new(), Vec::new());
         for r in records {
             match r {
                 Record::Case(c) => case = Some(c.clone()),
@@ -28,6 +34,8 @@ impl CaseAggregate {
                 Record::KeyDate(k) => key_dates.push(k.clone()),
                 Record::Note(n) => notes.push(n.clone()),
                 Record::Action(a) => actions.push(a.clone()),
+                Record::Flag(f) => flags.push(f.clone()),
+                Record::Annotation(a) => annotations.push(a.clone()),
                 _ => {}
             }
         }
@@ -35,7 +43,10 @@ impl CaseAggregate {
         key_dates.sort_by_key(|a| (a.date, a.recorded_at, a.id));
         notes.sort_by_key(|a| (a.created_at, a.id));
         actions.sort_by_key(|a| (a.due, a.id));
-        Some(CaseAggregate { case: case?, history, key_dates, notes, actions })
+        // Flags in reading order: by section, then where they are in the text.
+        flags.sort_by_key(|f: &Flag| (f.section, f.span.map(|s| s.start), f.created_at, f.id));
+        annotations.sort_by_key(|a: &Annotation| (a.section, a.created_at, a.id));
+        Some(CaseAggregate { case: case?, history, key_dates, notes, actions, flags, annotations })
     }
 }
 
@@ -67,6 +78,11 @@ pub struct CaseDetail {
     pub actions: Vec<ActionView>,
     pub open_actions: usize,
     pub overdue_actions: usize,
+    /// Open and confirmed flags; dismissed ones are hidden here (listed by the flags endpoint).
+    pub flags: Vec<Flag>,
+    pub dismissed_flags: usize,
+    /// The family's annotations, per EHCP section.
+    pub annotations: BTreeMap<Section, Vec<Annotation>>,
 }
 
 impl CaseDetail {
@@ -74,8 +90,17 @@ impl CaseDetail {
         let actions: Vec<_> = agg.actions.into_iter().map(|a| ActionView::new(a, today)).collect();
         let open_actions = actions.iter().filter(|a| a.action.is_open()).count();
         let overdue_actions = actions.iter().filter(|a| a.overdue).count();
+        let dismissed_flags = agg.flags.iter().filter(|f| f.status == FlagStatus::Dismissed).count();
+        let flags = agg.flags.into_iter().filter(|f| f.status != FlagStatus::Dismissed).collect();
+        let mut annotations: BTreeMap<Section, Vec<Annotation>> = BTreeMap::new();
+        for a in agg.annotations {
+            annotations.entry(a.section).or_default().push(a);
+        }
         CaseDetail {
             case: agg.case,
+            flags,
+            dismissed_flags,
+            annotations,
             history: agg.history,
             key_dates: agg.key_dates,
             notes: agg.notes,

@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ids::{ActionId, AlertId, CaseId, ChildId, DocumentId, FamilyId, KeyDateId, NoteId};
+use crate::analyser::Finding;
+use crate::ids::{ActionId, AlertId, AnnotationId, CaseId, ChildId, DocumentId, FamilyId, FlagId, KeyDateId, NoteId};
 use crate::timescale::TimescaleId;
 use crate::vocab::*;
 
@@ -165,6 +166,66 @@ pub enum Command {
     DeleteDocument {
         document_id: DocumentId,
     },
+    /// Store what the analyser found in a document's text, on the case if one is named.
+    /// Re-analysis replaces the open analyser flags and carries the family's decisions over to
+    /// flags of the same rule and passage (DOMAIN §5.7).
+    RecordAnalysis {
+        document_id: DocumentId,
+        #[serde(default)]
+        case_id: Option<CaseId>,
+        /// Hex SHA-256 of the normalised text.
+        text_hash: String,
+        findings: Vec<Finding>,
+    },
+    /// The document's text could not be read; `reason` is for the family.
+    RecordAnalysisFailure {
+        document_id: DocumentId,
+        reason: String,
+    },
+    /// A flag the family raises by hand (no rule id).
+    AddFlag {
+        case_id: CaseId,
+        flag_id: FlagId,
+        kind: FlagKind,
+        #[serde(default)]
+        section: Option<Section>,
+        excerpt: String,
+        #[serde(default)]
+        severity: Option<FlagSeverity>,
+        #[serde(default)]
+        rationale: Option<String>,
+        #[serde(default)]
+        document_id: Option<DocumentId>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Confirm, dismiss or reopen a flag (family only).
+    DecideFlag {
+        case_id: CaseId,
+        flag_id: FlagId,
+        status: FlagStatus,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Move a flag to another section or change the family's note on it (family only).
+    EditFlag {
+        case_id: CaseId,
+        flag_id: FlagId,
+        #[serde(default)]
+        section: Option<Section>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// The family's comment on a section's wording, linked to the evidence.
+    AddAnnotation {
+        case_id: CaseId,
+        annotation_id: AnnotationId,
+        section: Section,
+        quote: String,
+        comment: String,
+        #[serde(default)]
+        document_ids: Vec<DocumentId>,
+    },
     /// The caller's own reminder lead times.
     SetPreferences {
         reminder_lead_days: Vec<u32>,
@@ -195,6 +256,12 @@ impl Command {
             Command::CreateDocument { .. } => "create_document",
             Command::ConfirmUpload { .. } => "confirm_upload",
             Command::DeleteDocument { .. } => "delete_document",
+            Command::RecordAnalysis { .. } => "record_analysis",
+            Command::RecordAnalysisFailure { .. } => "record_analysis_failure",
+            Command::AddFlag { .. } => "add_flag",
+            Command::DecideFlag { .. } => "decide_flag",
+            Command::EditFlag { .. } => "edit_flag",
+            Command::AddAnnotation { .. } => "add_annotation",
             Command::SetPreferences { .. } => "set_preferences",
             Command::MarkNotificationRead { .. } => "mark_notification_read",
         }
@@ -210,9 +277,17 @@ impl Command {
         match self {
             Command::CreateDocument { document_id, .. }
             | Command::ConfirmUpload { document_id, .. }
-            | Command::DeleteDocument { document_id } => Some(*document_id),
+            | Command::DeleteDocument { document_id }
+            | Command::RecordAnalysis { document_id, .. }
+            | Command::RecordAnalysisFailure { document_id, .. } => Some(*document_id),
             _ => None,
         }
+    }
+
+    /// A machine-made batch whose writes are each conditioned and idempotent, so they may be
+    /// committed in several transactions when they exceed one (the analyser's flags).
+    pub fn commits_in_batches(&self) -> bool {
+        matches!(self, Command::RecordAnalysis { .. })
     }
 
     /// The case a case-level command targets.
@@ -227,7 +302,12 @@ impl Command {
             | Command::AddAction { case_id, .. }
             | Command::EditAction { case_id, .. }
             | Command::CompleteAction { case_id, .. }
-            | Command::ReopenAction { case_id, .. } => Some(*case_id),
+            | Command::ReopenAction { case_id, .. }
+            | Command::AddFlag { case_id, .. }
+            | Command::DecideFlag { case_id, .. }
+            | Command::EditFlag { case_id, .. }
+            | Command::AddAnnotation { case_id, .. } => Some(*case_id),
+            Command::RecordAnalysis { case_id, .. } => *case_id,
             _ => None,
         }
     }

@@ -13,7 +13,7 @@ use crate::error::DomainError;
 use crate::ids::{AuditId, OpId, UserId};
 use crate::keys;
 use crate::model::{ActorRef, AuditEntry, Record};
-use crate::rules::{case, documents, family, personal};
+use crate::rules::{case, documents, family, flags, personal};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Decision, Read, Snapshot};
 use crate::vocab::{MemberRole, RoleClaim};
@@ -111,9 +111,32 @@ pub fn reads(scope: &Scope, command: &Command, actor: &Actor) -> Vec<Read> {
         Command::MarkNotificationRead { notification_id } => {
             vec![Read::Get(scope.clone(), keys::read_marker(*notification_id))]
         }
+        Command::RecordAnalysis { document_id, case_id: Some(case_id), .. } => vec![
+            Read::Get(scope.clone(), keys::CHILD_PROFILE.into()),
+            Read::Get(scope.clone(), keys::document(*document_id)),
+            Read::Prefix(scope.clone(), keys::case_aggregate(*case_id)),
+        ],
+        // Linked documents must be this child's: each is read (a list over the limit is refused
+        // by decide, so no more than one past it is loaded).
+        Command::AddAnnotation { case_id, document_ids, .. } => {
+            let mut reads = vec![
+                Read::Get(scope.clone(), keys::CHILD_PROFILE.into()),
+                Read::Prefix(scope.clone(), keys::case_aggregate(*case_id)),
+            ];
+            let linked = document_ids.iter().take(crate::error::limits::LINKED_DOCUMENTS + 1);
+            reads.extend(linked.map(|d| Read::Get(scope.clone(), keys::document(*d))));
+            reads
+        }
+        Command::AddFlag { case_id, document_id: Some(document_id), .. } => vec![
+            Read::Get(scope.clone(), keys::CHILD_PROFILE.into()),
+            Read::Prefix(scope.clone(), keys::case_aggregate(*case_id)),
+            Read::Get(scope.clone(), keys::document(*document_id)),
+        ],
         Command::CreateDocument { document_id, .. }
         | Command::ConfirmUpload { document_id, .. }
-        | Command::DeleteDocument { document_id } => vec![
+        | Command::DeleteDocument { document_id }
+        | Command::RecordAnalysis { document_id, .. }
+        | Command::RecordAnalysisFailure { document_id, .. } => vec![
             Read::Get(scope.clone(), keys::CHILD_PROFILE.into()),
             Read::Get(scope.clone(), keys::document(*document_id)),
         ],
@@ -169,6 +192,9 @@ pub fn decide(ctx: &Context, scope: &Scope, command: &Command, snap: &Snapshot) 
         }
         Command::CreateDocument { .. } | Command::ConfirmUpload { .. } | Command::DeleteDocument { .. } => {
             documents::decide_document(ctx, scope, command, snap, &mut changes)?
+        }
+        Command::RecordAnalysis { .. } | Command::RecordAnalysisFailure { .. } => {
+            flags::record_analysis(ctx, scope, command, snap, &mut changes)?
         }
         case_command => {
             let Scope::Child(_) = scope else {

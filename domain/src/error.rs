@@ -82,6 +82,14 @@ impl Checks {
         }
     }
 
+    /// A hex SHA-256 digest, returned in lower case.
+    pub fn sha256(&mut self, field: &str, value: &str) -> String {
+        if value.len() != 64 || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+            self.fail(field, "must be 64 hex digits");
+        }
+        value.to_ascii_lowercase()
+    }
+
     pub fn fail(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
     }
@@ -98,4 +106,11 @@ pub mod limits {
     pub const DESCRIPTION: usize = 500;
     pub const NOTE: usize = 20_000;
     pub const STATUS_NOTE: usize = 2_000;
+    /// A quoted passage of the plan (flag excerpt, annotation quote).
+    pub const QUOTE: usize = 10_000;
+    pub const FLAG_NOTE: usize = 4_000;
+    /// Vault documents linked to one annotation.
+    pub const LINKED_DOCUMENTS: usize = 20;
+    /// Flags one analysis may record (a 100-page plan raises a few hundred).
+    pub const ANALYSIS_FLAGS: usize = 2_000;
 }

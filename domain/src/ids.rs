@@ -88,6 +88,14 @@ uuid_id!(
     DocumentId
 );
 uuid_id!(
+    /// A flag on a case: raised by the analyser or by the family.
+    FlagId
+);
+uuid_id!(
+    /// A family's annotation on a section of the plan.
+    AnnotationId
+);
+uuid_id!(
     /// A recorded key date.
     KeyDateId
 );

@@ -1,6 +1,9 @@
 //! Hierarchical record keys (DESIGN §3): an aggregate loads with one prefix query.
 
-use crate::ids::{ActionId, AlertId, AuditId, CaseId, ChildId, DocumentId, KeyDateId, NoteId, StatusChangeId, UserId};
+use crate::ids::{
+    ActionId, AlertId, AnnotationId, AuditId, CaseId, ChildId, DocumentId, FlagId, KeyDateId, NoteId, StatusChangeId,
+    UserId,
+};
 use crate::scope::Scope;
 
 pub const FAMILY_PROFILE: &str = "profile";
@@ -55,4 +58,10 @@ pub fn read_marker(id: AlertId) -> String {
 }
 pub fn document(id: DocumentId) -> String {
     format!("{DOCUMENT_PREFIX}{id}")
+}
+pub fn flag(case_id: CaseId, id: FlagId) -> String {
+    format!("{CASE_PREFIX}{case_id}/flag/{id}")
+}
+pub fn annotation(case_id: CaseId, id: AnnotationId) -> String {
+    format!("{CASE_PREFIX}{case_id}/annotation/{id}")
 }

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::{
-    ActionId, AlertId, AuditId, CaseId, ChildId, DocumentId, FamilyId, KeyDateId, NoteId, StatusChangeId, UserId,
+    ActionId, AlertId, AnnotationId, AuditId, CaseId, ChildId, DocumentId, FamilyId, FlagId, KeyDateId, NoteId,
+    StatusChangeId, UserId,
 };
 use crate::timescale::TimescaleId;
 use crate::vocab::*;
@@ -349,6 +350,88 @@ pub struct Document {
     pub created_by: ActorRef,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The last analysis of this document, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<DocumentAnalysis>,
+}
+
+/// The outcome of the last analysis of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocumentAnalysis {
+    pub state: AnalysisState,
+    pub at: DateTime<Utc>,
+    /// Why it failed, in words a family understands (password-protected, a scan, damaged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Hex SHA-256 of the normalised extracted text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<CaseId>,
+    /// Flags the analysis raised.
+    pub flags: usize,
+}
+
+/// A flag on a case (DOMAIN §5.7): a passage of the plan and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Flag {
+    pub id: FlagId,
+    pub case_id: CaseId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<DocumentId>,
+    /// Hex SHA-256 of the normalised text the span points into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_hash: Option<String>,
+    pub kind: FlagKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<Section>,
+    pub excerpt: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<crate::analyser::Span>,
+    /// The catalogue rule (analyser flags only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<String>,
+    pub severity: FlagSeverity,
+    pub rationale: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_rewrite: Option<String>,
+    pub status: FlagStatus,
+    pub origin: FlagOrigin,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Who last confirmed or dismissed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<ActorRef>,
+}
+
+impl Flag {
+    /// What re-analysis matches on: the rule and the passage, ignoring case and spacing.
+    pub fn match_key(rule: Option<&str>, excerpt: &str) -> (String, String) {
+        let words: Vec<String> = excerpt.split_whitespace().map(str::to_lowercase).collect();
+        (rule.unwrap_or_default().to_string(), words.join(" "))
+    }
+}
+
+/// A family's annotation on a section of the plan, with the evidence it points to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Annotation {
+    pub id: AnnotationId,
+    pub case_id: CaseId,
+    pub section: Section,
+    /// The plan's wording being annotated.
+    pub quote: String,
+    pub comment: String,
+    #[serde(default)]
+    pub document_ids: Vec<DocumentId>,
+    pub author: ActorRef,
+    pub created_at: DateTime<Utc>,
 }
 
 impl Document {
@@ -376,6 +459,8 @@ pub enum Record {
     Preferences(Preferences),
     ReadMarker(ReadMarker),
     Document(Document),
+    Flag(Flag),
+    Annotation(Annotation),
 }
 
 impl Record {

@@ -121,6 +121,20 @@ fn fixture() -> Fixture {
     Fixture { w, mum, family, child, case }
 }
 
+/// An advocate with `role` on the fixture's child; the membership is written directly (grants
+/// have their own tests).
+fn advocate(f: &mut Fixture, user: &str, role: MemberRole) -> Actor {
+    let actor = Actor { user: user.parse().unwrap(), role: RoleClaim::Advocate };
+    let scope = Scope::Child(f.child);
+    let m = Membership { user: actor.user.clone(), scope: scope.to_string(), role, granted_at: f.w.now };
+    f.w.snap.insert(
+        Scope::User(actor.user.clone()),
+        keys::membership(&scope),
+        Versioned { version: 1, deleted: false, record: Record::Membership(m) },
+    );
+    actor
+}
+
 fn key_date(f: &mut Fixture, kind: KeyDateKind, date: NaiveDate) -> Decision {
     let mum = f.mum.clone();
     f.w.run(
@@ -469,29 +483,11 @@ fn retries_are_safe_and_different_content_conflicts() {
 fn strangers_see_nothing_and_readers_cannot_write() {
     let mut f = fixture();
     let stranger = family_actor("stranger");
-    let scope = Scope::Child(f.child);
-    let note = |id| Command::AddNote {
-        case_id: f.case,
-        note_id: id,
-        text: "x".into(),
-        topic: None,
-        section: None,
-        document_id: None,
-    };
+    let (scope, case_id) = (Scope::Child(f.child), f.case);
+    let note =
+        |id| Command::AddNote { case_id, note_id: id, text: "x".into(), topic: None, section: None, document_id: None };
     assert_eq!(f.w.run(&stranger, &scope, note(NoteId::new())).unwrap_err(), DomainError::NotFound { what: "case" });
-    // A reader (view grant): the membership is written directly here; grants come later.
-    let reader = Actor { user: "adv".parse().unwrap(), role: RoleClaim::Advocate };
-    let m = Membership {
-        user: reader.user.clone(),
-        scope: scope.to_string(),
-        role: MemberRole::Reader,
-        granted_at: f.w.now,
-    };
-    f.w.snap.insert(
-        Scope::User(reader.user.clone()),
-        keys::membership(&scope),
-        Versioned { version: 1, deleted: false, record: Record::Membership(m) },
-    );
+    let reader = advocate(&mut f, "adv", MemberRole::Reader);
     assert!(matches!(f.w.run(&reader, &scope, note(NoteId::new())), Err(DomainError::Forbidden { .. })));
     // Only the family owns the child list.
     let add_child = Command::AddChild {
@@ -814,14 +810,7 @@ fn documents_are_the_familys_to_upload_and_delete() {
     assert_eq!(doc.blob_key(), format!("documents/{}/{}/{id}", f.family, f.child));
 
     // A collaborator may write case records but not documents.
-    let adv = Actor { user: "adv".parse().unwrap(), role: RoleClaim::Advocate };
-    let m =
-        Membership { user: adv.user.clone(), scope: scope.to_string(), role: MemberRole::Writer, granted_at: f.w.now };
-    f.w.snap.insert(
-        Scope::User(adv.user.clone()),
-        keys::membership(&scope),
-        Versioned { version: 1, deleted: false, record: Record::Membership(m) },
-    );
+    let adv = advocate(&mut f, "adv", MemberRole::Writer);
     assert!(matches!(
         f.w.run(&adv, &scope, Command::DeleteDocument { document_id: id }),
         Err(DomainError::Forbidden { .. })
@@ -835,3 +824,5 @@ fn documents_are_the_familys_to_upload_and_delete() {
         Err(DomainError::NotFound { .. })
     ));
 }
+
+mod flags;

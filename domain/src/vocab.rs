@@ -227,6 +227,14 @@ vocab!(
 );
 
 vocab!(
+    /// What happened when a document was last analysed.
+    AnalysisState {
+        Analysed = "analysed",
+        AnalysisFailed = "analysis_failed",
+    }
+);
+
+vocab!(
     /// Who raised a flag.
     FlagOrigin {
         Analyser = "analyser",

@@ -9,7 +9,7 @@ use crate::error::{Checks, DomainError, limits};
 use crate::ids::{ActionId, CaseId, ChildId, NoteId, StatusChangeId};
 use crate::keys;
 use crate::model::{Action, Case, Note, Record, StatusChange};
-use crate::rules::key_dates;
+use crate::rules::{flags, key_dates};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
 use crate::vocab::*;
@@ -63,6 +63,10 @@ pub(crate) fn decide_case(
             complete_action(ctx, scope, &agg, *action_id, *completed_on, changes)?
         }
         Command::ReopenAction { action_id, .. } => reopen_action(ctx, scope, &agg, *action_id, changes)?,
+        Command::AddFlag { .. }
+        | Command::DecideFlag { .. }
+        | Command::EditFlag { .. }
+        | Command::AddAnnotation { .. } => flags::decide_flag(ctx, scope, &agg, command, snap, changes)?,
         Command::CreateFamily { .. }
         | Command::AddChild { .. }
         | Command::EditChild { .. }
@@ -71,7 +75,9 @@ pub(crate) fn decide_case(
         | Command::MarkNotificationRead { .. }
         | Command::CreateDocument { .. }
         | Command::ConfirmUpload { .. }
-        | Command::DeleteDocument { .. } => {
+        | Command::DeleteDocument { .. }
+        | Command::RecordAnalysis { .. }
+        | Command::RecordAnalysisFailure { .. } => {
             return Err(DomainError::NotFound { what: "case" });
         }
     }
@@ -127,7 +133,15 @@ fn create_case(
     };
     changes.put(scope, keys::status_change(case_id, entry.id), Record::StatusChange(entry));
     if let Some(action) = next_action {
-        let empty = CaseAggregate { case, history: vec![], key_dates: vec![], notes: vec![], actions: vec![] };
+        let empty = CaseAggregate {
+            case,
+            history: vec![],
+            key_dates: vec![],
+            notes: vec![],
+            actions: vec![],
+            flags: vec![],
+            annotations: vec![],
+        };
         add_action(ctx, scope, &empty, action, changes)?;
     }
     Ok(())

@@ -59,6 +59,7 @@ pub(crate) fn decide_document(
                 created_by: ctx.actor_ref(),
                 created_at: ctx.now,
                 updated_at: ctx.now,
+                analysis: None,
             };
             changes.put(scope, keys::document(doc.id), Record::Document(doc));
             changes.alias(document_id.to_string(), scope);
@@ -76,13 +77,12 @@ pub(crate) fn decide_document(
                     format!("the stored file has {size} bytes but {} were declared", doc.size),
                 ));
             }
-            let valid_hash = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-            if !valid_hash {
-                return Err(DomainError::invalid("sha256", "must be 64 hex digits"));
-            }
+            let mut checks = Checks::new();
+            let sha256 = checks.sha256("sha256", sha256);
+            checks.finish()?;
             let mut next = doc.clone();
             next.state = DocumentState::Uploaded;
-            next.sha256 = Some(sha256.to_ascii_lowercase());
+            next.sha256 = Some(sha256);
             next.uploaded_at = Some(ctx.now);
             next.updated_at = ctx.now;
             changes.put(scope, keys::document(doc.id), Record::Document(next));

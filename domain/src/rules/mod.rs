@@ -3,5 +3,6 @@
 pub(crate) mod case;
 pub(crate) mod documents;
 pub(crate) mod family;
+pub(crate) mod flags;
 pub(crate) mod key_dates;
 pub(crate) mod personal;

@@ -1,0 +1,299 @@
+//! Flags and annotations on a case: recording analyses, re-analysis, the family's decisions.
+
+use super::*;
+use crate::analyser::{AnalyseOptions, analyse};
+
+const PLAN: &str = "Section B: Special educational needs
+B1. Ada has difficulty with expressive language and word finding.
+B2. Ada has sensory processing difficulties and becomes overwhelmed in noisy rooms.
+
+Section F: Special educational provision
+F1. Ada will have access to speech and language therapy as appropriate.
+F2. Ada should receive regular sensory breaks.
+F3. Ada will have a weekly 30 minute session with a qualified teacher of the deaf.
+";
+
+/// The same plan with F2 fixed and a new vague item F4.
+const PLAN_V2: &str = "Section B: Special educational needs
+B1. Ada has difficulty with expressive language and word finding.
+B2. Ada has sensory processing difficulties and becomes overwhelmed in noisy rooms.
+
+Section F: Special educational provision
+F1. Ada will have access to speech and language therapy as appropriate.
+F2. Ada will have a 10 minute sensory break, supervised by her named TA, at the start of each afternoon.
+F3. Ada will have a weekly 30 minute session with a qualified teacher of the deaf.
+F4. Staff will use visual supports where possible.
+";
+
+fn hash(text: &str) -> String {
+    // Any 64 hex digits stand for the text's SHA-256 here; the service computes the real one.
+    format!("{:0>64x}", text.len())
+}
+
+/// Uploads a document for the fixture's child and returns its id.
+fn uploaded_document(f: &mut Fixture, title: &str) -> DocumentId {
+    let mum = f.mum.clone();
+    let scope = Scope::Child(f.child);
+    let id = DocumentId::new();
+    f.w.run(
+        &mum,
+        &scope,
+        Command::CreateDocument {
+            document_id: id,
+            child_id: f.child,
+            title: title.into(),
+            category: DocumentCategory::Ehcp,
+            content_type: DocumentType::Pdf,
+            size: 100,
+        },
+    )
+    .unwrap();
+    f.w.run(&mum, &scope, Command::ConfirmUpload { document_id: id, size: 100, sha256: "b".repeat(64) }).unwrap();
+    id
+}
+
+fn record(f: &mut Fixture, actor: &Actor, doc: DocumentId, text: &str) -> Result<Decision, DomainError> {
+    let findings = analyse(text, &AnalyseOptions::default()).unwrap().findings;
+    let command = Command::RecordAnalysis { document_id: doc, case_id: Some(f.case), text_hash: hash(text), findings };
+    f.w.run(actor, &Scope::Child(f.child), command)
+}
+
+fn flag_on<'a>(flags: &'a [Flag], rule: &str, excerpt_start: &str) -> &'a Flag {
+    flags
+        .iter()
+        .find(|f| f.rule_id.as_deref() == Some(rule) && f.excerpt.starts_with(excerpt_start))
+        .unwrap_or_else(|| panic!("no {rule} flag on {excerpt_start:?} in {flags:#?}"))
+}
+
+fn decide(f: &mut Fixture, flag: FlagId, status: FlagStatus, note: Option<&str>) -> Result<Decision, DomainError> {
+    let mum = f.mum.clone();
+    let command = Command::DecideFlag { case_id: f.case, flag_id: flag, status, note: note.map(Into::into) };
+    f.w.run(&mum, &Scope::Child(f.child), command)
+}
+
+#[test]
+fn an_analysis_puts_its_flags_on_the_case_and_the_document() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let doc = uploaded_document(&mut f, "Draft EHCP");
+    let expected = analyse(PLAN, &AnalyseOptions::default()).unwrap().findings;
+    assert!(expected.len() >= 3, "the plan has defects: {expected:#?}");
+    record(&mut f, &mum, doc, PLAN).unwrap();
+
+    let agg = f.w.case(f.child, f.case);
+    assert_eq!(agg.flags.len(), expected.len());
+    let f1 = flag_on(&agg.flags, "VL01", "Ada will have access to");
+    assert_eq!((f1.status, f1.origin, f1.section), (FlagStatus::Open, FlagOrigin::Analyser, Some(Section::F)));
+    assert_eq!(f1.document_id, Some(doc));
+    assert!(f1.authority.is_some() && !f1.rationale.is_empty());
+    let Some(Record::Document(d)) = f.w.snap.get(&Scope::Child(f.child), &keys::document(doc)) else { panic!() };
+    let analysis = d.analysis.as_ref().unwrap();
+    assert_eq!(
+        (analysis.state, analysis.flags, analysis.case_id),
+        (AnalysisState::Analysed, expected.len(), Some(f.case))
+    );
+
+    // The same text again changes nothing: a retry is safe.
+    assert!(record(&mut f, &mum, doc, PLAN).unwrap().is_noop());
+}
+
+#[test]
+fn reanalysis_replaces_open_flags_and_keeps_the_familys_decisions() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let draft = uploaded_document(&mut f, "Draft EHCP");
+    record(&mut f, &mum, draft, PLAN).unwrap();
+    let agg = f.w.case(f.child, f.case);
+    let access = flag_on(&agg.flags, "VL01", "Ada will have access to").id;
+    let regular = flag_on(&agg.flags, "VL03", "Ada should receive regular").id;
+    decide(&mut f, access, FlagStatus::Confirmed, Some("The LA refused SALT last year too")).unwrap();
+    decide(&mut f, regular, FlagStatus::Dismissed, None).unwrap();
+    assert!(decide(&mut f, access, FlagStatus::Confirmed, None).unwrap().is_noop(), "deciding twice is a no-op");
+
+    // A new version of the plan, uploaded as a new document and analysed onto the same case.
+    let final_plan = uploaded_document(&mut f, "Final EHCP");
+    record(&mut f, &mum, final_plan, PLAN_V2).unwrap();
+    let agg = f.w.case(f.child, f.case);
+    let kept = flag_on(&agg.flags, "VL01", "Ada will have access to");
+    assert_eq!(kept.id, access, "the same passage keeps its flag");
+    assert_eq!(kept.status, FlagStatus::Confirmed);
+    assert_eq!(kept.family_note.as_deref(), Some("The LA refused SALT last year too"));
+    assert_eq!(kept.document_id, Some(final_plan), "the flag now points into the new version");
+    // The dismissed flag's passage is gone from the new version: it stays, hidden, never lost.
+    let dismissed = agg.flags.iter().find(|x| x.id == regular).unwrap();
+    assert_eq!(dismissed.status, FlagStatus::Dismissed);
+    // The new vague item is flagged, open.
+    let new = flag_on(&agg.flags, "VL02", "Staff will use visual supports");
+    assert_eq!(new.status, FlagStatus::Open);
+    // Open flags on passages that are gone have been replaced.
+    let open_from_draft: Vec<_> =
+        agg.flags.iter().filter(|x| x.status == FlagStatus::Open && x.document_id == Some(draft)).collect();
+    assert!(open_from_draft.is_empty(), "{open_from_draft:#?}");
+
+    let detail = CaseDetail::new(agg.clone(), ymd(2026, 1, 20));
+    assert_eq!(detail.dismissed_flags, 1);
+    assert!(detail.flags.iter().all(|x| x.status != FlagStatus::Dismissed));
+    assert_eq!(detail.flags.len(), agg.flags.len() - 1);
+}
+
+#[test]
+fn only_the_family_decides_and_collaborators_may_analyse() {
+    let mut f = fixture();
+    let doc = uploaded_document(&mut f, "Draft EHCP");
+    let writer = advocate(&mut f, "writer", MemberRole::Writer);
+    let reader = advocate(&mut f, "reader", MemberRole::Reader);
+    let scope = Scope::Child(f.child);
+    assert!(matches!(record(&mut f, &reader, doc, PLAN), Err(DomainError::Forbidden { .. })));
+    record(&mut f, &writer, doc, PLAN).unwrap();
+    let flag = f.w.case(f.child, f.case).flags[0].id;
+    let confirm = Command::DecideFlag { case_id: f.case, flag_id: flag, status: FlagStatus::Confirmed, note: None };
+    assert!(matches!(f.w.run(&writer, &scope, confirm.clone()), Err(DomainError::Forbidden { .. })));
+    let stranger = family_actor("stranger");
+    assert!(matches!(f.w.run(&stranger, &scope, confirm.clone()), Err(DomainError::NotFound { .. })));
+    let note = Command::AddAnnotation {
+        case_id: f.case,
+        annotation_id: AnnotationId::new(),
+        section: Section::F,
+        quote: "access to".into(),
+        comment: "vague".into(),
+        document_ids: vec![],
+    };
+    assert!(matches!(f.w.run(&writer, &scope, note), Err(DomainError::Forbidden { .. })));
+    let unknown =
+        Command::DecideFlag { case_id: f.case, flag_id: FlagId::new(), status: FlagStatus::Confirmed, note: None };
+    assert_eq!(decide_as_mum(&mut f, unknown).unwrap_err(), DomainError::NotFound { what: "flag" });
+    decide_as_mum(&mut f, confirm).unwrap();
+}
+
+fn decide_as_mum(f: &mut Fixture, command: Command) -> Result<Decision, DomainError> {
+    let mum = f.mum.clone();
+    f.w.run(&mum, &Scope::Child(f.child), command)
+}
+
+#[test]
+fn analysis_needs_an_uploaded_document_and_failures_are_recorded() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let scope = Scope::Child(f.child);
+    let pending = DocumentId::new();
+    let create = Command::CreateDocument {
+        document_id: pending,
+        child_id: f.child,
+        title: "Scan".into(),
+        category: DocumentCategory::Ehcp,
+        content_type: DocumentType::Pdf,
+        size: 10,
+    };
+    f.w.run(&mum, &scope, create).unwrap();
+    assert!(matches!(record(&mut f, &mum, pending, PLAN), Err(DomainError::Conflict(_))));
+    assert_eq!(record(&mut f, &mum, DocumentId::new(), PLAN).unwrap_err(), DomainError::NotFound { what: "document" });
+
+    let doc = uploaded_document(&mut f, "Scanned plan");
+    let fail = Command::RecordAnalysisFailure { document_id: doc, reason: "This PDF is a scan.".into() };
+    f.w.run(&mum, &scope, fail).unwrap();
+    let Some(Record::Document(d)) = f.w.snap.get(&scope, &keys::document(doc)) else { panic!() };
+    let analysis = d.analysis.as_ref().unwrap();
+    assert_eq!(
+        (analysis.state, analysis.reason.as_deref()),
+        (AnalysisState::AnalysisFailed, Some("This PDF is a scan."))
+    );
+
+    let bad_hash =
+        Command::RecordAnalysis { document_id: doc, case_id: Some(f.case), text_hash: "xyz".into(), findings: vec![] };
+    assert!(matches!(f.w.run(&mum, &scope, bad_hash), Err(DomainError::Invalid(e)) if e[0].field == "text_hash"));
+    let other_case = Command::RecordAnalysis {
+        document_id: doc,
+        case_id: Some(CaseId::new()),
+        text_hash: hash(PLAN),
+        findings: vec![],
+    };
+    assert_eq!(f.w.run(&mum, &scope, other_case).unwrap_err(), DomainError::NotFound { what: "case" });
+}
+
+#[test]
+fn families_add_manual_flags_move_them_and_keep_notes() {
+    let mut f = fixture();
+    let doc = uploaded_document(&mut f, "OT report");
+    let (id, case_id) = (FlagId::new(), f.case);
+    let add = |excerpt: &str| Command::AddFlag {
+        case_id,
+        flag_id: id,
+        kind: FlagKind::EvidenceInconsistency,
+        section: Some(Section::F),
+        excerpt: excerpt.into(),
+        severity: None,
+        rationale: Some("The OT recommended weekly sessions".into()),
+        document_id: Some(doc),
+        note: None,
+    };
+    decide_as_mum(&mut f, add("OT input termly")).unwrap();
+    assert!(decide_as_mum(&mut f, add("OT input termly")).unwrap().is_noop(), "safe retry");
+    assert!(matches!(decide_as_mum(&mut f, add("something else")), Err(DomainError::Conflict(_))));
+    assert!(matches!(decide_as_mum(&mut f, add("  ")), Err(DomainError::Invalid(_))));
+    let other_childs_doc = Command::AddFlag {
+        case_id: f.case,
+        flag_id: FlagId::new(),
+        kind: FlagKind::VagueLanguage,
+        section: None,
+        excerpt: "x".into(),
+        severity: None,
+        rationale: None,
+        document_id: Some(DocumentId::new()),
+        note: None,
+    };
+    assert!(
+        matches!(decide_as_mum(&mut f, other_childs_doc), Err(DomainError::Invalid(e)) if e[0].field == "document_id")
+    );
+
+    let edit = Command::EditFlag {
+        case_id: f.case,
+        flag_id: id,
+        section: Some(Section::G),
+        note: Some("Ask at review".into()),
+    };
+    decide_as_mum(&mut f, edit.clone()).unwrap();
+    assert!(decide_as_mum(&mut f, edit).unwrap().is_noop());
+    let flag = f.w.case(f.child, f.case).flags.into_iter().find(|x| x.id == id).unwrap();
+    assert_eq!((flag.origin, flag.rule_id, flag.severity), (FlagOrigin::Manual, None, FlagSeverity::Amber));
+    assert_eq!((flag.section, flag.family_note.as_deref()), (Some(Section::G), Some("Ask at review")));
+
+    // Re-analysis never touches manual flags.
+    let plan = uploaded_document(&mut f, "Plan");
+    let mum = f.mum.clone();
+    record(&mut f, &mum, plan, PLAN).unwrap();
+    assert!(f.w.case(f.child, f.case).flags.iter().any(|x| x.id == id && x.origin == FlagOrigin::Manual));
+}
+
+#[test]
+fn annotations_link_this_childs_documents_and_list_per_section() {
+    let mut f = fixture();
+    let ot = uploaded_document(&mut f, "OT report");
+    let case_id = f.case;
+    let annotate = |id: AnnotationId, section: Section, docs: Vec<DocumentId>| Command::AddAnnotation {
+        case_id,
+        annotation_id: id,
+        section,
+        quote: "OT input termly".into(),
+        comment: "This doesn't match the OT report".into(),
+        document_ids: docs,
+    };
+    let first = AnnotationId::new();
+    decide_as_mum(&mut f, annotate(first, Section::F, vec![ot, ot])).unwrap();
+    assert!(decide_as_mum(&mut f, annotate(first, Section::F, vec![ot])).unwrap().is_noop(), "safe retry");
+    assert!(matches!(decide_as_mum(&mut f, annotate(first, Section::B, vec![ot])), Err(DomainError::Conflict(_))));
+    let stranger_doc = annotate(AnnotationId::new(), Section::F, vec![DocumentId::new()]);
+    assert!(
+        matches!(decide_as_mum(&mut f, stranger_doc), Err(DomainError::Invalid(e)) if e[0].field == "document_ids")
+    );
+    let too_many = annotate(AnnotationId::new(), Section::F, (0..30).map(|_| DocumentId::new()).collect());
+    assert!(
+        matches!(decide_as_mum(&mut f, too_many), Err(DomainError::Invalid(e)) if e[0].message.contains("at most"))
+    );
+    decide_as_mum(&mut f, annotate(AnnotationId::new(), Section::B, vec![])).unwrap();
+
+    let detail = CaseDetail::new(f.w.case(f.child, f.case), ymd(2026, 1, 20));
+    assert_eq!(detail.annotations.keys().copied().collect::<Vec<_>>(), vec![Section::B, Section::F]);
+    let on_f = &detail.annotations[&Section::F];
+    assert_eq!((on_f.len(), on_f[0].document_ids.as_slice()), (1, [ot].as_slice()));
+    assert_eq!(on_f[0].author.user, f.mum.user);
+}
