@@ -132,6 +132,16 @@ pub fn london_date(now: DateTime<Utc>) -> NaiveDate {
     if bst { (utc + chrono::Duration::hours(1)).date() } else { utc.date() }
 }
 
+/// The national curriculum year group in England on `today` of a child born on `date_of_birth`:
+/// children born 1 September to 31 August form one cohort, starting Reception (year 0) in the
+/// September after they turn four. `None` before Reception. Beyond Year 13 the count carries on
+/// (an EHCP can run to 25), which is what "Year 9 onwards" checks need.
+pub fn year_group(date_of_birth: NaiveDate, today: NaiveDate) -> Option<u8> {
+    let cohort = if date_of_birth.month() >= 9 { date_of_birth.year() + 1 } else { date_of_birth.year() };
+    let school_year = if today.month() >= 9 { today.year() } else { today.year() - 1 };
+    u8::try_from(school_year - cohort - 4).ok()
+}
+
 #[cfg(test)]
 pub(crate) fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
@@ -177,6 +187,20 @@ mod tests {
         assert_eq!(tribunal_accepted_until(ymd(2026, 3, 20)), Ok(ymd(2026, 3, 20)));
         // An August period moves even when its last day is a working day.
         assert_eq!(tribunal_accepted_until(ymd(2026, 8, 3)), Ok(ymd(2026, 9, 1)));
+    }
+
+    #[test]
+    fn year_groups_follow_the_english_cohort() {
+        // Born April 2016: turns 10 in Year 5 (2025/26).
+        assert_eq!(year_group(ymd(2016, 4, 2), ymd(2026, 1, 20)), Some(5));
+        assert_eq!(year_group(ymd(2016, 4, 2), ymd(2026, 9, 1)), Some(6));
+        // 31 August and 1 September birthdays are a year apart.
+        assert_eq!(year_group(ymd(2012, 8, 31), ymd(2026, 11, 24)), Some(10));
+        assert_eq!(year_group(ymd(2012, 9, 1), ymd(2026, 11, 24)), Some(9));
+        // Reception is year 0; before it there is no year group.
+        assert_eq!(year_group(ymd(2022, 1, 1), ymd(2026, 11, 24)), Some(0));
+        assert_eq!(year_group(ymd(2023, 1, 1), ymd(2026, 11, 24)), None);
+        assert_eq!(year_group(ymd(2004, 1, 1), ymd(2026, 11, 24)), Some(18));
     }
 
     #[test]

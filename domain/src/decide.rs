@@ -66,13 +66,15 @@ impl Context {
     pub(crate) fn require_writer(&self, what: &'static str) -> Result<(), DomainError> {
         match self.membership {
             None => Err(DomainError::NotFound { what }),
-            Some(MemberRole::Owner | MemberRole::Writer) => Ok(()),
-            Some(MemberRole::Reader) => Err(DomainError::Forbidden {
-                rule: "view access is read-only: only the family and advocates granted collaborate access can change this case",
-            }),
+            Some(role) if role.may_write() => Ok(()),
+            Some(_) => Err(DomainError::Forbidden { rule: READ_ONLY }),
         }
     }
 }
+
+/// Why a view-only member is refused a change.
+pub const READ_ONLY: &str =
+    "view access is read-only: only the family and advocates granted collaborate access can change this case";
 
 /// The scope a command must be run in, where the command names it. Case-level commands other
 /// than `create_case` run in the child scope that holds the case (found by the caller).

@@ -317,6 +317,13 @@ vocab!(
     }
 );
 
+impl MemberRole {
+    /// Owners (the family) and writers (collaborating advocates) may change case records.
+    pub fn may_write(&self) -> bool {
+        matches!(self, MemberRole::Owner | MemberRole::Writer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

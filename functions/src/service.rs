@@ -190,8 +190,12 @@ impl Service {
                 puts: decision.writes.iter().map(to_put).collect::<Result<_, _>>()?,
                 aliases: decision.aliases.iter().map(|a| (a.id.clone(), a.scope.to_string())).collect(),
             };
-            match self.store.commit(request).await {
-                Ok(_) => {
+            // A change too big for one transaction (an analysis with hundreds of flags) commits
+            // in order, in several; if one loses a race the command is decided again from what
+            // is stored, which then holds the batches already written.
+            let batches = if command.commits_in_batches() { request.into_batches() } else { vec![request] };
+            match self.commit_all(batches).await {
+                Ok(()) => {
                     snapshot.apply(&decision.writes);
                     tracing::info!(command = command.name(), %scope, writes = decision.writes.len(), "committed");
                     return Ok(Executed { snapshot, scope, changed: true });
@@ -204,6 +208,13 @@ impl Service {
             }
         }
         Err(ServiceError::Busy)
+    }
+
+    async fn commit_all(&self, batches: Vec<CommitRequest>) -> Result<(), StoreError> {
+        for batch in batches {
+            self.store.commit(batch).await?;
+        }
+        Ok(())
     }
 
     /// Reads require membership of the scope; non-members get 404 so existence is not revealed.
@@ -225,7 +236,12 @@ impl Service {
     /// A case's aggregate, after the access check.
     pub async fn case_aggregate(&self, actor: &Actor, case_id: CaseId) -> Result<CaseAggregate, ServiceError> {
         let (scope, page) = self.load_case(actor, case_id).await?;
-        CaseAggregate::from_records(page.prefix(&scope, &keys::case_aggregate(case_id)).map(|(_, r)| r))
+        Self::aggregate_from(&page, &scope, case_id)
+    }
+
+    /// A case's aggregate from records already loaded.
+    pub fn aggregate_from(snap: &Snapshot, scope: &Scope, case_id: CaseId) -> Result<CaseAggregate, ServiceError> {
+        CaseAggregate::from_records(snap.prefix(scope, &keys::case_aggregate(case_id)).map(|(_, r)| r))
             .ok_or(ServiceError::Domain(DomainError::NotFound { what: "case" }))
     }
 
@@ -291,9 +307,7 @@ impl Service {
 
     /// Builds the case page from records already loaded.
     pub fn detail_from(&self, snap: &Snapshot, scope: &Scope, case_id: CaseId) -> Result<CaseDetail, ServiceError> {
-        let agg = CaseAggregate::from_records(snap.prefix(scope, &keys::case_aggregate(case_id)).map(|(_, r)| r))
-            .ok_or(ServiceError::Domain(DomainError::NotFound { what: "case" }))?;
-        Ok(CaseDetail::new(agg, self.today()))
+        Ok(CaseDetail::new(Self::aggregate_from(snap, scope, case_id)?, self.today()))
     }
 
     pub fn today(&self) -> chrono::NaiveDate {

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use chrono::{DateTime, TimeZone, Utc};
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, Full};
 use senvault_domain::{RoleClaim, UserId};
 use senvault_functions::api::{self, AppState};
 use senvault_functions::auth::Authenticator;
@@ -17,7 +17,7 @@ use senvault_functions::clock::ManualClock;
 use senvault_functions::local::state_with;
 use senvault_functions::store::Store;
 use senvault_functions::store::sqlite::SqliteStore;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub mod aws;
@@ -169,5 +169,96 @@ impl TestApp {
             serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
         Resp { status, content_type, json }
+    }
+}
+
+/// A plain HTTP/1.1 request to `url` (presigned blob URLs, which clients call directly).
+pub async fn http(method: Method, url: &str, headers: &[(String, String)], body: Vec<u8>) -> (u16, Vec<u8>) {
+    let uri: hyper::Uri = url.parse().expect("url");
+    let authority = uri.authority().expect("authority").clone();
+    let stream = tokio::net::TcpStream::connect(authority.as_str()).await.expect("connect");
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.expect("handshake");
+    tokio::spawn(conn);
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut req = Request::builder().method(method).uri(path).header("host", authority.as_str());
+    for (k, v) in headers {
+        if !k.eq_ignore_ascii_case("host") {
+            req = req.header(k.as_str(), v.as_str());
+        }
+    }
+    let req = req.body(Full::new(hyper::body::Bytes::from(body))).expect("request");
+    let res = sender.send_request(req).await.expect("response");
+    let status = res.status().as_u16();
+    (status, res.into_body().collect().await.expect("body").to_bytes().to_vec())
+}
+
+/// The headers a presigned request (`{method, url, headers}` in an API answer) must carry.
+pub fn signed_headers(signed: &Value) -> Vec<(String, String)> {
+    signed["headers"]
+        .as_object()
+        .map(|h| h.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect())
+        .unwrap_or_default()
+}
+
+/// A family made through the API: its token, one child and (optionally) a case.
+pub struct FamilyFixture {
+    pub token: String,
+    pub child: String,
+    pub case: String,
+}
+
+impl TestApp {
+    /// Creates `user`'s family with one child (born 14 March 2018: Year 3 in January 2026) and
+    /// a case at `status`.
+    pub async fn family_with_case(&self, user: &str, status: &str) -> FamilyFixture {
+        let token = self.token(user, RoleClaim::Family);
+        self.post("/v1/family", &token, json!({"name": "The Examples"})).await.expect(201);
+        let child = self
+            .post(
+                "/v1/children",
+                &token,
+                json!({"name": "Noah", "date_of_birth": "2018-03-14", "local_authority": "Leeds"}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .expect("child id")
+            .to_owned();
+        let case = self
+            .post("/v1/cases", &token, json!({"child_id": child, "status": status, "summary": "EHCP"}))
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .expect("case id")
+            .to_owned();
+        FamilyFixture { token, child, case }
+    }
+
+    /// Registers, uploads (through the signed URL) and confirms a document; returns its id.
+    /// Local blob storage needs [`TestApp::serve`] first.
+    pub async fn upload_document(
+        &self,
+        token: &str,
+        child_id: &str,
+        title: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> String {
+        let doc = self
+            .post(
+                "/v1/documents",
+                token,
+                json!({"child_id": child_id, "title": title, "category": "ehcp", "content_type": content_type, "size": bytes.len()}),
+            )
+            .await
+            .expect(201);
+        let upload = &doc["upload_url"];
+        let url = upload["url"].as_str().expect("upload url");
+        let (status, _) = http(Method::PUT, url, &signed_headers(upload), bytes).await;
+        assert_eq!(status, 200, "upload");
+        let id = doc["id"].as_str().expect("document id").to_owned();
+        self.post(&format!("/v1/documents/{id}/uploaded"), token, json!({})).await.expect(200);
+        id
     }
 }

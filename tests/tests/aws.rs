@@ -5,16 +5,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{Method, Request};
+use axum::http::Method;
 use chrono::{TimeZone, Utc};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
 use senvault_domain::RoleClaim;
 use senvault_functions::blobs::{BlobError, Blobs};
 use senvault_functions::scanner::scan;
 use senvault_functions::store::conformance;
 use senvault_functions::store::counting::CountingStore;
-use senvault_tests::{TestApp, aws, scenario};
+use senvault_tests::fixtures::{self, Block};
+use senvault_tests::{FamilyFixture, TestApp, aws, http, scenario};
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -75,64 +76,45 @@ async fn the_scanner_works_over_the_dynamodb_due_index() {
     assert_eq!(page["notes"].as_array().unwrap().len(), 1);
 }
 
-async fn send(method: Method, url: &str, headers: &[(String, String)], body: Vec<u8>) -> (u16, Vec<u8>) {
-    let uri: hyper::Uri = url.parse().expect("presigned url");
-    let authority = uri.authority().expect("authority").clone();
-    let stream = tokio::net::TcpStream::connect(authority.as_str()).await.expect("connect");
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.expect("handshake");
-    tokio::spawn(conn);
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let mut req = Request::builder().method(method).uri(path).header("host", authority.as_str());
-    for (k, v) in headers {
-        if !k.eq_ignore_ascii_case("host") {
-            req = req.header(k.as_str(), v.as_str());
-        }
-    }
-    let req = req.body(Full::new(Bytes::from(body))).expect("request");
-    let res = sender.send_request(req).await.expect("response");
-    let status = res.status().as_u16();
-    (status, res.into_body().collect().await.expect("body").to_bytes().to_vec())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn documents_flow_on_dynamodb_and_s3() {
     let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
     let app = TestApp::with_store_and_blobs(Arc::new(store), Arc::new(blobs));
-    let token = app.token("mum", RoleClaim::Family);
-    app.post("/v1/family", &token, json!({"name": "F"})).await.expect(201);
-    let child = app
-        .post("/v1/children", &token, json!({"name": "A", "date_of_birth": "2016-01-01", "local_authority": "Leeds"}))
-        .await
-        .expect(201);
+    let FamilyFixture { token, child, .. } = app.family_with_case("mum", "in_assessment").await;
     let bytes = b"OT report: 30 minutes of direct therapy weekly".to_vec();
-    let doc = app
-        .post(
-            "/v1/documents",
-            &token,
-            json!({"child_id": child["id"], "title": "OT report", "category": "therapy", "content_type": "text/plain", "size": bytes.len()}),
-        )
-        .await
-        .expect(201);
-    let id = doc["id"].as_str().unwrap();
-    let upload = &doc["upload_url"];
-    let headers: Vec<(String, String)> = upload["headers"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-        .collect();
-    let (status, _) = send(Method::PUT, upload["url"].as_str().unwrap(), &headers, bytes.clone()).await;
-    assert_eq!(status, 200);
+    let id = app.upload_document(&token, &child, "OT report", "text/plain", bytes.clone()).await;
     let confirmed = app.post(&format!("/v1/documents/{id}/uploaded"), &token, json!({})).await.expect(200);
     assert_eq!(confirmed["size"], bytes.len());
     assert_eq!(confirmed["sha256"].as_str().map(str::len), Some(64));
     let got = app.get(&format!("/v1/documents/{id}"), &token).await.expect(200);
-    let (status, body) = send(Method::GET, got["download_url"]["url"].as_str().unwrap(), &[], vec![]).await;
+    let (status, body) = http(Method::GET, got["download_url"]["url"].as_str().unwrap(), &[], vec![]).await;
     assert_eq!((status, body), (200, bytes));
     let res = app.call(Method::DELETE, &format!("/v1/documents/{id}"), Some(&token), None).await;
     assert_eq!(res.status.as_u16(), 204);
     app.get(&format!("/v1/documents/{id}"), &token).await.problem(404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_in_s3_is_analysed_onto_a_case_in_dynamodb() {
+    let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
+    let app = TestApp::with_store_and_blobs(Arc::new(store), Arc::new(blobs));
+    let FamilyFixture { token, child, case } = app.family_with_case("mum", "final_ehcp_issued").await;
+    // Enough vague provision that the flags need several DynamoDB transactions.
+    let mut lines = vec!["Section F: Special educational provision".to_owned()];
+    lines.extend((1..=60).map(|n| format!("F{n}. Regular access to support from staff as appropriate in lesson {n}.")));
+    let blocks: Vec<Block<'_>> = lines.iter().map(|l| Block::Para(l)).collect();
+    let doc = app.upload_document(&token, &child, "Final EHCP", DOCX, fixtures::docx(&blocks)).await;
+    let path = format!("/v1/documents/{doc}/analyse");
+    let done = app.post(&path, &token, json!({"case_id": case})).await.expect(200);
+    let found = done["findings"].as_array().unwrap().len();
+    assert!(found > 50, "{found}");
+    let listed = app.get(&format!("/v1/cases/{case}/flags"), &token).await.expect(200);
+    assert_eq!(listed["items"].as_array().unwrap().len(), found);
+    let first = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    app.post(&format!("/v1/cases/{case}/flags/{first}/dismiss"), &token, json!({})).await.expect(200);
+    let again = app.post(&path, &token, json!({"case_id": case})).await.expect(200);
+    let kept = again["flags"].as_array().unwrap().iter().find(|f| f["id"] == first.as_str()).expect("kept");
+    assert_eq!(kept["status"], "dismissed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,12 +128,12 @@ async fn s3_presigned_upload_and_download() {
     let signed: Vec<_> = put.headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
     assert!(signed.contains(&"content-type".to_owned()) && signed.contains(&"content-length".to_owned()), "{signed:?}");
     assert!(signed.contains(&"x-amz-server-side-encryption".to_owned()), "{signed:?}");
-    let (status, _) = send(Method::PUT, &put.url, &put.headers, bytes.clone()).await;
+    let (status, _) = http(Method::PUT, &put.url, &put.headers, bytes.clone()).await;
     assert_eq!(status, 200);
     let meta = blobs.head(key).await.unwrap().expect("uploaded");
     assert_eq!(meta.size, bytes.len() as u64);
     let get = blobs.presign_get(key, Duration::from_secs(300)).await.unwrap();
-    let (status, body) = send(Method::GET, &get.url, &get.headers, vec![]).await;
+    let (status, body) = http(Method::GET, &get.url, &get.headers, vec![]).await;
     assert_eq!((status, body), (200, bytes));
     blobs.delete(key).await.unwrap();
     assert!(blobs.head(key).await.unwrap().is_none());

@@ -5,48 +5,15 @@
 use std::time::Duration;
 
 use axum::http::Method;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
 use senvault_domain::{MemberRole, RoleClaim};
 use senvault_functions::blobs::Blobs;
-use senvault_tests::TestApp;
-use serde_json::{Value, json};
+use senvault_tests::{TestApp, http, signed_headers};
+use serde_json::json;
 use sha2::Digest;
 
-async fn http(method: &str, url: &str, headers: &[(String, String)], body: Vec<u8>) -> (u16, Vec<u8>) {
-    let uri: hyper::Uri = url.parse().expect("url");
-    let authority = uri.authority().expect("authority").clone();
-    let stream = tokio::net::TcpStream::connect(authority.as_str()).await.expect("connect");
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.expect("handshake");
-    tokio::spawn(conn);
-    let mut req = hyper::Request::builder()
-        .method(method)
-        .uri(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
-        .header("host", authority.as_str());
-    for (k, v) in headers {
-        req = req.header(k.as_str(), v.as_str());
-    }
-    let res = sender.send_request(req.body(Full::new(Bytes::from(body))).expect("request")).await.expect("response");
-    let status = res.status().as_u16();
-    (status, res.into_body().collect().await.expect("body").to_bytes().to_vec())
-}
-
-fn headers(signed: &Value) -> Vec<(String, String)> {
-    signed["headers"]
-        .as_object()
-        .map(|h| h.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect())
-        .unwrap_or_default()
-}
-
 async fn family(app: &TestApp) -> (String, String) {
-    let token = app.token("mum", RoleClaim::Family);
-    app.post("/v1/family", &token, json!({"name": "F"})).await.expect(201);
-    let child = app
-        .post("/v1/children", &token, json!({"name": "Ada", "date_of_birth": "2016-04-02", "local_authority": "Leeds"}))
-        .await
-        .expect(201);
-    (token, child["id"].as_str().unwrap().to_owned())
+    let f = app.family_with_case("mum", "in_assessment").await;
+    (f.token, f.child)
 }
 
 #[tokio::test]
@@ -71,19 +38,19 @@ async fn upload_confirm_download_delete() {
 
     // Tampered, wrong type, wrong length: refused, nothing stored.
     let url = upload["url"].as_str().unwrap();
-    let (status, _) = http("PUT", &url.replace("len=", "len=1"), &headers(upload), bytes.clone()).await;
+    let (status, _) = http(Method::PUT, &url.replace("len=", "len=1"), &signed_headers(upload), bytes.clone()).await;
     assert_eq!(status, 403);
-    let mut wrong_type = headers(upload);
+    let mut wrong_type = signed_headers(upload);
     wrong_type.retain(|(k, _)| k != "content-type");
     wrong_type.push(("content-type".into(), "text/plain".into()));
-    assert_eq!(http("PUT", url, &wrong_type, bytes.clone()).await.0, 403);
+    assert_eq!(http(Method::PUT, url, &wrong_type, bytes.clone()).await.0, 403);
     assert_eq!(
-        http("PUT", url, &[("content-type".into(), "application/pdf".into())], bytes[..10].to_vec()).await.0,
+        http(Method::PUT, url, &[("content-type".into(), "application/pdf".into())], bytes[..10].to_vec()).await.0,
         403
     );
     app.post(&format!("/v1/documents/{id}/uploaded"), &token, json!({})).await.problem(409);
 
-    let (status, _) = http("PUT", url, &headers(upload), bytes.clone()).await;
+    let (status, _) = http(Method::PUT, url, &signed_headers(upload), bytes.clone()).await;
     assert_eq!(status, 200);
     let confirmed = app.post(&format!("/v1/documents/{id}/uploaded"), &token, json!({})).await.expect(200);
     let sha = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
@@ -94,13 +61,13 @@ async fn upload_confirm_download_delete() {
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     let got = app.get(&format!("/v1/documents/{id}"), &token).await.expect(200);
     let download = got["download_url"]["url"].as_str().unwrap().to_owned();
-    assert_eq!(http("GET", &download, &[], vec![]).await, (200, bytes.clone()));
-    assert_eq!(http("GET", &download.replace("sig=", "sig=0"), &[], vec![]).await.0, 403);
+    assert_eq!(http(Method::GET, &download, &[], vec![]).await, (200, bytes.clone()));
+    assert_eq!(http(Method::GET, &download.replace("sig=", "sig=0"), &[], vec![]).await.0, 403);
 
     let res = app.call(Method::DELETE, &format!("/v1/documents/{id}"), Some(&token), None).await;
     assert_eq!(res.status.as_u16(), 204);
     app.get(&format!("/v1/documents/{id}"), &token).await.problem(404);
-    assert_eq!(http("GET", &download, &[], vec![]).await.0, 404, "the bytes are gone too");
+    assert_eq!(http(Method::GET, &download, &[], vec![]).await.0, 404, "the bytes are gone too");
     assert_eq!(app.get(&format!("/v1/documents?child_id={child}"), &token).await.expect(200)["items"], json!([]));
 }
 
@@ -152,7 +119,7 @@ async fn signed_links_expire() {
     app.serve().await;
     let put = app.blobs.presign_put("documents/a/b/c", "text/plain", 2, Duration::from_secs(0)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let (status, body) = http("PUT", &put.url, &put.headers, b"hi".to_vec()).await;
+    let (status, body) = http(Method::PUT, &put.url, &put.headers, b"hi".to_vec()).await;
     assert_eq!(status, 403);
     assert!(String::from_utf8_lossy(&body).contains("expired"));
     assert!(app.blobs.head("documents/a/b/c").await.unwrap().is_none());

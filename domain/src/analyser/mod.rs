@@ -16,9 +16,10 @@ mod text;
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::{FlagKind, FlagSeverity, Section};
+use crate::vocab::{CaseStatus, FlagKind, FlagSeverity, Section};
 
 pub use catalogue::{RULES, Rule};
 pub use text::normalise;
@@ -40,6 +41,18 @@ pub struct AnalyseOptions {
     /// The family asked for a personal budget, so Section J must not be empty.
     #[serde(default)]
     pub personal_budget_requested: bool,
+}
+
+impl AnalyseOptions {
+    /// What the case already says: a plan analysed while the case is at `draft_ehcp_issued` is
+    /// a draft, and the child's year group comes from their date of birth.
+    pub fn for_case(status: CaseStatus, date_of_birth: NaiveDate, today: NaiveDate) -> Self {
+        AnalyseOptions {
+            draft: status == CaseStatus::DraftEhcpIssued,
+            year_group: crate::dates::year_group(date_of_birth, today),
+            personal_budget_requested: false,
+        }
+    }
 }
 
 /// Character offsets (Unicode scalar values) into the normalised text, end exclusive.

@@ -83,7 +83,7 @@ fn blobs(state: &AppState) -> Result<Arc<dyn Blobs>, Problem> {
     })
 }
 
-fn blob_problem(e: crate::blobs::BlobError) -> Problem {
+pub(super) fn blob_problem(e: crate::blobs::BlobError) -> Problem {
     tracing::error!(error = %e, "blob storage failure");
     Problem::new(
         StatusCode::BAD_GATEWAY,
@@ -95,7 +95,7 @@ fn blob_problem(e: crate::blobs::BlobError) -> Problem {
 
 /// What every single-document handler needs: the storage, and the document (access checked)
 /// with its scope and the caller's role there.
-async fn open_document(
+pub(super) async fn open_document(
     state: &AppState,
     actor: &senvault_domain::Actor,
     raw_id: &str,

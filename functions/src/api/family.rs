@@ -148,7 +148,7 @@ pub async fn list_children(
     Ok(Json(ListOf { items, next_cursor: page.next.as_deref().map(encode_cursor) }))
 }
 
-async fn child_profile(state: &AppState, actor: &Actor, child_id: ChildId) -> Result<Child, Problem> {
+pub(super) async fn child_profile(state: &AppState, actor: &Actor, child_id: ChildId) -> Result<Child, Problem> {
     let scope = Scope::Child(child_id);
     state.service.require_member(actor, &scope, "child").await?;
     let row = state.service.store.get(&scope.to_string(), keys::CHILD_PROFILE).await.map_err(ServiceError::from)?;

@@ -2,11 +2,13 @@
 //! document is collected from the handlers' annotations, so it cannot drift from the routes.
 
 pub mod actions;
+pub mod analysis;
 pub mod cases;
 pub mod chronology;
 pub mod documents;
 pub mod extract;
 pub mod family;
+pub mod flags;
 pub mod meta;
 pub mod notifications;
 
@@ -107,6 +109,12 @@ pub fn cases_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::reopen_action))
         .routes(routes!(actions::list_actions))
         .routes(routes!(chronology::chronology))
+        .routes(routes!(flags::add_flag, flags::list_flags))
+        .routes(routes!(flags::edit_flag))
+        .routes(routes!(flags::confirm_flag))
+        .routes(routes!(flags::dismiss_flag))
+        .routes(routes!(flags::reopen_flag))
+        .routes(routes!(flags::add_annotation, flags::list_annotations))
 }
 
 /// Vault documents (the documents area).
@@ -115,6 +123,7 @@ pub fn documents_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::create_document, documents::list_documents))
         .routes(routes!(documents::get_document, documents::delete_document))
         .routes(routes!(documents::confirm_upload))
+        .routes(routes!(analysis::analyse))
 }
 
 /// Notifications and personal preferences (the access area).
@@ -164,7 +173,12 @@ pub fn app(state: AppState) -> Router {
 
 /// The OpenAPI document of the whole API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi()).merge(meta_routes()).merge(cases_routes()).into_openapi()
+    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .merge(meta_routes())
+        .merge(cases_routes())
+        .merge(access_routes())
+        .merge(documents_routes())
+        .into_openapi()
 }
 
 /// One log line per request: method, route template, status and latency; never bodies, and

@@ -160,10 +160,16 @@ impl Blobs for FsBlobs {
         }
     }
 
-    async fn digest(&self, key: &str) -> Result<Option<(u64, String)>, BlobError> {
+    async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
         let path = self.path(key)?;
+        match tokio::fs::metadata(&path).await {
+            Ok(m) if m.len() > MAX_SIZE => return Err(BlobError::TooLarge),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(backend(e)),
+        }
         match tokio::fs::read(&path).await {
-            Ok(bytes) => Ok(Some((bytes.len() as u64, hex(&Sha256::digest(&bytes))))),
+            Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(backend(e)),
         }

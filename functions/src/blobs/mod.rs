@@ -66,8 +66,14 @@ pub trait Blobs: Send + Sync + 'static {
     /// A URL to download `key`.
     async fn presign_get(&self, key: &str, expires: Duration) -> Result<Presigned, BlobError>;
     async fn head(&self, key: &str) -> Result<Option<BlobMeta>, BlobError>;
-    /// Size and hex SHA-256 of the stored bytes (read through once), or `None` if absent.
-    async fn digest(&self, key: &str) -> Result<Option<(u64, String)>, BlobError>;
+    /// The stored bytes (at most [`MAX_SIZE`]), or `None` if absent. For the server's own use
+    /// (measuring an upload, extracting text); clients download with presigned URLs.
+    async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError>;
+    /// Size and hex SHA-256 of the stored bytes, or `None` if absent.
+    async fn digest(&self, key: &str) -> Result<Option<(u64, String)>, BlobError> {
+        use sha2::Digest;
+        Ok(self.read(key).await?.map(|bytes| (bytes.len() as u64, hex(&sha2::Sha256::digest(&bytes)))))
+    }
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
 }
 

@@ -109,21 +109,21 @@ impl Blobs for S3Blobs {
         }
     }
 
-    async fn digest(&self, key: &str) -> Result<Option<(u64, String)>, BlobError> {
-        use sha2::Digest;
+    async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
         let out = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
             Ok(o) => o,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
             Err(e) => return Err(backend(e.into_service_error())),
         };
         let mut body = out.body;
-        let mut hasher = sha2::Sha256::new();
-        let mut size = 0u64;
+        let mut bytes = Vec::new();
         while let Some(chunk) = body.try_next().await.map_err(backend)? {
-            size += chunk.len() as u64;
-            hasher.update(&chunk);
+            if (bytes.len() + chunk.len()) as u64 > MAX_SIZE {
+                return Err(BlobError::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
         }
-        Ok(Some((size, hex(&hasher.finalize()))))
+        Ok(Some(bytes))
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {

@@ -86,6 +86,31 @@ impl CommitRequest {
         let scopes: std::collections::BTreeSet<_> = self.puts.iter().map(|p| p.scope.as_str()).collect();
         scopes.len() + 2 * self.puts.len() + self.aliases.len()
     }
+
+    /// Splits a commit into ones of at most [`MAX_COMMIT_ACTIONS`] items, keeping the order of
+    /// the puts; aliases go with the last. Only for changes whose every write is conditioned and
+    /// whose decision is re-made from what is stored (see `Command::commits_in_batches`).
+    pub fn into_batches(self) -> Vec<CommitRequest> {
+        let mut batches = Vec::new();
+        let mut current = CommitRequest::default();
+        for put in self.puts {
+            current.puts.push(put);
+            if current.action_count() > MAX_COMMIT_ACTIONS
+                && let Some(put) = current.puts.pop()
+            {
+                batches.push(std::mem::take(&mut current));
+                current.puts.push(put);
+            }
+        }
+        current.aliases = self.aliases;
+        if current.action_count() > MAX_COMMIT_ACTIONS && current.puts.len() > 1 {
+            // Make room for the aliases: move puts to a batch of their own.
+            let keep = current.puts.split_off(current.puts.len() / 2);
+            batches.push(CommitRequest { puts: std::mem::replace(&mut current.puts, keep), aliases: vec![] });
+        }
+        batches.push(current);
+        batches
+    }
 }
 
 /// What a commit allocated: the last `seq` per scope.
@@ -194,6 +219,38 @@ pub(crate) fn check_commit(request: &CommitRequest) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn put(scope: &str, n: usize) -> Put {
+        Put {
+            scope: scope.into(),
+            key: format!("k{n:04}"),
+            body: Value::Null,
+            deleted: false,
+            expect: Expect::Absent,
+            g1: None,
+            g2: None,
+        }
+    }
+
+    #[test]
+    fn large_commits_split_in_order_within_the_limit() {
+        let mut puts: Vec<Put> = (0..130).map(|n| put("child:a", n)).collect();
+        puts.push(put("audit:x", 130));
+        let request = CommitRequest { puts: puts.clone(), aliases: vec![("id".into(), "child:a".into())] };
+        let batches = request.into_batches();
+        assert_eq!(batches.len(), 3);
+        assert!(
+            batches.iter().all(|b| b.action_count() <= MAX_COMMIT_ACTIONS),
+            "{:?}",
+            batches.iter().map(CommitRequest::action_count).collect::<Vec<_>>()
+        );
+        let rejoined: Vec<Put> = batches.iter().flat_map(|b| b.puts.clone()).collect();
+        assert_eq!(rejoined, puts, "nothing lost, order kept");
+        assert!(batches[..2].iter().all(|b| b.aliases.is_empty()));
+        assert_eq!(batches[2].aliases.len(), 1);
+        let small = CommitRequest { puts: puts[..3].to_vec(), aliases: vec![] };
+        assert_eq!(small.clone().into_batches(), vec![small]);
+    }
 
     #[test]
     fn prefix_end_is_the_next_string() {
