@@ -172,6 +172,19 @@ impl TestApp {
     }
 }
 
+/// A workspace binary next to the running test's executable (`tests/run` builds them all
+/// first); `None`, with a note, when it is not built and the full suite was not asked for.
+pub fn binary(name: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join(name);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(!aws::required(), "{} is not built; run `cargo build --workspace --bins` first", path.display());
+    eprintln!("skipped: {} is not built", path.display());
+    None
+}
+
 /// A plain HTTP/1.1 request to `url` (presigned blob URLs, which clients call directly).
 pub async fn http(method: Method, url: &str, headers: &[(String, String)], body: Vec<u8>) -> (u16, Vec<u8>) {
     let uri: hyper::Uri = url.parse().expect("url");

@@ -1,24 +1,11 @@
 //! The real Lambda binaries, run against a local Runtime API with API Gateway (HTTP API,
 //! payload v2) events carrying JWT authorizer claims, on DynamoDB in moto server.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use senvault_tests::aws;
 use senvault_tests::runtime_api::{RuntimeApi, http_event};
+use senvault_tests::{aws, binary};
 use serde_json::{Value, json};
-
-/// A workspace binary next to this test's executable (`tests/run` builds them all first).
-fn binary(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join(name);
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(!aws::required(), "{} is not built; run `cargo build --workspace --bins` first", path.display());
-    eprintln!("skipped: {} is not built", path.display());
-    None
-}
 
 fn env(table: &str) -> Vec<(&'static str, String)> {
     let mut env = vec![

@@ -5,6 +5,7 @@
 //!                [--store sqlite|dynamodb --table NAME [--bucket NAME] [--create]]
 //! senvault-local token --user ID --role family|advocate|org_admin [--hours 24]
 //! senvault-local scan            (run the overdue scanner once and print its report)
+//! senvault-local analyse FILE [--draft] [--year-group N] [--personal-budget] [--format json|text]
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -13,9 +14,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use senvault_domain::analyser::AnalyseOptions;
 use senvault_domain::{RoleClaim, UserId};
 use senvault_functions::auth::Authenticator;
-use senvault_functions::local;
+use senvault_functions::{analysis, local};
 
 #[derive(Parser)]
 #[command(name = "senvault-local", version, about = "The SEN Evidence Vault API on localhost")]
@@ -81,6 +83,28 @@ enum Cmd {
     },
     /// Run the overdue scanner once over the data directory and print what it did.
     Scan,
+    /// Analyse an EHCP (PDF, DOCX or text) and print its flags: a JSON array with one object
+    /// per flag, or a readable summary. Nothing is stored and nothing leaves this machine.
+    Analyse {
+        file: PathBuf,
+        /// The plan is a draft (Section I must then be blank).
+        #[arg(long)]
+        draft: bool,
+        /// The child's national curriculum year (Year 9 onwards: preparing-for-adulthood outcomes).
+        #[arg(long)]
+        year_group: Option<u8>,
+        /// The family asked for a personal budget (Section J must say how it is used).
+        #[arg(long)]
+        personal_budget: bool,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Json,
+    Text,
 }
 
 fn parse_role(s: &str) -> Result<RoleClaim, String> {
@@ -132,11 +156,32 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Err(e) => Err(e.to_string()),
             }
         }
+        Some(Cmd::Analyse { file, draft, year_group, personal_budget, format }) => {
+            let options = AnalyseOptions { draft, year_group, personal_budget_requested: personal_budget };
+            analyse_file(&file, &options, format)
+        }
         None => {
             let choice = store_choice(&cli)?;
             serve(cli, choice).await.map_err(|e| e.to_string())
         }
     }
+}
+
+/// Reads, analyses and prints one file; an unreadable file is an error with the reason a
+/// family would be given.
+fn analyse_file(file: &std::path::Path, options: &AnalyseOptions, format: Format) -> Result<(), String> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| format!("{name}: {e}"))?;
+    let kind = analysis::type_of_file(file, &bytes).ok_or(format!("{name}: not a PDF, Word (.docx) or text file"))?;
+    let doc = analysis::analyse_document(bytes, kind, options).map_err(|e| format!("{name}: {e}"))?;
+    match format {
+        Format::Json => {
+            let json = serde_json::to_string_pretty(&doc.analysis.findings).map_err(|e| e.to_string())?;
+            println!("{json}");
+        }
+        Format::Text => print!("{}", analysis::summary(&name, &doc)),
+    }
+    Ok(())
 }
 
 async fn serve(cli: Cli, choice: local::StoreChoice) -> Result<(), local::LocalError> {
