@@ -2,11 +2,12 @@
 //! missing statutory content (DOMAIN §6.4-6.7).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use crate::vocab::{FlagSeverity, Section};
 
 use super::AnalyseOptions;
-use super::patterns as p;
+use super::patterns::{self as p, Screened};
 use super::quantify::weekly_minutes;
 use super::rules::{Facts, Hit};
 use super::sections::{Area, Item, Segmented};
@@ -132,63 +133,202 @@ const STOPWORDS: &[&str] = &[
 
 /// Content-word stems of `s`.
 fn stems(s: &str) -> HashSet<String> {
+    static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| STOPWORDS.iter().copied().collect());
+    let mut lower = String::new();
     s.split(|c: char| !c.is_alphanumeric() && c != '\'')
         .filter(|w| w.len() >= 4 && w.chars().all(|c| c.is_alphabetic() || c == '\''))
-        .map(|w| w.to_lowercase())
-        .filter(|w| !STOPWORDS.contains(&w.as_str()))
-        .map(|w| stem(&w))
+        .filter_map(|w| {
+            lower.clear();
+            lower.extend(w.chars().flat_map(char::to_lowercase));
+            (!STOP.contains(lower.as_str())).then(|| stem(&lower))
+        })
         .collect()
 }
 
-fn areas(item: &Item, s: &str) -> HashSet<Area> {
-    let mut out = HashSet::new();
+/// A set of areas of need, one bit each.
+type Areas = u8;
+
+fn bit(a: Area) -> Areas {
+    1 << (a as u8)
+}
+
+const ALL_AREAS: [Area; 5] =
+    [Area::CommunicationInteraction, Area::CognitionLearning, Area::Semh, Area::SensoryPhysical, Area::Adulthood];
+
+fn areas(item: &Item, t: Screened<'_>) -> Areas {
     if let Some(a) = item.area {
-        out.insert(a);
-        return out;
+        return bit(a);
     }
-    for (re, area) in [
+    [
         (&*p::AREA_CI, Area::CommunicationInteraction),
         (&*p::AREA_CL, Area::CognitionLearning),
         (&*p::AREA_SEMH, Area::Semh),
         (&*p::AREA_SP, Area::SensoryPhysical),
         (&*p::AREA_PFA, Area::Adulthood),
-    ] {
-        if re.is_match(s) {
-            out.insert(area);
-        }
-    }
-    out
+    ]
+    .into_iter()
+    .filter(|(re, _)| t.is_match(re))
+    .fold(0, |acc, (_, a)| acc | bit(a))
 }
 
+/// An item that takes part in links: a need, an outcome or a provision.
 struct Linkable {
     index: usize,
-    areas: HashSet<Area>,
-    stems: HashSet<String>,
-    /// For provision: the areas whose expected provision it is.
-    expected: HashSet<Area>,
+    areas: Areas,
+    /// Content stems, less those common to most items (the child's name, the school's).
+    stems: Vec<String>,
 }
 
-/// Whether a B need and an F provision (or an E outcome and an F provision) are linked:
-/// same table row, same explicit number, or a shared area and a shared content stem (§6.5).
-fn linked(a: &Linkable, b: &Linkable, items: &[Item], common: &HashSet<String>) -> bool {
-    let (ia, ib) = (&items[a.index], &items[b.index]);
-    if ia.row.is_some() && ia.row == ib.row {
-        return true;
+/// A set of provisions (positions in the provision list), one bit each: links are computed as
+/// unions and intersections of these, so a plan with a thousand needs and a thousand provisions
+/// is linked in well under a millisecond rather than pair by pair.
+#[derive(Clone)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn none(n: usize) -> Self {
+        Bits(vec![0; n.div_ceil(64)])
     }
-    if ia.number.is_some() && ia.number == ib.number {
-        return true;
+    fn all(n: usize) -> Self {
+        let mut b = Bits::none(n);
+        (0..n).for_each(|i| b.set(i));
+        b
     }
-    let areas_agree = a.areas.is_empty() || b.areas.is_empty() || !a.areas.is_disjoint(&b.areas);
-    let shared_stem = a.stems.iter().any(|s| b.stems.contains(s) && !common.contains(s));
-    // Under area sub-headings the spec's link is exact: same area and a shared stem. Without
-    // them, provision of the kind §6.5 expects for the need's area also counts ("DLD" → "SALT").
-    let both_headed = ia.area.is_some() && ib.area.is_some();
-    let expected = !both_headed && (!a.expected.is_disjoint(&b.areas) || !b.expected.is_disjoint(&a.areas));
-    areas_agree && (shared_stem || expected)
+    fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    fn get(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+    fn or(&mut self, other: &Bits) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a |= b);
+    }
+    fn and(&mut self, other: &Bits) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= b);
+    }
+    fn any(&self) -> bool {
+        self.0.iter().any(|w| *w != 0)
+    }
+    fn intersects(&self, other: &Bits) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
+    }
+}
+
+/// The plan's F provision, indexed by everything a link can go through (§6.5).
+struct Provisions {
+    n: usize,
+    by_stem: HashMap<String, Bits>,
+    by_area: [Bits; 5],
+    without_area: Bits,
+    /// Provision of the kind §6.5 expects for an area ("direct SALT" for C&I).
+    expecting: [Bits; 5],
+    /// Provision not under an area sub-heading.
+    unheaded: Bits,
+    by_row: HashMap<usize, Bits>,
+    by_number: HashMap<u16, Bits>,
+    specific: Bits,
+}
+
+impl Provisions {
+    fn new(list: &[Linkable], expected: &[Areas], items: &[Item], facts: &[Facts]) -> Self {
+        let n = list.len();
+        let mut p = Provisions {
+            n,
+            by_stem: HashMap::new(),
+            by_area: std::array::from_fn(|_| Bits::none(n)),
+            without_area: Bits::none(n),
+            expecting: std::array::from_fn(|_| Bits::none(n)),
+            unheaded: Bits::none(n),
+            by_row: HashMap::new(),
+            by_number: HashMap::new(),
+            specific: Bits::none(n),
+        };
+        for (i, f) in list.iter().enumerate() {
+            for s in &f.stems {
+                p.by_stem.entry(s.clone()).or_insert_with(|| Bits::none(n)).set(i);
+            }
+            for (k, a) in ALL_AREAS.iter().enumerate() {
+                if f.areas & bit(*a) != 0 {
+                    p.by_area[k].set(i);
+                }
+                if expected[i] & bit(*a) != 0 {
+                    p.expecting[k].set(i);
+                }
+            }
+            if f.areas == 0 {
+                p.without_area.set(i);
+            }
+            let item = &items[f.index];
+            if item.area.is_none() {
+                p.unheaded.set(i);
+            }
+            if let Some(r) = item.row {
+                p.by_row.entry(r).or_insert_with(|| Bits::none(n)).set(i);
+            }
+            if let Some(num) = item.number {
+                p.by_number.entry(num).or_insert_with(|| Bits::none(n)).set(i);
+            }
+            if !facts[f.index].generic {
+                p.specific.set(i);
+            }
+        }
+        p
+    }
+
+    /// Provision whose areas include one of `areas`.
+    fn in_areas(&self, areas: Areas) -> Bits {
+        let mut out = Bits::none(self.n);
+        for (k, a) in ALL_AREAS.iter().enumerate() {
+            if areas & bit(*a) != 0 {
+                out.or(&self.by_area[k]);
+            }
+        }
+        out
+    }
+
+    /// The provision linked to a need (or an outcome): same table row, same explicit number,
+    /// or agreeing areas and either a shared content stem or, unless both sit under area
+    /// sub-headings (where the spec's link is exact), provision of the kind §6.5 expects for
+    /// the need's area ("DLD" → "SALT").
+    fn links(&self, a: &Linkable, item: &Item) -> Bits {
+        let mut links = Bits::none(self.n);
+        if let Some(b) = item.row.and_then(|r| self.by_row.get(&r)) {
+            links.or(b);
+        }
+        if let Some(b) = item.number.and_then(|num| self.by_number.get(&num)) {
+            links.or(b);
+        }
+        let agree = if a.areas == 0 {
+            Bits::all(self.n)
+        } else {
+            let mut agree = self.in_areas(a.areas);
+            agree.or(&self.without_area);
+            agree
+        };
+        let mut content = Bits::none(self.n);
+        for s in &a.stems {
+            if let Some(b) = self.by_stem.get(s) {
+                content.or(b);
+            }
+        }
+        let mut expected = Bits::none(self.n);
+        for (k, area) in ALL_AREAS.iter().enumerate() {
+            if a.areas & bit(*area) != 0 {
+                expected.or(&self.expecting[k]);
+            }
+        }
+        if item.area.is_some() {
+            expected.and(&self.unheaded);
+        }
+        content.or(&expected);
+        content.and(&agree);
+        links.or(&content);
+        links
+    }
 }
 
 /// Areas whose expected provision (§6.5) the item describes: "direct SALT" meets C&I.
-fn expected_areas(s: &str) -> HashSet<Area> {
+fn expected_areas(t: Screened<'_>) -> Areas {
     [
         (&*p::EXPECT_CI, Area::CommunicationInteraction),
         (&*p::EXPECT_CL, Area::CognitionLearning),
@@ -197,45 +337,50 @@ fn expected_areas(s: &str) -> HashSet<Area> {
         (&*p::EXPECT_PFA, Area::Adulthood),
     ]
     .into_iter()
-    .filter(|(re, _)| re.is_match(s))
-    .map(|(_, a)| a)
-    .collect()
+    .filter(|(re, _)| t.is_match(re))
+    .fold(0, |acc, (_, a)| acc | bit(a))
 }
 
 pub fn plan_rules(seg: &Segmented, text: &str, facts: &[Facts], options: &AnalyseOptions, out: &mut Vec<PlanHit>) {
     missing_content(seg, text, options, out);
     let slice = |i: usize| &text[seg.items[i].start..seg.items[i].end];
-    let mk = |i: usize| Linkable {
-        index: i,
-        areas: areas(&seg.items[i], slice(i)),
-        stems: stems(slice(i)),
-        expected: HashSet::new(),
-    };
-    let needs: Vec<Linkable> = (0..seg.items.len()).filter(|&i| facts[i].need).map(mk).collect();
-    let provisions: Vec<Linkable> = (0..seg.items.len())
-        .filter(|&i| facts[i].provision && seg.items[i].section == Section::F)
-        .map(|i| Linkable { expected: expected_areas(slice(i)), ..mk(i) })
-        .collect();
-    let outcomes: Vec<Linkable> = (0..seg.items.len()).filter(|&i| facts[i].outcome).map(mk).collect();
+    let screened = |i: usize| Screened::known(slice(i), facts[i].screen);
+    let needs: Vec<usize> = (0..seg.items.len()).filter(|&i| facts[i].need).collect();
+    let provisions: Vec<usize> =
+        (0..seg.items.len()).filter(|&i| facts[i].provision && seg.items[i].section == Section::F).collect();
+    let outcomes: Vec<usize> = (0..seg.items.len()).filter(|&i| facts[i].outcome).collect();
 
     // Stems in most items (the child's name, the school's) link nothing.
-    let mut frequency: HashMap<&str, usize> = HashMap::new();
-    let all = needs.iter().chain(&provisions).chain(&outcomes);
-    let total = needs.len() + provisions.len() + outcomes.len();
-    for l in all {
-        for s in &l.stems {
-            *frequency.entry(s.as_str()).or_default() += 1;
-        }
+    let mut all_stems: Vec<HashSet<String>> = vec![HashSet::new(); seg.items.len()];
+    for &i in needs.iter().chain(&provisions).chain(&outcomes) {
+        all_stems[i] = stems(slice(i));
     }
-    let common: HashSet<String> =
-        frequency.into_iter().filter(|(_, n)| total >= 6 && *n * 10 > total * 4).map(|(s, _)| s.to_string()).collect();
+    let mut frequency: HashMap<&str, usize> = HashMap::new();
+    let total = needs.len() + provisions.len() + outcomes.len();
+    for s in all_stems.iter().flatten() {
+        *frequency.entry(s.as_str()).or_default() += 1;
+    }
+    let common: HashSet<&str> =
+        frequency.into_iter().filter(|(_, n)| total >= 6 && *n * 10 > total * 4).map(|(s, _)| s).collect();
+    let linkable = |i: usize| Linkable {
+        index: i,
+        areas: areas(&seg.items[i], screened(i)),
+        stems: all_stems[i].iter().filter(|s| !common.contains(s.as_str())).cloned().collect(),
+    };
+    let needs: Vec<Linkable> = needs.into_iter().map(linkable).collect();
+    let outcomes: Vec<Linkable> = outcomes.into_iter().map(linkable).collect();
+    let expected: Vec<Areas> = provisions.iter().map(|&i| expected_areas(screened(i))).collect();
+    let provisions: Vec<Linkable> = provisions.into_iter().map(linkable).collect();
+    let index = Provisions::new(&provisions, &expected, &seg.items, facts);
 
     if !provisions.is_empty() {
+        let mut met = Bits::none(provisions.len());
         for need in &needs {
-            let links: Vec<&Linkable> = provisions.iter().filter(|f| linked(need, f, &seg.items, &common)).collect();
-            let hit = if links.is_empty() {
+            let links = index.links(need, &seg.items[need.index]);
+            met.or(&links);
+            let hit = if !links.any() {
                 Some(Hit { rule: "BF01", severity: FlagSeverity::Red, detail: None, suggestion: None })
-            } else if links.iter().all(|f| facts[f.index].generic) {
+            } else if !links.intersects(&index.specific) {
                 Some(Hit { rule: "BF03", severity: FlagSeverity::Amber, detail: None, suggestion: None })
             } else {
                 None
@@ -245,21 +390,20 @@ pub fn plan_rules(seg: &Segmented, text: &str, facts: &[Facts], options: &Analys
             }
         }
         // An outcome whose area of need cannot be told is not flagged: the rule must not guess.
-        for outcome in outcomes.iter().filter(|o| !o.areas.is_empty()) {
-            let achievable = provisions
-                .iter()
-                .any(|f| !outcome.areas.is_disjoint(&f.areas) || linked(outcome, f, &seg.items, &common));
+        for outcome in outcomes.iter().filter(|o| o.areas != 0) {
+            let achievable =
+                index.in_areas(outcome.areas).any() || index.links(outcome, &seg.items[outcome.index]).any();
             if !achievable {
                 let hit = Hit { rule: "OS06", severity: FlagSeverity::Amber, detail: None, suggestion: None };
                 out.push(PlanHit { item: Some(outcome.index), section: Section::E, hit });
             }
         }
-    }
-    if !needs.is_empty() {
-        for f in &provisions {
-            if !needs.iter().any(|b| linked(b, f, &seg.items, &common)) {
-                let hit = Hit { rule: "BF02", severity: FlagSeverity::Info, detail: None, suggestion: None };
-                out.push(PlanHit { item: Some(f.index), section: Section::F, hit });
+        if !needs.is_empty() {
+            for (k, f) in provisions.iter().enumerate() {
+                if !met.get(k) {
+                    let hit = Hit { rule: "BF02", severity: FlagSeverity::Info, detail: None, suggestion: None };
+                    out.push(PlanHit { item: Some(f.index), section: Section::F, hit });
+                }
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Quantifier fields (DOMAIN §6.2) and provision classes (§6.3).
 
-use super::patterns as p;
+use super::patterns::{self as p, Screened};
 
 /// A quantifier field the plan should state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,22 +80,22 @@ pub enum Class {
 }
 
 /// Finds the quantifier fields in `s`. Override clauses remove the quantities (§6.1).
-pub fn quantify(s: &str) -> Quant {
+pub fn quantify(t: Screened<'_>) -> Quant {
     let mut q = Quant {
-        what: p::WHAT.is_match(s),
-        who: p::WHO.is_match(s),
-        qual: p::QUAL.is_match(s),
-        freq: p::FREQ.is_match(s),
-        dur: p::DUR.is_match(s),
-        ratio: p::RATIO.is_match(s),
-        one_to_one: p::ONE_TO_ONE.is_match(s),
-        mode: p::MODE.is_match(s),
-        when: p::WHEN.is_match(s),
-        hours: p::HOURS.is_match(s),
-        conditional: p::OVERRIDE.is_match(s),
+        what: t.is_match(&p::WHAT),
+        who: t.is_match(&p::WHO),
+        qual: t.is_match(&p::QUAL),
+        freq: t.is_match(&p::FREQ),
+        dur: t.is_match(&p::DUR),
+        ratio: t.is_match(&p::RATIO),
+        one_to_one: t.is_match(&p::ONE_TO_ONE),
+        mode: t.is_match(&p::MODE),
+        when: t.is_match(&p::WHEN),
+        hours: t.is_match(&p::HOURS),
+        conditional: t.is_match(&p::OVERRIDE),
     };
     // "1:1" says how the therapy is delivered as well as the ratio.
-    q.mode |= q.one_to_one && p::THERAPY_TERM.is_match(s);
+    q.mode |= q.one_to_one && t.is_match(&p::THERAPY_TERM);
     if q.conditional {
         q.freq = false;
         q.dur = false;
@@ -106,19 +106,19 @@ pub fn quantify(s: &str) -> Quant {
     q
 }
 
-pub fn classify(s: &str) -> Class {
+pub fn classify(t: Screened<'_>) -> Class {
     // Who trains or advises does not decide the class: "a TA trained by the OT" runs an intervention.
-    let delivered = p::TRAINED_BY.replace_all(s, "");
-    let s = delivered.as_ref();
-    if p::SCHOOL_RUN_THERAPY.is_match(s) {
+    let delivered = if t.is_match(&p::TRAINED_BY) { Some(p::TRAINED_BY.replace_all(t.s, "")) } else { None };
+    let t = delivered.as_deref().map_or(t, Screened::new);
+    if t.is_match(&p::SCHOOL_RUN_THERAPY) {
         Class::Intervention
-    } else if p::THERAPY_TERM.is_match(s) || p::SPECIALIST_TEACHER.is_match(s) {
+    } else if t.is_match(&p::THERAPY_TERM) || t.is_match(&p::SPECIALIST_TEACHER) {
         Class::Therapy
-    } else if p::PROGRAMME.is_match(s) {
+    } else if t.is_match(&p::PROGRAMME) {
         Class::Intervention
-    } else if p::EQUIPMENT.is_match(s) {
+    } else if t.is_match(&p::EQUIPMENT) {
         Class::Equipment
-    } else if p::ALL_DAY.is_match(s) {
+    } else if t.is_match(&p::ALL_DAY) {
         Class::AllDay
     } else {
         Class::Intervention
@@ -126,7 +126,7 @@ pub fn classify(s: &str) -> Class {
 }
 
 /// Fields missing for the class, and which of them are critical (§6.3).
-pub fn missing(class: Class, q: &Quant, s: &str) -> (Vec<Field>, Vec<Field>) {
+pub fn missing(class: Class, q: &Quant, t: Screened<'_>) -> (Vec<Field>, Vec<Field>) {
     use Field::*;
     let (mut required, critical): (Vec<Field>, &[Field]) = match class {
         Class::Therapy => (vec![What, Who, Qual, Freq, Dur, Mode], &[What, Who, Freq]),
@@ -137,7 +137,7 @@ pub fn missing(class: Class, q: &Quant, s: &str) -> (Vec<Field>, Vec<Field>) {
     if class == Class::Therapy && !q.one_to_one {
         required.push(Ratio);
     }
-    if class == Class::Intervention && p::TA.is_match(s) && p::PROGRAMME.is_match(s) {
+    if class == Class::Intervention && t.is_match(&p::TA) && t.is_match(&p::PROGRAMME) {
         required.push(Qual);
     }
     let missing: Vec<Field> = required.into_iter().filter(|f| !q.has(*f)).collect();

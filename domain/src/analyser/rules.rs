@@ -2,7 +2,7 @@
 
 use crate::vocab::{FlagSeverity, Section};
 
-use super::patterns as p;
+use super::patterns::{self as p, Screen, Screened};
 use super::quantify::{Class, Field, classify, missing, parse_number, quantify};
 
 /// One rule firing on an item, before flags are merged.
@@ -33,6 +33,8 @@ pub struct Facts {
     pub need: bool,
     /// An E item that states an outcome.
     pub outcome: bool,
+    /// The patterns that occur in the item, for the plan rules to reuse.
+    pub screen: Screen,
 }
 
 fn quoted(m: regex::Match<'_>) -> Option<String> {
@@ -47,19 +49,22 @@ fn is_lead_in(s: &str) -> bool {
 
 /// Scores one item; pushes the rules that fire into `hits`.
 pub fn score(section: Section, s: &str, hits: &mut Vec<Hit>) -> Facts {
-    if is_lead_in(s) {
-        return Facts::default();
-    }
+    let t = Screened::new(s);
+    let facts = if is_lead_in(s) { Facts::default() } else { score_screened(section, t, hits) };
+    Facts { screen: t.screen(), ..facts }
+}
+
+fn score_screened(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Facts {
     match section {
-        Section::B => need_rules(s, hits),
-        Section::E => outcome_rules(s, hits),
-        Section::F | Section::G | Section::H1 | Section::H2 => provision_rules(section, s, hits),
+        Section::B => need_rules(t, hits),
+        Section::E => outcome_rules(t, hits),
+        Section::F | Section::G | Section::H1 | Section::H2 => provision_rules(section, t, hits),
         Section::C | Section::D => {
-            wrong_section_rules(section, s, hits);
+            wrong_section_rules(section, t, hits);
             Facts::default()
         }
         Section::A => {
-            if let Some(m) = p::PROVISION_WORDING.find(s) {
+            if let Some(m) = t.find(&p::PROVISION_WORDING) {
                 hits.push(Hit::new("WS04", FlagSeverity::Amber, quoted(m)));
             }
             Facts::default()
@@ -68,36 +73,36 @@ pub fn score(section: Section, s: &str, hits: &mut Vec<Hit>) -> Facts {
     }
 }
 
-fn need_rules(s: &str, hits: &mut Vec<Hit>) -> Facts {
-    if let Some(m) = p::VL13_DIAGNOSIS.find(s)
-        && !p::VL13_IMPACT.is_match(s)
-        && !p::VL13_DATA.is_match(s)
+fn need_rules(t: Screened<'_>, hits: &mut Vec<Hit>) -> Facts {
+    if let Some(m) = t.find(&p::VL13_DIAGNOSIS)
+        && !t.is_match(&p::VL13_IMPACT)
+        && !t.is_match(&p::VL13_DATA)
     {
         hits.push(Hit::new("VL13", FlagSeverity::Amber, quoted(m)));
     }
-    if let Some(m) = p::VL14.find(s) {
+    if let Some(m) = t.find(&p::VL14) {
         hits.push(Hit::new("VL14", FlagSeverity::Amber, quoted(m)));
     }
-    if let Some(m) = p::PROVISION_WORDING.find(s) {
+    if let Some(m) = t.find(&p::PROVISION_WORDING) {
         hits.push(Hit::new("WS04", FlagSeverity::Amber, quoted(m)));
     }
     let area =
-        [&*p::AREA_CI, &*p::AREA_CL, &*p::AREA_SEMH, &*p::AREA_SP, &*p::AREA_PFA].iter().any(|re| re.is_match(s));
-    Facts { need: area || p::NEED_SIGNAL.is_match(s) || p::VL13_DIAGNOSIS.is_match(s), ..Facts::default() }
+        [&*p::AREA_CI, &*p::AREA_CL, &*p::AREA_SEMH, &*p::AREA_SP, &*p::AREA_PFA].iter().any(|re| t.is_match(re));
+    Facts { need: area || t.is_match(&p::NEED_SIGNAL) || t.is_match(&p::VL13_DIAGNOSIS), ..Facts::default() }
 }
 
-fn outcome_rules(s: &str, hits: &mut Vec<Hit>) -> Facts {
-    if let Some(m) = p::OS01.find(s) {
+fn outcome_rules(t: Screened<'_>, hits: &mut Vec<Hit>) -> Facts {
+    if let Some(m) = t.find(&p::OS01) {
         hits.push(Hit::new("OS01", FlagSeverity::Red, quoted(m)));
     }
     let mut weak = Vec::new();
-    if !p::OS02.is_match(s) {
+    if !t.is_match(&p::OS02) {
         weak.push(("OS02", None));
     }
-    if !p::OS03.is_match(s) {
+    if !t.is_match(&p::OS03) {
         weak.push(("OS03", None));
     }
-    if let Some(m) = p::OS04.find(s) {
+    if let Some(m) = t.find(&p::OS04) {
         weak.push(("OS04", quoted(m)));
     }
     // Two or more weaknesses make the outcome red (§6.6).
@@ -117,76 +122,76 @@ fn outcome_rules(s: &str, hits: &mut Vec<Hit>) -> Facts {
     Facts { outcome: true, ..Facts::default() }
 }
 
-fn wrong_section_rules(section: Section, s: &str, hits: &mut Vec<Hit>) {
+fn wrong_section_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) {
     if matches!(section, Section::C | Section::G | Section::H1 | Section::H2)
-        && let Some(m) = p::THERAPY_TERM.find(s)
-        && p::EDUCATE.is_match(s)
-        && !p::MEDICAL.is_match(s)
+        && let Some(m) = t.find(&p::THERAPY_TERM)
+        && t.is_match(&p::EDUCATE)
+        && !t.is_match(&p::MEDICAL)
     {
         hits.push(Hit::new("WS01", FlagSeverity::Red, quoted(m)));
     }
     if section != Section::F
-        && let Some(m) = p::SALT.find(s)
-        && (p::FREQ.is_match(s) || p::DUR.is_match(s) || s.to_ascii_lowercase().contains("will "))
+        && let Some(m) = t.find(&p::SALT)
+        && (t.is_match(&p::FREQ) || t.is_match(&p::DUR) || t.s.to_ascii_lowercase().contains("will "))
     {
         hits.push(Hit::new("WS02", FlagSeverity::Amber, quoted(m)));
     }
 }
 
 /// Vague-language triggers in a provision item: (rule, severity, what matched).
-fn triggers(s: &str, class: Class, has_what: bool, has_who: bool, has_ratio: bool) -> Vec<Hit> {
+fn triggers(t: Screened<'_>, class: Class, has_what: bool, has_who: bool, has_ratio: bool) -> Vec<Hit> {
     use FlagSeverity::*;
     let mut out = Vec::new();
     let mut fire = |rule: &'static str, severity: FlagSeverity, m: Option<regex::Match<'_>>| {
         out.push(Hit::new(rule, severity, m.and_then(quoted)));
     };
-    if let Some(m) = p::VL01.find(s) {
+    if let Some(m) = t.find(&p::VL01) {
         fire("VL01", Red, Some(m));
     }
-    if let Some(m) = p::VL02.find(s) {
+    if let Some(m) = t.find(&p::VL02) {
         fire("VL02", Red, Some(m));
     }
-    if let Some(m) = p::VL03.find(s) {
+    if let Some(m) = t.find(&p::VL03) {
         fire("VL03", Red, Some(m));
     }
-    let cap = p::VL04_UP_TO.find_iter(s).find(|m| {
+    let cap = t.find_iter(&p::VL04_UP_TO).find(|m| {
         let mut from = m.start().saturating_sub(40);
-        while !s.is_char_boundary(from) {
+        while !t.s.is_char_boundary(from) {
             from += 1;
         }
-        let before = &s[from..m.start()];
-        !(p::GROUP_CAP_BEFORE.is_match(before) || p::GROUP_CAP_AFTER.is_match(&s[m.end()..]))
+        let before = &t.s[from..m.start()];
+        !(p::GROUP_CAP_BEFORE.is_match(before) || p::GROUP_CAP_AFTER.is_match(&t.s[m.end()..]))
     });
     if let Some(m) = cap {
         fire("VL04", Red, Some(m));
-    } else if let Some(m) = p::VL04_LEVEL.find(s) {
+    } else if let Some(m) = t.find(&p::VL04_LEVEL) {
         fire("VL04", Red, Some(m));
-    } else if let Some(m) = p::VL04_SOFT.find(s) {
+    } else if let Some(m) = t.find(&p::VL04_SOFT) {
         fire("VL04", Amber, Some(m));
     }
-    if let Some(m) = p::VL05.find(s) {
+    if let Some(m) = t.find(&p::VL05) {
         fire("VL05", Red, Some(m));
     }
-    if let Some(m) = p::VL06.find(s) {
+    if let Some(m) = t.find(&p::VL06) {
         fire("VL06", Amber, Some(m));
     }
-    if !has_who && let Some(m) = p::VL07.find(s) {
+    if !has_who && let Some(m) = t.find(&p::VL07) {
         fire("VL07", if class == Class::Therapy { Red } else { Amber }, Some(m));
     }
     if !has_what {
-        if let Some(m) = p::VL08.find(s) {
+        if let Some(m) = t.find(&p::VL08) {
             fire("VL08", Red, Some(m));
-        } else if let Some(m) = p::VL10_MONEY.find(s) {
+        } else if let Some(m) = t.find(&p::VL10_MONEY) {
             fire("VL10", Red, Some(m));
         }
     }
-    if let Some(m) = p::VL09_NEAR.find(s).or_else(|| p::VL09_SET_BY.find(s)) {
+    if let Some(m) = t.find(&p::VL09_NEAR).or_else(|| t.find(&p::VL09_SET_BY)) {
         fire("VL09", Amber, Some(m));
     }
-    if let Some(m) = p::VL10.find(s) {
+    if let Some(m) = t.find(&p::VL10) {
         fire("VL10", Red, Some(m));
     }
-    for caps in p::VL11.captures_iter(s) {
+    for caps in t.captures_iter(&p::VL11) {
         let (Some(lo), Some(hi)) =
             (caps.get(1).and_then(|m| parse_number(m.as_str())), caps.get(2).and_then(|m| parse_number(m.as_str())))
         else {
@@ -197,7 +202,7 @@ fn triggers(s: &str, class: Class, has_what: bool, has_who: bool, has_ratio: boo
             break;
         }
     }
-    if let Some(m) = p::VL12.find(s) {
+    if let Some(m) = t.find(&p::VL12) {
         let small_group = m.as_str().to_ascii_lowercase().starts_with("small");
         if !small_group || !has_ratio {
             fire("VL12", Amber, Some(m));
@@ -215,25 +220,25 @@ fn list(fields: &[Field]) -> String {
     }
 }
 
-fn provision_rules(section: Section, s: &str, hits: &mut Vec<Hit>) -> Facts {
-    wrong_section_rules(section, s, hits);
+fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Facts {
+    wrong_section_rules(section, t, hits);
     if section == Section::F
-        && let Some(m) = p::TRANSPORT.find(s)
+        && let Some(m) = t.find(&p::TRANSPORT)
     {
         hits.push(Hit::new("WS05", FlagSeverity::Info, quoted(m)));
     }
     // Medical treatment in G or H (a prescription, a clinic) is the commissioner's to specify;
     // the quantification duty of s.42(2) and Code 9.69 is about educational provision.
-    if section != Section::F && p::MEDICAL.is_match(s) && !p::EDUCATE.is_match(s) {
+    if section != Section::F && t.is_match(&p::MEDICAL) && !t.is_match(&p::EDUCATE) {
         return Facts { provision: true, ..Facts::default() };
     }
-    let q = quantify(s);
-    let class = classify(s);
-    let found = triggers(s, class, q.what, q.who, q.ratio);
+    let q = quantify(t);
+    let class = classify(t);
+    let found = triggers(t, class, q.what, q.who, q.ratio);
     let provision_like =
-        !found.is_empty() || q.what || q.who || q.freq || q.dur || q.hours || p::PROVISION_LIKE.is_match(s);
+        !found.is_empty() || q.what || q.who || q.freq || q.dur || q.hours || t.is_match(&p::PROVISION_LIKE);
     // Statements such as "None identified" or narrative with no provision content are not scored.
-    if !provision_like || p::NONE_STATEMENT.is_match(s) && !q.what {
+    if !provision_like || t.is_match(&p::NONE_STATEMENT) && !q.what {
         return Facts::default();
     }
     // Social care provision (H1/H2) is arranged by care services, not scored field by field like
@@ -242,7 +247,7 @@ fn provision_rules(section: Section, s: &str, hits: &mut Vec<Hit>) -> Facts {
         let gap: Vec<Field> = if q.freq || q.hours { vec![] } else { vec![Field::Freq] };
         (gap.clone(), gap)
     } else {
-        missing(class, &q, s)
+        missing(class, &q, t)
     };
     let mut generic = false;
     if !critical.is_empty() {
