@@ -72,8 +72,9 @@ pub fn extract_within(bytes: Vec<u8>, content_type: DocumentType, deadline: Dura
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ExtractError::TooLarge);
     }
+    quiet_parser_panics();
     let (tx, rx) = mpsc::channel();
-    let spawned = std::thread::Builder::new().name("extract".into()).stack_size(64 * 1024 * 1024).spawn(move || {
+    let spawned = std::thread::Builder::new().name(THREAD.into()).stack_size(64 * 1024 * 1024).spawn(move || {
         let result = catch_unwind(AssertUnwindSafe(|| extract_now(&bytes, content_type)))
             .unwrap_or(Err(ExtractError::Corrupt(kind_name(content_type))));
         let _ = tx.send(result);
@@ -82,6 +83,27 @@ pub fn extract_within(bytes: Vec<u8>, content_type: DocumentType, deadline: Dura
         return Err(ExtractError::TimedOut);
     }
     rx.recv_timeout(deadline).unwrap_or(Err(ExtractError::TimedOut))
+}
+
+/// The name of extraction threads.
+const THREAD: &str = "extract";
+
+/// The PDF parser panics on some malformed files (a missing key, a wrong type); the panic is
+/// caught and the file reported as damaged. Its message may quote parts of the file, so on
+/// extraction threads only the location is logged; elsewhere panics report as before.
+fn quiet_parser_panics() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() == Some(THREAD) {
+                let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+                tracing::warn!(at, "the document parser failed on a file; reported as damaged");
+            } else {
+                previous(info);
+            }
+        }));
+    });
 }
 
 fn kind_name(t: DocumentType) -> &'static str {
