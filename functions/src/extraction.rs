@@ -139,6 +139,7 @@ fn pdf(bytes: &[u8]) -> Result<String, ExtractError> {
         return Err(ExtractError::Corrupt("PDF"));
     }
     let doc = pdf_extract::Document::load_mem(bytes).map_err(|_| ExtractError::Corrupt("PDF"))?;
+    check_pdf_structure(&doc)?;
     let pages = doc.get_pages().len().max(1);
     let text = match pdf_extract::extract_text_from_mem(bytes) {
         Ok(t) => t,
@@ -150,6 +151,74 @@ fn pdf(bytes: &[u8]) -> Result<String, ExtractError> {
         return Err(ExtractError::NoText);
     }
     Ok(text)
+}
+
+/// The PDF parser follows `/Parent` links (for inherited resources) and form XObjects (`Do`)
+/// by recursion without a limit: a file with a cycle in either recurses until the stack
+/// overflows, which aborts the whole process rather than one thread. Such files — and forms
+/// nested deeper than any real plan needs — are refused here, before the parser sees them.
+fn check_pdf_structure(doc: &pdf_extract::Document) -> Result<(), ExtractError> {
+    use std::collections::HashSet;
+    const MAX_DEPTH: usize = 32;
+    let corrupt = ExtractError::Corrupt("PDF");
+    let mut budget = 100_000usize;
+    for page_id in doc.get_pages().into_values() {
+        let mut seen = HashSet::new();
+        let mut id = page_id;
+        let mut resources = None;
+        loop {
+            if !seen.insert(id) || seen.len() > MAX_DEPTH {
+                return Err(corrupt);
+            }
+            let Ok(dict) = doc.get_dictionary(id) else { break };
+            if resources.is_none() {
+                resources = dict.get(b"Resources").ok().and_then(|r| pdf_dict(doc, r));
+            }
+            match dict.get(b"Parent").and_then(|p| p.as_reference()) {
+                Ok(parent) => id = parent,
+                Err(_) => break,
+            }
+        }
+        let content = doc.get_page_content(page_id).unwrap_or_default();
+        check_forms(doc, &content, resources, &mut Vec::new(), &mut budget)?;
+    }
+    Ok(())
+}
+
+fn pdf_dict<'a>(doc: &'a pdf_extract::Document, o: &'a pdf_extract::Object) -> Option<&'a pdf_extract::Dictionary> {
+    doc.dereference(o).ok().and_then(|(_, o)| o.as_dict().ok())
+}
+
+/// Walks the forms a content stream draws (`/Name Do`), as the parser will, refusing a form
+/// that draws itself through any path, nesting past the limit, or too many forms in all.
+fn check_forms(
+    doc: &pdf_extract::Document,
+    content: &[u8],
+    resources: Option<&pdf_extract::Dictionary>,
+    path: &mut Vec<pdf_extract::ObjectId>,
+    budget: &mut usize,
+) -> Result<(), ExtractError> {
+    let corrupt = ExtractError::Corrupt("PDF");
+    let Ok(ops) = pdf_extract::content::Content::decode(content) else { return Ok(()) };
+    let xobjects = resources.and_then(|r| r.get(b"XObject").ok()).and_then(|x| pdf_dict(doc, x));
+    for op in ops.operations.iter().filter(|op| op.operator == "Do") {
+        let Some(name) = op.operands.first().and_then(|n| n.as_name().ok()) else { continue };
+        let Some(id) = xobjects.and_then(|x| x.get(name).ok()).and_then(|r| r.as_reference().ok()) else { continue };
+        *budget = budget.checked_sub(1).ok_or(ExtractError::Corrupt("PDF"))?;
+        if path.contains(&id) || path.len() >= 32 {
+            return Err(corrupt);
+        }
+        let Ok(form) = doc.get_object(id).and_then(|o| o.as_stream()) else { continue };
+        if form.dict.get(b"Subtype").and_then(|s| s.as_name()).ok() != Some(b"Form".as_slice()) {
+            continue;
+        }
+        let own = form.dict.get(b"Resources").ok().and_then(|r| pdf_dict(doc, r));
+        let inner = form.decompressed_content().unwrap_or_else(|_| form.content.clone());
+        path.push(id);
+        check_forms(doc, &inner, own.or(resources), path, budget)?;
+        path.pop();
+    }
+    Ok(())
 }
 
 /// A DOCX is a zip; its body is `word/document.xml`. Paragraphs become lines, table cells are

@@ -50,6 +50,54 @@ fn build_pdf(contents: &[String], encrypt: Option<&str>) -> Vec<u8> {
     if let Some(e) = encrypt {
         objects.push(e.to_string());
     }
+    let encrypt_ref = match encrypt {
+        Some(_) => format!(
+            " /Encrypt {} 0 R /ID [<0123456789abcdef0123456789abcdef><0123456789abcdef0123456789abcdef>]",
+            objects.len()
+        ),
+        None => String::new(),
+    };
+    pdf_of_objects(&objects, &encrypt_ref)
+}
+
+/// A one-page PDF whose page names itself as its parent (resources are looked up the parent
+/// chain, so a naive reader never stops).
+pub fn pdf_with_parent_cycle() -> Vec<u8> {
+    let content = "BT /F1 11 Tf 50 760 Td (Section F) Tj ET\n";
+    pdf_of_objects(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>".into(),
+            "<< /Type /Pages /Kids [4 0 R] /Count 1 >>".into(),
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".into(),
+            "<< /Type /Page /Parent 4 0 R /MediaBox [0 0 612 792] /Contents 5 0 R >>".into(),
+            format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+        ],
+        "",
+    )
+}
+
+/// A one-page PDF whose page draws a form that draws itself (a naive reader recurses until
+/// the stack overflows).
+pub fn pdf_with_recursive_form() -> Vec<u8> {
+    let draw = "/X1 Do\n";
+    pdf_of_objects(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>".into(),
+            "<< /Type /Pages /Kids [4 0 R] /Count 1 >>".into(),
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".into(),
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /X1 6 0 R >> >> /Contents 5 0 R >>".into(),
+            format!("<< /Length {} >>\nstream\n{draw}endstream", draw.len()),
+            format!(
+                "<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /X1 6 0 R >> >> /Length {} >>\nstream\n{draw}endstream",
+                draw.len()
+            ),
+        ],
+        "",
+    )
+}
+
+/// A PDF of numbered objects (1 is the catalog) with a correct cross-reference table.
+fn pdf_of_objects(objects: &[String], trailer_extra: &str) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
@@ -61,15 +109,8 @@ fn build_pdf(contents: &[String], encrypt: Option<&str>) -> Vec<u8> {
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
-    let encrypt_ref = match encrypt {
-        Some(_) => format!(
-            " /Encrypt {} 0 R /ID [<0123456789abcdef0123456789abcdef><0123456789abcdef0123456789abcdef>]",
-            objects.len()
-        ),
-        None => String::new(),
-    };
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R{encrypt_ref} >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
+        format!("trailer\n<< /Size {} /Root 1 0 R{trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
             .as_bytes(),
     );
     out

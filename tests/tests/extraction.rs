@@ -31,6 +31,20 @@ fn scanned_and_protected_pdfs_have_reasons() {
     assert!(reason.contains("password"), "{reason}");
 }
 
+/// Files a naive PDF reader recurses on forever: refused as damaged, quickly, with the
+/// process still standing (a stack overflow would abort it, not just the extraction thread).
+#[test]
+fn cyclic_pdfs_are_damaged_not_endless() {
+    for bytes in [fixtures::pdf_with_parent_cycle(), fixtures::pdf_with_recursive_form()] {
+        let started = Instant::now();
+        assert_eq!(
+            extract_within(bytes, DocumentType::Pdf, Duration::from_secs(20)),
+            Err(ExtractError::Corrupt("PDF"))
+        );
+        assert!(started.elapsed() < Duration::from_secs(20), "refused before the deadline, not by it");
+    }
+}
+
 #[test]
 fn docx_paragraphs_lists_and_tables() {
     let rows: &[&[&str]] =
