@@ -138,14 +138,17 @@ fn pdf(bytes: &[u8]) -> Result<String, ExtractError> {
     if !bytes.starts_with(b"%PDF-") && !bytes.get(..1024).is_some_and(|h| h.windows(5).any(|w| w == b"%PDF-")) {
         return Err(ExtractError::Corrupt("PDF"));
     }
-    let doc = pdf_extract::Document::load_mem(bytes).map_err(|_| ExtractError::Corrupt("PDF"))?;
+    // Parsed once: decrypted (files protected only against editing open with an empty
+    // password), checked for structures the parser cannot survive, then read.
+    let mut doc = pdf_extract::Document::load_mem(bytes).map_err(|_| ExtractError::Corrupt("PDF"))?;
+    if doc.is_encrypted() && doc.decrypt("").is_err() {
+        return Err(ExtractError::Encrypted);
+    }
     check_pdf_structure(&doc)?;
     let pages = doc.get_pages().len().max(1);
-    let text = match pdf_extract::extract_text_from_mem(bytes) {
-        Ok(t) => t,
-        Err(_) if doc.is_encrypted() => return Err(ExtractError::Encrypted),
-        Err(_) => return Err(ExtractError::Corrupt("PDF")),
-    };
+    let mut text = String::new();
+    pdf_extract::output_doc(&doc, &mut pdf_extract::PlainTextOutput::new(&mut text))
+        .map_err(|_| ExtractError::Corrupt("PDF"))?;
     let readable = text.chars().filter(|c| c.is_alphanumeric()).count();
     if readable < MIN_CHARS_PER_PAGE * pages.min(3) {
         return Err(ExtractError::NoText);
