@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use crate::vocab::{FlagSeverity, Section};
 
 use super::AnalyseOptions;
-use super::patterns::{self as p, Screened};
+use super::patterns::{self as p, Pattern, Screened};
 use super::quantify::weekly_minutes;
 use super::rules::{Facts, Hit};
 use super::sections::{Area, Item, Segmented};
@@ -155,20 +155,26 @@ fn bit(a: Area) -> Areas {
 const ALL_AREAS: [Area; 5] =
     [Area::CommunicationInteraction, Area::CognitionLearning, Area::Semh, Area::SensoryPhysical, Area::Adulthood];
 
+/// The areas whose pattern in `table` occurs in `t`.
+fn matching(t: Screened<'_>, table: [(&Pattern, Area); 5]) -> Areas {
+    table.into_iter().filter(|(re, _)| t.is_match(re)).fold(0, |acc, (_, a)| acc | bit(a))
+}
+
+/// An item's areas of need: its sub-heading's, else those its words point to.
 fn areas(item: &Item, t: Screened<'_>) -> Areas {
-    if let Some(a) = item.area {
-        return bit(a);
+    match item.area {
+        Some(a) => bit(a),
+        None => matching(
+            t,
+            [
+                (&p::AREA_CI, Area::CommunicationInteraction),
+                (&p::AREA_CL, Area::CognitionLearning),
+                (&p::AREA_SEMH, Area::Semh),
+                (&p::AREA_SP, Area::SensoryPhysical),
+                (&p::AREA_PFA, Area::Adulthood),
+            ],
+        ),
     }
-    [
-        (&*p::AREA_CI, Area::CommunicationInteraction),
-        (&*p::AREA_CL, Area::CognitionLearning),
-        (&*p::AREA_SEMH, Area::Semh),
-        (&*p::AREA_SP, Area::SensoryPhysical),
-        (&*p::AREA_PFA, Area::Adulthood),
-    ]
-    .into_iter()
-    .filter(|(re, _)| t.is_match(re))
-    .fold(0, |acc, (_, a)| acc | bit(a))
 }
 
 /// An item that takes part in links: a need, an outcome or a provision.
@@ -329,16 +335,16 @@ impl Provisions {
 
 /// Areas whose expected provision (§6.5) the item describes: "direct SALT" meets C&I.
 fn expected_areas(t: Screened<'_>) -> Areas {
-    [
-        (&*p::EXPECT_CI, Area::CommunicationInteraction),
-        (&*p::EXPECT_CL, Area::CognitionLearning),
-        (&*p::EXPECT_SEMH, Area::Semh),
-        (&*p::EXPECT_SP, Area::SensoryPhysical),
-        (&*p::EXPECT_PFA, Area::Adulthood),
-    ]
-    .into_iter()
-    .filter(|(re, _)| t.is_match(re))
-    .fold(0, |acc, (_, a)| acc | bit(a))
+    matching(
+        t,
+        [
+            (&p::EXPECT_CI, Area::CommunicationInteraction),
+            (&p::EXPECT_CL, Area::CognitionLearning),
+            (&p::EXPECT_SEMH, Area::Semh),
+            (&p::EXPECT_SP, Area::SensoryPhysical),
+            (&p::EXPECT_PFA, Area::Adulthood),
+        ],
+    )
 }
 
 pub fn plan_rules(seg: &Segmented, text: &str, facts: &[Facts], options: &AnalyseOptions, out: &mut Vec<PlanHit>) {
