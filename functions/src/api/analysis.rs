@@ -12,7 +12,7 @@ use senvault_domain::{
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::documents::{blob_problem, open_document};
+use super::documents::{blob_problem, not_uploaded, open_document};
 use super::extract::{ApiJson, ApiPath, Caller};
 use super::family::child_profile;
 use crate::analysis::analyse_document;
@@ -88,12 +88,7 @@ pub async fn analyse(
     options.personal_budget_requested = body.personal_budget_requested;
 
     let Some(bytes) = blobs.read(&doc.blob_key()).await.map_err(blob_problem)? else {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            "not-uploaded",
-            "Not uploaded",
-            "no upload was found for this document",
-        ));
+        return Err(not_uploaded());
     };
     let (content_type, opts) = (doc.content_type, options.clone());
     let result =

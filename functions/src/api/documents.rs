@@ -83,6 +83,11 @@ fn blobs(state: &AppState) -> Result<Arc<dyn Blobs>, Problem> {
     })
 }
 
+/// 409: the document's bytes are not in storage yet.
+pub(super) fn not_uploaded() -> Problem {
+    Problem::new(StatusCode::CONFLICT, "not-uploaded", "Not uploaded", "no upload was found for this document")
+}
+
 pub(super) fn blob_problem(e: crate::blobs::BlobError) -> Problem {
     tracing::error!(error = %e, "blob storage failure");
     Problem::new(
@@ -170,12 +175,7 @@ pub async fn confirm_upload(
     owner_only(role)?;
     let id = doc.id;
     let Some((size, sha256)) = blobs.digest(&doc.blob_key()).await.map_err(blob_problem)? else {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            "not-uploaded",
-            "Not uploaded",
-            "no upload was found for this document",
-        ));
+        return Err(not_uploaded());
     };
     let done = match state.service.execute(&actor, Command::ConfirmUpload { document_id: id, size, sha256 }).await {
         Ok(done) => done,
