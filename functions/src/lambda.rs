@@ -17,9 +17,9 @@ use crate::auth::{Authenticator, GatewayClaims};
 use crate::blobs::Blobs;
 use crate::blobs::s3::S3Blobs;
 use crate::clock::SystemClock;
+use crate::dynamo::DynamoStore;
 use crate::local::state_with;
-use crate::store::Store;
-use crate::store::dynamo::DynamoStore;
+use senvault_store::{ChangeLog, Store};
 
 /// The role claim behind a Cognito user pool (a custom attribute).
 pub const DEFAULT_GATEWAY_ROLE_CLAIM: &str = "custom:role";

@@ -18,10 +18,10 @@ use crate::blobs::Blobs;
 use crate::blobs::fs::FsBlobs;
 use crate::blobs::s3::S3Blobs;
 use crate::clock::{Clock, SystemClock};
+use crate::dynamo::DynamoStore;
 use crate::service::{Service, ServiceError};
-use crate::store::Store;
-use crate::store::dynamo::DynamoStore;
-use crate::store::sqlite::SqliteStore;
+use senvault_store::Store;
+use senvault_store::sqlite::SqliteStore;
 
 /// The claim that carries the role unless `SENVAULT_ROLE_CLAIM` says otherwise.
 pub const DEFAULT_ROLE_CLAIM: &str = "role";
@@ -31,7 +31,7 @@ pub enum LocalError {
     #[error("cannot use data directory {0}: {1}")]
     DataDir(PathBuf, std::io::Error),
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] senvault_store::StoreError),
     #[error(transparent)]
     Service(#[from] ServiceError),
     #[error(transparent)]
@@ -87,7 +87,7 @@ pub async fn open_state(data_dir: &Path, choice: &StoreChoice) -> Result<Local, 
     std::fs::create_dir_all(data_dir).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
     let secret = secret(data_dir)?;
     let store: Arc<dyn Store> = match choice {
-        StoreChoice::Sqlite => Arc::new(SqliteStore::open(&data_dir.join("senvault.db"))?),
+        StoreChoice::Sqlite => Arc::new(sqlite_store(&data_dir.join("senvault.db"))?),
         StoreChoice::Dynamo { table, create, .. } => {
             let store = DynamoStore::from_env(table.clone()).await;
             if *create {
@@ -113,6 +113,19 @@ pub async fn open_state(data_dir: &Path, choice: &StoreChoice) -> Result<Local, 
     };
     let auth = Authenticator::hs256(&secret, &role_claim());
     Ok(Local { state: state_with(store, Arc::new(SystemClock), auth, Some(blobs)), fs_blobs })
+}
+
+/// The embedded SQLite engine, its blocking work on the runtime's blocking pool (so its reader
+/// connections run in parallel and the reactor never waits on disk).
+pub fn sqlite_store(path: &Path) -> Result<SqliteStore, senvault_store::StoreError> {
+    Ok(SqliteStore::open(path)?.with_offload(tokio_offload()))
+}
+
+/// Runs the SQLite engine's jobs on tokio's blocking pool.
+pub fn tokio_offload() -> senvault_store::sqlite::Offload {
+    Arc::new(|job: senvault_store::sqlite::Job| {
+        tokio::task::spawn_blocking(job);
+    })
 }
 
 pub fn state_with(

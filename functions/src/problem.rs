@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::auth::AuthError;
 use crate::service::ServiceError;
-use crate::store::StoreError;
+use senvault_store::StoreError;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {

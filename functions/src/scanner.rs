@@ -11,9 +11,10 @@ use senvault_domain::scan::decide_scan;
 use senvault_domain::{Record, Snapshot};
 use serde::Serialize;
 
-use crate::records::{DUE_SHARDS, add_to_snapshot, due_partition, to_put};
 use crate::service::Service;
-use crate::store::{CommitRequest, Index, StoreError, StoredRecord};
+use senvault_store::codec::{add_to_snapshot, to_put};
+use senvault_store::index::{DUE_SHARDS, due_partition, due_until};
+use senvault_store::{CommitRequest, Index, StoreError, StoredRecord};
 
 /// How often one action is re-decided after losing a race before it is left for the next run.
 const ATTEMPTS: u32 = 3;
@@ -46,7 +47,7 @@ pub enum ScanError {
 pub async fn scan(service: &Service, now: DateTime<Utc>) -> Result<ScanReport, ScanError> {
     let today = london_date(now);
     // Sort keys are `<date>#<scope>#<key>`: everything dated today or earlier.
-    let until = format!("{today}#\u{10FFFF}");
+    let until = due_until(today);
     let mut report = ScanReport::default();
     for shard in 0..DUE_SHARDS {
         let pk = due_partition(shard);
@@ -104,7 +105,7 @@ async fn process(service: &Service, now: DateTime<Utc>, row: &StoredRecord, repo
                 return;
             }
         };
-        match service.store.commit(CommitRequest { puts, aliases: vec![] }).await {
+        match service.store.commit(CommitRequest::puts(puts)).await {
             Ok(_) => {
                 for w in &decision.writes {
                     match &w.record {

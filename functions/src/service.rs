@@ -2,9 +2,7 @@
 //! needs, `decide`, commit atomically; on a lost race re-read and decide again (bounded,
 //! jittered). Reads go through here too, so access is checked on every read.
 
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
-use std::time::Duration;
 
 use senvault_domain::{
     Actor, Alert, CaseAggregate, CaseDetail, CaseId, Command, Context, DomainError, MemberRole, Membership, OpId,
@@ -12,8 +10,8 @@ use senvault_domain::{
 };
 
 use crate::clock::Clock;
-use crate::records::{add_to_snapshot, from_stored, to_put};
-use crate::store::{CommitRequest, MAX_PAGE, Store, StoreError};
+use senvault_store::codec::{from_stored, to_put};
+use senvault_store::{CommitRequest, MAX_PAGE, Store, StoreError, backoff};
 
 /// How far back notifications are listed, in days.
 pub const NOTIFICATION_DAYS: u64 = 90;
@@ -44,12 +42,6 @@ pub struct Executed {
 pub struct Service {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
-}
-
-fn jitter(attempt: u32) -> Duration {
-    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
-    let base = 5u64 << attempt.min(6);
-    Duration::from_millis(base + random % (base + 1))
 }
 
 impl Service {
@@ -92,45 +84,11 @@ impl Service {
 
     /// Every live record of `scope` under `prefix`, following pages.
     pub async fn list_all(&self, scope: &Scope, prefix: &str) -> Result<Vec<(String, Record)>, ServiceError> {
-        let scope_s = scope.to_string();
-        let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.store.list(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?;
-            for r in &page.items {
-                out.push((r.key.clone(), from_stored(r)?.1.record));
-            }
-            match page.next {
-                Some(n) => after = Some(n),
-                None => return Ok(out),
-            }
-        }
+        Ok(senvault_store::load::list_all(self.store.as_ref(), scope, prefix).await?)
     }
 
     async fn load(&self, reads: &[Read]) -> Result<Snapshot, ServiceError> {
-        let mut snap = Snapshot::new();
-        for read in reads {
-            match read {
-                Read::Get(scope, key) => {
-                    if let Some(r) = self.store.get(&scope.to_string(), key).await? {
-                        add_to_snapshot(&mut snap, std::slice::from_ref(&r))?;
-                    }
-                }
-                Read::Prefix(scope, prefix) => {
-                    let scope_s = scope.to_string();
-                    let mut after: Option<String> = None;
-                    loop {
-                        let page = self.store.list(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?;
-                        add_to_snapshot(&mut snap, &page.items)?;
-                        match page.next {
-                            Some(n) => after = Some(n),
-                            None => break,
-                        }
-                    }
-                }
-            }
-        }
-        Ok(snap)
+        Ok(senvault_store::load::load(self.store.as_ref(), reads).await?)
     }
 
     /// The child scope that holds a case, or 404.
@@ -188,6 +146,7 @@ impl Service {
             }
             let request = CommitRequest {
                 puts: decision.writes.iter().map(to_put).collect::<Result<_, _>>()?,
+                checks: vec![],
                 aliases: decision.aliases.iter().map(|a| (a.id.clone(), a.scope.to_string())).collect(),
             };
             // A change too big for one transaction (an analysis with hundreds of flags) commits
@@ -202,7 +161,7 @@ impl Service {
                 }
                 Err(StoreError::Conflict { .. }) => {
                     tracing::debug!(command = command.name(), attempt, "lost a race; deciding again");
-                    tokio::time::sleep(jitter(attempt)).await;
+                    tokio::time::sleep(backoff::delay(attempt, 5)).await;
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -2,7 +2,7 @@
 //! region and credentials come from the standard AWS environment variables.
 
 use senvault_functions::blobs::s3::S3Blobs;
-use senvault_functions::store::dynamo::DynamoStore;
+use senvault_functions::dynamo::DynamoStore;
 
 /// Whether AWS suites must run (set by `tests/run`); without it they skip when no endpoint is
 /// configured, so `cargo test` works on a laptop with nothing installed.

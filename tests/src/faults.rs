@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use senvault_functions::store::*;
+use senvault_store::*;
 
 pub struct FailingStore {
     inner: Arc<dyn Store>,
@@ -28,7 +28,7 @@ impl FailingStore {
 }
 
 #[async_trait]
-impl Store for FailingStore {
+impl RecordReader for FailingStore {
     async fn get(&self, scope: &str, key: &str) -> Result<Option<StoredRecord>, StoreError> {
         self.inner.get(scope, key).await
     }
@@ -41,6 +41,10 @@ impl Store for FailingStore {
     ) -> Result<Page<StoredRecord>, StoreError> {
         self.inner.list(scope, prefix, after, limit).await
     }
+}
+
+#[async_trait]
+impl IndexReader for FailingStore {
     async fn query_index(
         &self,
         index: Index,
@@ -54,6 +58,10 @@ impl Store for FailingStore {
     async fn resolve(&self, id: &str) -> Result<Option<String>, StoreError> {
         self.inner.resolve(id).await
     }
+}
+
+#[async_trait]
+impl Committer for FailingStore {
     async fn commit(&self, request: CommitRequest) -> Result<CommitReceipt, StoreError> {
         let n = self.commits.fetch_add(1, Ordering::SeqCst) + 1;
         if self.fail_on.lock().expect("lock").remove(&n) {
@@ -61,6 +69,10 @@ impl Store for FailingStore {
         }
         self.inner.commit(request).await
     }
+}
+
+#[async_trait]
+impl ChangeLog for FailingStore {
     async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         self.inner.changes(scope, after, limit).await
     }

@@ -15,8 +15,8 @@ use senvault_functions::auth::Authenticator;
 use senvault_functions::blobs::fs::FsBlobs;
 use senvault_functions::clock::ManualClock;
 use senvault_functions::local::state_with;
-use senvault_functions::store::Store;
-use senvault_functions::store::sqlite::SqliteStore;
+use senvault_store::Store;
+use senvault_store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -123,8 +123,8 @@ impl TestApp {
             expect: Expect::Absent,
             delete: false,
         };
-        let put = senvault_functions::records::to_put(&write).expect("put");
-        let request = senvault_functions::store::CommitRequest { puts: vec![put], aliases: vec![] };
+        let put = senvault_store::codec::to_put(&write).expect("put");
+        let request = senvault_store::CommitRequest::puts(vec![put]);
         self.state.service.store.commit(request).await.expect("grant");
     }
 

@@ -10,8 +10,8 @@ use chrono::{TimeZone, Utc};
 use senvault_domain::RoleClaim;
 use senvault_functions::blobs::{BlobError, Blobs};
 use senvault_functions::scanner::scan;
-use senvault_functions::store::conformance;
-use senvault_functions::store::counting::CountingStore;
+use senvault_store::conformance;
+use senvault_store::counting::CountingStore;
 use senvault_tests::fixtures::{self, Block};
 use senvault_tests::{FamilyFixture, TestApp, aws, http, scenario};
 

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use axum::http::{Method, header};
 use chrono::{NaiveDate, TimeZone, Utc};
 use senvault_domain::RoleClaim;
-use senvault_functions::records::{DUE_SHARDS, due_partition};
 use senvault_functions::scanner::{ScanError, scan};
-use senvault_functions::store::sqlite::SqliteStore;
-use senvault_functions::store::{Index, Store};
+use senvault_store::index::{DUE_SHARDS, due_partition};
+use senvault_store::sqlite::SqliteStore;
+use senvault_store::{Index, Store};
 use senvault_tests::TestApp;
 use senvault_tests::faults::FailingStore;
 use serde_json::{Value, json};
@@ -220,7 +220,7 @@ async fn due_sort_keys(store: &dyn Store) -> Vec<String> {
     for shard in 0..DUE_SHARDS {
         let page = store.query_index(Index::G2, &due_partition(shard), None, None, 1000).await.unwrap();
         for r in page.items {
-            let record: senvault_domain::Record = serde_json::from_value(r.body).unwrap();
+            let record: senvault_domain::Record = serde_json::from_str(&r.body).unwrap();
             let date: NaiveDate = record.due_index().unwrap();
             out.push(format!("{date}#{}#{}", r.scope, r.key));
         }

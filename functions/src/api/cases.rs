@@ -13,9 +13,9 @@ use serde::Deserialize;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
 use super::{AppState, ListOf, list_of, respond};
 use crate::problem::Problem;
-use crate::records::cases_partition;
 use crate::service::{Executed, ServiceError};
-use crate::store::Index;
+use senvault_store::Index;
+use senvault_store::index::cases_partition;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

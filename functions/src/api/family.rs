@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, encode_cursor, parse_id};
 use super::{AppState, ListOf, respond};
 use crate::problem::Problem;
-use crate::records::from_stored;
 use crate::service::ServiceError;
+use senvault_store::codec::from_stored;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -52,12 +52,12 @@ pub struct ListOf<T> {
 
 /// One page of stored rows as an API list of the records `pick` accepts.
 pub(crate) fn list_of<T>(
-    page: crate::store::Page<crate::store::StoredRecord>,
+    page: senvault_store::Page<senvault_store::StoredRecord>,
     pick: impl Fn(senvault_domain::Record) -> Option<T>,
 ) -> Result<ListOf<T>, Problem> {
     let mut items = Vec::with_capacity(page.items.len());
     for row in &page.items {
-        let (_, v) = crate::records::from_stored(row).map_err(crate::service::ServiceError::from)?;
+        let (_, v) = senvault_store::codec::from_stored(row).map_err(crate::service::ServiceError::from)?;
         items.extend(pick(v.record));
     }
     Ok(ListOf { items, next_cursor: page.next.as_deref().map(extract::encode_cursor) })

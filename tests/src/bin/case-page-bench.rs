@@ -16,9 +16,9 @@ use axum::http::{Method, Request, header};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use senvault_domain::{MemberRole, RoleClaim};
-use senvault_functions::store::Store;
-use senvault_functions::store::counting::CountingStore;
-use senvault_functions::store::sqlite::SqliteStore;
+use senvault_store::Store;
+use senvault_store::counting::CountingStore;
+use senvault_store::sqlite::SqliteStore;
 use senvault_tests::TestApp;
 use serde_json::json;
 

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use senvault_domain::{MemberRole, RoleClaim};
-use senvault_functions::store::counting::CountingStore;
+use senvault_store::counting::CountingStore;
 use senvault_tests::runtime_api::{RuntimeApi, http_event};
 use senvault_tests::{TestApp, aws, scenario};
 

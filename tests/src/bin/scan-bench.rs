@@ -12,11 +12,11 @@ use std::time::Instant;
 use chrono::{Days, TimeZone, Utc};
 use senvault_domain::dates::london_date;
 use senvault_domain::*;
-use senvault_functions::records::to_put;
 use senvault_functions::scanner::scan;
-use senvault_functions::store::counting::CountingStore;
-use senvault_functions::store::sqlite::SqliteStore;
-use senvault_functions::store::{CommitRequest, Store};
+use senvault_store::codec::to_put;
+use senvault_store::counting::CountingStore;
+use senvault_store::sqlite::SqliteStore;
+use senvault_store::{CommitRequest, Store};
 use senvault_tests::TestApp;
 
 fn arg(name: &str, default: u64) -> u64 {
@@ -80,7 +80,7 @@ async fn main() {
             });
         }
         let puts = writes.iter().map(|w| to_put(w).expect("put")).collect();
-        sqlite.commit(CommitRequest { puts, aliases: vec![] }).await.expect("seed commit");
+        sqlite.commit(CommitRequest::puts(puts)).await.expect("seed commit");
     }
     println!(
         "seeded {} open actions across {children} children ({due} due) in {:.1} s",

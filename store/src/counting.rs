@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 
-use super::*;
+use crate::model::*;
+use crate::port::{ChangeLog, Committer, IndexReader, RecordReader, Store};
 
 /// Calls made through a [`CountingStore`].
 #[derive(Debug, Default)]
@@ -16,6 +17,8 @@ pub struct Counts {
     pub index_queries: AtomicU64,
     pub resolves: AtomicU64,
     pub commits: AtomicU64,
+    pub change_reads: AtomicU64,
+    pub meta_reads: AtomicU64,
     /// Records returned by lists and index queries.
     pub records_read: AtomicU64,
 }
@@ -28,6 +31,8 @@ pub struct CountSnapshot {
     pub index_queries: u64,
     pub resolves: u64,
     pub commits: u64,
+    pub change_reads: u64,
+    pub meta_reads: u64,
     pub records_read: u64,
 }
 
@@ -47,6 +52,8 @@ impl CountSnapshot {
             index_queries: self.index_queries - earlier.index_queries,
             resolves: self.resolves - earlier.resolves,
             commits: self.commits - earlier.commits,
+            change_reads: self.change_reads - earlier.change_reads,
+            meta_reads: self.meta_reads - earlier.meta_reads,
             records_read: self.records_read - earlier.records_read,
         }
     }
@@ -60,6 +67,8 @@ impl Counts {
             index_queries: self.index_queries.load(Ordering::Relaxed),
             resolves: self.resolves.load(Ordering::Relaxed),
             commits: self.commits.load(Ordering::Relaxed),
+            change_reads: self.change_reads.load(Ordering::Relaxed),
+            meta_reads: self.meta_reads.load(Ordering::Relaxed),
             records_read: self.records_read.load(Ordering::Relaxed),
         }
     }
@@ -81,7 +90,7 @@ fn bump(c: &AtomicU64, n: usize) {
 }
 
 #[async_trait]
-impl Store for CountingStore {
+impl RecordReader for CountingStore {
     async fn get(&self, scope: &str, key: &str) -> Result<Option<StoredRecord>, StoreError> {
         bump(&self.counts.gets, 1);
         self.inner.get(scope, key).await
@@ -99,7 +108,10 @@ impl Store for CountingStore {
         bump(&self.counts.records_read, page.items.len());
         Ok(page)
     }
+}
 
+#[async_trait]
+impl IndexReader for CountingStore {
     async fn query_index(
         &self,
         index: Index,
@@ -118,17 +130,25 @@ impl Store for CountingStore {
         bump(&self.counts.resolves, 1);
         self.inner.resolve(id).await
     }
+}
 
+#[async_trait]
+impl Committer for CountingStore {
     async fn commit(&self, request: CommitRequest) -> Result<CommitReceipt, StoreError> {
         bump(&self.counts.commits, 1);
         self.inner.commit(request).await
     }
+}
 
+#[async_trait]
+impl ChangeLog for CountingStore {
     async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        bump(&self.counts.change_reads, 1);
         self.inner.changes(scope, after, limit).await
     }
 
     async fn meta(&self, scope: &str) -> Result<ScopeMeta, StoreError> {
+        bump(&self.counts.meta_reads, 1);
         self.inner.meta(scope).await
     }
 }

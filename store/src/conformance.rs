@@ -1,13 +1,17 @@
-//! The storage conformance suite. Every adapter must pass it; it is public so that the
-//! DynamoDB adapter's tests (against a real emulator) run exactly the same checks.
+//! The storage conformance suite. Every adapter must pass it; it is public (behind the
+//! `conformance` feature) so that the DynamoDB adapter's tests, against a real emulator, run
+//! exactly the same checks as the SQLite engine's.
 //!
 //! Scopes are prefixed with a fresh id per run so the suite can share a table with other data.
+//! It names no runtime: concurrent commits are joined futures, which an adapter that offloads
+//! its work (or talks to a network service) runs truly in parallel.
 
 use std::sync::Arc;
 
 use serde_json::json;
 
-use super::*;
+use crate::model::*;
+use crate::port::Store;
 
 /// Runs every check against `store`, panicking with the check's name on the first failure.
 pub async fn run_all(store: Arc<dyn Store>) {
@@ -20,6 +24,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     aliases(store.as_ref()).await;
     tombstones(store.as_ref()).await;
     oversized_commits_are_refused(store.as_ref()).await;
+    condition_checks(store.as_ref()).await;
 }
 
 fn run_id() -> String {
@@ -27,21 +32,25 @@ fn run_id() -> String {
 }
 
 fn put(scope: &str, key: &str, body: serde_json::Value, expect: Expect) -> Put {
-    Put { scope: scope.into(), key: key.into(), body, deleted: false, expect, g1: None, g2: None }
+    Put { scope: scope.into(), key: key.into(), body: body.to_string(), deleted: false, expect, g1: None, g2: None }
 }
 
 fn one(p: Put) -> CommitRequest {
-    CommitRequest { puts: vec![p], aliases: vec![] }
+    CommitRequest::puts(vec![p])
+}
+
+fn body(r: &StoredRecord) -> serde_json::Value {
+    serde_json::from_str(&r.body).expect("stored bodies are the JSON written")
 }
 
 pub async fn create_if_absent(store: &dyn Store) {
     let scope = format!("t{}:a", run_id());
     store.commit(one(put(&scope, "k", json!({"n": 1}), Expect::Absent))).await.expect("create");
     let got = store.get(&scope, "k").await.unwrap().expect("created record");
-    assert_eq!((got.version, got.seq, got.deleted, got.body.clone()), (1, 1, false, json!({"n": 1})));
+    assert_eq!((got.version, got.seq, got.deleted, body(&got)), (1, 1, false, json!({"n": 1})));
     let again = store.commit(one(put(&scope, "k", json!({"n": 2}), Expect::Absent))).await;
     assert!(matches!(again, Err(StoreError::Conflict { .. })), "create of an existing key must conflict: {again:?}");
-    assert_eq!(store.get(&scope, "k").await.unwrap().unwrap().body, json!({"n": 1}));
+    assert_eq!(body(&store.get(&scope, "k").await.unwrap().unwrap()), json!({"n": 1}));
     assert!(store.get(&scope, "missing").await.unwrap().is_none());
 }
 
@@ -54,7 +63,7 @@ pub async fn version_conflicts(store: &dyn Store) {
     let missing = store.commit(one(put(&scope, "nope", json!(3), Expect::Version(1)))).await;
     assert!(matches!(missing, Err(StoreError::Conflict { .. })), "update of a missing key must conflict");
     let got = store.get(&scope, "k").await.unwrap().unwrap();
-    assert_eq!((got.version, got.body), (2, json!(2)));
+    assert_eq!((got.version, body(&got)), (2, json!(2)));
     assert_eq!(store.meta(&scope).await.unwrap().seq, 2);
 }
 
@@ -68,6 +77,7 @@ pub async fn atomic_across_scopes(store: &dyn Store) {
             put(&a, "two", json!(2), Expect::Absent),
             put(&b, "taken", json!(1), Expect::Absent),
         ],
+        checks: vec![],
         aliases: vec![(format!("alias-{id}"), a.clone())],
     };
     assert!(matches!(store.commit(request).await, Err(StoreError::Conflict { .. })));
@@ -75,10 +85,8 @@ pub async fn atomic_across_scopes(store: &dyn Store) {
     assert_eq!(store.meta(&a).await.unwrap().seq, 0, "no seq allocated");
     assert!(store.changes(&a, 0, 10).await.unwrap().is_empty(), "no change-log entry");
     assert!(store.resolve(&format!("alias-{id}")).await.unwrap().is_none(), "no alias");
-    let ok = CommitRequest {
-        puts: vec![put(&a, "one", json!(1), Expect::Absent), put(&b, "other", json!(1), Expect::Absent)],
-        aliases: vec![],
-    };
+    let ok =
+        CommitRequest::puts(vec![put(&a, "one", json!(1), Expect::Absent), put(&b, "other", json!(1), Expect::Absent)]);
     let receipt = store.commit(ok).await.unwrap();
     assert_eq!(receipt.seqs.get(&a), Some(&1));
     assert_eq!(receipt.seqs.get(&b), Some(&2));
@@ -88,32 +96,26 @@ pub async fn seq_is_dense_under_concurrent_commits(store: Arc<dyn Store>) {
     let id = run_id();
     let scope = format!("t{id}:c");
     let shared = format!("t{id}:shared");
-    let mut tasks = Vec::new();
-    for w in 0..6 {
+    let writers = (0..6).map(|w| {
         let (store, scope, shared) = (store.clone(), scope.clone(), shared.clone());
-        tasks.push(tokio::spawn(async move {
+        async move {
             let mut done = 0;
             let mut i = 0;
             while done < 8 {
                 i += 1;
-                let request = CommitRequest {
-                    puts: vec![
-                        put(&scope, &format!("w{w}/{i}"), json!(i), Expect::Absent),
-                        put(&shared, &format!("w{w}/{i}"), json!(i), Expect::Absent),
-                    ],
-                    aliases: vec![],
-                };
+                let request = CommitRequest::puts(vec![
+                    put(&scope, &format!("w{w}/{i}"), json!(i), Expect::Absent),
+                    put(&shared, &format!("w{w}/{i}"), json!(i), Expect::Absent),
+                ]);
                 match store.commit(request).await {
                     Ok(_) => done += 1,
-                    Err(StoreError::Conflict { .. }) => tokio::task::yield_now().await,
+                    Err(StoreError::Conflict { .. }) => {}
                     Err(e) => panic!("commit failed: {e}"),
                 }
             }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
+        }
+    });
+    futures_util::future::join_all(writers).await;
     for s in [&scope, &shared] {
         let changes = store.changes(s, 0, 1000).await.unwrap();
         let seqs: Vec<u64> = changes.iter().map(|c| c.seq).collect();
@@ -136,8 +138,8 @@ pub async fn prefix_pagination(store: &dyn Store) {
     puts.push(put(&scope, "cas", json!("before the prefix"), Expect::Absent));
     // 29 records: two commits to stay inside one transaction's limit.
     let rest = puts.split_off(20);
-    store.commit(CommitRequest { puts, aliases: vec![] }).await.unwrap();
-    store.commit(CommitRequest { puts: rest, aliases: vec![] }).await.unwrap();
+    store.commit(CommitRequest::puts(puts)).await.unwrap();
+    store.commit(CommitRequest::puts(rest)).await.unwrap();
 
     let mut keys = Vec::new();
     let mut after: Option<String> = None;
@@ -172,7 +174,7 @@ pub async fn index_queries(store: &dyn Store) {
         p.g1 = Some(IndexKey { pk: format!("Q#{id}"), sk: format!("{d}") });
         puts.push(p);
     }
-    store.commit(CommitRequest { puts, aliases: vec![] }).await.unwrap();
+    store.commit(CommitRequest::puts(puts)).await.unwrap();
     let due = store.query_index(Index::G2, &pk, None, Some("2026-01-05\u{10FFFF}"), 3).await.unwrap();
     assert_eq!(due.items.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), vec!["a/1", "a/2", "a/3"]);
     let rest = store.query_index(Index::G2, &pk, due.next.as_deref(), Some("2026-01-05\u{10FFFF}"), 3).await.unwrap();
@@ -196,17 +198,20 @@ pub async fn aliases(store: &dyn Store) {
     let alias = format!("case-{id}");
     let request = CommitRequest {
         puts: vec![put(&scope, "case/1", json!(1), Expect::Absent)],
+        checks: vec![],
         aliases: vec![(alias.clone(), scope.clone())],
     };
     store.commit(request).await.unwrap();
     assert_eq!(store.resolve(&alias).await.unwrap(), Some(scope.clone()));
     let same = CommitRequest {
         puts: vec![put(&scope, "x", json!(1), Expect::Absent)],
+        checks: vec![],
         aliases: vec![(alias.clone(), scope.clone())],
     };
     store.commit(same).await.expect("re-writing the same alias is a no-op");
     let other = CommitRequest {
         puts: vec![put(&scope, "y", json!(1), Expect::Absent)],
+        checks: vec![],
         aliases: vec![(alias.clone(), format!("t{id}:elsewhere"))],
     };
     assert!(store.commit(other).await.is_err(), "an alias never moves");
@@ -234,7 +239,42 @@ pub async fn tombstones(store: &dyn Store) {
 pub async fn oversized_commits_are_refused(store: &dyn Store) {
     let scope = format!("t{}:big", run_id());
     let puts: Vec<_> = (0..50).map(|i| put(&scope, &format!("k/{i}"), json!(i), Expect::Absent)).collect();
-    let result = store.commit(CommitRequest { puts, aliases: vec![] }).await;
+    let result = store.commit(CommitRequest::puts(puts)).await;
     assert!(matches!(result, Err(StoreError::TooLarge { actions: 101 })), "{result:?}");
     assert!(store.get(&scope, "k/0").await.unwrap().is_none());
+}
+
+/// A commit lands only while the records it checks are as they were read — the membership
+/// that authorised it — and a failed check writes nothing.
+pub async fn condition_checks(store: &dyn Store) {
+    let id = run_id();
+    let (user, child) = (format!("t{id}:user"), format!("t{id}:child"));
+    store.commit(one(put(&user, "membership/c", json!("writer"), Expect::Absent))).await.unwrap();
+    let check = |expect| Check { scope: user.clone(), key: "membership/c".into(), expect };
+    let guarded = |key: &str, expect| CommitRequest {
+        puts: vec![put(&child, key, json!(1), Expect::Absent)],
+        checks: vec![check(expect)],
+        aliases: vec![],
+    };
+    store.commit(guarded("a", Expect::Version(1))).await.expect("the check holds");
+    assert!(store.get(&child, "a").await.unwrap().is_some());
+    // The membership changes (a revocation writes a tombstone): the old decision must not land.
+    let mut revoke = put(&user, "membership/c", json!("writer"), Expect::Version(1));
+    revoke.deleted = true;
+    store.commit(one(revoke)).await.unwrap();
+    let late = store.commit(guarded("b", Expect::Version(1))).await;
+    assert!(matches!(late, Err(StoreError::Conflict { .. })), "a stale check must conflict: {late:?}");
+    assert!(store.get(&child, "b").await.unwrap().is_none(), "nothing written");
+    assert_eq!(store.meta(&child).await.unwrap().seq, 1, "no seq allocated");
+    let absent = store.commit(guarded("c", Expect::Absent)).await;
+    assert!(matches!(absent, Err(StoreError::Conflict { .. })), "a tombstone still exists: {absent:?}");
+    let never = CommitRequest {
+        puts: vec![put(&child, "d", json!(1), Expect::Absent)],
+        checks: vec![Check { scope: user.clone(), key: "membership/none".into(), expect: Expect::Absent }],
+        aliases: vec![],
+    };
+    store.commit(never).await.expect("an absent record checked as absent");
+    // Checks are not writes: they allocate no seq and leave no change-log entry.
+    assert_eq!(store.meta(&user).await.unwrap().seq, 2);
+    assert_eq!(store.changes(&user, 0, 10).await.unwrap().len(), 2);
 }

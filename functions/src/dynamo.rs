@@ -9,7 +9,8 @@
 //!
 //! A commit is one `TransactWriteItems`: per scope a conditional bump of `#META.seq` (condition:
 //! the seq read just before), each record put conditioned on its expected version (or absence),
-//! and one dense change-log entry per record. Losing the `#META` race to another commit on the
+//! one dense change-log entry per record, and a `ConditionCheck` per checked record (the
+//! membership that authorised the change). Losing the `#META` race to another commit on the
 //! same scope is retried here with fresh seqs (the records' own conditions still decide real
 //! conflicts); a failed record condition is a [`StoreError::Conflict`] for the service to
 //! re-decide. Reads that the protocol depends on are strongly consistent; index queries (GSIs)
@@ -23,11 +24,13 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, Put as DdbPut, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    Projection, ProjectionType, Put as DdbPut, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
 };
-
-use super::*;
+use senvault_store::{
+    Change, ChangeLog, CommitReceipt, CommitRequest, Committer, Expect, Index, IndexReader, KEY_MAX, MAX_PAGE, Page,
+    RecordReader, ScopeMeta, StoreError, StoredRecord, backoff, check_commit,
+};
 
 /// Change-log entries expire after the sync horizon (devices further behind re-download).
 pub const CHANGE_LOG_TTL: Duration = Duration::from_secs(35 * 24 * 3600);
@@ -79,8 +82,6 @@ fn log_sk(seq: u64) -> String {
 
 const META_SK: &str = "#META";
 const ALIAS_SK: &str = "#ALIAS";
-/// Above every key the system writes (keys are ASCII).
-const KEY_MAX: &str = "\u{10FFFF}";
 /// Below every key the system writes; DynamoDB allows no empty key values in conditions.
 const KEY_MIN: &str = "\u{1}";
 
@@ -108,7 +109,7 @@ fn to_record(item: &Item) -> Result<StoredRecord, StoreError> {
         version: get_n(item, "v")?,
         seq: get_n(item, "seq")?,
         deleted: matches!(item.get("del"), Some(AttributeValue::Bool(true))),
-        body: serde_json::from_str(get_s(item, "body")?).map_err(backend)?,
+        body: get_s(item, "body")?.to_owned(),
     })
 }
 
@@ -274,7 +275,7 @@ impl DynamoStore {
             item.insert("v".into(), n(v));
             item.insert("seq".into(), n(seq));
             item.insert("del".into(), AttributeValue::Bool(p.deleted));
-            item.insert("body".into(), s(serde_json::to_string(&p.body).map_err(backend)?));
+            item.insert("body".into(), s(&p.body));
             for (ix, (a, b)) in [(&p.g1, ("g1pk", "g1sk")), (&p.g2, ("g2pk", "g2sk"))] {
                 if let Some(ix) = ix {
                     item.insert(a.into(), s(&ix.pk));
@@ -299,6 +300,18 @@ impl DynamoStore {
             let put = DdbPut::builder().table_name(&self.table).set_item(Some(log)).build().map_err(backend)?;
             items.push(TransactWriteItem::builder().put(put).build());
             slots.push(Slot::Log);
+        }
+        for c in &request.checks {
+            let mut check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .key("PK", s(pk(&c.scope)))
+                .key("SK", s(record_sk(&c.key)));
+            check = match c.expect {
+                Expect::Absent => check.condition_expression("attribute_not_exists(PK)"),
+                Expect::Version(v) => check.condition_expression("v = :v").expression_attribute_values(":v", n(v)),
+            };
+            items.push(TransactWriteItem::builder().condition_check(check.build().map_err(backend)?).build());
+            slots.push(Slot::Record(c.scope.clone(), c.key.clone()));
         }
         for (scope, old) in base {
             let new = next.get(scope).copied().unwrap_or(*old);
@@ -353,15 +366,8 @@ enum Slot {
     Alias(String),
 }
 
-fn jitter(attempt: u32) -> Duration {
-    use std::hash::{BuildHasher, Hasher};
-    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
-    let cap = 5u64 << attempt.min(5);
-    Duration::from_millis(1 + random % cap)
-}
-
 #[async_trait]
-impl Store for DynamoStore {
+impl RecordReader for DynamoStore {
     async fn get(&self, scope: &str, key: &str) -> Result<Option<StoredRecord>, StoreError> {
         self.get_item(pk(scope), record_sk(key)).await?.as_ref().map(to_record).transpose()
     }
@@ -393,7 +399,10 @@ impl Store for DynamoStore {
         };
         Ok(Page { items: records, next })
     }
+}
 
+#[async_trait]
+impl IndexReader for DynamoStore {
     async fn query_index(
         &self,
         index: Index,
@@ -450,7 +459,10 @@ impl Store for DynamoStore {
         let item = self.get_item(format!("A#{id}"), ALIAS_SK.into()).await?;
         item.as_ref().map(|i| get_s(i, "scope").map(str::to_owned)).transpose()
     }
+}
 
+#[async_trait]
+impl Committer for DynamoStore {
     async fn commit(&self, request: CommitRequest) -> Result<CommitReceipt, StoreError> {
         check_commit(&request)?;
         if request.puts.is_empty() && request.aliases.is_empty() {
@@ -502,11 +514,14 @@ impl Store for DynamoStore {
             if !retry_only {
                 return Err(sdk(err));
             }
-            tokio::time::sleep(jitter(attempt)).await;
+            tokio::time::sleep(backoff::delay(attempt, 5)).await;
         }
         Err(StoreError::Backend("dynamodb: commit kept losing races on scope sequence numbers".into()))
     }
+}
 
+#[async_trait]
+impl ChangeLog for DynamoStore {
     async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         let lo = log_sk(after.saturating_add(1));
         let hi = log_sk(u64::MAX);
@@ -534,7 +549,7 @@ impl Store for DynamoStore {
                 epoch: get_n(&i, "epoch")?.max(1),
                 purged_before: get_n(&i, "purged_before")?,
             },
-            None => ScopeMeta { seq: 0, epoch: 1, purged_before: 0 },
+            None => ScopeMeta::default(),
         })
     }
 }

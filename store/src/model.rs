@@ -1,36 +1,28 @@
-//! The storage port (DESIGN §3): records with hierarchical keys in scopes, a per-scope `seq`,
-//! a dense change log, conditional versions, multi-scope atomic commits, prefix listing, two
-//! secondary indexes, and id aliases.
-//!
-//! Adapters: [`sqlite::SqliteStore`] (embedded default) here; DynamoDB alongside it in
-//! production. Both must pass [`conformance`].
+//! The stored form of records (DESIGN §3): rows with hierarchical keys in scopes, a per-scope
+//! `seq` with a dense change log, conditional versions, multi-scope atomic commits, two
+//! secondary indexes and id aliases. Modelled on one DynamoDB table so that every adapter can
+//! keep exactly the same promises.
 
-pub mod conformance;
-pub mod counting;
-pub mod dynamo;
-pub mod sqlite;
-
-use std::collections::BTreeMap;
-
-use async_trait::async_trait;
-use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Most items one commit may touch, as in a DynamoDB `TransactWriteItems`: one `#META` bump per
-/// scope, the record and its change-log entry per put, and one item per alias.
+/// scope, the record and its change-log entry per put, one item per condition check and one
+/// per alias.
 pub const MAX_COMMIT_ACTIONS: usize = 100;
 
 /// Most records one listing page returns.
 pub const MAX_PAGE: usize = 1000;
 
-/// A stored record.
-#[derive(Debug, Clone, PartialEq)]
+/// A stored record. The body is the record's JSON text, parsed only by the codec, so a listing
+/// costs one parse per record.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRecord {
     pub scope: String,
     pub key: String,
     pub version: u64,
     pub seq: u64,
     pub deleted: bool,
-    pub body: Value,
+    pub body: String,
 }
 
 /// One page of a listing; `next` is the key (or index sort key) to continue after.
@@ -54,7 +46,7 @@ pub enum Index {
     G2,
 }
 
-/// The condition a put is committed under.
+/// The condition a put (or a check) is committed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
     Absent,
@@ -65,40 +57,65 @@ pub enum Expect {
 pub struct Put {
     pub scope: String,
     pub key: String,
-    pub body: Value,
+    /// The record's JSON text.
+    pub body: String,
     pub deleted: bool,
     pub expect: Expect,
     pub g1: Option<IndexKey>,
     pub g2: Option<IndexKey>,
 }
 
+/// A record that is not written but must still be as it was read for the commit to land — the
+/// membership that authorised a change, so that a change decided just before a revocation fails
+/// instead of landing after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub scope: String,
+    pub key: String,
+    pub expect: Expect,
+}
+
 /// Records to write atomically, across any number of scopes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommitRequest {
     pub puts: Vec<Put>,
+    /// Conditions on records the commit does not write.
+    pub checks: Vec<Check>,
     /// `(id, scope)`: create-only lookups from a record id to its scope.
     pub aliases: Vec<(String, String)>,
 }
 
 impl CommitRequest {
+    pub fn puts(puts: Vec<Put>) -> Self {
+        Self { puts, ..Self::default() }
+    }
+
     /// Items this commit touches, counted as DynamoDB counts transaction actions.
     pub fn action_count(&self) -> usize {
-        let scopes: std::collections::BTreeSet<_> = self.puts.iter().map(|p| p.scope.as_str()).collect();
-        scopes.len() + 2 * self.puts.len() + self.aliases.len()
+        let scopes: BTreeSet<_> = self.puts.iter().map(|p| p.scope.as_str()).collect();
+        scopes.len() + 2 * self.puts.len() + self.checks.len() + self.aliases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.puts.is_empty() && self.aliases.is_empty()
     }
 
     /// Splits a commit into ones of at most [`MAX_COMMIT_ACTIONS`] items, keeping the order of
-    /// the puts; aliases go with the last. Only for changes whose every write is conditioned and
-    /// whose decision is re-made from what is stored (see `Command::commits_in_batches`).
+    /// the puts; every batch carries the checks (each must still hold when it lands), and the
+    /// aliases go with the last. Only for changes whose every write is conditioned and whose
+    /// decision is re-made from what is stored (see `Operation::commits_in_batches`).
     pub fn into_batches(self) -> Vec<CommitRequest> {
+        let checks = self.checks;
+        let fresh = || CommitRequest { puts: Vec::new(), checks: checks.clone(), aliases: Vec::new() };
         let mut batches = Vec::new();
-        let mut current = CommitRequest::default();
+        let mut current = fresh();
         for put in self.puts {
             current.puts.push(put);
             if current.action_count() > MAX_COMMIT_ACTIONS
+                && current.puts.len() > 1
                 && let Some(put) = current.puts.pop()
             {
-                batches.push(std::mem::take(&mut current));
+                batches.push(std::mem::replace(&mut current, fresh()));
                 current.puts.push(put);
             }
         }
@@ -106,7 +123,8 @@ impl CommitRequest {
         if current.action_count() > MAX_COMMIT_ACTIONS && current.puts.len() > 1 {
             // Make room for the aliases: move puts to a batch of their own.
             let keep = current.puts.split_off(current.puts.len() / 2);
-            batches.push(CommitRequest { puts: std::mem::replace(&mut current.puts, keep), aliases: vec![] });
+            let moved = std::mem::replace(&mut current.puts, keep);
+            batches.push(CommitRequest { puts: moved, checks: current.checks.clone(), aliases: vec![] });
         }
         batches.push(current);
         batches
@@ -129,17 +147,25 @@ pub struct Change {
 }
 
 /// A scope's metadata.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScopeMeta {
     /// The last allocated sequence number (0: nothing written yet).
     pub seq: u64,
+    /// Changes when a scope's history is rewritten; devices then download it afresh.
     pub epoch: u64,
+    /// Change-log entries below this seq are gone; a device behind it downloads afresh.
     pub purged_before: u64,
+}
+
+impl Default for ScopeMeta {
+    fn default() -> Self {
+        ScopeMeta { seq: 0, epoch: 1, purged_before: 0 }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A put's condition failed: someone else wrote first. Re-read and decide again.
+    /// A put's or check's condition failed: someone else wrote first. Re-read and decide again.
     #[error("conflicting write to {scope} {key}")]
     Conflict { scope: String, key: String },
     /// An alias already points at another scope.
@@ -147,50 +173,19 @@ pub enum StoreError {
     AliasTaken(String),
     #[error("commit touches {actions} items; at most {MAX_COMMIT_ACTIONS} fit in one transaction")]
     TooLarge { actions: usize },
+    /// The stored data is not what this version of the software can read (ids and kinds only).
     #[error("storage failure: {0}")]
     Backend(String),
 }
 
-/// The storage port.
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// One record (tombstones included, flagged `deleted`).
-    async fn get(&self, scope: &str, key: &str) -> Result<Option<StoredRecord>, StoreError>;
-
-    /// Live records of `scope` whose key starts with `prefix`, in key order, after `after`.
-    async fn list(
-        &self,
-        scope: &str,
-        prefix: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Page<StoredRecord>, StoreError>;
-
-    /// Live records whose index partition is `pk`, in sort-key order, with sort keys after
-    /// `after` and up to `until` (inclusive).
-    async fn query_index(
-        &self,
-        index: Index,
-        pk: &str,
-        after: Option<&str>,
-        until: Option<&str>,
-        limit: usize,
-    ) -> Result<Page<StoredRecord>, StoreError>;
-
-    /// The scope an aliased id lives in.
-    async fn resolve(&self, id: &str) -> Result<Option<String>, StoreError>;
-
-    /// Writes every put and alias or none.
-    async fn commit(&self, request: CommitRequest) -> Result<CommitReceipt, StoreError>;
-
-    /// Change-log entries of `scope` with `seq > after`, in order.
-    async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError>;
-
-    async fn meta(&self, scope: &str) -> Result<ScopeMeta, StoreError>;
+impl StoreError {
+    pub fn backend(e: impl std::fmt::Display) -> Self {
+        StoreError::Backend(e.to_string())
+    }
 }
 
 /// The exclusive upper bound of keys starting with `prefix` (`None`: unbounded).
-pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
+pub fn prefix_end(prefix: &str) -> Option<String> {
     let mut chars: Vec<char> = prefix.chars().collect();
     while let Some(last) = chars.pop() {
         if let Some(next) = char::from_u32(last as u32 + 1) {
@@ -201,16 +196,25 @@ pub(crate) fn prefix_end(prefix: &str) -> Option<String> {
     None
 }
 
-/// Validates a commit before any adapter touches storage.
-pub(crate) fn check_commit(request: &CommitRequest) -> Result<(), StoreError> {
+/// Above every key and sort key the system writes (they are ASCII).
+pub const KEY_MAX: &str = "\u{10FFFF}";
+
+/// Validates a commit before any adapter touches storage: its size, and that no record is
+/// written or checked twice (a transaction may touch an item once).
+pub fn check_commit(request: &CommitRequest) -> Result<(), StoreError> {
     let actions = request.action_count();
     if actions > MAX_COMMIT_ACTIONS {
         return Err(StoreError::TooLarge { actions });
     }
-    let mut seen = std::collections::BTreeSet::new();
-    for p in &request.puts {
-        if !seen.insert((p.scope.as_str(), p.key.as_str())) {
-            return Err(StoreError::Backend(format!("commit writes {} {} twice", p.scope, p.key)));
+    let mut seen = BTreeSet::new();
+    let touched = request
+        .puts
+        .iter()
+        .map(|p| (p.scope.as_str(), p.key.as_str()))
+        .chain(request.checks.iter().map(|c| (c.scope.as_str(), c.key.as_str())));
+    for (scope, key) in touched {
+        if !seen.insert((scope, key)) {
+            return Err(StoreError::Backend(format!("commit touches {scope} {key} twice")));
         }
     }
     Ok(())
@@ -224,7 +228,7 @@ mod tests {
         Put {
             scope: scope.into(),
             key: format!("k{n:04}"),
-            body: Value::Null,
+            body: "null".into(),
             deleted: false,
             expect: Expect::Absent,
             g1: None,
@@ -236,7 +240,12 @@ mod tests {
     fn large_commits_split_in_order_within_the_limit() {
         let mut puts: Vec<Put> = (0..130).map(|n| put("child:a", n)).collect();
         puts.push(put("audit:x", 130));
-        let request = CommitRequest { puts: puts.clone(), aliases: vec![("id".into(), "child:a".into())] };
+        let check = Check { scope: "user:u".into(), key: "membership/child:a".into(), expect: Expect::Version(3) };
+        let request = CommitRequest {
+            puts: puts.clone(),
+            checks: vec![check.clone()],
+            aliases: vec![("id".into(), "child:a".into())],
+        };
         let batches = request.into_batches();
         assert_eq!(batches.len(), 3);
         assert!(
@@ -246,10 +255,20 @@ mod tests {
         );
         let rejoined: Vec<Put> = batches.iter().flat_map(|b| b.puts.clone()).collect();
         assert_eq!(rejoined, puts, "nothing lost, order kept");
+        assert!(batches.iter().all(|b| b.checks == vec![check.clone()]), "every batch keeps the checks");
         assert!(batches[..2].iter().all(|b| b.aliases.is_empty()));
         assert_eq!(batches[2].aliases.len(), 1);
-        let small = CommitRequest { puts: puts[..3].to_vec(), aliases: vec![] };
+        let small = CommitRequest::puts(puts[..3].to_vec());
         assert_eq!(small.clone().into_batches(), vec![small]);
+    }
+
+    #[test]
+    fn a_commit_may_touch_an_item_once() {
+        let mut request = CommitRequest::puts(vec![put("s", 1)]);
+        request.checks.push(Check { scope: "s".into(), key: "k0001".into(), expect: Expect::Version(1) });
+        assert!(matches!(check_commit(&request), Err(StoreError::Backend(_))));
+        request.checks[0].key = "other".into();
+        assert!(check_commit(&request).is_ok());
     }
 
     #[test]

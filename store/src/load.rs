@@ -1,0 +1,64 @@
+//! Loading what the rules read: the records a command or a read names, into a snapshot. The
+//! same function serves the server (over DynamoDB or SQLite) and the phone (over its replica).
+
+use senvault_domain::{Read, Record, Scope, Snapshot};
+
+use crate::codec::{add_to_snapshot, from_stored};
+use crate::model::{MAX_PAGE, StoreError};
+use crate::port::RecordReader;
+
+/// Loads every read into one snapshot, following pages of prefix reads.
+pub async fn load(reader: &dyn RecordReader, reads: &[Read]) -> Result<Snapshot, StoreError> {
+    let mut snap = Snapshot::new();
+    for read in reads {
+        match read {
+            Read::Get(scope, key) => {
+                if let Some(r) = reader.get(&scope.to_string(), key).await? {
+                    add_to_snapshot(&mut snap, std::slice::from_ref(&r))?;
+                }
+            }
+            Read::Prefix(scope, prefix) => {
+                let scope_s = scope.to_string();
+                let mut after: Option<String> = None;
+                loop {
+                    let page = reader.list(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?;
+                    add_to_snapshot(&mut snap, &page.items)?;
+                    match page.next {
+                        Some(n) => after = Some(n),
+                        None => break,
+                    }
+                }
+            }
+        }
+    }
+    Ok(snap)
+}
+
+/// Every live record of `scope` under `prefix`, in key order, following pages.
+pub async fn list_all(
+    reader: &dyn RecordReader,
+    scope: &Scope,
+    prefix: &str,
+) -> Result<Vec<(String, Record)>, StoreError> {
+    let scope_s = scope.to_string();
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = reader.list(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?;
+        for r in &page.items {
+            out.push((r.key.clone(), from_stored(r)?.1.record));
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// One live record.
+pub async fn get_record(reader: &dyn RecordReader, scope: &Scope, key: &str) -> Result<Option<Record>, StoreError> {
+    match reader.get(&scope.to_string(), key).await? {
+        Some(r) => crate::codec::live_record(&r),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,65 @@
+//! The storage port, split by what callers need: most code only reads records; the write path
+//! commits; sync reads the change log; listings across scopes and the scanner use the indexes.
+//! [`Store`] is all four, which every adapter (SQLite here, DynamoDB on the server) implements.
+//!
+//! The traits are async because the production adapter talks to DynamoDB over the network, but
+//! they name no runtime: the SQLite engine completes its futures on whatever thread its
+//! [`crate::sqlite::Offload`] gives it, and a phone can drive them with a trivial executor.
+
+use async_trait::async_trait;
+
+use crate::model::{Change, CommitReceipt, CommitRequest, Index, Page, ScopeMeta, StoreError, StoredRecord};
+
+/// Reading records of one scope.
+#[async_trait]
+pub trait RecordReader: Send + Sync {
+    /// One record (tombstones included, flagged `deleted`).
+    async fn get(&self, scope: &str, key: &str) -> Result<Option<StoredRecord>, StoreError>;
+
+    /// Live records of `scope` whose key starts with `prefix`, in key order, after `after`.
+    async fn list(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError>;
+}
+
+/// Lookups across scopes: the secondary indexes and the id aliases.
+#[async_trait]
+pub trait IndexReader: Send + Sync {
+    /// Live records whose index partition is `pk`, in sort-key order, with sort keys after
+    /// `after` and up to `until` (inclusive).
+    async fn query_index(
+        &self,
+        index: Index,
+        pk: &str,
+        after: Option<&str>,
+        until: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError>;
+
+    /// The scope an aliased id lives in.
+    async fn resolve(&self, id: &str) -> Result<Option<String>, StoreError>;
+}
+
+/// Writing: every put, check and alias of a request, or none of them.
+#[async_trait]
+pub trait Committer: Send + Sync {
+    async fn commit(&self, request: CommitRequest) -> Result<CommitReceipt, StoreError>;
+}
+
+/// Each scope's dense change log and its metadata (what sync pulls from).
+#[async_trait]
+pub trait ChangeLog: Send + Sync {
+    /// Change-log entries of `scope` with `seq > after`, in order.
+    async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError>;
+
+    async fn meta(&self, scope: &str) -> Result<ScopeMeta, StoreError>;
+}
+
+/// A whole storage adapter.
+pub trait Store: RecordReader + IndexReader + Committer + ChangeLog + 'static {}
+
+impl<T: RecordReader + IndexReader + Committer + ChangeLog + 'static> Store for T {}

@@ -1,0 +1,424 @@
+//! The embedded SQLite engine: the same model as the DynamoDB table in five tables (see
+//! [`migrations`]), WAL, `synchronous=NORMAL`, one writer connection and a small pool of
+//! read-only connections, so reads use every core while SQLite's single writer takes the
+//! commits. An in-memory database (tests) has no pool: its one connection does everything.
+//!
+//! The engine names no async runtime. Each call is a blocking job handed to an [`Offload`]:
+//! inline by default (the future is ready when first polled — what a phone or a command-line
+//! tool wants), or a runtime's blocking pool on the server, so the reactor never waits on disk.
+
+pub mod migrations;
+mod pool;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::model::*;
+use crate::port::{ChangeLog, Committer, IndexReader, RecordReader};
+use pool::Pool;
+
+/// A blocking job.
+pub type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// Where blocking jobs run.
+pub type Offload = Arc<dyn Fn(Job) + Send + Sync>;
+
+/// Runs each job on the calling thread.
+pub fn inline() -> Offload {
+    Arc::new(|job: Job| job())
+}
+
+/// How the engine is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// Read-only connections beside the writer (0: the writer serves reads too).
+    pub readers: usize,
+}
+
+impl Default for SqliteOptions {
+    /// One reader per core (at least two, at most eight).
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        SqliteOptions { readers: cores.clamp(2, 8) }
+    }
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Option<Pool>,
+    path: Option<PathBuf>,
+}
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+    offload: Offload,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("sqlite: {e}"))
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while a connection was held leaves it usable: SQLite rolls back the open
+    // transaction when rusqlite's guard is dropped.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "synchronous", "NORMAL").map_err(backend)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(backend)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, SqliteOptions::default())
+    }
+
+    pub fn open_with(path: &Path, options: SqliteOptions) -> Result<Self, StoreError> {
+        let mut writer = Connection::open(path).map_err(backend)?;
+        writer.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+        configure(&writer)?;
+        migrations::migrate(&mut writer)?;
+        let readers = if options.readers == 0 {
+            None
+        } else {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+            let mut conns = Vec::with_capacity(options.readers);
+            for _ in 0..options.readers {
+                let c = Connection::open_with_flags(path, flags).map_err(backend)?;
+                c.busy_timeout(std::time::Duration::from_secs(5)).map_err(backend)?;
+                conns.push(c);
+            }
+            Some(Pool::new(conns))
+        };
+        Ok(Self::from_inner(Inner { writer: Mutex::new(writer), readers, path: Some(path.to_owned()) }))
+    }
+
+    /// A private in-memory database (tests): one connection for reads and writes.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let mut conn = Connection::open_in_memory().map_err(backend)?;
+        configure(&conn)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Self::from_inner(Inner { writer: Mutex::new(conn), readers: None, path: None }))
+    }
+
+    fn from_inner(inner: Inner) -> Self {
+        SqliteStore { inner: Arc::new(inner), offload: inline() }
+    }
+
+    /// Runs the engine's blocking work through `offload` (e.g. a runtime's blocking pool).
+    pub fn with_offload(mut self, offload: Offload) -> Self {
+        self.offload = offload;
+        self
+    }
+
+    /// The database file, if on disk.
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// Read-only connections in the pool (0: reads use the writer).
+    pub fn readers(&self) -> usize {
+        self.inner.readers.as_ref().map_or(0, Pool::size)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = futures_channel::oneshot::channel();
+        let inner = self.inner.clone();
+        (self.offload)(Box::new(move || {
+            let result = match (&inner.readers, write) {
+                (Some(pool), false) => pool.with(f),
+                _ => f(&mut lock(&inner.writer)),
+            };
+            let _ = tx.send(result);
+        }));
+        rx.await.map_err(|_| StoreError::Backend("sqlite: the job stopped before answering".into()))?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run(false, f).await
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run(true, f).await
+    }
+}
+
+type Row = (String, String, i64, i64, bool, String);
+
+fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+}
+
+fn to_record(t: Row) -> StoredRecord {
+    let (scope, key, v, seq, deleted, body) = t;
+    StoredRecord { scope, key, version: v as u64, seq: seq as u64, deleted, body }
+}
+
+fn limit_of(limit: usize) -> i64 {
+    limit.clamp(1, MAX_PAGE) as i64
+}
+
+/// Pages: fetch one more than asked to know whether there is a next page.
+fn page(mut items: Vec<StoredRecord>, limit: usize, cursor: impl Fn(&StoredRecord) -> String) -> Page<StoredRecord> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(cursor)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+fn current_version(tx: &rusqlite::Transaction<'_>, scope: &str, key: &str) -> Result<Option<i64>, StoreError> {
+    tx.query_row("SELECT v FROM records WHERE scope = ?1 AND key = ?2", params![scope, key], |r| r.get(0))
+        .optional()
+        .map_err(backend)
+}
+
+fn holds(expect: Expect, current: Option<i64>) -> bool {
+    match (expect, current) {
+        (Expect::Absent, None) => true,
+        (Expect::Version(want), Some(have)) => want == have as u64,
+        _ => false,
+    }
+}
+
+#[async_trait]
+impl RecordReader for SqliteStore {
+    async fn get(&self, scope: &str, key: &str) -> Result<Option<StoredRecord>, StoreError> {
+        let (scope, key) = (scope.to_owned(), key.to_owned());
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached("SELECT scope, key, v, seq, del, body FROM records WHERE scope = ?1 AND key = ?2")
+                .map_err(backend)?;
+            Ok(stmt.query_row(params![scope, key], row_to_record).optional().map_err(backend)?.map(to_record))
+        })
+        .await
+    }
+
+    async fn list(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        let scope = scope.to_owned();
+        // Plain range bounds (no `? IS NULL OR` guards) so SQLite walks the primary key range.
+        let (lower, inclusive) = match after {
+            Some(a) if a >= prefix => (a.to_owned(), false),
+            _ => (prefix.to_owned(), true),
+        };
+        let upper = prefix_end(prefix).unwrap_or_else(|| KEY_MAX.to_owned());
+        self.read(move |c| {
+            let sql = if inclusive {
+                "SELECT scope, key, v, seq, del, body FROM records
+                 WHERE scope = ?1 AND key >= ?2 AND key < ?3 AND del = 0 ORDER BY key LIMIT ?4"
+            } else {
+                "SELECT scope, key, v, seq, del, body FROM records
+                 WHERE scope = ?1 AND key > ?2 AND key < ?3 AND del = 0 ORDER BY key LIMIT ?4"
+            };
+            let mut stmt = c.prepare_cached(sql).map_err(backend)?;
+            let rows =
+                stmt.query_map(params![scope, lower, upper, limit_of(limit) + 1], row_to_record).map_err(backend)?;
+            let items = rows.map(|r| r.map(to_record).map_err(backend)).collect::<Result<Vec<_>, _>>()?;
+            Ok(page(items, limit, |r| r.key.clone()))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl IndexReader for SqliteStore {
+    async fn query_index(
+        &self,
+        index: Index,
+        pk: &str,
+        after: Option<&str>,
+        until: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        let pk = pk.to_owned();
+        let after = after.unwrap_or("").to_owned();
+        let until = until.unwrap_or(KEY_MAX).to_owned();
+        let sql = match index {
+            Index::G1 => {
+                "SELECT scope, key, v, seq, del, body, g1sk FROM records
+                 WHERE g1pk = ?1 AND g1sk > ?2 AND g1sk <= ?3 AND del = 0 ORDER BY g1sk LIMIT ?4"
+            }
+            Index::G2 => {
+                "SELECT scope, key, v, seq, del, body, g2sk FROM records
+                 WHERE g2pk = ?1 AND g2sk > ?2 AND g2sk <= ?3 AND del = 0 ORDER BY g2sk LIMIT ?4"
+            }
+        };
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(sql).map_err(backend)?;
+            let rows = stmt
+                .query_map(params![pk, after, until, limit_of(limit) + 1], |row| {
+                    Ok((row_to_record(row)?, row.get::<_, String>(6)?))
+                })
+                .map_err(backend)?;
+            let mut items = Vec::new();
+            let mut sks = Vec::new();
+            for r in rows {
+                let (rec, sk) = r.map_err(backend)?;
+                items.push(to_record(rec));
+                sks.push(sk);
+            }
+            let limit = limit.clamp(1, MAX_PAGE);
+            let next = (items.len() > limit).then(|| sks[limit - 1].clone());
+            items.truncate(limit);
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn resolve(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached("SELECT scope FROM aliases WHERE id = ?1").map_err(backend)?;
+            stmt.query_row(params![id], |r| r.get(0)).optional().map_err(backend)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Committer for SqliteStore {
+    async fn commit(&self, request: CommitRequest) -> Result<CommitReceipt, StoreError> {
+        check_commit(&request)?;
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            for check in &request.checks {
+                if !holds(check.expect, current_version(&tx, &check.scope, &check.key)?) {
+                    return Err(StoreError::Conflict { scope: check.scope.clone(), key: check.key.clone() });
+                }
+            }
+            let mut seqs: BTreeMap<String, u64> = BTreeMap::new();
+            for p in &request.puts {
+                let current = current_version(&tx, &p.scope, &p.key)?;
+                if !holds(p.expect, current) {
+                    return Err(StoreError::Conflict { scope: p.scope.clone(), key: p.key.clone() });
+                }
+                if !seqs.contains_key(&p.scope) {
+                    let seq: Option<i64> = tx
+                        .query_row("SELECT seq FROM meta WHERE scope = ?1", params![p.scope], |r| r.get(0))
+                        .optional()
+                        .map_err(backend)?;
+                    seqs.insert(p.scope.clone(), seq.unwrap_or(0) as u64);
+                }
+                let seq = seqs.get_mut(&p.scope).map(|s| {
+                    *s += 1;
+                    *s
+                });
+                let seq = seq.unwrap_or(1) as i64;
+                let v = current.unwrap_or(0) + 1;
+                let (g1pk, g1sk) = p.g1.as_ref().map(|g| (g.pk.as_str(), g.sk.as_str())).unzip();
+                let (g2pk, g2sk) = p.g2.as_ref().map(|g| (g.pk.as_str(), g.sk.as_str())).unzip();
+                tx.prepare_cached(
+                    "INSERT INTO records (scope, key, v, seq, del, body, g1pk, g1sk, g2pk, g2sk)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (scope, key) DO UPDATE SET v = excluded.v, seq = excluded.seq, del = excluded.del,
+                       body = excluded.body, g1pk = excluded.g1pk, g1sk = excluded.g1sk,
+                       g2pk = excluded.g2pk, g2sk = excluded.g2sk",
+                )
+                .and_then(|mut s| s.execute(params![p.scope, p.key, v, seq, p.deleted, p.body, g1pk, g1sk, g2pk, g2sk]))
+                .map_err(backend)?;
+                tx.prepare_cached("INSERT INTO changes (scope, seq, key, v, del) VALUES (?1, ?2, ?3, ?4, ?5)")
+                    .and_then(|mut s| s.execute(params![p.scope, seq, p.key, v, p.deleted]))
+                    .map_err(backend)?;
+            }
+            for (scope, seq) in &seqs {
+                tx.execute(
+                    "INSERT INTO meta (scope, seq) VALUES (?1, ?2) ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq",
+                    params![scope, *seq as i64],
+                )
+                .map_err(backend)?;
+            }
+            for (id, scope) in &request.aliases {
+                let existing: Option<String> = tx
+                    .query_row("SELECT scope FROM aliases WHERE id = ?1", params![id], |r| r.get(0))
+                    .optional()
+                    .map_err(backend)?;
+                match existing {
+                    Some(s) if &s == scope => {}
+                    Some(_) => return Err(StoreError::AliasTaken(id.clone())),
+                    None => {
+                        tx.execute("INSERT INTO aliases (id, scope) VALUES (?1, ?2)", params![id, scope])
+                            .map_err(backend)?;
+                    }
+                }
+            }
+            tx.commit().map_err(backend)?;
+            Ok(CommitReceipt { seqs })
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ChangeLog for SqliteStore {
+    async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        let scope = scope.to_owned();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT seq, key, v, del FROM changes WHERE scope = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![scope, after as i64, limit_of(limit)], |r| {
+                    Ok(Change {
+                        seq: r.get::<_, i64>(0)? as u64,
+                        key: r.get(1)?,
+                        version: r.get::<_, i64>(2)? as u64,
+                        deleted: r.get(3)?,
+                    })
+                })
+                .map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn meta(&self, scope: &str) -> Result<ScopeMeta, StoreError> {
+        let scope = scope.to_owned();
+        self.read(move |c| {
+            let row = c
+                .query_row("SELECT seq, epoch, purged_before FROM meta WHERE scope = ?1", params![scope], |r| {
+                    Ok(ScopeMeta {
+                        seq: r.get::<_, i64>(0)? as u64,
+                        epoch: r.get::<_, i64>(1)? as u64,
+                        purged_before: r.get::<_, i64>(2)? as u64,
+                    })
+                })
+                .optional()
+                .map_err(backend)?;
+            Ok(row.unwrap_or_default())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! The sync protocol's wire types (DESIGN §5), shared by the server's sync endpoints and the
+//! phone's sync client. Serde only: how each side applies them lives with each side.
+//!
+//! - **Push**: a client's numbered mutations (`mid` rises by one per client), each a command
+//!   for one scope. The server applies each exactly once and answers an outcome per mutation
+//!   and the last mutation id it has applied (`lmid`); the client trims its outbox only by that.
+//! - **Pull**: per scope, the records changed after the client's cursor (collapsed to their
+//!   current state), or a reset (download the scope afresh) or a revocation (forget it).
+
+use serde::{Deserialize, Serialize};
+
+use senvault_domain::{Command, MemberRole, Record};
+
+/// The version of this protocol. A push or pull naming another is refused, never guessed at.
+pub const SCHEMA: u32 = 1;
+
+/// A client's numbered changes, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// A UUID the device chose once; bound to the user who first pushed with it.
+    pub client_id: String,
+    pub schema: u32,
+    pub mutations: Vec<Mutation>,
+}
+
+/// One change made on a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mutation {
+    /// Rises by one per client, from 1.
+    pub mid: u64,
+    /// The scope the command writes (the command names it too; they must agree).
+    pub scope: String,
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// The last mutation id applied for this client (including earlier pushes).
+    pub lmid: u64,
+    pub outcomes: Vec<MutationOutcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MutationOutcome {
+    pub mid: u64,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What became of one mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    /// Refused by the rules or by access; nothing of it was written.
+    Rejected {
+        reason: Rejection,
+        /// The record as the server holds it, when the refusal was about its state.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current: Option<WireRecord>,
+    },
+    /// Applied, but a later change by someone else won (text edits are last writer wins).
+    Overridden {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current: Option<WireRecord>,
+    },
+}
+
+/// Why a mutation was refused: the HTTP status the same command would have had through the API,
+/// a stable code and words for the person who made the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+}
+
+/// A record as sync carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireRecord {
+    pub key: String,
+    pub version: u64,
+    pub record: Record,
+}
+
+/// Where a client's copy of each scope stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullRequest {
+    pub client_id: String,
+    pub schema: u32,
+    pub scopes: Vec<ScopeCursor>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Cursor {
+    pub epoch: u64,
+    /// The last change-log seq the client holds (0: nothing yet).
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeCursor {
+    pub scope: String,
+    #[serde(flatten)]
+    pub cursor: Cursor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub lmid: u64,
+    pub scopes: Vec<ScopePull>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopePull {
+    pub scope: String,
+    #[serde(flatten)]
+    pub state: PullState,
+}
+
+/// One scope's answer to a pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum PullState {
+    /// Records changed after the cursor, collapsed to their current state; `to` is the new
+    /// cursor. `has_more`: pull again for the rest.
+    Changes { to: Cursor, has_more: bool, upserts: Vec<WireRecord>, deletes: Vec<String> },
+    /// The client's copy cannot be brought forward: download the scope again from seq 0.
+    Reset { reason: ResetReason },
+    /// The user no longer has access: delete every local row of the scope.
+    Revoked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetReason {
+    /// The scope's history was rewritten.
+    EpochChanged,
+    /// The cursor is older than the retained change log.
+    BelowHorizon,
+}
+
+/// The scopes a user may sync, with their role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopesResponse {
+    pub scopes: Vec<ScopeInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeInfo {
+    pub scope: String,
+    pub role: MemberRole,
+    pub cursor: Cursor,
+}
