@@ -21,6 +21,19 @@ pub struct CaseAggregate {
 }
 
 impl CaseAggregate {
+    /// A case with nothing under it yet.
+    pub fn new(case: Case) -> Self {
+        CaseAggregate {
+            case,
+            history: vec![],
+            key_dates: vec![],
+            notes: vec![],
+            actions: vec![],
+            flags: vec![],
+            annotations: vec![],
+        }
+    }
+
     /// Builds the aggregate from the records under `case/<id>`; `None` if the case itself is
     /// not among them.
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Option<Self> {

@@ -116,6 +116,28 @@ uuid_id!(
     OpId
 );
 
+impl OpId {
+    /// The id of the `name`d record this operation creates: distinct for each name, and the
+    /// same on every retry of the operation, so a re-decided or replayed command writes the
+    /// same records instead of new ones. It keeps the operation's first twelve bytes — for a
+    /// fresh (UUIDv7) operation its time, version and monotonic counter — so records made by
+    /// later operations sort after earlier ones even when their clocks agree to the nanosecond;
+    /// the last four bytes tell the names apart.
+    pub fn derive(&self, name: &str) -> Uuid {
+        let hashed = Uuid::new_v5(&self.0, name.as_bytes());
+        let mut bytes = *self.0.as_bytes();
+        bytes[12..].copy_from_slice(&hashed.as_bytes()[12..]);
+        Uuid::from_bytes(bytes)
+    }
+
+    /// The operation a client names with an idempotency key: the same key from the same user
+    /// is the same operation.
+    pub fn from_key(user: &UserId, key: &str) -> OpId {
+        const NAMESPACE: Uuid = Uuid::from_u128(0x5e9f_a017_7c1d_4b0e_9f33_2a6c_0d5b_e801);
+        OpId(Uuid::new_v5(&NAMESPACE, format!("{user}\n{key}").as_bytes()))
+    }
+}
+
 /// The identity provider's subject (`sub` claim).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -181,6 +203,21 @@ mod tests {
         let a = ActionId::derived(parent.0, "x");
         assert_eq!(a, ActionId::derived(parent.0, "x"));
         assert_ne!(a, ActionId::derived(parent.0, "y"));
+    }
+
+    #[test]
+    fn operations_derive_distinct_stable_ids() {
+        let op = OpId::new();
+        assert_eq!(op.derive("status"), op.derive("status"));
+        assert_ne!(op.derive("status"), op.derive("audit"));
+        assert_ne!(op.derive("status"), op.0);
+        assert_eq!(op.derive("status").get_version_num(), 7, "a fresh operation's ids are UUIDv7");
+        let later = OpId::new();
+        assert!(later.derive("status") > op.derive("status"), "and sort in the order operations began");
+        let user: UserId = "mum".parse().unwrap();
+        assert_eq!(OpId::from_key(&user, "k1"), OpId::from_key(&user, "k1"));
+        assert_ne!(OpId::from_key(&user, "k1"), OpId::from_key(&user, "k2"));
+        assert_ne!(OpId::from_key(&user, "k1"), OpId::from_key(&"dad".parse().unwrap(), "k1"));
     }
 
     #[test]

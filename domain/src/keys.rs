@@ -46,8 +46,13 @@ pub fn note(case_id: CaseId, id: NoteId) -> String {
 pub fn action(case_id: CaseId, id: ActionId) -> String {
     format!("{CASE_PREFIX}{case_id}/action/{id}")
 }
-pub fn audit(id: AuditId) -> String {
-    format!("{AUDIT_PREFIX}{id}")
+/// The scanner's bookkeeping for one open action (see [`crate::model::DueTracker`]).
+pub fn tracker(case_id: CaseId, id: ActionId) -> String {
+    format!("{CASE_PREFIX}{case_id}/tracker/{id}")
+}
+/// Audit lines sort by time, so the log reads newest first with one reversed range.
+pub fn audit(at: chrono::DateTime<chrono::Utc>, id: AuditId) -> String {
+    format!("{AUDIT_PREFIX}{}/{id}", at.format("%Y-%m-%dT%H:%M:%S%.9fZ"))
 }
 /// Alerts sort by due date so old ones can be skipped with a key range.
 pub fn alert(due: chrono::NaiveDate, id: AlertId) -> String {

@@ -7,26 +7,35 @@ pub mod aggregate;
 pub mod analyser;
 pub mod chronology;
 pub mod command;
+pub mod context;
 pub mod dates;
 pub mod decide;
 pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod model;
+pub mod reads;
 mod rules;
 pub mod scan;
 pub mod scope;
 pub mod snapshot;
 pub mod timescale;
+pub mod views;
 pub mod vocab;
 
 pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
 pub use chronology::{Chronology, ChronologyEntry};
-pub use command::{ActionPatch, ChildPatch, Command, NewAction};
-pub use decide::{Actor, Context, decide, home_scope, reads};
+pub use command::{
+    ActionPatch, CaseCommand, ChildPatch, Command, DocumentCommand, FamilyCommand, NewAction, Operation,
+    PersonalCommand, SystemCommand,
+};
+pub use context::{Actor, Context};
+pub use decide::decide;
 pub use error::{DomainError, FieldError};
 pub use ids::*;
 pub use model::*;
+pub use reads::reads;
+pub use rules::documents::{DocumentUse, may_use as may_use_document};
 pub use scope::Scope;
 pub use snapshot::{Alias, Decision, Expect, Read, Snapshot, Versioned, Write};
 pub use timescale::{Deadline, TimescaleId};

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::ids::{
     ActionId, AlertId, AnnotationId, AuditId, CaseId, ChildId, DocumentId, FamilyId, FlagId, KeyDateId, NoteId,
@@ -129,7 +128,7 @@ pub struct Note {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub section: Option<Section>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub document_id: Option<Uuid>,
+    pub document_id: Option<DocumentId>,
 }
 
 /// A next action (DOMAIN §5.3). Overdue is derived, never stored.
@@ -164,25 +163,59 @@ pub struct Action {
     /// The key date whose recording completed this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_by_key_date: Option<KeyDateId>,
-    /// What the scanner has already done about the current due date.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scan: Option<ScanState>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-/// The scanner's progress on one action for one due date. A re-dated action starts afresh
-/// because the state only counts while `due` matches the action's.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The scanner's bookkeeping for one open action (key `case/<cid>/tracker/<aid>`): which
+/// reminders it raised for the current due date and whether it found the action overdue, and
+/// the next day it has work — the record's due-index date. It lives beside the action, not in
+/// it, so the scanner never changes a record people edit (an offline edit conditioned on the
+/// action's version is never refused because a scan ran). It exists while the action is open;
+/// every change to the action rewrites it, and it carries a copy of the action so a scan reads
+/// nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScanState {
-    pub due: NaiveDate,
-    /// Reminder lead times (days) raised or passed over for this due date.
+pub struct DueTracker {
+    pub action: Action,
+    /// Reminder lead times (days) raised or passed over for `action.due`.
     #[serde(default)]
     pub leads_done: Vec<u32>,
     /// The day the scanner found the action overdue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overdue_on: Option<NaiveDate>,
+}
+
+impl DueTracker {
+    /// The tracker for `action` as it now stands, keeping the scanner's progress while the due
+    /// date is unchanged; `None` once the action is done.
+    pub fn for_action(action: &Action, previous: Option<&DueTracker>) -> Option<DueTracker> {
+        if !action.is_open() {
+            return None;
+        }
+        let progress = previous.filter(|p| p.action.due == action.due);
+        Some(DueTracker {
+            action: action.clone(),
+            leads_done: progress.map(|p| p.leads_done.clone()).unwrap_or_default(),
+            overdue_on: progress.and_then(|p| p.overdue_on),
+        })
+    }
+
+    /// The next day the scanner has something to do: a reminder lead time coming up, or the
+    /// first day the action is overdue; `None` once found overdue. This is the tracker's
+    /// due-index date, so a scan only ever reads actions with work due.
+    pub fn next_check(&self) -> Option<NaiveDate> {
+        if !self.action.is_open() || self.overdue_on.is_some() {
+            return None;
+        }
+        let due = self.action.due;
+        REMINDER_LEADS
+            .iter()
+            .filter(|l| !self.leads_done.contains(l))
+            .filter_map(|l| due.checked_sub_days(chrono::Days::new(u64::from(*l))))
+            .chain(due.succ_opt())
+            .min()
+    }
 }
 
 /// Reminder lead times, in days before the due date (DOMAIN: 7, 3 and 1).
@@ -208,34 +241,6 @@ impl Action {
     /// Open and due before `today` (due today is not overdue).
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
         self.is_open() && self.due < today
-    }
-
-    /// The scanner's progress for the current due date.
-    pub fn scan_state(&self) -> ScanState {
-        match &self.scan {
-            Some(s) if s.due == self.due => s.clone(),
-            _ => ScanState { due: self.due, leads_done: Vec::new(), overdue_on: None },
-        }
-    }
-
-    /// The next day the scanner has something to do for this action: a reminder lead time
-    /// coming up, or the first day it is overdue; `None` once done or already found overdue.
-    /// This is the action's due-index date, so a scan only ever reads actions with work due.
-    pub fn next_check(&self) -> Option<NaiveDate> {
-        if !self.is_open() {
-            return None;
-        }
-        let state = self.scan_state();
-        if state.overdue_on.is_some() {
-            return None;
-        }
-        let first_overdue = self.due.succ_opt();
-        REMINDER_LEADS
-            .iter()
-            .filter(|l| !state.leads_done.contains(l))
-            .filter_map(|l| self.due.checked_sub_days(chrono::Days::new(u64::from(*l))))
-            .chain(first_overdue)
-            .min()
     }
 
     /// "met" or "N days late", as the chronology shows it.
@@ -272,6 +277,16 @@ pub enum AlertKind {
     Reminder,
     /// An open action passed its due date.
     Overdue,
+}
+
+impl AlertKind {
+    /// The wire id (also part of each alert's derived id, so it must never change).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AlertKind::Reminder => "reminder",
+            AlertKind::Overdue => "overdue",
+        }
+    }
 }
 
 /// A notification about due work, kept in the child scope it concerns so that everyone with
@@ -461,14 +476,15 @@ pub enum Record {
     Document(Document),
     Flag(Flag),
     Annotation(Annotation),
+    DueTracker(DueTracker),
 }
 
 impl Record {
     /// The date this record next has work for the scanner, for the sparse due index (open
-    /// actions only; see [`Action::next_check`]).
+    /// actions' trackers only; see [`DueTracker::next_check`]).
     pub fn due_index(&self) -> Option<NaiveDate> {
         match self {
-            Record::Action(a) => a.next_check(),
+            Record::DueTracker(t) => t.next_check(),
             _ => None,
         }
     }

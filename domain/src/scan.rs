@@ -2,16 +2,17 @@
 //! the reminder for the nearest lead time, or find it overdue, record a missed statutory
 //! deadline as a dated legal note, and raise an overdue alert.
 //!
-//! Every record it creates has an id derived from (action, kind, due date), and the action
-//! itself remembers what was done for its current due date, so running the scanner twice,
-//! concurrently or after a crash never duplicates anything.
+//! Every record it creates has an id derived from (action, kind, due date), and the action's
+//! due tracker remembers what was done for its current due date, so running the scanner twice,
+//! concurrently or after a crash never duplicates anything. The scanner writes the tracker,
+//! never the action, so its runs never collide with people editing the action.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::dates::london_date;
 use crate::ids::{AlertId, NoteId};
 use crate::keys;
-use crate::model::{Action, ActorRef, Alert, AlertKind, Note, REMINDER_LEADS, Record};
+use crate::model::{Action, ActorRef, Alert, AlertKind, DueTracker, Note, REMINDER_LEADS, Record};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Decision, Snapshot};
 use crate::vocab::{ActionOrigin, DeadlineKind, NoteTopic, Party};
@@ -40,43 +41,45 @@ pub fn missed_deadline_text(a: &Action, today: NaiveDate) -> String {
     )
 }
 
-/// Decides the scanner's writes for the action at `key` in `scope` (a child scope), from a
-/// snapshot holding that action. No writes: nothing to do today.
+/// The id of a notification about `action`: derived from stable names (the kind's wire id,
+/// the due date, the lead time), so every run and every release derives the same one.
+fn alert_id(action: &Action, kind: AlertKind, lead: Option<u32>) -> AlertId {
+    let name = match lead {
+        Some(l) => format!("{}/{}/{l}", kind.as_str(), action.due),
+        None => format!("{}/{}", kind.as_str(), action.due),
+    };
+    AlertId::derived(action.id.0, &name)
+}
+
+/// Decides the scanner's writes for the due tracker at `key` in `scope` (a child scope), from a
+/// snapshot holding that tracker. No writes: nothing to do today.
 pub fn decide_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snapshot) -> Decision {
     let mut changes = Changes::new(snap);
-    let (Scope::Child(child_id), Some(Record::Action(action))) = (scope, snap.get(scope, key)) else {
+    let (Scope::Child(child_id), Some(Record::DueTracker(tracker))) = (scope, snap.get(scope, key)) else {
         return changes.finish();
     };
-    if !action.is_open() {
+    let action = &tracker.action;
+    if !action.is_open() || tracker.overdue_on.is_some() {
         return changes.finish();
     }
     let today = london_date(now);
-    let mut state = action.scan_state();
-    if state.overdue_on.is_some() {
-        return changes.finish();
-    }
+    let mut next: DueTracker = tracker.clone();
     let days_left = (action.due - today).num_days();
-    let alert = |kind: AlertKind, lead: Option<u32>| {
-        let name = match lead {
-            Some(l) => format!("{kind:?}/{}/{l}", action.due),
-            None => format!("{kind:?}/{}", action.due),
-        };
-        Alert {
-            id: AlertId::derived(action.id.0, &name),
-            kind,
-            child_id: *child_id,
-            case_id: action.case_id,
-            action_id: action.id,
-            due: action.due,
-            lead_days: lead,
-            responsible: action.responsible,
-            raised_at: now,
-        }
+    let alert = |kind: AlertKind, lead: Option<u32>| Alert {
+        id: alert_id(action, kind, lead),
+        kind,
+        child_id: *child_id,
+        case_id: action.case_id,
+        action_id: action.id,
+        due: action.due,
+        lead_days: lead,
+        responsible: action.responsible,
+        raised_at: now,
     };
     let mut raised = Vec::new();
     if days_left < 0 {
-        state.overdue_on = Some(today);
-        state.leads_done = REMINDER_LEADS.to_vec();
+        next.overdue_on = Some(today);
+        next.leads_done = REMINDER_LEADS.to_vec();
         raised.push(alert(AlertKind::Overdue, None));
         if records_missed_deadline(action) {
             let note = Note {
@@ -94,25 +97,20 @@ pub fn decide_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snapshot
     } else {
         // The nearest lead time not yet raised that has been reached; longer leads it passes
         // over are done too (a reminder "7 days before" is pointless 2 days before).
-        let reached = REMINDER_LEADS
-            .iter()
-            .copied()
-            .filter(|l| i64::from(*l) >= days_left && !state.leads_done.contains(l))
-            .min();
+        let reached =
+            REMINDER_LEADS.iter().copied().filter(|l| i64::from(*l) >= days_left && !next.leads_done.contains(l)).min();
         let Some(lead) = reached else { return changes.finish() };
         for l in REMINDER_LEADS.iter().filter(|l| **l >= lead) {
-            if !state.leads_done.contains(l) {
-                state.leads_done.push(*l);
+            if !next.leads_done.contains(l) {
+                next.leads_done.push(*l);
             }
         }
-        state.leads_done.sort_unstable_by(|a, b| b.cmp(a));
+        next.leads_done.sort_unstable_by(|a, b| b.cmp(a));
         raised.push(alert(AlertKind::Reminder, Some(lead)));
     }
     for a in raised {
         changes.put(scope, keys::alert(a.due, a.id), Record::Alert(a));
     }
-    let mut updated = action.clone();
-    updated.scan = Some(state);
-    changes.put(scope, key.to_owned(), Record::Action(updated));
+    changes.put(scope, key.to_owned(), Record::DueTracker(next));
     changes.finish()
 }

@@ -55,6 +55,18 @@ impl Snapshot {
             .map(|((_, k), v)| (k.as_str(), &v.record))
     }
 
+    /// Every stored entry of `scope` under `prefix`, tombstones included, in key order.
+    pub fn entries<'a>(
+        &'a self,
+        scope: &'a Scope,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a Versioned)> + 'a {
+        self.map
+            .range((scope.clone(), prefix.to_owned())..)
+            .take_while(move |((s, k), _)| s == scope && k.starts_with(prefix))
+            .map(|((_, k), v)| (k.as_str(), v))
+    }
+
     /// The snapshot as it will be once `writes` are committed (versions advanced), so callers
     /// can answer with the state they just wrote without reading it back.
     pub fn apply(&mut self, writes: &[Write]) {
@@ -129,6 +141,7 @@ impl<'a> Changes<'a> {
     pub fn put(&mut self, scope: &Scope, key: String, record: Record) {
         if let Some(w) = self.writes.iter_mut().find(|w| &w.scope == scope && w.key == key) {
             w.record = record;
+            w.delete = false;
             return;
         }
         let expect = match self.snap.entry(scope, &key) {
@@ -143,6 +156,16 @@ impl<'a> Changes<'a> {
         self.put(scope, key.clone(), record);
         if let Some(w) = self.writes.iter_mut().find(|w| &w.scope == scope && w.key == key) {
             w.delete = true;
+        }
+    }
+
+    /// The record as this decision leaves it so far: a pending write, else the snapshot's live
+    /// record.
+    pub fn current(&self, scope: &Scope, key: &str) -> Option<&Record> {
+        match self.writes.iter().find(|w| &w.scope == scope && w.key == key) {
+            Some(w) if w.delete => None,
+            Some(w) => Some(&w.record),
+            None => self.snap.get(scope, key),
         }
     }
 

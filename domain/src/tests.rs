@@ -27,24 +27,31 @@ impl World {
         }
     }
 
-    fn run(&mut self, actor: &Actor, scope: &Scope, command: Command) -> Result<Decision, DomainError> {
+    fn run(&mut self, actor: &Actor, op: impl Into<Operation>) -> Result<Decision, DomainError> {
+        let op = op.into();
         self.now += chrono::Duration::seconds(1);
-        let ctx =
-            Context { actor: actor.clone(), membership: self.membership(actor, scope), now: self.now, op: OpId::new() };
-        // Only the records `reads` names are visible to decide, as in the service.
+        let scope = op.scope(actor);
+        let ctx = Context {
+            actor: actor.clone(),
+            membership: self.membership(actor, &scope),
+            now: self.now,
+            op: OpId::new(),
+        };
+        // Only the records `reads` names are visible to decide, tombstones included, as the
+        // service loads them.
         let mut visible = Snapshot::new();
-        for read in reads(scope, &command, actor) {
+        for read in reads(&op, actor) {
             let (s, p, exact) = match &read {
                 Read::Get(s, k) => (s, k, true),
                 Read::Prefix(s, p) => (s, p, false),
             };
-            for (k, _) in self.snap.prefix(s, p) {
+            for (k, v) in self.snap.entries(s, p) {
                 if !exact || k == p {
-                    visible.insert(s.clone(), k.to_owned(), self.snap.entry(s, k).unwrap().clone());
+                    visible.insert(s.clone(), k.to_owned(), v.clone());
                 }
             }
         }
-        let decision = decide(&ctx, scope, &command, &visible)?;
+        let decision = decide(&ctx, &op, &visible)?;
         for w in &decision.writes {
             let stored = self.snap.entry(&w.scope, &w.key).map(|v| v.version);
             match (w.expect, stored) {
@@ -84,38 +91,39 @@ fn fixture() -> Fixture {
     let family = FamilyId::new();
     let child = ChildId::new();
     let case = CaseId::new();
-    w.run(&mum, &Scope::Family(family), Command::CreateFamily { family_id: family, name: "The Okafors".into() })
-        .unwrap();
+    w.run(&mum, Command::family(family, FamilyCommand::CreateFamily { name: "The Okafors".into() })).unwrap();
     w.run(
         &mum,
-        &Scope::Family(family),
-        Command::AddChild {
-            family_id: family,
-            child_id: child,
-            name: "Ada".into(),
-            date_of_birth: ymd(2016, 4, 2),
-            local_authority: "Leeds".into(),
-            school: None,
-        },
+        Command::family(
+            family,
+            FamilyCommand::AddChild {
+                child_id: child,
+                name: "Ada".into(),
+                date_of_birth: ymd(2016, 4, 2),
+                local_authority: "Leeds".into(),
+                school: None,
+            },
+        ),
     )
     .unwrap();
     w.run(
         &mum,
-        &Scope::Child(child),
-        Command::CreateCase {
-            case_id: case,
-            child_id: child,
-            status: CaseStatus::AssessmentRequested,
-            summary: "EHC needs assessment request".into(),
-            next_action: Some(NewAction {
-                id: None,
-                description: "Chase the LA for an acknowledgement".into(),
-                responsible: Party::Family,
-                due: ymd(2026, 2, 1),
-                priority: None,
-                timescale: None,
-            }),
-        },
+        Command::case(
+            child,
+            case,
+            CaseCommand::CreateCase {
+                status: CaseStatus::AssessmentRequested,
+                summary: "EHC needs assessment request".into(),
+                next_action: Some(NewAction {
+                    id: None,
+                    description: "Chase the LA for an acknowledgement".into(),
+                    responsible: Party::Family,
+                    due: ymd(2026, 2, 1),
+                    priority: None,
+                    timescale: None,
+                }),
+            },
+        ),
     )
     .unwrap();
     Fixture { w, mum, family, child, case }
@@ -139,17 +147,32 @@ fn key_date(f: &mut Fixture, kind: KeyDateKind, date: NaiveDate) -> Decision {
     let mum = f.mum.clone();
     f.w.run(
         &mum,
-        &Scope::Child(f.child),
-        Command::RecordKeyDate {
-            case_id: f.case,
-            key_date_id: None,
-            kind,
-            date,
-            decision: None,
-            section_i_only: false,
-        },
+        Command::case(
+            f.child,
+            f.case,
+            CaseCommand::RecordKeyDate { key_date_id: None, kind, date, decision: None, section_i_only: false },
+        ),
     )
     .unwrap()
+}
+
+/// A case command on the fixture's case, as `who`.
+fn on_case(f: &mut Fixture, who: &Actor, command: CaseCommand) -> Result<Decision, DomainError> {
+    let op = Command::case(f.child, f.case, command);
+    f.w.run(who, op)
+}
+
+/// A decision notice recording `decision`.
+fn decision_notice(f: &mut Fixture, date: NaiveDate, decision: AppealableDecision, section_i_only: bool) {
+    let mum = f.mum.clone();
+    let notice = CaseCommand::RecordKeyDate {
+        key_date_id: None,
+        kind: KeyDateKind::DecisionNotice,
+        date,
+        decision: Some(decision),
+        section_i_only,
+    };
+    on_case(f, &mum, notice).unwrap();
 }
 
 #[test]
@@ -168,13 +191,11 @@ fn creating_a_case_records_history_and_first_action() {
 #[test]
 fn status_moves_any_way_and_history_is_kept() {
     let mut f = fixture();
-    let scope = Scope::Child(f.child);
     let mum = f.mum.clone();
-    let change =
-        |s, note: Option<&str>| Command::ChangeStatus { case_id: f.case, status: s, note: note.map(Into::into) };
-    f.w.run(&mum, &scope, change(CaseStatus::FinalEhcpIssued, Some("skipped ahead"))).unwrap();
-    f.w.run(&mum, &scope, change(CaseStatus::InAssessment, None)).unwrap();
-    let noop = f.w.run(&mum, &scope, change(CaseStatus::InAssessment, None)).unwrap();
+    let change = |s, note: Option<&str>| CaseCommand::ChangeStatus { status: s, note: note.map(Into::into) };
+    on_case(&mut f, &mum, change(CaseStatus::FinalEhcpIssued, Some("skipped ahead"))).unwrap();
+    on_case(&mut f, &mum, change(CaseStatus::InAssessment, None)).unwrap();
+    let noop = on_case(&mut f, &mum, change(CaseStatus::InAssessment, None)).unwrap();
     assert!(noop.is_noop(), "re-setting the current status is a no-op");
     let agg = f.w.case(f.child, f.case);
     let path: Vec<_> = agg.history.iter().map(|h| (h.from, h.to)).collect();
@@ -348,21 +369,7 @@ fn late_recorded_meeting_skips_the_notice_clocks() {
 #[test]
 fn mediation_certificate_moves_the_appeal_deadline() {
     let mut f = fixture();
-    let mum = f.mum.clone();
-    let scope = Scope::Child(f.child);
-    f.w.run(
-        &mum,
-        &scope,
-        Command::RecordKeyDate {
-            case_id: f.case,
-            key_date_id: None,
-            kind: KeyDateKind::DecisionNotice,
-            date: ymd(2026, 11, 2),
-            decision: Some(AppealableDecision::PlanContents),
-            section_i_only: false,
-        },
-    )
-    .unwrap();
+    decision_notice(&mut f, ymd(2026, 11, 2), AppealableDecision::PlanContents, false);
     assert_eq!(f.w.action(f.child, f.case, TimescaleId::AppealDeadline).due, ymd(2027, 1, 2));
     key_date(&mut f, KeyDateKind::MediationCertificate, ymd(2026, 12, 31));
     let appeal = f.w.action(f.child, f.case, TimescaleId::AppealDeadline);
@@ -373,20 +380,7 @@ fn mediation_certificate_moves_the_appeal_deadline() {
 #[test]
 fn section_i_only_appeals_need_no_mediation() {
     let mut f = fixture();
-    let mum = f.mum.clone();
-    f.w.run(
-        &mum,
-        &Scope::Child(f.child),
-        Command::RecordKeyDate {
-            case_id: f.case,
-            key_date_id: None,
-            kind: KeyDateKind::DecisionNotice,
-            date: ymd(2025, 12, 31),
-            decision: Some(AppealableDecision::PlanContents),
-            section_i_only: true,
-        },
-    )
-    .unwrap();
+    decision_notice(&mut f, ymd(2025, 12, 31), AppealableDecision::PlanContents, true);
     let agg = f.w.case(f.child, f.case);
     assert!(!agg.actions.iter().any(|a| a.timescale == Some(TimescaleId::MediationContact)));
     let appeal = f.w.action(f.child, f.case, TimescaleId::AppealDeadline);
@@ -397,20 +391,7 @@ fn section_i_only_appeals_need_no_mediation() {
 fn refusal_to_assess_stops_the_assessment_clocks() {
     let mut f = fixture();
     key_date(&mut f, KeyDateKind::RequestReceived, ymd(2026, 1, 15));
-    let mum = f.mum.clone();
-    f.w.run(
-        &mum,
-        &Scope::Child(f.child),
-        Command::RecordKeyDate {
-            case_id: f.case,
-            key_date_id: None,
-            kind: KeyDateKind::DecisionNotice,
-            date: ymd(2026, 2, 20),
-            decision: Some(AppealableDecision::RefuseAssess),
-            section_i_only: false,
-        },
-    )
-    .unwrap();
+    decision_notice(&mut f, ymd(2026, 2, 20), AppealableDecision::RefuseAssess, false);
     let today = ymd(2026, 7, 1);
     assert_eq!(f.w.action(f.child, f.case, TimescaleId::AssessmentDecision).timeliness(today), Timeliness::Met);
     assert_eq!(f.w.action(f.child, f.case, TimescaleId::FinalPlan).timeliness(today), Timeliness::Cancelled);
@@ -420,19 +401,17 @@ fn refusal_to_assess_stops_the_assessment_clocks() {
 fn actions_complete_idempotently_and_overdue_is_derived() {
     let mut f = fixture();
     let mum = f.mum.clone();
-    let scope = Scope::Child(f.child);
     let action = f.w.case(f.child, f.case).actions[0].clone();
     assert!(action.is_overdue(ymd(2026, 2, 2)));
     assert!(!action.is_overdue(ymd(2026, 2, 1)), "due today is not overdue");
-    let complete =
-        Command::CompleteAction { case_id: f.case, action_id: action.id, completed_on: Some(ymd(2026, 1, 19)) };
-    f.w.run(&mum, &scope, complete.clone()).unwrap();
-    assert!(f.w.run(&mum, &scope, complete).unwrap().is_noop());
+    let complete = CaseCommand::CompleteAction { action_id: action.id, completed_on: Some(ymd(2026, 1, 19)) };
+    on_case(&mut f, &mum, complete.clone()).unwrap();
+    assert!(on_case(&mut f, &mum, complete).unwrap().is_noop());
     let done = &f.w.case(f.child, f.case).actions[0];
     assert_eq!((done.state, done.completed_on), (ActionState::Done, Some(ymd(2026, 1, 19))));
-    let future = Command::CompleteAction { case_id: f.case, action_id: action.id, completed_on: Some(ymd(2027, 1, 1)) };
-    f.w.run(&mum, &scope, Command::ReopenAction { case_id: f.case, action_id: action.id }).unwrap();
-    assert!(matches!(f.w.run(&mum, &scope, future), Err(DomainError::Invalid(_))));
+    let future = CaseCommand::CompleteAction { action_id: action.id, completed_on: Some(ymd(2027, 1, 1)) };
+    on_case(&mut f, &mum, CaseCommand::ReopenAction { action_id: action.id }).unwrap();
+    assert!(matches!(on_case(&mut f, &mum, future), Err(DomainError::Invalid(_))));
     assert!(f.w.case(f.child, f.case).actions[0].is_open());
 }
 
@@ -442,12 +421,11 @@ fn statutory_dates_cannot_be_edited_but_priority_can() {
     key_date(&mut f, KeyDateKind::RequestReceived, ymd(2026, 1, 15));
     let a = f.w.action(f.child, f.case, TimescaleId::FinalPlan);
     let mum = f.mum.clone();
-    let scope = Scope::Child(f.child);
-    let edit = |patch| Command::EditAction { case_id: f.case, action_id: a.id, patch };
+    let edit = |patch| CaseCommand::EditAction { action_id: a.id, patch };
     let err =
-        f.w.run(&mum, &scope, edit(ActionPatch { due: Some(ymd(2026, 9, 1)), ..Default::default() })).unwrap_err();
+        on_case(&mut f, &mum, edit(ActionPatch { due: Some(ymd(2026, 9, 1)), ..Default::default() })).unwrap_err();
     assert!(matches!(&err, DomainError::Invalid(e) if e[0].field == "due"));
-    f.w.run(&mum, &scope, edit(ActionPatch { priority: Some(ActionPriority::Urgent), ..Default::default() })).unwrap();
+    on_case(&mut f, &mum, edit(ActionPatch { priority: Some(ActionPriority::Urgent), ..Default::default() })).unwrap();
     assert_eq!(f.w.action(f.child, f.case, TimescaleId::FinalPlan).priority, ActionPriority::Urgent);
 }
 
@@ -455,50 +433,66 @@ fn statutory_dates_cannot_be_edited_but_priority_can() {
 fn retries_are_safe_and_different_content_conflicts() {
     let mut f = fixture();
     let mum = f.mum.clone();
-    let scope = Scope::Child(f.child);
-    let create = |summary: &str| Command::CreateCase {
-        case_id: f.case,
-        child_id: f.child,
-        status: CaseStatus::AssessmentRequested,
-        summary: summary.into(),
-        next_action: None,
+    let first = NewAction {
+        id: None,
+        description: "Chase the LA for an acknowledgement".into(),
+        responsible: Party::Family,
+        due: ymd(2026, 2, 1),
+        priority: None,
+        timescale: None,
     };
-    assert!(f.w.run(&mum, &scope, create("EHC needs assessment request")).unwrap().is_noop());
-    assert!(matches!(f.w.run(&mum, &scope, create("something else")), Err(DomainError::Conflict(_))));
+    let create = |summary: &str, status, next_action: Option<NewAction>| CaseCommand::CreateCase {
+        status,
+        summary: summary.into(),
+        next_action,
+    };
+    let same = create("EHC needs assessment request", CaseStatus::AssessmentRequested, Some(first.clone()));
+    assert!(on_case(&mut f, &mum, same).unwrap().is_noop(), "a retry of the creation");
+    // Anything else reusing the case's id is a conflict, whatever differs.
+    let differs = [
+        create("something else", CaseStatus::AssessmentRequested, Some(first.clone())),
+        create("EHC needs assessment request", CaseStatus::InAssessment, Some(first.clone())),
+        create("EHC needs assessment request", CaseStatus::AssessmentRequested, None),
+        create(
+            "EHC needs assessment request",
+            CaseStatus::AssessmentRequested,
+            Some(NewAction { due: ymd(2026, 3, 1), ..first.clone() }),
+        ),
+    ];
+    for command in differs {
+        assert!(matches!(on_case(&mut f, &mum, command.clone()), Err(DomainError::Conflict(_))), "{command:?}");
+    }
     let note = NoteId::new();
-    let add = |text: &str| Command::AddNote {
-        case_id: f.case,
+    let add = |text: &str| CaseCommand::AddNote {
         note_id: note,
         text: text.into(),
         topic: None,
         section: None,
         document_id: None,
     };
-    f.w.run(&mum, &scope, add("Called the LA")).unwrap();
-    assert!(f.w.run(&mum, &scope, add("Called the LA")).unwrap().is_noop());
-    assert!(matches!(f.w.run(&mum, &scope, add("edited")), Err(DomainError::Conflict(_))));
+    on_case(&mut f, &mum, add("Called the LA")).unwrap();
+    assert!(on_case(&mut f, &mum, add("Called the LA")).unwrap().is_noop());
+    assert!(matches!(on_case(&mut f, &mum, add("edited")), Err(DomainError::Conflict(_))));
 }
 
 #[test]
 fn strangers_see_nothing_and_readers_cannot_write() {
     let mut f = fixture();
     let stranger = family_actor("stranger");
-    let (scope, case_id) = (Scope::Child(f.child), f.case);
     let note =
-        |id| Command::AddNote { case_id, note_id: id, text: "x".into(), topic: None, section: None, document_id: None };
-    assert_eq!(f.w.run(&stranger, &scope, note(NoteId::new())).unwrap_err(), DomainError::NotFound { what: "case" });
+        |id| CaseCommand::AddNote { note_id: id, text: "x".into(), topic: None, section: None, document_id: None };
+    assert_eq!(on_case(&mut f, &stranger, note(NoteId::new())).unwrap_err(), DomainError::NotFound { what: "case" });
     let reader = advocate(&mut f, "adv", MemberRole::Reader);
-    assert!(matches!(f.w.run(&reader, &scope, note(NoteId::new())), Err(DomainError::Forbidden { .. })));
+    assert!(matches!(on_case(&mut f, &reader, note(NoteId::new())), Err(DomainError::Forbidden { .. })));
     // Only the family owns the child list.
-    let add_child = Command::AddChild {
-        family_id: f.family,
+    let add_child = FamilyCommand::AddChild {
         child_id: ChildId::new(),
         name: "Eve".into(),
         date_of_birth: ymd(2018, 1, 1),
         local_authority: "Leeds".into(),
         school: None,
     };
-    assert!(matches!(f.w.run(&stranger, &Scope::Family(f.family), add_child), Err(DomainError::NotFound { .. })));
+    assert!(matches!(f.w.run(&stranger, Command::family(f.family, add_child)), Err(DomainError::NotFound { .. })));
 }
 
 #[test]
@@ -508,15 +502,16 @@ fn validation_reports_every_bad_field() {
     let err =
         f.w.run(
             &mum,
-            &Scope::Family(f.family),
-            Command::AddChild {
-                family_id: f.family,
-                child_id: ChildId::new(),
-                name: "  ".into(),
-                date_of_birth: ymd(2030, 1, 1),
-                local_authority: "".into(),
-                school: None,
-            },
+            Command::family(
+                f.family,
+                FamilyCommand::AddChild {
+                    child_id: ChildId::new(),
+                    name: "  ".into(),
+                    date_of_birth: ymd(2030, 1, 1),
+                    local_authority: "".into(),
+                    school: None,
+                },
+            ),
         )
         .unwrap_err();
     let DomainError::Invalid(fields) = err else { panic!("expected invalid") };
@@ -543,18 +538,107 @@ fn every_change_is_audited_with_ids_only() {
 }
 
 #[test]
-fn commands_must_run_in_their_home_scope() {
+fn commands_name_their_scope() {
+    let f = fixture();
+    let mum = f.mum.clone();
+    let note = CaseCommand::AddNote {
+        note_id: NoteId::new(),
+        text: "x".into(),
+        topic: None,
+        section: None,
+        document_id: None,
+    };
+    assert_eq!(Command::case(f.child, f.case, note).scope(&mum), Scope::Child(f.child));
+    let child = FamilyCommand::AddChild {
+        child_id: ChildId::new(),
+        name: "x".into(),
+        date_of_birth: ymd(2018, 1, 1),
+        local_authority: "x".into(),
+        school: None,
+    };
+    assert_eq!(Command::family(f.family, child).scope(&mum), Scope::Family(f.family));
+    let prefs = Command::personal(PersonalCommand::SetPreferences { reminder_lead_days: vec![] });
+    assert_eq!(prefs.scope(&mum), Scope::User(mum.user.clone()));
+}
+
+#[test]
+fn one_operation_gives_each_record_it_creates_its_own_id() {
     let mut f = fixture();
     let mum = f.mum.clone();
-    let other = Scope::Child(ChildId::new());
-    let create = Command::CreateCase {
-        case_id: CaseId::new(),
-        child_id: f.child,
-        status: CaseStatus::InAssessment,
-        summary: "x".into(),
-        next_action: None,
+    let case = CaseId::new();
+    let next_action = NewAction {
+        id: None,
+        description: "Send the report".into(),
+        responsible: Party::Family,
+        due: ymd(2026, 3, 1),
+        priority: None,
+        timescale: None,
     };
-    assert!(matches!(f.w.run(&mum, &other, create), Err(DomainError::Conflict(_))));
+    let create = CaseCommand::CreateCase {
+        status: CaseStatus::AssessmentRequested,
+        summary: "x".into(),
+        next_action: Some(next_action),
+    };
+    let decision = f.w.run(&mum, Command::case(f.child, case, create)).unwrap();
+    let ids: Vec<uuid::Uuid> = decision
+        .writes
+        .iter()
+        .filter_map(|w| match &w.record {
+            Record::StatusChange(s) => Some(s.id.0),
+            Record::Action(a) => Some(a.id.0),
+            Record::Audit(a) => Some(a.id.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids.len(), 3, "{:?}", decision.writes);
+    let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), 3, "{ids:?}");
+}
+
+#[test]
+fn a_note_may_only_point_at_this_childs_documents() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let note = |document_id| CaseCommand::AddNote {
+        note_id: NoteId::new(),
+        text: "About the EP report".into(),
+        topic: None,
+        section: None,
+        document_id: Some(document_id),
+    };
+    let err = on_case(&mut f, &mum, note(DocumentId::new())).unwrap_err();
+    assert!(matches!(&err, DomainError::Invalid(e) if e[0].field == "document_id"), "{err:?}");
+    let doc = DocumentId::new();
+    let create = DocumentCommand::CreateDocument {
+        title: "EP report".into(),
+        category: DocumentCategory::Education,
+        content_type: DocumentType::Pdf,
+        size: 10,
+    };
+    f.w.run(&mum, Command::document(f.child, doc, create)).unwrap();
+    on_case(&mut f, &mum, note(doc)).unwrap();
+}
+
+#[test]
+fn children_and_young_people_up_to_25() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let today = f.w.now.date_naive();
+    let add = |born: NaiveDate| FamilyCommand::AddChild {
+        child_id: ChildId::new(),
+        name: "Young person".into(),
+        date_of_birth: born,
+        local_authority: "Leeds".into(),
+        school: None,
+    };
+    let turned_26 = today.checked_sub_months(chrono::Months::new(12 * 26)).unwrap();
+    let err = f.w.run(&mum, Command::family(f.family, add(turned_26))).unwrap_err();
+    assert!(
+        matches!(&err, DomainError::Invalid(e) if e[0].field == "date_of_birth" && e[0].message.contains("25 or under")),
+        "{err:?}"
+    );
+    let still_25 = turned_26 + chrono::Days::new(2);
+    f.w.run(&mum, Command::family(f.family, add(still_25))).unwrap();
 }
 
 #[test]
@@ -562,14 +646,10 @@ fn a_family_user_has_one_family() {
     let mut f = fixture();
     let mum = f.mum.clone();
     let second = FamilyId::new();
-    let err =
-        f.w.run(&mum, &Scope::Family(second), Command::CreateFamily { family_id: second, name: "Again".into() })
-            .unwrap_err();
+    let err = f.w.run(&mum, Command::family(second, FamilyCommand::CreateFamily { name: "Again".into() })).unwrap_err();
     assert!(matches!(err, DomainError::Conflict(_)));
     let adv = Actor { user: "adv".parse().unwrap(), role: RoleClaim::Advocate };
-    let err =
-        f.w.run(&adv, &Scope::Family(second), Command::CreateFamily { family_id: second, name: "No".into() })
-            .unwrap_err();
+    let err = f.w.run(&adv, Command::family(second, FamilyCommand::CreateFamily { name: "No".into() })).unwrap_err();
     assert!(matches!(err, DomainError::Forbidden { .. }));
 }
 
@@ -577,6 +657,7 @@ mod scanning {
     use super::*;
     use crate::scan::decide_scan;
 
+    /// A snapshot holding an open action's due tracker; returns its scope and key.
     fn open_action(due: NaiveDate, responsible: Party, statutory: bool) -> (Scope, String, Snapshot, Action) {
         let child = ChildId::new();
         let case = CaseId::new();
@@ -598,16 +679,16 @@ mod scanning {
             cancelled: false,
             key_date_id: None,
             completed_by_key_date: None,
-            scan: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         };
-        let key = keys::action(case, action.id);
+        let key = keys::tracker(case, action.id);
+        let tracker = DueTracker::for_action(&action, None).unwrap();
         let mut snap = Snapshot::new();
         snap.insert(
             scope.clone(),
             key.clone(),
-            Versioned { version: 1, deleted: false, record: Record::Action(action.clone()) },
+            Versioned { version: 1, deleted: false, record: Record::DueTracker(tracker) },
         );
         (scope, key, snap, action)
     }
@@ -630,8 +711,12 @@ mod scanning {
     #[test]
     fn reminders_at_each_lead_time_then_overdue_with_a_dated_legal_note() {
         let due = ymd(2026, 6, 4);
-        let (scope, key, mut snap, action) = open_action(due, Party::La, true);
-        assert_eq!(action.next_check(), Some(ymd(2026, 5, 28)), "first check: 7 days before");
+        let (scope, key, mut snap, _) = open_action(due, Party::La, true);
+        let tracker = |snap: &Snapshot| match snap.get(&scope, &key) {
+            Some(Record::DueTracker(t)) => t.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(tracker(&snap).next_check(), Some(ymd(2026, 5, 28)), "first check: 7 days before");
         // Every day from 10 days before to 3 days after, twice a day.
         let days: Vec<_> = (0..14)
             .flat_map(|i| {
@@ -671,9 +756,13 @@ mod scanning {
                 && notes[0].text.contains("reg 13(2)")
                 && notes[0].text.contains("1 day late")
         );
-        let Some(Record::Action(done)) = snap.get(&scope, &key) else { panic!() };
-        assert_eq!(done.scan_state().overdue_on, Some(ymd(2026, 6, 5)));
+        let done = tracker(&snap);
+        assert_eq!(done.overdue_on, Some(ymd(2026, 6, 5)));
         assert_eq!(done.next_check(), None, "found overdue: it leaves the due index");
+        assert!(
+            written.iter().all(|r| !matches!(r, Record::Action(_))),
+            "the scanner never writes the action people edit"
+        );
     }
 
     #[test]
@@ -705,13 +794,36 @@ mod scanning {
     fn redating_restarts_the_reminders_and_done_actions_leave_the_index() {
         let (scope, key, mut snap, _) = open_action(ymd(2026, 6, 4), Party::La, true);
         run_days(&scope, &key, &mut snap, &[ymd(2026, 6, 10)]);
-        let Some(Record::Action(mut a)) = snap.get(&scope, &key).cloned() else { panic!() };
-        assert_eq!(a.next_check(), None);
+        let Some(Record::DueTracker(t)) = snap.get(&scope, &key).cloned() else { panic!() };
+        assert_eq!(t.next_check(), None);
+        let mut a = t.action.clone();
         a.due = ymd(2026, 7, 1);
-        assert_eq!(a.next_check(), Some(ymd(2026, 6, 24)));
+        let redated = DueTracker::for_action(&a, Some(&t)).unwrap();
+        assert_eq!((redated.next_check(), redated.overdue_on), (Some(ymd(2026, 6, 24)), None));
         a.state = ActionState::Done;
-        assert_eq!(a.next_check(), None);
-        assert_eq!(Record::Action(a).due_index(), None);
+        assert_eq!(DueTracker::for_action(&a, Some(&t)), None, "a done action has no tracker");
+        assert_eq!(Record::Action(a).due_index(), None, "actions themselves are never indexed");
+    }
+
+    #[test]
+    fn changing_an_action_keeps_its_tracker_in_step() {
+        let mut f = fixture();
+        let mum = f.mum.clone();
+        let agg = f.w.case(f.child, f.case);
+        let action = agg.actions[0].clone();
+        let scope = Scope::Child(f.child);
+        let tracker = |f: &Fixture| match f.w.snap.get(&scope, &keys::tracker(f.case, action.id)) {
+            Some(Record::DueTracker(t)) => Some(t.clone()),
+            _ => None,
+        };
+        assert_eq!(tracker(&f).map(|t| t.action), Some(action.clone()), "created with the action");
+        let patch = ActionPatch { due: Some(ymd(2026, 3, 1)), ..Default::default() };
+        on_case(&mut f, &mum, CaseCommand::EditAction { action_id: action.id, patch }).unwrap();
+        assert_eq!(tracker(&f).unwrap().action.due, ymd(2026, 3, 1), "follows an edit");
+        on_case(&mut f, &mum, CaseCommand::CompleteAction { action_id: action.id, completed_on: None }).unwrap();
+        assert_eq!(tracker(&f), None, "gone once the action is done");
+        on_case(&mut f, &mum, CaseCommand::ReopenAction { action_id: action.id }).unwrap();
+        assert!(tracker(&f).is_some(), "back when it is reopened (over its tombstone)");
     }
 
     #[test]
@@ -761,18 +873,16 @@ fn preferences_and_read_markers_are_personal() {
     let mut f = fixture();
     let mum = f.mum.clone();
     let own = Scope::User(mum.user.clone());
-    f.w.run(&mum, &own, Command::SetPreferences { reminder_lead_days: vec![1, 7, 7] }).unwrap();
+    let prefs = |leads: Vec<u32>| Command::personal(PersonalCommand::SetPreferences { reminder_lead_days: leads });
+    f.w.run(&mum, prefs(vec![1, 7, 7])).unwrap();
     let Some(Record::Preferences(p)) = f.w.snap.get(&own, keys::PREFERENCES) else { panic!() };
     assert_eq!(p.reminder_lead_days, vec![7, 1]);
-    assert!(matches!(
-        f.w.run(&mum, &own, Command::SetPreferences { reminder_lead_days: vec![2] }),
-        Err(DomainError::Invalid(_))
-    ));
-    let someone_else = Scope::User("dad".parse().unwrap());
-    assert!(f.w.run(&mum, &someone_else, Command::SetPreferences { reminder_lead_days: vec![] }).is_err());
+    assert!(matches!(f.w.run(&mum, prefs(vec![2])), Err(DomainError::Invalid(_))));
     let id = AlertId::new();
-    f.w.run(&mum, &own, Command::MarkNotificationRead { notification_id: id }).unwrap();
-    assert!(f.w.run(&mum, &own, Command::MarkNotificationRead { notification_id: id }).unwrap().is_noop());
+    let read = || Command::personal(PersonalCommand::MarkNotificationRead { notification_id: id });
+    let first = f.w.run(&mum, read()).unwrap();
+    assert!(first.writes.iter().all(|w| w.scope == own), "personal: only the caller's own scope, never audited");
+    assert!(f.w.run(&mum, read()).unwrap().is_noop());
 }
 
 #[test]
@@ -781,48 +891,49 @@ fn documents_are_the_familys_to_upload_and_delete() {
     let mum = f.mum.clone();
     let scope = Scope::Child(f.child);
     let id = DocumentId::new();
-    let create = |size: u64, title: &str| Command::CreateDocument {
-        document_id: id,
-        child_id: f.child,
-        title: title.into(),
-        category: DocumentCategory::Ehcp,
-        content_type: DocumentType::Pdf,
-        size,
+    let (child, family) = (f.child, f.family);
+    let create = |size: u64, title: &str| {
+        Command::document(
+            child,
+            id,
+            DocumentCommand::CreateDocument {
+                title: title.into(),
+                category: DocumentCategory::Ehcp,
+                content_type: DocumentType::Pdf,
+                size,
+            },
+        )
     };
-    assert!(matches!(f.w.run(&mum, &scope, create(0, "Plan")), Err(DomainError::Invalid(_))));
-    assert!(matches!(f.w.run(&mum, &scope, create(MAX_DOCUMENT_BYTES + 1, "Plan")), Err(DomainError::Invalid(_))));
-    f.w.run(&mum, &scope, create(1234, "Final EHCP 2026")).unwrap();
-    assert!(f.w.run(&mum, &scope, create(1234, "Final EHCP 2026")).unwrap().is_noop(), "safe retry");
-    assert!(matches!(f.w.run(&mum, &scope, create(99, "Other")), Err(DomainError::Conflict(_))));
+    assert!(matches!(f.w.run(&mum, create(0, "Plan")), Err(DomainError::Invalid(_))));
+    assert!(matches!(f.w.run(&mum, create(MAX_DOCUMENT_BYTES + 1, "Plan")), Err(DomainError::Invalid(_))));
+    f.w.run(&mum, create(1234, "Final EHCP 2026")).unwrap();
+    assert!(f.w.run(&mum, create(1234, "Final EHCP 2026")).unwrap().is_noop(), "safe retry");
+    assert!(matches!(f.w.run(&mum, create(99, "Other")), Err(DomainError::Conflict(_))));
 
     let hash = "a".repeat(64);
-    let confirm = |size: u64, sha256: &str| Command::ConfirmUpload { document_id: id, size, sha256: sha256.into() };
-    assert!(
-        matches!(f.w.run(&mum, &scope, confirm(1000, &hash)), Err(DomainError::Invalid(e)) if e[0].field == "size")
-    );
-    assert!(
-        matches!(f.w.run(&mum, &scope, confirm(1234, "xyz")), Err(DomainError::Invalid(e)) if e[0].field == "sha256")
-    );
-    f.w.run(&mum, &scope, confirm(1234, &hash)).unwrap();
-    assert!(f.w.run(&mum, &scope, confirm(1234, &hash)).unwrap().is_noop());
+    let confirm = |size: u64, sha256: &str| SystemCommand::ConfirmUpload {
+        child_id: child,
+        document_id: id,
+        size,
+        sha256: sha256.into(),
+    };
+    assert!(matches!(f.w.run(&mum, confirm(1000, &hash)), Err(DomainError::Invalid(e)) if e[0].field == "size"));
+    assert!(matches!(f.w.run(&mum, confirm(1234, "xyz")), Err(DomainError::Invalid(e)) if e[0].field == "sha256"));
+    f.w.run(&mum, confirm(1234, &hash)).unwrap();
+    assert!(f.w.run(&mum, confirm(1234, &hash)).unwrap().is_noop());
     let Some(Record::Document(doc)) = f.w.snap.get(&scope, &keys::document(id)) else { panic!() };
     assert_eq!((doc.state, doc.sha256.as_deref()), (DocumentState::Uploaded, Some(hash.as_str())));
-    assert_eq!(doc.blob_key(), format!("documents/{}/{}/{id}", f.family, f.child));
+    assert_eq!(doc.blob_key(), format!("documents/{family}/{child}/{id}"));
 
     // A collaborator may write case records but not documents.
     let adv = advocate(&mut f, "adv", MemberRole::Writer);
-    assert!(matches!(
-        f.w.run(&adv, &scope, Command::DeleteDocument { document_id: id }),
-        Err(DomainError::Forbidden { .. })
-    ));
+    let delete = || Command::document(child, id, DocumentCommand::DeleteDocument);
+    assert!(matches!(f.w.run(&adv, delete()), Err(DomainError::Forbidden { .. })));
 
-    let deleted = f.w.run(&mum, &scope, Command::DeleteDocument { document_id: id }).unwrap();
+    let deleted = f.w.run(&mum, delete()).unwrap();
     assert!(deleted.writes.iter().any(|w| w.delete && w.key == keys::document(id)));
     assert!(f.w.snap.get(&scope, &keys::document(id)).is_none(), "deleted documents are not read");
-    assert!(matches!(
-        f.w.run(&mum, &scope, Command::DeleteDocument { document_id: id }),
-        Err(DomainError::NotFound { .. })
-    ));
+    assert!(matches!(f.w.run(&mum, delete()), Err(DomainError::NotFound { .. })));
 }
 
 mod flags;

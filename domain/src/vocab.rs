@@ -139,6 +139,21 @@ vocab!(
     }
 );
 
+impl ActionPriority {
+    /// The priority an action gets unless someone chooses one (DOMAIN §5.3): the family's own
+    /// steps are urgent; the LA's, a school's and a professional's important; a guidance date
+    /// routine (it can never be breached).
+    pub fn default_for(party: Party, kind: Option<DeadlineKind>) -> Self {
+        if kind == Some(DeadlineKind::Guidance) {
+            return ActionPriority::Routine;
+        }
+        match party {
+            Party::Family => ActionPriority::Urgent,
+            Party::La | Party::School | Party::Professional | Party::Advocate => ActionPriority::Important,
+        }
+    }
+}
+
 vocab!(
     /// Stored action state; overdue is derived (open and due before today).
     ActionState {

@@ -379,6 +379,29 @@ impl RecordReader for DynamoStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<StoredRecord>, StoreError> {
+        self.list_range(scope, prefix, after, limit, true).await
+    }
+
+    async fn list_with_tombstones(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        self.list_range(scope, prefix, after, limit, false).await
+    }
+}
+
+impl DynamoStore {
+    async fn list_range(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+        live_only: bool,
+    ) -> Result<Page<StoredRecord>, StoreError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let lo = match after {
             Some(a) if a >= prefix => record_sk(&successor(a)),
@@ -389,7 +412,7 @@ impl RecordReader for DynamoStore {
         if lo > hi {
             return Ok(Page { items: Vec::new(), next: None });
         }
-        let items = self.query_range(&pk(scope), &lo, &hi, limit + 1, true).await?;
+        let items = self.query_range(&pk(scope), &lo, &hi, limit + 1, live_only).await?;
         let mut records = items.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
         let next = if records.len() > limit {
             records.truncate(limit);

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{Days, NaiveDate};
 use senvault_domain::{
-    Actor, CaseId, CaseStatus, ChildId, Command, FamilyId, KeyDateKind, NewAction, NoteTopic, Party, RoleClaim, Scope,
-    UserId, keys,
+    Actor, CaseCommand, CaseId, CaseStatus, ChildId, Command, FamilyCommand, FamilyId, KeyDateKind, NewAction,
+    NoteTopic, OpId, Party, RoleClaim, Scope, UserId, keys,
 };
 
 use crate::api::{self, AppState};
@@ -172,26 +172,30 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
     let family: FamilyId = fixed("0193a1b2-0000-7000-8000-0000000fa411");
     let parent = Actor { user: demo.parent.clone(), role: RoleClaim::Family };
     let service = &state.service;
-    let seeded = service.store.get(&Scope::Family(family).to_string(), keys::FAMILY_PROFILE).await?.is_some();
+    let seeded = service.store().get(&Scope::Family(family).to_string(), keys::FAMILY_PROFILE).await?.is_some();
     if seeded {
         return Ok(demo);
     }
     let today = service.today();
     let weeks_ago = |w: u64| today.checked_sub_days(Days::new(7 * w)).unwrap_or(today);
     let dob = NaiveDate::from_ymd_opt(2016, 9, 14).unwrap_or(today);
+    let case = |command| Command::case(demo.child, demo.case, command);
+    let key_date = |kind, date| {
+        case(CaseCommand::RecordKeyDate { key_date_id: None, kind, date, decision: None, section_i_only: false })
+    };
     let commands = vec![
-        Command::CreateFamily { family_id: family, name: "The Demo family".into() },
-        Command::AddChild {
-            family_id: family,
-            child_id: demo.child,
-            name: "Sam".into(),
-            date_of_birth: dob,
-            local_authority: "Exampleshire County Council".into(),
-            school: Some("Oakfield Primary School".into()),
-        },
-        Command::CreateCase {
-            case_id: demo.case,
-            child_id: demo.child,
+        Command::family(family, FamilyCommand::CreateFamily { name: "The Demo family".into() }),
+        Command::family(
+            family,
+            FamilyCommand::AddChild {
+                child_id: demo.child,
+                name: "Sam".into(),
+                date_of_birth: dob,
+                local_authority: "Exampleshire County Council".into(),
+                school: Some("Oakfield Primary School".into()),
+            },
+        ),
+        case(CaseCommand::CreateCase {
             status: CaseStatus::AssessmentRequested,
             summary: "EHC needs assessment for Sam: speech, language and sensory needs".into(),
             next_action: Some(NewAction {
@@ -202,30 +206,14 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
                 priority: None,
                 timescale: None,
             }),
-        },
-        Command::RecordKeyDate {
-            case_id: demo.case,
-            key_date_id: None,
-            kind: KeyDateKind::RequestReceived,
-            date: weeks_ago(12),
-            decision: None,
-            section_i_only: false,
-        },
-        Command::RecordKeyDate {
-            case_id: demo.case,
-            key_date_id: None,
-            kind: KeyDateKind::DecisionToAssess,
-            date: weeks_ago(5),
-            decision: None,
-            section_i_only: false,
-        },
-        Command::ChangeStatus {
-            case_id: demo.case,
+        }),
+        key_date(KeyDateKind::RequestReceived, weeks_ago(12)),
+        key_date(KeyDateKind::DecisionToAssess, weeks_ago(5)),
+        case(CaseCommand::ChangeStatus {
             status: CaseStatus::InAssessment,
             note: Some("LA agreed to assess (a week after the 6-week limit)".into()),
-        },
-        Command::AddAction {
-            case_id: demo.case,
+        }),
+        case(CaseCommand::AddAction {
             action: NewAction {
                 id: Some(fixed("0193a1b2-0000-7000-8000-00000000ac71")),
                 description: "LA to confirm the educational psychologist's assessment appointment".into(),
@@ -234,18 +222,19 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
                 priority: None,
                 timescale: None,
             },
-        },
-        Command::AddNote {
-            case_id: demo.case,
+        }),
+        case(CaseCommand::AddNote {
             note_id: fixed("0193a1b2-0000-7000-8000-00000000a0e1"),
             text: "Requested the assessment in writing; the LA acknowledged by email the next day.".into(),
             topic: Some(NoteTopic::Correspondence),
             section: None,
             document_id: None,
-        },
+        }),
     ];
-    for command in commands {
-        service.execute(&parent, command).await?;
+    for (n, command) in commands.into_iter().enumerate() {
+        // Fixed operation ids: seeding twice (two servers racing to start) writes the same records.
+        let op = OpId::derived(family.0, &format!("demo/{n}"));
+        service.execute(&parent, command, op).await?;
     }
     Ok(demo)
 }

@@ -1,6 +1,7 @@
 //! The scheduled scanner (DESIGN §6): reads the due index only — never a listing of the table —
-//! and applies `domain::scan::decide_scan` to each action with work due, one atomic commit per
-//! action. Used by the scheduled Lambda, the local server's timer and `senvault-local scan`.
+//! and applies `domain::scan::decide_scan` to each action's due tracker with work due, one
+//! atomic commit per action (conditioned on the tracker, which every change to the action
+//! rewrites). Used by the scheduled Lambda, the local server's timer and `senvault-local scan`.
 //!
 //! Idempotent: ids derive from (action, kind, due date) and the action records what was done,
 //! so a re-run, a concurrent run or a run after a crash neither repeats nor skips anything.
@@ -12,9 +13,9 @@ use senvault_domain::{Record, Snapshot};
 use serde::Serialize;
 
 use crate::service::Service;
-use senvault_store::codec::{add_to_snapshot, to_put};
-use senvault_store::index::{DUE_SHARDS, due_partition, due_until};
-use senvault_store::{CommitRequest, Index, StoreError, StoredRecord};
+use senvault_store::codec::add_to_snapshot;
+use senvault_store::index::{DUE_SHARDS, dated_until, due_partition};
+use senvault_store::{Index, StoreError, StoredRecord};
 
 /// How often one action is re-decided after losing a race before it is left for the next run.
 const ATTEMPTS: u32 = 3;
@@ -47,14 +48,14 @@ pub enum ScanError {
 pub async fn scan(service: &Service, now: DateTime<Utc>) -> Result<ScanReport, ScanError> {
     let today = london_date(now);
     // Sort keys are `<date>#<scope>#<key>`: everything dated today or earlier.
-    let until = due_until(today);
+    let until = dated_until(today);
     let mut report = ScanReport::default();
     for shard in 0..DUE_SHARDS {
         let pk = due_partition(shard);
         let mut after: Option<String> = None;
         loop {
             let page = service
-                .store
+                .store()
                 .query_index(Index::G2, &pk, after.as_deref(), Some(&until), PAGE)
                 .await
                 .map_err(ScanError::Index)?;
@@ -98,14 +99,7 @@ async fn process(service: &Service, now: DateTime<Utc>, row: &StoredRecord, repo
             report.unchanged += 1;
             return;
         }
-        let puts = match decision.writes.iter().map(to_put).collect::<Result<Vec<_>, _>>() {
-            Ok(p) => p,
-            Err(_) => {
-                report.failed += 1;
-                return;
-            }
-        };
-        match service.store.commit(CommitRequest::puts(puts)).await {
+        match service.commit_decided(&decision.writes).await {
             Ok(_) => {
                 for w in &decision.writes {
                     match &w.record {
@@ -117,9 +111,9 @@ async fn process(service: &Service, now: DateTime<Utc>, row: &StoredRecord, repo
                 }
                 return;
             }
-            // Someone changed the action (or another scanner got there first): decide again
-            // from the action as it is now.
-            Err(StoreError::Conflict { .. }) => match service.store.get(&row.scope, &row.key).await {
+            // Someone changed the action, so its tracker (or another scanner got there first):
+            // decide again from the tracker as it is now.
+            Err(StoreError::Conflict { .. }) => match service.store().get(&row.scope, &row.key).await {
                 Ok(Some(fresh)) if !fresh.deleted => current = Some(fresh),
                 Ok(_) => {
                     report.unchanged += 1;

@@ -229,10 +229,21 @@ pub async fn tombstones(store: &dyn Store) {
     assert!(got.deleted);
     assert_eq!(got.version, 2);
     assert!(store.list(&scope, "n/", None, 10).await.unwrap().items.is_empty());
+    let all = store.list_with_tombstones(&scope, "n/", None, 10).await.unwrap();
+    assert_eq!(
+        all.items.iter().map(|r| (r.key.as_str(), r.version, r.deleted)).collect::<Vec<_>>(),
+        vec![("n/1", 2, true)]
+    );
+    // A tombstoned key is re-created by a write conditioned on the tombstone, not on absence.
+    let absent = store.commit(one(put(&scope, "n/1", json!(3), Expect::Absent))).await;
+    assert!(matches!(absent, Err(StoreError::Conflict { .. })), "{absent:?}");
+    store.commit(one(put(&scope, "n/1", json!(3), Expect::Version(2)))).await.expect("revive");
+    let revived = store.get(&scope, "n/1").await.unwrap().unwrap();
+    assert_eq!((revived.version, revived.deleted), (3, false));
     let log = store.changes(&scope, 0, 10).await.unwrap();
     assert_eq!(
         log.iter().map(|c| (c.seq, c.version, c.deleted)).collect::<Vec<_>>(),
-        vec![(1, 1, false), (2, 2, true)]
+        vec![(1, 1, false), (2, 2, true), (3, 3, false)]
     );
 }
 

@@ -108,6 +108,19 @@ impl RecordReader for CountingStore {
         bump(&self.counts.records_read, page.items.len());
         Ok(page)
     }
+
+    async fn list_with_tombstones(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        bump(&self.counts.lists, 1);
+        let page = self.inner.list_with_tombstones(scope, prefix, after, limit).await?;
+        bump(&self.counts.records_read, page.items.len());
+        Ok(page)
+    }
 }
 
 #[async_trait]

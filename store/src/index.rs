@@ -1,11 +1,13 @@
 //! Where each record appears in the secondary indexes (DESIGN §3) — the one place these rules
 //! live, for every adapter and every reader.
 //!
-//! - GSI1 (lookups across scopes): a child's cases, `CASES#<child scope>` / case id.
+//! - GSI1 (lookups across scopes): a child's cases, `CASES#<child scope>` / case id; a child's
+//!   actions by state, `ACTIONS#<child scope>#<open|done>` / `<due>#<action id>`, so lists of
+//!   actions read only the actions they show, soonest first.
 //! - GSI2 (sparse, dated open work): `DUE#<shard>` / `<date>#<scope>#<key>`, only while the
 //!   scanner has something to do on that date, so a scan reads what is due and nothing else.
 
-use senvault_domain::{Record, Scope};
+use senvault_domain::{ActionState, Record, Scope};
 
 use crate::model::{IndexKey, KEY_MAX};
 
@@ -17,14 +19,25 @@ pub fn cases_partition(scope: &Scope) -> String {
     format!("CASES#{scope}")
 }
 
+/// GSI1 partition listing a child's actions in one state, by due date.
+pub fn actions_partition(scope: &Scope, state: ActionState) -> String {
+    format!("ACTIONS#{scope}#{state}")
+}
+
+/// An action's sort key in its partition: its due date, then its id (unique across children,
+/// so the same key orders a list merged from several children).
+pub fn action_sort_key(due: chrono::NaiveDate, id: senvault_domain::ActionId) -> String {
+    format!("{due}#{id}")
+}
+
+/// The sort-key bound that takes in everything dated `day` or earlier in a dated partition.
+pub fn dated_until(day: chrono::NaiveDate) -> String {
+    format!("{day}#{KEY_MAX}")
+}
+
 /// GSI2 partition of a shard of the due index.
 pub fn due_partition(shard: u64) -> String {
     format!("DUE#{shard}")
-}
-
-/// The due-index sort key bound that takes in everything dated `day` or earlier.
-pub fn due_until(day: chrono::NaiveDate) -> String {
-    format!("{day}#{KEY_MAX}")
 }
 
 /// A stable shard for a key (FNV-1a), the same on every run and platform.
@@ -41,6 +54,7 @@ pub fn due_shard(scope: &str, key: &str) -> u64 {
 pub fn index_keys(scope: &Scope, key: &str, record: &Record) -> (Option<IndexKey>, Option<IndexKey>) {
     let g1 = match record {
         Record::Case(c) => Some(IndexKey { pk: cases_partition(scope), sk: c.id.to_string() }),
+        Record::Action(a) => Some(IndexKey { pk: actions_partition(scope, a.state), sk: action_sort_key(a.due, a.id) }),
         _ => None,
     };
     let scope_s = scope.to_string();

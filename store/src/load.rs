@@ -7,8 +7,18 @@ use crate::codec::{add_to_snapshot, from_stored};
 use crate::model::{MAX_PAGE, StoreError};
 use crate::port::RecordReader;
 
-/// Loads every read into one snapshot, following pages of prefix reads.
+/// Loads every read into one snapshot, following pages of prefix reads. Tombstones are loaded
+/// too (the snapshot hides them from the rules) so writes condition on their versions.
 pub async fn load(reader: &dyn RecordReader, reads: &[Read]) -> Result<Snapshot, StoreError> {
+    load_with(reader, reads, true).await
+}
+
+/// Loads live records only: what a read shows.
+pub async fn load_live(reader: &dyn RecordReader, reads: &[Read]) -> Result<Snapshot, StoreError> {
+    load_with(reader, reads, false).await
+}
+
+async fn load_with(reader: &dyn RecordReader, reads: &[Read], tombstones: bool) -> Result<Snapshot, StoreError> {
     let mut snap = Snapshot::new();
     for read in reads {
         match read {
@@ -21,7 +31,11 @@ pub async fn load(reader: &dyn RecordReader, reads: &[Read]) -> Result<Snapshot,
                 let scope_s = scope.to_string();
                 let mut after: Option<String> = None;
                 loop {
-                    let page = reader.list(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?;
+                    let page = if tombstones {
+                        reader.list_with_tombstones(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?
+                    } else {
+                        reader.list(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?
+                    };
                     add_to_snapshot(&mut snap, &page.items)?;
                     match page.next {
                         Some(n) => after = Some(n),

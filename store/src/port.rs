@@ -24,6 +24,16 @@ pub trait RecordReader: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<StoredRecord>, StoreError>;
+
+    /// Like [`RecordReader::list`], tombstones included: what a decision loads, so that a write
+    /// to a deleted key is conditioned on the tombstone's version rather than on absence.
+    async fn list_with_tombstones(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError>;
 }
 
 /// Lookups across scopes: the secondary indexes and the id aliases.

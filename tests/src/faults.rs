@@ -41,6 +41,15 @@ impl RecordReader for FailingStore {
     ) -> Result<Page<StoredRecord>, StoreError> {
         self.inner.list(scope, prefix, after, limit).await
     }
+    async fn list_with_tombstones(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        self.inner.list_with_tombstones(scope, prefix, after, limit).await
+    }
 }
 
 #[async_trait]

@@ -125,7 +125,7 @@ impl TestApp {
         };
         let put = senvault_store::codec::to_put(&write).expect("put");
         let request = senvault_store::CommitRequest::puts(vec![put]);
-        self.state.service.store.commit(request).await.expect("grant");
+        self.state.service.store().commit(request).await.expect("grant");
     }
 
     pub fn token(&self, user: &str, role: RoleClaim) -> String {

@@ -115,14 +115,16 @@ async fn only_the_family_decides_and_annotates() {
     let ot =
         app.upload_document(&fam.token, &fam.child, "OT report", "text/plain", b"Weekly OT, 45 minutes".to_vec()).await;
 
-    // A collaborating advocate may analyse; a viewer may not; a stranger sees nothing.
+    // Only the family runs the analysis (DOMAIN §5.6), at any grant level; a stranger sees nothing.
     app.grant("writer", &fam.child, MemberRole::Writer).await;
     app.grant("viewer", &fam.child, MemberRole::Reader).await;
     let (writer, viewer) = (app.token("writer", RoleClaim::Advocate), app.token("viewer", RoleClaim::Advocate));
     let stranger = app.token("stranger", RoleClaim::Family);
     analyse(&app, &viewer, &plan, json!({"case_id": fam.case})).await.problem(403);
     analyse(&app, &stranger, &plan, json!({"case_id": fam.case})).await.problem(404);
-    let done = analyse(&app, &writer, &plan, json!({"case_id": fam.case})).await.expect(200);
+    let refused = analyse(&app, &writer, &plan, json!({"case_id": fam.case})).await.problem(403);
+    assert!(refused["detail"].as_str().unwrap().contains("only the family"), "{refused}");
+    let done = analyse(&app, &fam.token, &plan, json!({"case_id": fam.case})).await.expect(200);
     let flag = items(&done["flags"])[0]["id"].as_str().unwrap().to_owned();
     let confirm = format!("/v1/cases/{}/flags/{flag}/confirm", fam.case);
     app.post(&confirm, &writer, json!({})).await.problem(403);

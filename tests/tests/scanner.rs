@@ -163,7 +163,7 @@ async fn due_index_keys(store: &dyn Store) -> Vec<String> {
 async fn the_due_index_follows_completion_reopening_and_redating() {
     let app = TestApp::sqlite();
     let s = setup(&app).await;
-    let store = app.state.service.store.clone();
+    let store = app.state.service.store().clone();
     assert_eq!(due_index_keys(store.as_ref()).await.len(), 4, "four open statutory actions");
     let a = app
         .post(

@@ -53,6 +53,15 @@ impl AnalyseOptions {
             personal_budget_requested: false,
         }
     }
+
+    /// The person's choices over the defaults: each one given replaces what was assumed.
+    pub fn with_choices(self, draft: Option<bool>, year_group: Option<u8>, personal_budget_requested: bool) -> Self {
+        AnalyseOptions {
+            draft: draft.unwrap_or(self.draft),
+            year_group: year_group.or(self.year_group),
+            personal_budget_requested,
+        }
+    }
 }
 
 /// Character offsets (Unicode scalar values) into the normalised text, end exclusive.

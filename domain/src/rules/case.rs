@@ -3,48 +3,52 @@
 use chrono::NaiveDate;
 
 use crate::aggregate::CaseAggregate;
-use crate::command::{ActionPatch, Command, NewAction};
-use crate::decide::Context;
+use crate::command::{ActionPatch, CaseCommand, NewAction};
+use crate::context::Context;
 use crate::error::{Checks, DomainError, limits};
-use crate::ids::{ActionId, CaseId, ChildId, NoteId, StatusChangeId};
+use crate::ids::{ActionId, CaseId, ChildId, DocumentId, NoteId, StatusChangeId};
 use crate::keys;
 use crate::model::{Action, Case, Note, Record, StatusChange};
+use crate::rules::actions::put_action;
 use crate::rules::{flags, key_dates};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
 use crate::vocab::*;
 
-/// Runs a case-level command in a child scope; returns the family scope for the audit line.
-pub(crate) fn decide_case(
+/// Runs a case command in the child's scope; returns the family scope for the audit line.
+pub(crate) fn decide(
     ctx: &Context,
-    scope: &Scope,
-    command: &Command,
+    child_id: ChildId,
+    case_id: CaseId,
+    command: &CaseCommand,
     snap: &Snapshot,
     changes: &mut Changes<'_>,
 ) -> Result<Scope, DomainError> {
+    let scope = Scope::Child(child_id);
     ctx.require_writer("case")?;
-    let Some(Record::Child(child)) = snap.get(scope, keys::CHILD_PROFILE) else {
+    let Some(Record::Child(child)) = snap.get(&scope, keys::CHILD_PROFILE) else {
         return Err(DomainError::NotFound { what: "child" });
     };
     let family_scope = Scope::Family(child.family_id);
-    if let Command::CreateCase { case_id, child_id, status, summary, next_action } = command {
-        create_case(ctx, scope, *case_id, *child_id, *status, summary, next_action.as_ref(), snap, changes)?;
-        return Ok(family_scope);
-    }
-    let case_id = command.case_id().ok_or(DomainError::NotFound { what: "case" })?;
-    let agg = load(snap, scope, case_id).ok_or(DomainError::NotFound { what: "case" })?;
+    let agg = load(snap, &scope, case_id);
+    let existing = || agg.as_ref().ok_or(DomainError::NotFound { what: "case" });
+    let scope = &scope;
     match command {
-        Command::EditCase { summary, .. } => edit_summary(ctx, scope, &agg, summary, changes)?,
-        Command::ChangeStatus { status, note, .. } => {
-            change_status(ctx, scope, &agg.case, *status, note.as_deref(), changes)?
+        CaseCommand::CreateCase { status, summary, next_action } => {
+            let input = NewCase { case_id, child_id, status: *status, summary, next_action: next_action.as_ref() };
+            create_case(ctx, scope, input, agg.as_ref(), changes)?
         }
-        Command::CloseCase { outcome, note, .. } => {
-            change_status(ctx, scope, &agg.case, (*outcome).into(), note.as_deref(), changes)?
+        CaseCommand::EditCase { summary } => edit_summary(ctx, scope, existing()?, summary, changes)?,
+        CaseCommand::ChangeStatus { status, note } => {
+            change_status(ctx, scope, &existing()?.case, *status, note.as_deref(), changes)?
         }
-        Command::RecordKeyDate { key_date_id, kind, date, decision, section_i_only, .. } => key_dates::record(
+        CaseCommand::CloseCase { outcome, note } => {
+            change_status(ctx, scope, &existing()?.case, (*outcome).into(), note.as_deref(), changes)?
+        }
+        CaseCommand::RecordKeyDate { key_date_id, kind, date, decision, section_i_only } => key_dates::record(
             ctx,
             scope,
-            &agg,
+            existing()?,
             key_dates::Input {
                 id: *key_date_id,
                 kind: *kind,
@@ -54,32 +58,22 @@ pub(crate) fn decide_case(
             },
             changes,
         )?,
-        Command::AddNote { note_id, text, topic, section, document_id, .. } => {
-            add_note(ctx, scope, &agg, *note_id, text, *topic, *section, *document_id, changes)?
+        CaseCommand::AddNote { note_id, text, topic, section, document_id } => {
+            let note = NoteInput { id: *note_id, text, topic: *topic, section: *section, document_id: *document_id };
+            add_note(ctx, scope, existing()?, note, snap, changes)?
         }
-        Command::AddAction { action, .. } => add_action(ctx, scope, &agg, action, changes)?,
-        Command::EditAction { action_id, patch, .. } => edit_action(ctx, scope, &agg, *action_id, patch, changes)?,
-        Command::CompleteAction { action_id, completed_on, .. } => {
-            complete_action(ctx, scope, &agg, *action_id, *completed_on, changes)?
+        CaseCommand::AddAction { action } => add_action(ctx, scope, existing()?, action, changes)?,
+        CaseCommand::EditAction { action_id, patch } => {
+            edit_action(ctx, scope, existing()?, *action_id, patch, changes)?
         }
-        Command::ReopenAction { action_id, .. } => reopen_action(ctx, scope, &agg, *action_id, changes)?,
-        Command::AddFlag { .. }
-        | Command::DecideFlag { .. }
-        | Command::EditFlag { .. }
-        | Command::AddAnnotation { .. } => flags::decide_flag(ctx, scope, &agg, command, snap, changes)?,
-        Command::CreateFamily { .. }
-        | Command::AddChild { .. }
-        | Command::EditChild { .. }
-        | Command::CreateCase { .. }
-        | Command::SetPreferences { .. }
-        | Command::MarkNotificationRead { .. }
-        | Command::CreateDocument { .. }
-        | Command::ConfirmUpload { .. }
-        | Command::DeleteDocument { .. }
-        | Command::RecordAnalysis { .. }
-        | Command::RecordAnalysisFailure { .. } => {
-            return Err(DomainError::NotFound { what: "case" });
+        CaseCommand::CompleteAction { action_id, completed_on } => {
+            complete_action(ctx, scope, existing()?, *action_id, *completed_on, changes)?
         }
+        CaseCommand::ReopenAction { action_id } => reopen_action(ctx, scope, existing()?, *action_id, changes)?,
+        CaseCommand::AddFlag { .. }
+        | CaseCommand::DecideFlag { .. }
+        | CaseCommand::EditFlag { .. }
+        | CaseCommand::AddAnnotation { .. } => flags::decide_flag(ctx, scope, existing()?, command, snap, changes)?,
     }
     Ok(family_scope)
 }
@@ -89,23 +83,51 @@ pub(crate) fn load(snap: &Snapshot, scope: &Scope, case_id: CaseId) -> Option<Ca
     CaseAggregate::from_records(snap.prefix(scope, &keys::case_aggregate(case_id)).map(|(_, r)| r))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn create_case(
-    ctx: &Context,
-    scope: &Scope,
+/// The id of the first action a case is created with: derived from the case, so a retried
+/// creation finds it again.
+fn first_action_id(case_id: CaseId) -> ActionId {
+    ActionId::derived(case_id.0, "next_action")
+}
+
+struct NewCase<'a> {
     case_id: CaseId,
     child_id: ChildId,
     status: CaseStatus,
-    summary: &str,
-    next_action: Option<&NewAction>,
-    snap: &Snapshot,
+    summary: &'a str,
+    next_action: Option<&'a NewAction>,
+}
+
+fn create_case(
+    ctx: &Context,
+    scope: &Scope,
+    input: NewCase<'_>,
+    existing: Option<&CaseAggregate>,
     changes: &mut Changes<'_>,
 ) -> Result<(), DomainError> {
+    let NewCase { case_id, child_id, status, summary, next_action } = input;
     let mut checks = Checks::new();
     let summary = checks.text("summary", summary, limits::SUMMARY);
     checks.finish()?;
-    if let Some(Record::Case(existing)) = snap.get(scope, &keys::case(case_id)) {
-        return if existing.child_id == child_id && existing.summary == summary {
+    let next_action =
+        next_action.map(|a| NewAction { id: Some(a.id.unwrap_or(first_action_id(case_id))), ..a.clone() });
+    if let Some(agg) = existing {
+        // A retry of the same creation is answered with the case; anything else reusing the
+        // id is a conflict (a retry cannot quietly change what was created).
+        let created_as = agg.history.iter().find(|h| h.from.is_none()).map(|h| h.to);
+        let first = next_action.as_ref().and_then(|n| n.id).or(Some(first_action_id(case_id)));
+        let first_action = agg.actions.iter().find(|a| Some(a.id) == first);
+        let same_action = match (&next_action, first_action) {
+            (None, None) => true,
+            (Some(n), Some(a)) => {
+                a.description == n.description.trim() && a.responsible == n.responsible && a.due == n.due
+            }
+            _ => false,
+        };
+        return if agg.case.child_id == child_id
+            && agg.case.summary == summary
+            && created_as == Some(status)
+            && same_action
+        {
             Ok(())
         } else {
             Err(DomainError::Conflict("a case with this id already exists with different content".into()))
@@ -123,7 +145,7 @@ fn create_case(
     changes.put(scope, keys::case(case_id), Record::Case(case.clone()));
     changes.alias(case_id.to_string(), scope);
     let entry = StatusChange {
-        id: StatusChangeId(ctx.op.0),
+        id: StatusChangeId(ctx.op.derive("status")),
         case_id,
         from: None,
         to: status,
@@ -133,16 +155,7 @@ fn create_case(
     };
     changes.put(scope, keys::status_change(case_id, entry.id), Record::StatusChange(entry));
     if let Some(action) = next_action {
-        let empty = CaseAggregate {
-            case,
-            history: vec![],
-            key_dates: vec![],
-            notes: vec![],
-            actions: vec![],
-            flags: vec![],
-            annotations: vec![],
-        };
-        add_action(ctx, scope, &empty, action, changes)?;
+        add_action(ctx, scope, &CaseAggregate::new(case), &action, changes)?;
     }
     Ok(())
 }
@@ -184,7 +197,7 @@ fn change_status(
         return Ok(());
     }
     let entry = StatusChange {
-        id: StatusChangeId(ctx.op.0),
+        id: StatusChangeId(ctx.op.derive("status")),
         case_id: case.id,
         from: Some(case.status),
         to,
@@ -200,51 +213,49 @@ fn change_status(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+struct NoteInput<'a> {
+    id: NoteId,
+    text: &'a str,
+    topic: Option<NoteTopic>,
+    section: Option<Section>,
+    document_id: Option<DocumentId>,
+}
+
 fn add_note(
     ctx: &Context,
     scope: &Scope,
     agg: &CaseAggregate,
-    note_id: NoteId,
-    text: &str,
-    topic: Option<NoteTopic>,
-    section: Option<Section>,
-    document_id: Option<uuid::Uuid>,
+    input: NoteInput<'_>,
+    snap: &Snapshot,
     changes: &mut Changes<'_>,
 ) -> Result<(), DomainError> {
     let mut checks = Checks::new();
-    let text = checks.text("text", text, limits::NOTE);
+    let text = checks.text("text", input.text, limits::NOTE);
+    if let Some(d) = input.document_id
+        && !matches!(snap.get(scope, &keys::document(d)), Some(Record::Document(_)))
+    {
+        checks.fail("document_id", "not a document of this child");
+    }
     checks.finish()?;
-    if let Some(existing) = agg.notes.iter().find(|n| n.id == note_id) {
+    if let Some(existing) = agg.notes.iter().find(|n| n.id == input.id) {
         let same = existing.text == text
-            && existing.topic == topic
-            && existing.section == section
-            && existing.document_id == document_id;
+            && existing.topic == input.topic
+            && existing.section == input.section
+            && existing.document_id == input.document_id;
         return if same { Ok(()) } else { Err(DomainError::Conflict("a note with this id already exists".into())) };
     }
     let note = Note {
-        id: note_id,
+        id: input.id,
         case_id: agg.case.id,
         text,
         author: ctx.actor_ref(),
         created_at: ctx.now,
-        topic,
-        section,
-        document_id,
+        topic: input.topic,
+        section: input.section,
+        document_id: input.document_id,
     };
-    changes.put(scope, keys::note(agg.case.id, note_id), Record::Note(note));
+    changes.put(scope, keys::note(agg.case.id, input.id), Record::Note(note));
     Ok(())
-}
-
-/// Default priority by who must act (DOMAIN §5.3).
-pub(crate) fn default_priority(party: Party, kind: Option<DeadlineKind>) -> ActionPriority {
-    if kind == Some(DeadlineKind::Guidance) {
-        return ActionPriority::Routine;
-    }
-    match party {
-        Party::Family => ActionPriority::Urgent,
-        Party::La | Party::School | Party::Professional | Party::Advocate => ActionPriority::Important,
-    }
 }
 
 fn add_action(
@@ -258,9 +269,10 @@ fn add_action(
     let description = checks.text("description", &input.description, limits::DESCRIPTION);
     checks.plausible_date("due", input.due);
     checks.finish()?;
-    let id = input.id.unwrap_or(ActionId(ctx.op.0));
+    let id = input.id.unwrap_or(ActionId(ctx.op.derive("action")));
     let spec = input.timescale.map(|t| t.spec());
-    let priority = input.priority.unwrap_or_else(|| default_priority(input.responsible, spec.map(|s| s.kind)));
+    let priority =
+        input.priority.unwrap_or_else(|| ActionPriority::default_for(input.responsible, spec.map(|s| s.kind)));
     if let Some(existing) = agg.actions.iter().find(|a| a.id == id) {
         let same = existing.description == description
             && existing.responsible == input.responsible
@@ -285,11 +297,10 @@ fn add_action(
         cancelled: false,
         key_date_id: None,
         completed_by_key_date: None,
-        scan: None,
         created_at: ctx.now,
         updated_at: ctx.now,
     };
-    changes.put(scope, keys::action(agg.case.id, id), Record::Action(action));
+    put_action(changes, scope, action);
     Ok(())
 }
 
@@ -340,7 +351,7 @@ fn edit_action(
         return Ok(());
     }
     next.updated_at = ctx.now;
-    changes.put(scope, keys::action(agg.case.id, id), Record::Action(next));
+    put_action(changes, scope, next);
     Ok(())
 }
 
@@ -369,7 +380,7 @@ fn complete_action(
     next.state = ActionState::Done;
     next.completed_on = Some(on);
     next.updated_at = ctx.now;
-    changes.put(scope, keys::action(agg.case.id, id), Record::Action(next));
+    put_action(changes, scope, next);
     Ok(())
 }
 
@@ -390,6 +401,6 @@ fn reopen_action(
     next.cancelled = false;
     next.completed_by_key_date = None;
     next.updated_at = ctx.now;
-    changes.put(scope, keys::action(agg.case.id, id), Record::Action(next));
+    put_action(changes, scope, next);
     Ok(())
 }

@@ -1,31 +1,73 @@
-//! Vault documents: registering, confirming an upload, deleting (DOMAIN §5.6: family only).
+//! Vault documents: who may do what with them (DOMAIN §5.6), registering, confirming an upload,
+//! deleting, and recording what the analyser found.
 
-use crate::command::Command;
-use crate::decide::Context;
+use crate::command::{DocumentCommand, SystemCommand};
+use crate::context::{Context, require_member, require_owner};
 use crate::error::{Checks, DomainError, limits};
+use crate::ids::{ChildId, DocumentId};
 use crate::keys;
 use crate::model::{Document, MAX_DOCUMENT_BYTES, Record};
+use crate::rules::flags;
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
-use crate::vocab::DocumentState;
+use crate::vocab::{DocumentState, MemberRole};
 
 const FAMILY_ONLY: &str = "only the family can upload or delete documents";
+const FAMILY_ANALYSES: &str = "only the family can run or change the analysis of its documents";
 
-/// Runs a document command in a child scope; returns the family scope for the audit line.
-pub(crate) fn decide_document(
+/// What a caller wants to do with a document. The server checks it before touching any bytes
+/// (a refused delete must not delete them); `decide` checks it again when recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentUse {
+    /// See its metadata and download it (every member).
+    Read,
+    /// Upload its bytes, confirm the upload, delete it (the family).
+    Manage,
+    /// Run the analyser on it and record the result (the family).
+    Analyse,
+}
+
+/// Whether a member with `role` (`None`: not a member) may use a document so.
+pub fn may_use(role: Option<MemberRole>, intent: DocumentUse) -> Result<MemberRole, DomainError> {
+    match intent {
+        DocumentUse::Read => require_member(role, "document"),
+        DocumentUse::Manage => require_owner(role, "document", FAMILY_ONLY).map(|()| MemberRole::Owner),
+        DocumentUse::Analyse => require_owner(role, "document", FAMILY_ANALYSES).map(|()| MemberRole::Owner),
+    }
+}
+
+/// The child profile of the document's scope, and so the family scope for the audit line.
+fn family_scope(snap: &Snapshot, scope: &Scope) -> Result<Scope, DomainError> {
+    match snap.get(scope, keys::CHILD_PROFILE) {
+        Some(Record::Child(child)) => Ok(Scope::Family(child.family_id)),
+        _ => Err(DomainError::NotFound { what: "child" }),
+    }
+}
+
+fn stored(snap: &Snapshot, scope: &Scope, id: DocumentId) -> Result<Document, DomainError> {
+    match snap.get(scope, &keys::document(id)) {
+        Some(Record::Document(doc)) => Ok(doc.clone()),
+        _ => Err(DomainError::NotFound { what: "document" }),
+    }
+}
+
+/// Runs a person's document command; returns the family scope for the audit line.
+pub(crate) fn decide(
     ctx: &Context,
-    scope: &Scope,
-    command: &Command,
+    child_id: ChildId,
+    document_id: DocumentId,
+    command: &DocumentCommand,
     snap: &Snapshot,
     changes: &mut Changes<'_>,
 ) -> Result<Scope, DomainError> {
-    ctx.require_owner("document", FAMILY_ONLY)?;
-    let Some(Record::Child(child)) = snap.get(scope, keys::CHILD_PROFILE) else {
+    let scope = Scope::Child(child_id);
+    may_use(ctx.membership, DocumentUse::Manage)?;
+    let Some(Record::Child(child)) = snap.get(&scope, keys::CHILD_PROFILE) else {
         return Err(DomainError::NotFound { what: "child" });
     };
-    let family_scope = Scope::Family(child.family_id);
+    let family = Scope::Family(child.family_id);
     match command {
-        Command::CreateDocument { document_id, child_id, title, category, content_type, size } => {
+        DocumentCommand::CreateDocument { title, category, content_type, size } => {
             let mut checks = Checks::new();
             let title = checks.text("title", title, limits::NAME);
             if *size == 0 {
@@ -34,20 +76,20 @@ pub(crate) fn decide_document(
                 checks.fail("size", "documents are limited to 50 MB");
             }
             checks.finish()?;
-            if let Some(Record::Document(existing)) = snap.get(scope, &keys::document(*document_id)) {
+            if let Some(Record::Document(existing)) = snap.get(&scope, &keys::document(document_id)) {
                 let same = existing.title == title
                     && existing.category == *category
                     && existing.content_type == *content_type
                     && existing.size == *size;
                 return if same {
-                    Ok(family_scope)
+                    Ok(family)
                 } else {
                     Err(DomainError::Conflict("a document with this id already exists".into()))
                 };
             }
             let doc = Document {
-                id: *document_id,
-                child_id: *child_id,
+                id: document_id,
+                child_id,
                 family_id: child.family_id,
                 title,
                 category: *category,
@@ -61,15 +103,33 @@ pub(crate) fn decide_document(
                 updated_at: ctx.now,
                 analysis: None,
             };
-            changes.put(scope, keys::document(doc.id), Record::Document(doc));
-            changes.alias(document_id.to_string(), scope);
+            changes.put(&scope, keys::document(doc.id), Record::Document(doc));
+            changes.alias(document_id.to_string(), &scope);
         }
-        Command::ConfirmUpload { document_id, size, sha256 } => {
-            let Some(Record::Document(doc)) = snap.get(scope, &keys::document(*document_id)) else {
-                return Err(DomainError::NotFound { what: "document" });
-            };
+        DocumentCommand::DeleteDocument => {
+            let mut gone = stored(snap, &scope, document_id)?;
+            gone.updated_at = ctx.now;
+            changes.delete(&scope, keys::document(document_id), Record::Document(gone));
+        }
+    }
+    Ok(family)
+}
+
+/// Runs a change only the server makes; returns the family scope for the audit line.
+pub(crate) fn decide_system(
+    ctx: &Context,
+    command: &SystemCommand,
+    snap: &Snapshot,
+    changes: &mut Changes<'_>,
+) -> Result<Scope, DomainError> {
+    let scope = command.scope();
+    match command {
+        SystemCommand::ConfirmUpload { document_id, size, sha256, .. } => {
+            may_use(ctx.membership, DocumentUse::Manage)?;
+            let family = family_scope(snap, &scope)?;
+            let doc = stored(snap, &scope, *document_id)?;
             if doc.state == DocumentState::Uploaded && doc.sha256.as_deref() == Some(sha256.as_str()) {
-                return Ok(family_scope);
+                return Ok(family);
             }
             if *size != doc.size {
                 return Err(DomainError::invalid(
@@ -80,22 +140,20 @@ pub(crate) fn decide_document(
             let mut checks = Checks::new();
             let sha256 = checks.sha256("sha256", sha256);
             checks.finish()?;
-            let mut next = doc.clone();
+            let mut next = doc;
             next.state = DocumentState::Uploaded;
             next.sha256 = Some(sha256);
             next.uploaded_at = Some(ctx.now);
             next.updated_at = ctx.now;
-            changes.put(scope, keys::document(doc.id), Record::Document(next));
+            changes.put(&scope, keys::document(next.id), Record::Document(next));
+            Ok(family)
         }
-        Command::DeleteDocument { document_id } => {
-            let Some(Record::Document(doc)) = snap.get(scope, &keys::document(*document_id)) else {
-                return Err(DomainError::NotFound { what: "document" });
-            };
-            let mut gone = doc.clone();
-            gone.updated_at = ctx.now;
-            changes.delete(scope, keys::document(doc.id), Record::Document(gone));
+        SystemCommand::RecordAnalysis { .. } | SystemCommand::RecordAnalysisFailure { .. } => {
+            may_use(ctx.membership, DocumentUse::Analyse)?;
+            let family = family_scope(snap, &scope)?;
+            let doc = stored(snap, &scope, command.document_id())?;
+            flags::record_analysis(ctx, &scope, &doc, command, snap, changes)?;
+            Ok(family)
         }
-        _ => return Err(DomainError::NotFound { what: "document" }),
     }
-    Ok(family_scope)
 }

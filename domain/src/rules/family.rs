@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 
-use crate::command::ChildPatch;
-use crate::decide::Context;
+use crate::command::{ChildPatch, FamilyCommand};
+use crate::context::Context;
 use crate::error::{Checks, DomainError, limits};
 use crate::ids::{ChildId, FamilyId};
 use crate::keys;
@@ -14,7 +14,33 @@ use crate::vocab::{MemberRole, RoleClaim};
 
 const OWNER_ONLY: &str = "only the family can manage its children and account";
 
-pub(crate) fn create_family(
+/// Runs a family command; returns the family scope (for the audit line).
+pub(crate) fn decide(
+    ctx: &Context,
+    family_id: FamilyId,
+    command: &FamilyCommand,
+    snap: &Snapshot,
+    changes: &mut Changes<'_>,
+) -> Result<Scope, DomainError> {
+    let scope = Scope::Family(family_id);
+    match command {
+        FamilyCommand::CreateFamily { name } => create_family(ctx, &scope, family_id, name, snap, changes)?,
+        FamilyCommand::AddChild { child_id, name, date_of_birth, local_authority, school } => {
+            let child = NewChild {
+                id: *child_id,
+                name,
+                date_of_birth: *date_of_birth,
+                local_authority,
+                school: school.as_deref(),
+            };
+            add_child(ctx, &scope, family_id, child, snap, changes)?
+        }
+        FamilyCommand::EditChild { child_id, patch } => edit_child(ctx, &scope, *child_id, patch, snap, changes)?,
+    }
+    Ok(scope)
+}
+
+fn create_family(
     ctx: &Context,
     scope: &Scope,
     family_id: FamilyId,
@@ -58,31 +84,39 @@ fn grant_owner(ctx: &Context, user: &crate::ids::UserId, scope: &Scope, changes:
     changes.put(&Scope::User(user.clone()), keys::membership(scope), Record::Membership(membership));
 }
 
+/// The oldest a young person can be and still have a plan (CFA s.83(2): "under 25", and a plan
+/// may run to the end of the year they turn 25): refused from their 26th birthday.
+const MAX_AGE_YEARS: u32 = 25;
+
 fn check_child(checks: &mut Checks, ctx: &Context, date_of_birth: NaiveDate) {
     let today = ctx.today();
+    let too_old =
+        date_of_birth.checked_add_months(chrono::Months::new(12 * (MAX_AGE_YEARS + 1))).is_none_or(|d| d <= today);
     if date_of_birth > today {
         checks.fail("date_of_birth", "must not be in the future");
-    } else if (today - date_of_birth).num_days() > 30 * 366 {
-        checks.fail("date_of_birth", "plans cover children and young people up to 25");
+    } else if too_old {
+        checks.fail("date_of_birth", "plans cover children and young people aged 25 or under");
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn add_child(
+struct NewChild<'a> {
+    id: ChildId,
+    name: &'a str,
+    date_of_birth: NaiveDate,
+    local_authority: &'a str,
+    school: Option<&'a str>,
+}
+
+fn add_child(
     ctx: &Context,
     scope: &Scope,
-    child_id: ChildId,
-    name: &str,
-    date_of_birth: NaiveDate,
-    local_authority: &str,
-    school: Option<&str>,
+    family_id: FamilyId,
+    input: NewChild<'_>,
     snap: &Snapshot,
     changes: &mut Changes<'_>,
 ) -> Result<(), DomainError> {
     ctx.require_owner("family", OWNER_ONLY)?;
-    let Scope::Family(family_id) = scope else {
-        return Err(DomainError::NotFound { what: "family" });
-    };
+    let NewChild { id: child_id, name, date_of_birth, local_authority, school } = input;
     if snap.get(scope, keys::FAMILY_PROFILE).is_none() {
         return Err(DomainError::NotFound { what: "family" });
     }
@@ -101,7 +135,7 @@ pub(crate) fn add_child(
     }
     let child = Child {
         id: child_id,
-        family_id: *family_id,
+        family_id,
         name,
         date_of_birth,
         local_authority,
@@ -131,7 +165,7 @@ fn write_child(child: &Child, changes: &mut Changes<'_>) {
     changes.put(&Scope::Child(child.id), keys::CHILD_PROFILE.into(), Record::Child(child.clone()));
 }
 
-pub(crate) fn edit_child(
+fn edit_child(
     ctx: &Context,
     scope: &Scope,
     child_id: ChildId,

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use crate::aggregate::CaseAggregate;
-use crate::command::Command;
-use crate::decide::Context;
+use crate::command::{CaseCommand, SystemCommand};
+use crate::context::Context;
 use crate::error::{Checks, DomainError, limits};
 use crate::ids::FlagId;
 use crate::keys;
-use crate::model::{Annotation, DocumentAnalysis, Flag, Record};
+use crate::model::{Annotation, Document, DocumentAnalysis, Flag, Record};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
 use crate::vocab::*;
@@ -20,24 +20,17 @@ const FAMILY_DECIDES: &str = "only the family can confirm, dismiss, edit or add 
 pub(crate) fn record_analysis(
     ctx: &Context,
     scope: &Scope,
-    command: &Command,
+    doc: &Document,
+    command: &SystemCommand,
     snap: &Snapshot,
     changes: &mut Changes<'_>,
-) -> Result<Scope, DomainError> {
-    ctx.require_writer("document")?;
-    let Some(Record::Child(child)) = snap.get(scope, keys::CHILD_PROFILE) else {
-        return Err(DomainError::NotFound { what: "child" });
-    };
-    let family_scope = Scope::Family(child.family_id);
-    let document_id = command.document_id().ok_or(DomainError::NotFound { what: "document" })?;
-    let Some(Record::Document(doc)) = snap.get(scope, &keys::document(document_id)) else {
-        return Err(DomainError::NotFound { what: "document" });
-    };
+) -> Result<(), DomainError> {
+    let document_id = doc.id;
     if doc.state != DocumentState::Uploaded {
         return Err(DomainError::Conflict("the document has not been uploaded yet".into()));
     }
     let (analysis, flag_writes) = match command {
-        Command::RecordAnalysisFailure { reason, .. } => {
+        SystemCommand::RecordAnalysisFailure { reason, .. } => {
             let mut checks = Checks::new();
             let reason = checks.text("reason", reason, limits::STATUS_NOTE);
             checks.finish()?;
@@ -51,7 +44,7 @@ pub(crate) fn record_analysis(
             };
             (analysis, None)
         }
-        Command::RecordAnalysis { case_id, text_hash, findings, .. } => {
+        SystemCommand::RecordAnalysis { case_id, text_hash, findings, .. } => {
             let mut checks = Checks::new();
             let text_hash = checks.sha256("text_hash", text_hash);
             if findings.len() > limits::ANALYSIS_FLAGS {
@@ -91,7 +84,7 @@ pub(crate) fn record_analysis(
             };
             (analysis, writes)
         }
-        _ => return Err(DomainError::NotFound { what: "document" }),
+        SystemCommand::ConfirmUpload { .. } => return Err(DomainError::NotFound { what: "analysis" }),
     };
     let (puts, deletes) = flag_writes.unwrap_or_default();
     let unchanged_doc = doc.analysis.as_ref().is_some_and(|a| {
@@ -101,7 +94,7 @@ pub(crate) fn record_analysis(
             && a.flags == analysis.flags
     });
     if unchanged_doc && puts.is_empty() && deletes.is_empty() {
-        return Ok(family_scope);
+        return Ok(());
     }
     // New and updated flags first, stale ones last: if a batch is cut short the case never
     // has fewer flags than before.
@@ -115,7 +108,7 @@ pub(crate) fn record_analysis(
     next.analysis = Some(analysis);
     next.updated_at = ctx.now;
     changes.put(scope, keys::document(doc.id), Record::Document(next));
-    Ok(family_scope)
+    Ok(())
 }
 
 /// The flags to write and the stale open analyser flags to delete for a new analysis.
@@ -200,14 +193,14 @@ pub(crate) fn decide_flag(
     ctx: &Context,
     scope: &Scope,
     agg: &CaseAggregate,
-    command: &Command,
+    command: &CaseCommand,
     snap: &Snapshot,
     changes: &mut Changes<'_>,
 ) -> Result<(), DomainError> {
     ctx.require_owner("case", FAMILY_DECIDES)?;
     let case_id = agg.case.id;
     match command {
-        Command::AddFlag { flag_id, kind, section, excerpt, severity, rationale, document_id, note, .. } => {
+        CaseCommand::AddFlag { flag_id, kind, section, excerpt, severity, rationale, document_id, note, .. } => {
             let mut checks = Checks::new();
             let excerpt = checks.text("excerpt", excerpt, limits::QUOTE);
             let rationale = checks.opt_text("rationale", rationale.as_deref(), limits::FLAG_NOTE);
@@ -249,7 +242,7 @@ pub(crate) fn decide_flag(
             }
             changes.put(scope, keys::flag(case_id, flag.id), Record::Flag(flag));
         }
-        Command::DecideFlag { flag_id, status, note, .. } => {
+        CaseCommand::DecideFlag { flag_id, status, note, .. } => {
             let flag = find(agg, *flag_id)?;
             let mut checks = Checks::new();
             let note = checks.opt_text("note", note.as_deref(), limits::FLAG_NOTE);
@@ -266,7 +259,7 @@ pub(crate) fn decide_flag(
             next.updated_at = ctx.now;
             changes.put(scope, keys::flag(case_id, flag.id), Record::Flag(next));
         }
-        Command::EditFlag { flag_id, section, note, .. } => {
+        CaseCommand::EditFlag { flag_id, section, note, .. } => {
             let flag = find(agg, *flag_id)?;
             let mut checks = Checks::new();
             let note = checks.opt_text("note", note.as_deref(), limits::FLAG_NOTE);
@@ -284,7 +277,7 @@ pub(crate) fn decide_flag(
             next.updated_at = ctx.now;
             changes.put(scope, keys::flag(case_id, flag.id), Record::Flag(next));
         }
-        Command::AddAnnotation { annotation_id, section, quote, comment, document_ids, .. } => {
+        CaseCommand::AddAnnotation { annotation_id, section, quote, comment, document_ids, .. } => {
             let mut checks = Checks::new();
             let quote = checks.text("quote", quote, limits::QUOTE);
             let comment = checks.text("comment", comment, limits::NOTE);
@@ -320,7 +313,16 @@ pub(crate) fn decide_flag(
             }
             changes.put(scope, keys::annotation(case_id, annotation.id), Record::Annotation(annotation));
         }
-        _ => return Err(DomainError::NotFound { what: "flag" }),
+        CaseCommand::CreateCase { .. }
+        | CaseCommand::EditCase { .. }
+        | CaseCommand::ChangeStatus { .. }
+        | CaseCommand::CloseCase { .. }
+        | CaseCommand::RecordKeyDate { .. }
+        | CaseCommand::AddNote { .. }
+        | CaseCommand::AddAction { .. }
+        | CaseCommand::EditAction { .. }
+        | CaseCommand::CompleteAction { .. }
+        | CaseCommand::ReopenAction { .. } => return Err(DomainError::NotFound { what: "flag" }),
     }
     Ok(())
 }

@@ -6,12 +6,13 @@
 use chrono::NaiveDate;
 
 use crate::aggregate::CaseAggregate;
-use crate::decide::Context;
+use crate::context::Context;
+use crate::dates::london_date;
 use crate::error::{Checks, DomainError};
 use crate::ids::{ActionId, KeyDateId};
 use crate::keys;
 use crate::model::{Action, KeyDate, Record};
-use crate::rules::case::default_priority;
+use crate::rules::actions::{delete_action, put_action};
 use crate::scope::Scope;
 use crate::snapshot::Changes;
 use crate::timescale::{Deadline, TimescaleId as T, appeal_deadline};
@@ -61,7 +62,7 @@ pub(crate) fn record(
     let id = if input.kind.once_per_case() {
         KeyDateId::derived(case_id.0, input.kind.as_str())
     } else {
-        input.id.unwrap_or(KeyDateId(ctx.op.0))
+        input.id.unwrap_or(KeyDateId(ctx.op.derive("key_date")))
     };
     let existing = agg.key_dates.iter().find(|k| k.id == id);
     match existing {
@@ -119,7 +120,9 @@ fn certificate_for<'a>(notice: &KeyDate, all: &'a [KeyDate]) -> Option<&'a KeyDa
         .max_by_key(|k| k.date)
 }
 
-fn effects(ctx: &Context, kd: &KeyDate, all: &[KeyDate]) -> Result<Effects, DomainError> {
+/// What a key date does, from the key dates alone (never from the day the rules run, so a
+/// replay gives the same actions whenever it happens).
+fn effects(kd: &KeyDate, all: &[KeyDate]) -> Result<Effects, DomainError> {
     let d = kd.date;
     let mut e = Effects::default();
     match kd.kind {
@@ -146,7 +149,7 @@ fn effects(ctx: &Context, kd: &KeyDate, all: &[KeyDate]) -> Result<Effects, Doma
         KeyDateKind::AnnualReviewMeeting => {
             // Notice and advice are due two weeks before the meeting; a meeting recorded later
             // than that can no longer have them on time, so they are not created.
-            if T::ReviewInvitation.due(d)? >= ctx.today() {
+            if T::ReviewInvitation.due(d)? >= london_date(kd.recorded_at) {
                 e.creates.push(clock(T::ReviewInvitation, d)?);
                 e.creates.push(clock(T::ReviewAdvice, d)?);
             }
@@ -212,7 +215,7 @@ fn template(ctx: &Context, kd: &KeyDate, created: Created) -> Action {
                 spec.actor,
                 deadline.due,
                 deadline.accepted_until,
-                default_priority(spec.actor, Some(spec.kind)),
+                ActionPriority::default_for(spec.actor, Some(spec.kind)),
                 Some(deadline.timescale),
                 spec.basis.to_owned(),
                 Some(spec.kind),
@@ -247,7 +250,6 @@ fn template(ctx: &Context, kd: &KeyDate, created: Created) -> Action {
         cancelled: false,
         key_date_id: Some(kd.id),
         completed_by_key_date: None,
-        scan: None,
         created_at: ctx.now,
         updated_at: ctx.now,
     }
@@ -261,7 +263,7 @@ fn replay(ctx: &Context, all: &[KeyDate]) -> Result<Vec<Derived>, DomainError> {
     sorted.sort_by_key(|k| (k.date, k.recorded_at, k.id));
     let mut derived: Vec<Derived> = Vec::new();
     for kd in sorted {
-        let e = effects(ctx, kd, all)?;
+        let e = effects(kd, all)?;
         // A key date stops clocks started before it, never its own.
         let stops = e.completes.iter().map(|t| (*t, false)).chain(e.cancels.iter().map(|t| (*t, true)));
         for (timescale, cancel) in stops {
@@ -280,10 +282,17 @@ fn replay(ctx: &Context, all: &[KeyDate]) -> Result<Vec<Derived>, DomainError> {
 
 /// Brings the stored statutory actions in line with the replay: new ones are created, dates move,
 /// and completions by key dates follow the key dates. A completion a person made by hand is kept;
-/// priority (which people may change) is kept.
+/// priority (which people may change) is kept. A statutory action the key dates no longer call
+/// for (a meeting corrected to a date too close for its notice clocks) is removed.
 fn reconcile(ctx: &Context, scope: &Scope, agg: &CaseAggregate, derived: &[Derived], changes: &mut Changes<'_>) {
+    for stale in agg.actions.iter().filter(|a| {
+        a.origin == ActionOrigin::Statutory && a.key_date_id.is_some() && !derived.iter().any(|d| d.action.id == a.id)
+    }) {
+        let mut gone = stale.clone();
+        gone.updated_at = ctx.now;
+        delete_action(changes, scope, gone);
+    }
     for d in derived {
-        let key = keys::action(agg.case.id, d.action.id);
         let mut target = match agg.actions.iter().find(|a| a.id == d.action.id) {
             Some(existing) => {
                 let mut t = existing.clone();
@@ -313,9 +322,9 @@ fn reconcile(ctx: &Context, scope: &Scope, agg: &CaseAggregate, derived: &[Deriv
             Some(existing) if *existing == target => {}
             Some(_) => {
                 target.updated_at = ctx.now;
-                changes.put(scope, key, Record::Action(target));
+                put_action(changes, scope, target);
             }
-            None => changes.put(scope, key, Record::Action(target)),
+            None => put_action(changes, scope, target),
         }
     }
 }
@@ -330,7 +339,7 @@ fn stop_manual_clocks(
     all: &[KeyDate],
     changes: &mut Changes<'_>,
 ) -> Result<(), DomainError> {
-    let e = effects(ctx, kd, all)?;
+    let e = effects(kd, all)?;
     let stops = e.completes.iter().map(|t| (*t, false)).chain(e.cancels.iter().map(|t| (*t, true)));
     for (timescale, cancel) in stops {
         for a in agg
@@ -344,7 +353,7 @@ fn stop_manual_clocks(
             done.cancelled = cancel;
             done.completed_by_key_date = Some(kd.id);
             done.updated_at = ctx.now;
-            changes.put(scope, keys::action(agg.case.id, a.id), Record::Action(done));
+            put_action(changes, scope, done);
         }
     }
     Ok(())

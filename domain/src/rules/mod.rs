@@ -1,5 +1,8 @@
-//! The rules behind `decide`, one module per aggregate.
+//! The rules behind `decide`, one module per aggregate. Dependencies run one way: `case`
+//! dispatches to `key_dates` and `flags`; everything that writes an action goes through
+//! `actions`; nothing here depends on `decide`.
 
+pub(crate) mod actions;
 pub(crate) mod case;
 pub(crate) mod documents;
 pub(crate) mod family;

@@ -1,6 +1,7 @@
 //! A user's own settings and notification state (the user scope).
 
-use crate::decide::Context;
+use crate::command::PersonalCommand;
+use crate::context::Context;
 use crate::error::DomainError;
 use crate::ids::AlertId;
 use crate::keys;
@@ -8,7 +9,26 @@ use crate::model::{Preferences, REMINDER_LEADS, ReadMarker, Record};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
 
-pub(crate) fn set_preferences(
+/// Runs a personal command in the caller's own scope.
+pub(crate) fn decide(
+    ctx: &Context,
+    command: &PersonalCommand,
+    snap: &Snapshot,
+    changes: &mut Changes<'_>,
+) -> Result<(), DomainError> {
+    let scope = Scope::User(ctx.actor.user.clone());
+    match command {
+        PersonalCommand::SetPreferences { reminder_lead_days } => {
+            set_preferences(ctx, &scope, reminder_lead_days, snap, changes)
+        }
+        PersonalCommand::MarkNotificationRead { notification_id } => {
+            mark_read(ctx, &scope, *notification_id, snap, changes);
+            Ok(())
+        }
+    }
+}
+
+fn set_preferences(
     ctx: &Context,
     scope: &Scope,
     leads: &[u32],
@@ -35,7 +55,7 @@ pub(crate) fn set_preferences(
 }
 
 /// Marking read twice keeps the first time.
-pub(crate) fn mark_read(ctx: &Context, scope: &Scope, id: AlertId, snap: &Snapshot, changes: &mut Changes<'_>) {
+fn mark_read(ctx: &Context, scope: &Scope, id: AlertId, snap: &Snapshot, changes: &mut Changes<'_>) {
     let key = keys::read_marker(id);
     if snap.get(scope, &key).is_none() {
         changes.put(scope, key, Record::ReadMarker(ReadMarker { id, read_at: ctx.now }));

@@ -33,29 +33,30 @@ fn hash(text: &str) -> String {
 /// Uploads a document for the fixture's child and returns its id.
 fn uploaded_document(f: &mut Fixture, title: &str) -> DocumentId {
     let mum = f.mum.clone();
-    let scope = Scope::Child(f.child);
     let id = DocumentId::new();
-    f.w.run(
-        &mum,
-        &scope,
-        Command::CreateDocument {
-            document_id: id,
-            child_id: f.child,
-            title: title.into(),
-            category: DocumentCategory::Ehcp,
-            content_type: DocumentType::Pdf,
-            size: 100,
-        },
-    )
-    .unwrap();
-    f.w.run(&mum, &scope, Command::ConfirmUpload { document_id: id, size: 100, sha256: "b".repeat(64) }).unwrap();
+    let create = DocumentCommand::CreateDocument {
+        title: title.into(),
+        category: DocumentCategory::Ehcp,
+        content_type: DocumentType::Pdf,
+        size: 100,
+    };
+    f.w.run(&mum, Command::document(f.child, id, create)).unwrap();
+    let confirm =
+        SystemCommand::ConfirmUpload { child_id: f.child, document_id: id, size: 100, sha256: "b".repeat(64) };
+    f.w.run(&mum, confirm).unwrap();
     id
 }
 
 fn record(f: &mut Fixture, actor: &Actor, doc: DocumentId, text: &str) -> Result<Decision, DomainError> {
     let findings = analyse(text, &AnalyseOptions::default()).unwrap().findings;
-    let command = Command::RecordAnalysis { document_id: doc, case_id: Some(f.case), text_hash: hash(text), findings };
-    f.w.run(actor, &Scope::Child(f.child), command)
+    let command = SystemCommand::RecordAnalysis {
+        child_id: f.child,
+        document_id: doc,
+        case_id: Some(f.case),
+        text_hash: hash(text),
+        findings,
+    };
+    f.w.run(actor, command)
 }
 
 fn flag_on<'a>(flags: &'a [Flag], rule: &str, excerpt_start: &str) -> &'a Flag {
@@ -67,8 +68,7 @@ fn flag_on<'a>(flags: &'a [Flag], rule: &str, excerpt_start: &str) -> &'a Flag {
 
 fn decide(f: &mut Fixture, flag: FlagId, status: FlagStatus, note: Option<&str>) -> Result<Decision, DomainError> {
     let mum = f.mum.clone();
-    let command = Command::DecideFlag { case_id: f.case, flag_id: flag, status, note: note.map(Into::into) };
-    f.w.run(&mum, &Scope::Child(f.child), command)
+    on_case(f, &mum, CaseCommand::DecideFlag { flag_id: flag, status, note: note.map(Into::into) })
 }
 
 #[test]
@@ -137,37 +137,37 @@ fn reanalysis_replaces_open_flags_and_keeps_the_familys_decisions() {
 }
 
 #[test]
-fn only_the_family_decides_and_collaborators_may_analyse() {
+fn only_the_family_analyses_and_decides() {
     let mut f = fixture();
     let doc = uploaded_document(&mut f, "Draft EHCP");
     let writer = advocate(&mut f, "writer", MemberRole::Writer);
     let reader = advocate(&mut f, "reader", MemberRole::Reader);
-    let scope = Scope::Child(f.child);
+    // DOMAIN §5.6: running or editing an analysis is the family's, at any grant level.
     assert!(matches!(record(&mut f, &reader, doc, PLAN), Err(DomainError::Forbidden { .. })));
-    record(&mut f, &writer, doc, PLAN).unwrap();
+    assert!(matches!(record(&mut f, &writer, doc, PLAN), Err(DomainError::Forbidden { .. })));
+    let mum = f.mum.clone();
+    record(&mut f, &mum, doc, PLAN).unwrap();
     let flag = f.w.case(f.child, f.case).flags[0].id;
-    let confirm = Command::DecideFlag { case_id: f.case, flag_id: flag, status: FlagStatus::Confirmed, note: None };
-    assert!(matches!(f.w.run(&writer, &scope, confirm.clone()), Err(DomainError::Forbidden { .. })));
+    let confirm = CaseCommand::DecideFlag { flag_id: flag, status: FlagStatus::Confirmed, note: None };
+    assert!(matches!(on_case(&mut f, &writer, confirm.clone()), Err(DomainError::Forbidden { .. })));
     let stranger = family_actor("stranger");
-    assert!(matches!(f.w.run(&stranger, &scope, confirm.clone()), Err(DomainError::NotFound { .. })));
-    let note = Command::AddAnnotation {
-        case_id: f.case,
+    assert!(matches!(on_case(&mut f, &stranger, confirm.clone()), Err(DomainError::NotFound { .. })));
+    let note = CaseCommand::AddAnnotation {
         annotation_id: AnnotationId::new(),
         section: Section::F,
         quote: "access to".into(),
         comment: "vague".into(),
         document_ids: vec![],
     };
-    assert!(matches!(f.w.run(&writer, &scope, note), Err(DomainError::Forbidden { .. })));
-    let unknown =
-        Command::DecideFlag { case_id: f.case, flag_id: FlagId::new(), status: FlagStatus::Confirmed, note: None };
+    assert!(matches!(on_case(&mut f, &writer, note), Err(DomainError::Forbidden { .. })));
+    let unknown = CaseCommand::DecideFlag { flag_id: FlagId::new(), status: FlagStatus::Confirmed, note: None };
     assert_eq!(decide_as_mum(&mut f, unknown).unwrap_err(), DomainError::NotFound { what: "flag" });
     decide_as_mum(&mut f, confirm).unwrap();
 }
 
-fn decide_as_mum(f: &mut Fixture, command: Command) -> Result<Decision, DomainError> {
+fn decide_as_mum(f: &mut Fixture, command: CaseCommand) -> Result<Decision, DomainError> {
     let mum = f.mum.clone();
-    f.w.run(&mum, &Scope::Child(f.child), command)
+    on_case(f, &mum, command)
 }
 
 #[test]
@@ -176,21 +176,23 @@ fn analysis_needs_an_uploaded_document_and_failures_are_recorded() {
     let mum = f.mum.clone();
     let scope = Scope::Child(f.child);
     let pending = DocumentId::new();
-    let create = Command::CreateDocument {
-        document_id: pending,
-        child_id: f.child,
+    let create = DocumentCommand::CreateDocument {
         title: "Scan".into(),
         category: DocumentCategory::Ehcp,
         content_type: DocumentType::Pdf,
         size: 10,
     };
-    f.w.run(&mum, &scope, create).unwrap();
+    f.w.run(&mum, Command::document(f.child, pending, create)).unwrap();
     assert!(matches!(record(&mut f, &mum, pending, PLAN), Err(DomainError::Conflict(_))));
     assert_eq!(record(&mut f, &mum, DocumentId::new(), PLAN).unwrap_err(), DomainError::NotFound { what: "document" });
 
     let doc = uploaded_document(&mut f, "Scanned plan");
-    let fail = Command::RecordAnalysisFailure { document_id: doc, reason: "This PDF is a scan.".into() };
-    f.w.run(&mum, &scope, fail).unwrap();
+    let fail = SystemCommand::RecordAnalysisFailure {
+        child_id: f.child,
+        document_id: doc,
+        reason: "This PDF is a scan.".into(),
+    };
+    f.w.run(&mum, fail).unwrap();
     let Some(Record::Document(d)) = f.w.snap.get(&scope, &keys::document(doc)) else { panic!() };
     let analysis = d.analysis.as_ref().unwrap();
     assert_eq!(
@@ -198,25 +200,30 @@ fn analysis_needs_an_uploaded_document_and_failures_are_recorded() {
         (AnalysisState::AnalysisFailed, Some("This PDF is a scan."))
     );
 
-    let bad_hash =
-        Command::RecordAnalysis { document_id: doc, case_id: Some(f.case), text_hash: "xyz".into(), findings: vec![] };
-    assert!(matches!(f.w.run(&mum, &scope, bad_hash), Err(DomainError::Invalid(e)) if e[0].field == "text_hash"));
-    let other_case = Command::RecordAnalysis {
+    let bad_hash = SystemCommand::RecordAnalysis {
+        child_id: f.child,
+        document_id: doc,
+        case_id: Some(f.case),
+        text_hash: "xyz".into(),
+        findings: vec![],
+    };
+    assert!(matches!(f.w.run(&mum, bad_hash), Err(DomainError::Invalid(e)) if e[0].field == "text_hash"));
+    let other_case = SystemCommand::RecordAnalysis {
+        child_id: f.child,
         document_id: doc,
         case_id: Some(CaseId::new()),
         text_hash: hash(PLAN),
         findings: vec![],
     };
-    assert_eq!(f.w.run(&mum, &scope, other_case).unwrap_err(), DomainError::NotFound { what: "case" });
+    assert_eq!(f.w.run(&mum, other_case).unwrap_err(), DomainError::NotFound { what: "case" });
 }
 
 #[test]
 fn families_add_manual_flags_move_them_and_keep_notes() {
     let mut f = fixture();
     let doc = uploaded_document(&mut f, "OT report");
-    let (id, case_id) = (FlagId::new(), f.case);
-    let add = |excerpt: &str| Command::AddFlag {
-        case_id,
+    let id = FlagId::new();
+    let add = |excerpt: &str| CaseCommand::AddFlag {
         flag_id: id,
         kind: FlagKind::EvidenceInconsistency,
         section: Some(Section::F),
@@ -230,8 +237,7 @@ fn families_add_manual_flags_move_them_and_keep_notes() {
     assert!(decide_as_mum(&mut f, add("OT input termly")).unwrap().is_noop(), "safe retry");
     assert!(matches!(decide_as_mum(&mut f, add("something else")), Err(DomainError::Conflict(_))));
     assert!(matches!(decide_as_mum(&mut f, add("  ")), Err(DomainError::Invalid(_))));
-    let other_childs_doc = Command::AddFlag {
-        case_id: f.case,
+    let other_childs_doc = CaseCommand::AddFlag {
         flag_id: FlagId::new(),
         kind: FlagKind::VagueLanguage,
         section: None,
@@ -245,12 +251,7 @@ fn families_add_manual_flags_move_them_and_keep_notes() {
         matches!(decide_as_mum(&mut f, other_childs_doc), Err(DomainError::Invalid(e)) if e[0].field == "document_id")
     );
 
-    let edit = Command::EditFlag {
-        case_id: f.case,
-        flag_id: id,
-        section: Some(Section::G),
-        note: Some("Ask at review".into()),
-    };
+    let edit = CaseCommand::EditFlag { flag_id: id, section: Some(Section::G), note: Some("Ask at review".into()) };
     decide_as_mum(&mut f, edit.clone()).unwrap();
     assert!(decide_as_mum(&mut f, edit).unwrap().is_noop());
     let flag = f.w.case(f.child, f.case).flags.into_iter().find(|x| x.id == id).unwrap();
@@ -268,9 +269,7 @@ fn families_add_manual_flags_move_them_and_keep_notes() {
 fn annotations_link_this_childs_documents_and_list_per_section() {
     let mut f = fixture();
     let ot = uploaded_document(&mut f, "OT report");
-    let case_id = f.case;
-    let annotate = |id: AnnotationId, section: Section, docs: Vec<DocumentId>| Command::AddAnnotation {
-        case_id,
+    let annotate = |id: AnnotationId, section: Section, docs: Vec<DocumentId>| CaseCommand::AddAnnotation {
         annotation_id: id,
         section,
         quote: "OT input termly".into(),

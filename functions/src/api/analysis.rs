@@ -6,15 +6,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use senvault_domain::analyser::{AnalyseOptions, Finding};
-use senvault_domain::{
-    AnalysisState, CaseId, Command, Document, DomainError, Flag, Record, Section, decide::READ_ONLY, keys,
-};
+use senvault_domain::{AnalysisState, CaseId, Document, DocumentUse, Flag, Record, Section, SystemCommand, keys};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::documents::{blob_problem, not_uploaded, open_document};
 use super::extract::{ApiJson, ApiPath, Caller};
-use super::family::child_profile;
 use crate::analysis::analyse_document;
 use crate::problem::Problem;
 use crate::service::Service;
@@ -62,30 +59,17 @@ pub struct AnalysisView {
         (status = 409, description = "Nothing was uploaded yet", body = Problem), (status = 422, body = Problem)))]
 pub async fn analyse(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AnalyseIn>,
 ) -> Result<Json<AnalysisView>, Problem> {
-    let (blobs, scope, doc, role) = open_document(&state, &actor, &id).await?;
     // Refused before the (costly) reading; the domain checks again when recording.
-    if !role.may_write() {
-        return Err(DomainError::Forbidden { rule: READ_ONLY }.into());
-    }
-    let mut options = match body.case_id {
-        Some(case_id) => {
-            let agg = state.service.case_aggregate(&actor, case_id).await?;
-            let child = child_profile(&state, &actor, agg.case.child_id).await?;
-            AnalyseOptions::for_case(agg.case.status, child.date_of_birth, state.service.today())
-        }
-        None => AnalyseOptions::default(),
-    };
-    if let Some(draft) = body.draft {
-        options.draft = draft;
-    }
-    if body.year_group.is_some() {
-        options.year_group = body.year_group;
-    }
-    options.personal_budget_requested = body.personal_budget_requested;
+    let (blobs, scope, doc) = open_document(&state, &actor, &id, DocumentUse::Analyse).await?;
+    let options: AnalyseOptions = state.service.analysis_defaults(&actor, body.case_id).await?.with_choices(
+        body.draft,
+        body.year_group,
+        body.personal_budget_requested,
+    );
 
     let Some(bytes) = blobs.read(&doc.blob_key()).await.map_err(blob_problem)? else {
         return Err(not_uploaded());
@@ -98,7 +82,8 @@ pub async fn analyse(
     let (command, sections, findings) = match result {
         Ok(done) => {
             tracing::info!(findings = done.analysis.findings.len(), chars = done.chars, "document analysed");
-            let command = Command::RecordAnalysis {
+            let command = SystemCommand::RecordAnalysis {
+                child_id: doc.child_id,
                 document_id: doc.id,
                 case_id: body.case_id,
                 text_hash: done.text_hash,
@@ -109,10 +94,15 @@ pub async fn analyse(
         Err(e) => {
             // The kind only: never the file's text.
             tracing::info!(reason = e.code(), "document could not be analysed");
-            (Command::RecordAnalysisFailure { document_id: doc.id, reason: e.to_string() }, vec![], vec![])
+            let failure = SystemCommand::RecordAnalysisFailure {
+                child_id: doc.child_id,
+                document_id: doc.id,
+                reason: e.to_string(),
+            };
+            (failure, vec![], vec![])
         }
     };
-    let done = state.service.execute(&actor, command).await?;
+    let done = state.service.execute(&actor, command, op).await?;
     let Some(Record::Document(document)) = done.snapshot.get(&scope, &keys::document(doc.id)).cloned() else {
         return Err(Problem::not_found("document"));
     };

@@ -5,17 +5,15 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
 use senvault_domain::{
-    ActionId, ActionPatch, ActionView, Actor, AppealableDecision, Case, CaseDetail, CaseId, CaseStatus, ChildId,
-    CloseOutcome, Command, KeyDateId, KeyDateKind, NewAction, Note, NoteId, NoteTopic, Record, Scope, Section, keys,
+    ActionId, ActionPatch, ActionView, Actor, AppealableDecision, Case, CaseCommand, CaseDetail, CaseId, CaseStatus,
+    ChildId, CloseOutcome, Command, DocumentId, KeyDateId, KeyDateKind, NewAction, Note, NoteId, NoteTopic, OpId,
+    Record, Section, keys,
 };
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
-use super::{AppState, ListOf, list_of, respond};
+use super::{AppState, ListOf, respond};
 use crate::problem::Problem;
-use crate::service::{Executed, ServiceError};
-use senvault_store::Index;
-use senvault_store::index::cases_partition;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -68,7 +66,8 @@ pub struct NoteIn {
     pub text: String,
     pub topic: Option<NoteTopic>,
     pub section: Option<Section>,
-    pub document_id: Option<uuid::Uuid>,
+    /// A vault document of the same child the note is about.
+    pub document_id: Option<DocumentId>,
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -91,14 +90,27 @@ fn case_id(raw: &str) -> Result<CaseId, Problem> {
     parse_id("id", raw)
 }
 
+/// Runs a command on an existing case (found from its id) and returns what it did.
+async fn run(
+    state: &AppState,
+    actor: &Actor,
+    op: OpId,
+    case_id: CaseId,
+    command: CaseCommand,
+) -> Result<crate::service::Executed, Problem> {
+    let child_id = state.service.child_of_case(case_id).await?;
+    Ok(state.service.execute(actor, Command::case(child_id, case_id, command), op).await?)
+}
+
 /// Runs a case command and answers with the case page.
 async fn run_for_detail(
     state: &AppState,
     actor: &Actor,
+    op: OpId,
     case_id: CaseId,
-    command: Command,
+    command: CaseCommand,
 ) -> Result<(bool, CaseDetail), Problem> {
-    let done: Executed = state.service.execute(actor, command).await?;
+    let done = run(state, actor, op, case_id, command).await?;
     Ok((done.changed, state.service.detail_from(&done.snapshot, &done.scope, case_id)?))
 }
 
@@ -108,42 +120,27 @@ async fn run_for_detail(
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_case(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiJson(body): ApiJson<NewCase>,
 ) -> Result<Response, Problem> {
-    let case_id = body.id.unwrap_or_default();
-    let command = Command::CreateCase {
-        case_id,
-        child_id: body.child_id,
-        status: body.status,
-        summary: body.summary,
-        next_action: body.next_action,
-    };
-    let (changed, detail) = run_for_detail(&state, &actor, case_id, command).await?;
-    Ok(respond(changed, detail))
+    let case_id = body.id.unwrap_or(CaseId(op.derive("case")));
+    let command = CaseCommand::CreateCase { status: body.status, summary: body.summary, next_action: body.next_action };
+    let done = state.service.execute(&actor, Command::case(body.child_id, case_id, command), op).await?;
+    Ok(respond(done.changed, state.service.detail_from(&done.snapshot, &done.scope, case_id)?))
 }
 
 /// A child's cases, oldest first.
-#[utoipa::path(get, path = "/v1/cases", tag = "cases", params(CasesQuery), responses((status = 200, body = ListOf<Case>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/v1/cases", tag = "cases", params(CasesQuery),
+    responses((status = 200, body = ListOf<Case>), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_cases(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, .. }: Caller,
     ApiQuery(q): ApiQuery<CasesQuery>,
 ) -> Result<Json<ListOf<Case>>, Problem> {
     let child_id: ChildId = parse_id("child_id", &q.child_id)?;
     let paging = Paging { limit: q.limit, cursor: q.cursor };
-    let scope = Scope::Child(child_id);
-    state.service.require_member(&actor, &scope, "child").await?;
-    let page = state
-        .service
-        .store
-        .query_index(Index::G1, &cases_partition(&scope), paging.after()?.as_deref(), None, paging.limit()?)
-        .await
-        .map_err(ServiceError::from)?;
-    Ok(Json(list_of(page, |r| match r {
-        Record::Case(c) => Some(c),
-        _ => None,
-    })?))
+    let page = state.service.cases(&actor, child_id, paging.after()?.as_deref(), paging.limit()?).await?;
+    Ok(Json(page.into()))
 }
 
 /// The case page: status history, key dates, notes and actions (with overdue and timeliness).
@@ -151,7 +148,7 @@ pub async fn list_cases(
     responses((status = 200, body = CaseDetail), (status = 404, body = Problem)))]
 pub async fn get_case(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, .. }: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseDetail>, Problem> {
     Ok(Json(state.service.case_detail(&actor, case_id(&id)?).await?))
@@ -162,13 +159,13 @@ pub async fn get_case(
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_case(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CasePatch>,
 ) -> Result<Json<CaseDetail>, Problem> {
     let case_id = case_id(&id)?;
     let (_, detail) =
-        run_for_detail(&state, &actor, case_id, Command::EditCase { case_id, summary: body.summary }).await?;
+        run_for_detail(&state, &actor, op, case_id, CaseCommand::EditCase { summary: body.summary }).await?;
     Ok(Json(detail))
 }
 
@@ -177,13 +174,12 @@ pub async fn edit_case(
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn change_status(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<StatusChangeIn>,
 ) -> Result<Json<CaseDetail>, Problem> {
-    let case_id = case_id(&id)?;
-    let command = Command::ChangeStatus { case_id, status: body.status, note: body.note };
-    Ok(Json(run_for_detail(&state, &actor, case_id, command).await?.1))
+    let command = CaseCommand::ChangeStatus { status: body.status, note: body.note };
+    Ok(Json(run_for_detail(&state, &actor, op, case_id(&id)?, command).await?.1))
 }
 
 /// Close the case as `resolved` or `closed`.
@@ -191,13 +187,12 @@ pub async fn change_status(
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn close_case(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CloseIn>,
 ) -> Result<Json<CaseDetail>, Problem> {
-    let case_id = case_id(&id)?;
-    let command = Command::CloseCase { case_id, outcome: body.outcome, note: body.note };
-    Ok(Json(run_for_detail(&state, &actor, case_id, command).await?.1))
+    let command = CaseCommand::CloseCase { outcome: body.outcome, note: body.note };
+    Ok(Json(run_for_detail(&state, &actor, op, case_id(&id)?, command).await?.1))
 }
 
 /// Record (or correct) a key date; creates, completes and moves the statutory actions it drives.
@@ -206,20 +201,18 @@ pub async fn close_case(
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_key_date(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<KeyDateIn>,
 ) -> Result<Response, Problem> {
-    let case_id = case_id(&id)?;
-    let command = Command::RecordKeyDate {
-        case_id,
+    let command = CaseCommand::RecordKeyDate {
         key_date_id: body.id,
         kind: body.kind,
         date: body.date,
         decision: body.decision,
         section_i_only: body.section_i_only,
     };
-    let (changed, detail) = run_for_detail(&state, &actor, case_id, command).await?;
+    let (changed, detail) = run_for_detail(&state, &actor, op, case_id(&id)?, command).await?;
     Ok(respond(changed, detail))
 }
 
@@ -229,21 +222,20 @@ pub async fn record_key_date(
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_note(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NoteIn>,
 ) -> Result<Response, Problem> {
     let case_id = case_id(&id)?;
-    let note_id = body.id.unwrap_or_default();
-    let command = Command::AddNote {
-        case_id,
+    let note_id = body.id.unwrap_or(NoteId(op.derive("note")));
+    let command = CaseCommand::AddNote {
         note_id,
         text: body.text,
         topic: body.topic,
         section: body.section,
         document_id: body.document_id,
     };
-    let done = state.service.execute(&actor, command).await?;
+    let done = run(&state, &actor, op, case_id, command).await?;
     match done.snapshot.get(&done.scope, &keys::note(case_id, note_id)) {
         Some(Record::Note(n)) => Ok(respond(done.changed, n.clone())),
         _ => Err(Problem::not_found("note")),
@@ -253,11 +245,11 @@ pub async fn add_note(
 async fn run_for_action(
     state: &AppState,
     actor: &Actor,
-    case_id: CaseId,
-    action_id: ActionId,
-    command: Command,
+    op: OpId,
+    (case_id, action_id): (CaseId, ActionId),
+    command: CaseCommand,
 ) -> Result<(bool, ActionView), Problem> {
-    let done = state.service.execute(actor, command).await?;
+    let done = run(state, actor, op, case_id, command).await?;
     match done.snapshot.get(&done.scope, &keys::action(case_id, action_id)) {
         Some(Record::Action(a)) => Ok((done.changed, ActionView::new(a.clone(), state.service.today()))),
         _ => Err(Problem::not_found("action")),
@@ -270,14 +262,14 @@ async fn run_for_action(
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_action(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(mut body): ApiJson<NewAction>,
 ) -> Result<Response, Problem> {
     let case_id = case_id(&id)?;
-    let action_id = *body.id.get_or_insert_with(ActionId::new);
+    let action_id = *body.id.get_or_insert(ActionId(op.derive("action")));
     let (changed, view) =
-        run_for_action(&state, &actor, case_id, action_id, Command::AddAction { case_id, action: body }).await?;
+        run_for_action(&state, &actor, op, (case_id, action_id), CaseCommand::AddAction { action: body }).await?;
     Ok(respond(changed, view))
 }
 
@@ -291,13 +283,13 @@ fn ids(case: &str, action: &str) -> Result<(CaseId, ActionId), Problem> {
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_action(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath((case, action)): ApiPath<(String, String)>,
     ApiJson(patch): ApiJson<ActionPatch>,
 ) -> Result<Json<ActionView>, Problem> {
-    let (case_id, action_id) = ids(&case, &action)?;
-    let command = Command::EditAction { case_id, action_id, patch };
-    Ok(Json(run_for_action(&state, &actor, case_id, action_id, command).await?.1))
+    let ids = ids(&case, &action)?;
+    let command = CaseCommand::EditAction { action_id: ids.1, patch };
+    Ok(Json(run_for_action(&state, &actor, op, ids, command).await?.1))
 }
 
 /// Complete an action (idempotent).
@@ -306,13 +298,13 @@ pub async fn edit_action(
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn complete_action(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath((case, action)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<CompleteIn>,
 ) -> Result<Json<ActionView>, Problem> {
-    let (case_id, action_id) = ids(&case, &action)?;
-    let command = Command::CompleteAction { case_id, action_id, completed_on: body.completed_on };
-    Ok(Json(run_for_action(&state, &actor, case_id, action_id, command).await?.1))
+    let ids = ids(&case, &action)?;
+    let command = CaseCommand::CompleteAction { action_id: ids.1, completed_on: body.completed_on };
+    Ok(Json(run_for_action(&state, &actor, op, ids, command).await?.1))
 }
 
 /// Reopen a completed action.
@@ -321,10 +313,9 @@ pub async fn complete_action(
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn reopen_action(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath((case, action)): ApiPath<(String, String)>,
 ) -> Result<Json<ActionView>, Problem> {
-    let (case_id, action_id) = ids(&case, &action)?;
-    let command = Command::ReopenAction { case_id, action_id };
-    Ok(Json(run_for_action(&state, &actor, case_id, action_id, command).await?.1))
+    let ids = ids(&case, &action)?;
+    Ok(Json(run_for_action(&state, &actor, op, ids, CaseCommand::ReopenAction { action_id: ids.1 }).await?.1))
 }

@@ -19,7 +19,7 @@ use crate::problem::Problem;
         (status = 200, description = "Printable page", content_type = "text/html"), (status = 404, body = Problem)))]
 pub async fn chronology(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, .. }: Caller,
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {

@@ -8,13 +8,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use senvault_domain::{
-    ChildId, Command, Document, DocumentCategory, DocumentId, DocumentState, DocumentType, MemberRole, Record, Scope,
-    keys,
+    Actor, ChildId, Command, Document, DocumentCategory, DocumentCommand, DocumentId, DocumentState, DocumentType,
+    DocumentUse, Record, Scope, SystemCommand, keys,
 };
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
-use super::{AppState, ListOf, list_of, respond};
+use super::{AppState, ListOf, respond};
 use crate::blobs::{Blobs, MAX_GET_EXPIRY, MAX_PUT_EXPIRY, Presigned};
 use crate::problem::Problem;
 use crate::service::ServiceError;
@@ -98,30 +98,18 @@ pub(super) fn blob_problem(e: crate::blobs::BlobError) -> Problem {
     )
 }
 
-/// What every single-document handler needs: the storage, and the document (access checked)
-/// with its scope and the caller's role there.
+/// What every single-document handler needs: the storage, and the document — found, and the
+/// caller's right to use it as intended checked (by the domain's rule), before any bytes move.
 pub(super) async fn open_document(
     state: &AppState,
-    actor: &senvault_domain::Actor,
+    actor: &Actor,
     raw_id: &str,
-) -> Result<(Arc<dyn Blobs>, Scope, Document, MemberRole), Problem> {
+    intent: DocumentUse,
+) -> Result<(Arc<dyn Blobs>, Scope, Document), Problem> {
     let blobs = blobs(state)?;
     let id: DocumentId = parse_id("id", raw_id)?;
-    let (scope, doc, role) = state.service.document(actor, id).await?;
-    Ok((blobs, scope, doc, role))
-}
-
-fn owner_only(role: MemberRole) -> Result<(), Problem> {
-    if role == MemberRole::Owner {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Not allowed",
-            "only the family can upload or delete documents",
-        ))
-    }
+    let (scope, doc) = state.service.document(actor, id, intent).await?;
+    Ok((blobs, scope, doc))
 }
 
 /// Register a document and get its upload URL (valid 15 minutes). Wrong type or size is refused
@@ -131,20 +119,18 @@ fn owner_only(role: MemberRole) -> Result<(), Problem> {
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_document(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiJson(body): ApiJson<NewDocument>,
 ) -> Result<Response, Problem> {
     let blobs = blobs(&state)?;
-    let id = body.id.unwrap_or_default();
-    let command = Command::CreateDocument {
-        document_id: id,
-        child_id: body.child_id,
+    let id = body.id.unwrap_or(DocumentId(op.derive("document")));
+    let create = DocumentCommand::CreateDocument {
         title: body.title,
         category: body.category,
         content_type: body.content_type,
         size: body.size,
     };
-    let done = state.service.execute(&actor, command).await?;
+    let done = state.service.execute(&actor, Command::document(body.child_id, id, create), op).await?;
     let Some(Record::Document(doc)) = done.snapshot.get(&Scope::Child(body.child_id), &keys::document(id)).cloned()
     else {
         return Err(Problem::not_found("document"));
@@ -168,16 +154,16 @@ pub async fn create_document(
         (status = 409, description = "Nothing was uploaded yet", body = Problem), (status = 422, body = Problem)))]
 pub async fn confirm_upload(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DocumentView>, Problem> {
-    let (blobs, scope, doc, role) = open_document(&state, &actor, &id).await?;
-    owner_only(role)?;
+    let (blobs, scope, doc) = open_document(&state, &actor, &id, DocumentUse::Manage).await?;
     let id = doc.id;
     let Some((size, sha256)) = blobs.digest(&doc.blob_key()).await.map_err(blob_problem)? else {
         return Err(not_uploaded());
     };
-    let done = match state.service.execute(&actor, Command::ConfirmUpload { document_id: id, size, sha256 }).await {
+    let confirm = SystemCommand::ConfirmUpload { child_id: doc.child_id, document_id: id, size, sha256 };
+    let done = match state.service.execute(&actor, confirm, op).await {
         Ok(done) => done,
         Err(e) => {
             // A wrong-sized upload is not kept.
@@ -200,23 +186,13 @@ pub async fn confirm_upload(
     responses((status = 200, body = ListOf<Document>), (status = 404, body = Problem)))]
 pub async fn list_documents(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, .. }: Caller,
     ApiQuery(q): ApiQuery<DocumentsQuery>,
 ) -> Result<Json<ListOf<Document>>, Problem> {
     let child_id: ChildId = parse_id("child_id", &q.child_id)?;
     let paging = Paging { limit: q.limit, cursor: q.cursor };
-    let scope = Scope::Child(child_id);
-    state.service.require_member(&actor, &scope, "child").await?;
-    let page = state
-        .service
-        .store
-        .list(&scope.to_string(), keys::DOCUMENT_PREFIX, paging.after()?.as_deref(), paging.limit()?)
-        .await
-        .map_err(ServiceError::from)?;
-    Ok(Json(list_of(page, |r| match r {
-        Record::Document(d) => Some(d),
-        _ => None,
-    })?))
+    let page = state.service.documents(&actor, child_id, paging.after()?.as_deref(), paging.limit()?).await?;
+    Ok(Json(page.into()))
 }
 
 /// One document, with a download URL (valid 5 minutes) once uploaded.
@@ -224,10 +200,10 @@ pub async fn list_documents(
     responses((status = 200, body = DocumentView), (status = 404, body = Problem)))]
 pub async fn get_document(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, .. }: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DocumentView>, Problem> {
-    let (blobs, _, doc, _) = open_document(&state, &actor, &id).await?;
+    let (blobs, _, doc) = open_document(&state, &actor, &id, DocumentUse::Read).await?;
     let download_url = if doc.state == DocumentState::Uploaded {
         Some(blobs.presign_get(&doc.blob_key(), MAX_GET_EXPIRY).await.map_err(blob_problem)?.into())
     } else {
@@ -241,13 +217,12 @@ pub async fn get_document(
     responses((status = 204, description = "Deleted"), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn delete_document(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {
-    let (blobs, _, doc, role) = open_document(&state, &actor, &id).await?;
-    owner_only(role)?;
-    let id = doc.id;
+    let (blobs, _, doc) = open_document(&state, &actor, &id, DocumentUse::Manage).await?;
     blobs.delete(&doc.blob_key()).await.map_err(blob_problem)?;
-    state.service.execute(&actor, Command::DeleteDocument { document_id: id }).await?;
+    let delete = Command::document(doc.child_id, doc.id, DocumentCommand::DeleteDocument);
+    state.service.execute(&actor, delete, op).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

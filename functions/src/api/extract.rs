@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use senvault_domain::Actor;
+use senvault_domain::{Actor, OpId};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -15,22 +15,49 @@ use super::AppState;
 use crate::auth::{AuthError, AuthMode, GatewayClaims};
 use crate::problem::Problem;
 
-/// The authenticated caller.
-pub struct Caller(pub Actor);
+/// The authenticated caller, and the operation this request is: the client's
+/// `Idempotency-Key` (the same key from the same user is the same operation, so a retried
+/// request creates nothing twice), else a fresh one.
+pub struct Caller {
+    pub actor: Actor,
+    pub op: OpId,
+}
+
+/// The header a client sends to make a change safe to retry.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if state.auth.mode() == AuthMode::Gateway {
+        let actor = if state.auth.mode() == AuthMode::Gateway {
             let claims = parts.extensions.get::<GatewayClaims>().ok_or(AuthError::Missing)?;
-            return Ok(Caller(state.auth.actor_from_claims(&claims.0)?));
-        }
-        let header = parts.headers.get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
-        let value = header.to_str().map_err(|_| AuthError::Invalid("unreadable header".into()))?;
-        let token =
-            value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or(AuthError::Missing)?;
-        Ok(Caller(state.auth.verify(token.trim())?))
+            state.auth.actor_from_claims(&claims.0)?
+        } else {
+            let header = parts.headers.get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+            let value = header.to_str().map_err(|_| AuthError::Invalid("unreadable header".into()))?;
+            let token =
+                value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or(AuthError::Missing)?;
+            state.auth.verify(token.trim())?
+        };
+        let op = match parts.headers.get(IDEMPOTENCY_KEY) {
+            None => OpId::new(),
+            Some(v) => {
+                let key = v
+                    .to_str()
+                    .ok()
+                    .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()));
+                match key {
+                    Some(k) => OpId::from_key(&actor.user, k),
+                    None => {
+                        let mut p = Problem::bad_request("`Idempotency-Key` must be 1 to 255 visible ASCII characters");
+                        p.errors = vec![senvault_domain::FieldError::new("Idempotency-Key", "invalid")];
+                        return Err(p);
+                    }
+                }
+            }
+        };
+        Ok(Caller { actor, op })
     }
 }
 
@@ -139,16 +166,24 @@ pub fn encode_cursor(position: &str) -> String {
     position.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-fn decode_cursor(cursor: &str) -> Result<String, Problem> {
-    let bad = || Problem::bad_request("the cursor is not one this API issued");
-    if !cursor.len().is_multiple_of(2) || cursor.len() > 2048 {
+/// A cursor back to the position it encodes. Works on bytes, never on string offsets, so no
+/// input — odd lengths, non-ASCII, multi-byte characters — can do more than be refused.
+pub fn decode_cursor(cursor: &str) -> Result<String, Problem> {
+    let bad = || {
+        let mut p = Problem::bad_request("the cursor is not one this API issued");
+        p.errors = vec![senvault_domain::FieldError::new("cursor", "not a cursor from this API")];
+        p
+    };
+    let raw = cursor.as_bytes();
+    if !raw.len().is_multiple_of(2) || raw.len() > 2048 {
         return Err(bad());
     }
-    let bytes = (0..cursor.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&cursor[i..i + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| bad())?;
+    let nibble = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = raw
+        .chunks_exact(2)
+        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(bad)?;
     String::from_utf8(bytes).map_err(|_| bad())
 }
 
@@ -160,7 +195,10 @@ mod tests {
     fn cursors_round_trip_and_garbage_is_refused() {
         let c = encode_cursor("case/0192/x");
         assert_eq!(decode_cursor(&c).unwrap(), "case/0192/x");
-        assert!(decode_cursor("zz").is_err());
-        assert!(decode_cursor("abc").is_err());
+        for bad in ["zz", "abc", "é", "éé", "aé", "a\u{1F600}", "\u{1F600}\u{1F600}", "0", "+1", "-1", "ffff", "c3"]
+        {
+            assert!(decode_cursor(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(decode_cursor("").unwrap(), "");
     }
 }

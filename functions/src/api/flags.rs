@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use senvault_domain::{
-    Actor, Annotation, AnnotationId, CaseId, Command, DocumentId, Flag, FlagId, FlagKind, FlagSeverity, FlagStatus,
-    Record, Section, keys,
+    Actor, Annotation, AnnotationId, CaseCommand, CaseId, Command, DocumentId, Flag, FlagId, FlagKind, FlagSeverity,
+    FlagStatus, OpId, Record, Section, keys,
 };
 use serde::Deserialize;
 
@@ -80,15 +80,27 @@ fn flag_ids(case: &str, flag: &str) -> Result<(CaseId, FlagId), Problem> {
     Ok((parse_id("id", case)?, parse_id("fid", flag)?))
 }
 
+/// Runs a command on a case (found from its id).
+async fn run(
+    state: &AppState,
+    actor: &Actor,
+    op: OpId,
+    case_id: CaseId,
+    command: CaseCommand,
+) -> Result<crate::service::Executed, Problem> {
+    let child_id = state.service.child_of_case(case_id).await?;
+    Ok(state.service.execute(actor, Command::case(child_id, case_id, command), op).await?)
+}
+
 /// Runs a flag command and answers with the flag as it now stands.
 async fn run_for_flag(
     state: &AppState,
     actor: &Actor,
-    case_id: CaseId,
-    flag_id: FlagId,
-    command: Command,
+    op: OpId,
+    (case_id, flag_id): (CaseId, FlagId),
+    command: CaseCommand,
 ) -> Result<(bool, Flag), Problem> {
-    let done = state.service.execute(actor, command).await?;
+    let done = run(state, actor, op, case_id, command).await?;
     match done.snapshot.get(&done.scope, &keys::flag(case_id, flag_id)) {
         Some(Record::Flag(f)) => Ok((done.changed, f.clone())),
         _ => Err(Problem::not_found("flag")),
@@ -101,7 +113,7 @@ async fn run_for_flag(
     responses((status = 200, body = ListOf<Flag>), (status = 404, body = Problem)))]
 pub async fn list_flags(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, .. }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<FlagsQuery>,
 ) -> Result<Json<ListOf<Flag>>, Problem> {
@@ -120,14 +132,13 @@ pub async fn list_flags(
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_flag(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewFlag>,
 ) -> Result<Response, Problem> {
     let case_id: CaseId = parse_id("id", &id)?;
-    let flag_id = body.id.unwrap_or_default();
-    let command = Command::AddFlag {
-        case_id,
+    let flag_id = body.id.unwrap_or(FlagId(op.derive("flag")));
+    let command = CaseCommand::AddFlag {
         flag_id,
         kind: body.kind,
         section: body.section,
@@ -137,20 +148,20 @@ pub async fn add_flag(
         document_id: body.document_id,
         note: body.note,
     };
-    let (changed, flag) = run_for_flag(&state, &actor, case_id, flag_id, command).await?;
+    let (changed, flag) = run_for_flag(&state, &actor, op, (case_id, flag_id), command).await?;
     Ok(respond(changed, flag))
 }
 
 async fn decide(
     state: &AppState,
-    actor: &Actor,
+    Caller { actor, op }: Caller,
     (case, flag): (String, String),
     status: FlagStatus,
     note: Option<String>,
 ) -> Result<Json<Flag>, Problem> {
-    let (case_id, flag_id) = flag_ids(&case, &flag)?;
-    let command = Command::DecideFlag { case_id, flag_id, status, note };
-    Ok(Json(run_for_flag(state, actor, case_id, flag_id, command).await?.1))
+    let ids = flag_ids(&case, &flag)?;
+    let command = CaseCommand::DecideFlag { flag_id: ids.1, status, note };
+    Ok(Json(run_for_flag(state, &actor, op, ids, command).await?.1))
 }
 
 /// Confirm a flag: the family agrees the passage is a problem (family only, idempotent).
@@ -159,11 +170,11 @@ async fn decide(
     responses((status = 200, body = Flag), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn confirm_flag(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    caller: Caller,
     ApiPath(ids): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<DecisionIn>,
 ) -> Result<Json<Flag>, Problem> {
-    decide(&state, &actor, ids, FlagStatus::Confirmed, body.note).await
+    decide(&state, caller, ids, FlagStatus::Confirmed, body.note).await
 }
 
 /// Dismiss a flag: hidden from the case page, kept, and not raised again on re-analysis of the
@@ -173,11 +184,11 @@ pub async fn confirm_flag(
     responses((status = 200, body = Flag), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn dismiss_flag(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    caller: Caller,
     ApiPath(ids): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<DecisionIn>,
 ) -> Result<Json<Flag>, Problem> {
-    decide(&state, &actor, ids, FlagStatus::Dismissed, body.note).await
+    decide(&state, caller, ids, FlagStatus::Dismissed, body.note).await
 }
 
 /// Reopen a confirmed or dismissed flag (family only).
@@ -186,11 +197,11 @@ pub async fn dismiss_flag(
     responses((status = 200, body = Flag), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn reopen_flag(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    caller: Caller,
     ApiPath(ids): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<DecisionIn>,
 ) -> Result<Json<Flag>, Problem> {
-    decide(&state, &actor, ids, FlagStatus::Open, body.note).await
+    decide(&state, caller, ids, FlagStatus::Open, body.note).await
 }
 
 /// Move a flag to another section or change the family's note on it (family only).
@@ -199,13 +210,13 @@ pub async fn reopen_flag(
     responses((status = 200, body = Flag), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_flag(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath((case, flag)): ApiPath<(String, String)>,
     ApiJson(patch): ApiJson<FlagPatch>,
 ) -> Result<Json<Flag>, Problem> {
-    let (case_id, flag_id) = flag_ids(&case, &flag)?;
-    let command = Command::EditFlag { case_id, flag_id, section: patch.section, note: patch.note };
-    Ok(Json(run_for_flag(&state, &actor, case_id, flag_id, command).await?.1))
+    let ids = flag_ids(&case, &flag)?;
+    let command = CaseCommand::EditFlag { flag_id: ids.1, section: patch.section, note: patch.note };
+    Ok(Json(run_for_flag(&state, &actor, op, ids, command).await?.1))
 }
 
 /// Annotate a section of the plan: the wording, the family's comment and the vault documents it
@@ -215,21 +226,20 @@ pub async fn edit_flag(
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_annotation(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewAnnotation>,
 ) -> Result<Response, Problem> {
     let case_id: CaseId = parse_id("id", &id)?;
-    let annotation_id = body.id.unwrap_or_default();
-    let command = Command::AddAnnotation {
-        case_id,
+    let annotation_id = body.id.unwrap_or(AnnotationId(op.derive("annotation")));
+    let command = CaseCommand::AddAnnotation {
         annotation_id,
         section: body.section,
         quote: body.quote,
         comment: body.comment,
         document_ids: body.document_ids,
     };
-    let done = state.service.execute(&actor, command).await?;
+    let done = run(&state, &actor, op, case_id, command).await?;
     match done.snapshot.get(&done.scope, &keys::annotation(case_id, annotation_id)) {
         Some(Record::Annotation(a)) => Ok(respond(done.changed, a.clone())),
         _ => Err(Problem::not_found("annotation")),
@@ -241,7 +251,7 @@ pub async fn add_annotation(
     responses((status = 200, body = ListOf<Annotation>), (status = 404, body = Problem)))]
 pub async fn list_annotations(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, .. }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<AnnotationsQuery>,
 ) -> Result<Json<ListOf<Annotation>>, Problem> {

@@ -50,17 +50,11 @@ pub struct ListOf<T> {
     pub next_cursor: Option<String>,
 }
 
-/// One page of stored rows as an API list of the records `pick` accepts.
-pub(crate) fn list_of<T>(
-    page: senvault_store::Page<senvault_store::StoredRecord>,
-    pick: impl Fn(senvault_domain::Record) -> Option<T>,
-) -> Result<ListOf<T>, Problem> {
-    let mut items = Vec::with_capacity(page.items.len());
-    for row in &page.items {
-        let (_, v) = senvault_store::codec::from_stored(row).map_err(crate::service::ServiceError::from)?;
-        items.extend(pick(v.record));
+impl<T> From<crate::service::Listing<T>> for ListOf<T> {
+    /// The service's page as the API's: its position becomes an opaque cursor.
+    fn from(l: crate::service::Listing<T>) -> Self {
+        ListOf { items: l.items, next_cursor: l.next.as_deref().map(extract::encode_cursor) }
     }
-    Ok(ListOf { items, next_cursor: page.next.as_deref().map(extract::encode_cursor) })
 }
 
 /// 201 for a change, 200 for a safe retry that changed nothing.

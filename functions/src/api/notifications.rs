@@ -3,12 +3,13 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use senvault_domain::{Alert, AlertId, Command};
+use senvault_domain::{Alert, AlertId, Command, PersonalCommand};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, encode_cursor, parse_id};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
+use super::{AppState, ListOf};
 use crate::problem::Problem;
+use crate::service::paging::{Order, page_of};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct NotificationView {
@@ -37,25 +38,20 @@ fn position(a: &Alert) -> String {
     responses((status = 200, body = NotificationPage), (status = 400, body = Problem)))]
 pub async fn list_notifications(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, .. }: Caller,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<NotificationPage>, Problem> {
     let (limit, after) = (paging.limit()?, paging.after()?);
     let all = state.service.notifications(&actor).await?;
     let unread_count = all.iter().filter(|(_, r)| r.is_none()).count();
-    // Newest first: a page continues with positions strictly before the cursor.
-    let mut items: Vec<_> =
-        all.into_iter().filter(|(a, _)| after.as_ref().is_none_or(|c| &position(a) < c)).take(limit + 1).collect();
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|(a, _)| encode_cursor(&position(a)))
-    } else {
-        None
-    };
-    let items = items
-        .into_iter()
-        .map(|(alert, marker)| NotificationView { read: marker.is_some(), read_at: marker.map(|m| m.read_at), alert })
-        .collect();
+    let positioned = all.into_iter().map(|(a, r)| (position(&a), (a, r)));
+    let page = page_of(positioned, after.as_deref(), limit, Order::Descending);
+    let page = page.map(|(alert, marker)| NotificationView {
+        read: marker.is_some(),
+        read_at: marker.map(|m| m.read_at),
+        alert,
+    });
+    let ListOf { items, next_cursor } = page.into();
     Ok(Json(NotificationPage { items, next_cursor, unread_count }))
 }
 
@@ -64,16 +60,14 @@ pub async fn list_notifications(
     responses((status = 200, body = NotificationView), (status = 404, body = Problem)))]
 pub async fn mark_read(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<NotificationView>, Problem> {
     let id: AlertId = parse_id("id", &id)?;
-    // Only a notification the caller can see may be marked.
-    let visible = state.service.notifications(&actor).await?;
-    let Some((alert, _)) = visible.into_iter().find(|(a, _)| a.id == id) else {
-        return Err(Problem::not_found("notification"));
-    };
-    let done = state.service.execute(&actor, Command::MarkNotificationRead { notification_id: id }).await?;
+    // Only a notification the caller is shown may be marked.
+    let alert = state.service.notification(&actor, id).await?;
+    let mark = Command::personal(PersonalCommand::MarkNotificationRead { notification_id: id });
+    let done = state.service.execute(&actor, mark, op).await?;
     let read_at = match done.snapshot.get(&done.scope, &senvault_domain::keys::read_marker(id)) {
         Some(senvault_domain::Record::ReadMarker(m)) => Some(m.read_at),
         _ => None,
@@ -92,9 +86,9 @@ pub struct PreferencesBody {
 #[utoipa::path(get, path = "/v1/me/preferences", tag = "access", responses((status = 200, body = PreferencesBody)))]
 pub async fn get_preferences(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, .. }: Caller,
 ) -> Result<Json<PreferencesBody>, Problem> {
-    Ok(Json(PreferencesBody { reminder_lead_days: state.service.preferences(&actor.user).await? }))
+    Ok(Json(PreferencesBody { reminder_lead_days: state.service.preferences(&actor).await? }))
 }
 
 /// Choose reminder lead times.
@@ -102,9 +96,10 @@ pub async fn get_preferences(
     responses((status = 200, body = PreferencesBody), (status = 422, body = Problem)))]
 pub async fn put_preferences(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, op }: Caller,
     ApiJson(body): ApiJson<PreferencesBody>,
 ) -> Result<Json<PreferencesBody>, Problem> {
-    state.service.execute(&actor, Command::SetPreferences { reminder_lead_days: body.reminder_lead_days }).await?;
-    Ok(Json(PreferencesBody { reminder_lead_days: state.service.preferences(&actor.user).await? }))
+    let set = Command::personal(PersonalCommand::SetPreferences { reminder_lead_days: body.reminder_lead_days });
+    state.service.execute(&actor, set, op).await?;
+    Ok(Json(PreferencesBody { reminder_lead_days: state.service.preferences(&actor).await? }))
 }

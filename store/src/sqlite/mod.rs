@@ -223,6 +223,29 @@ impl RecordReader for SqliteStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<StoredRecord>, StoreError> {
+        self.list_range(scope, prefix, after, limit, true).await
+    }
+
+    async fn list_with_tombstones(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        self.list_range(scope, prefix, after, limit, false).await
+    }
+}
+
+impl SqliteStore {
+    async fn list_range(
+        &self,
+        scope: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+        live_only: bool,
+    ) -> Result<Page<StoredRecord>, StoreError> {
         let scope = scope.to_owned();
         // Plain range bounds (no `? IS NULL OR` guards) so SQLite walks the primary key range.
         let (lower, inclusive) = match after {
@@ -230,14 +253,25 @@ impl RecordReader for SqliteStore {
             _ => (prefix.to_owned(), true),
         };
         let upper = prefix_end(prefix).unwrap_or_else(|| KEY_MAX.to_owned());
-        self.read(move |c| {
-            let sql = if inclusive {
+        let sql = match (inclusive, live_only) {
+            (true, true) => {
                 "SELECT scope, key, v, seq, del, body FROM records
                  WHERE scope = ?1 AND key >= ?2 AND key < ?3 AND del = 0 ORDER BY key LIMIT ?4"
-            } else {
+            }
+            (false, true) => {
                 "SELECT scope, key, v, seq, del, body FROM records
                  WHERE scope = ?1 AND key > ?2 AND key < ?3 AND del = 0 ORDER BY key LIMIT ?4"
-            };
+            }
+            (true, false) => {
+                "SELECT scope, key, v, seq, del, body FROM records
+                 WHERE scope = ?1 AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4"
+            }
+            (false, false) => {
+                "SELECT scope, key, v, seq, del, body FROM records
+                 WHERE scope = ?1 AND key > ?2 AND key < ?3 ORDER BY key LIMIT ?4"
+            }
+        };
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(sql).map_err(backend)?;
             let rows =
                 stmt.query_map(params![scope, lower, upper, limit_of(limit) + 1], row_to_record).map_err(backend)?;

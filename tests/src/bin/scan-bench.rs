@@ -67,10 +67,18 @@ async fn main() {
                 cancelled: false,
                 key_date_id: None,
                 completed_by_key_date: None,
-                scan: None,
                 created_at: now,
                 updated_at: now,
             };
+            // As the rules write it: the action and its due tracker (the scanner reads the latter).
+            let tracker = DueTracker::for_action(&action, None).expect("open action");
+            writes.push(Write {
+                scope: scope.clone(),
+                key: keys::tracker(case, action.id),
+                record: Record::DueTracker(tracker),
+                expect: Expect::Absent,
+                delete: false,
+            });
             writes.push(Write {
                 scope: scope.clone(),
                 key: keys::action(case, action.id),

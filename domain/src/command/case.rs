@@ -1,0 +1,187 @@
+//! Changes to one EHCP case: creation, summary, status, key dates, notes, actions, flags and
+//! annotations.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ActionId, AnnotationId, DocumentId, FlagId, KeyDateId, NoteId};
+use crate::timescale::TimescaleId;
+use crate::vocab::*;
+
+/// A new next action, as a person enters it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAction {
+    #[serde(default)]
+    pub id: Option<ActionId>,
+    pub description: String,
+    pub responsible: Party,
+    pub due: NaiveDate,
+    /// Defaults from the responsible party (family urgent; LA, school, professional important).
+    #[serde(default)]
+    pub priority: Option<ActionPriority>,
+    /// A statutory timescale this action tracks; carries its legal basis.
+    #[serde(default)]
+    pub timescale: Option<TimescaleId>,
+}
+
+/// A change to an action; absent fields are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActionPatch {
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub responsible: Option<Party>,
+    #[serde(default)]
+    pub due: Option<NaiveDate>,
+    #[serde(default)]
+    pub priority: Option<ActionPriority>,
+}
+
+/// A change to one case (the case is named by the enclosing [`super::Command::Case`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CaseCommand {
+    CreateCase {
+        status: CaseStatus,
+        summary: String,
+        #[serde(default)]
+        next_action: Option<NewAction>,
+    },
+    EditCase {
+        summary: String,
+    },
+    ChangeStatus {
+        status: CaseStatus,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    CloseCase {
+        outcome: CloseOutcome,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    RecordKeyDate {
+        /// To correct an earlier repeating key date; once-per-case kinds need none.
+        #[serde(default)]
+        key_date_id: Option<KeyDateId>,
+        kind: KeyDateKind,
+        date: NaiveDate,
+        #[serde(default)]
+        decision: Option<AppealableDecision>,
+        #[serde(default)]
+        section_i_only: bool,
+    },
+    AddNote {
+        note_id: NoteId,
+        text: String,
+        #[serde(default)]
+        topic: Option<NoteTopic>,
+        #[serde(default)]
+        section: Option<Section>,
+        /// A vault document of the same child the note is about.
+        #[serde(default)]
+        document_id: Option<DocumentId>,
+    },
+    AddAction {
+        action: NewAction,
+    },
+    EditAction {
+        action_id: ActionId,
+        patch: ActionPatch,
+    },
+    CompleteAction {
+        action_id: ActionId,
+        /// Defaults to today in England.
+        #[serde(default)]
+        completed_on: Option<NaiveDate>,
+    },
+    ReopenAction {
+        action_id: ActionId,
+    },
+    /// A flag the family raises by hand (no rule id).
+    AddFlag {
+        flag_id: FlagId,
+        kind: FlagKind,
+        #[serde(default)]
+        section: Option<Section>,
+        excerpt: String,
+        #[serde(default)]
+        severity: Option<FlagSeverity>,
+        #[serde(default)]
+        rationale: Option<String>,
+        #[serde(default)]
+        document_id: Option<DocumentId>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Confirm, dismiss or reopen a flag (family only).
+    DecideFlag {
+        flag_id: FlagId,
+        status: FlagStatus,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Move a flag to another section or change the family's note on it (family only).
+    EditFlag {
+        flag_id: FlagId,
+        #[serde(default)]
+        section: Option<Section>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// The family's comment on a section's wording, linked to the evidence.
+    AddAnnotation {
+        annotation_id: AnnotationId,
+        section: Section,
+        quote: String,
+        comment: String,
+        #[serde(default)]
+        document_ids: Vec<DocumentId>,
+    },
+}
+
+impl CaseCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CaseCommand::CreateCase { .. } => "create_case",
+            CaseCommand::EditCase { .. } => "edit_case",
+            CaseCommand::ChangeStatus { .. } => "change_status",
+            CaseCommand::CloseCase { .. } => "close_case",
+            CaseCommand::RecordKeyDate { .. } => "record_key_date",
+            CaseCommand::AddNote { .. } => "add_note",
+            CaseCommand::AddAction { .. } => "add_action",
+            CaseCommand::EditAction { .. } => "edit_action",
+            CaseCommand::CompleteAction { .. } => "complete_action",
+            CaseCommand::ReopenAction { .. } => "reopen_action",
+            CaseCommand::AddFlag { .. } => "add_flag",
+            CaseCommand::DecideFlag { .. } => "decide_flag",
+            CaseCommand::EditFlag { .. } => "edit_flag",
+            CaseCommand::AddAnnotation { .. } => "add_annotation",
+        }
+    }
+
+    /// Vault documents of the child the command links to (each must exist in the child scope).
+    pub fn linked_documents(&self) -> Vec<DocumentId> {
+        match self {
+            CaseCommand::AddNote { document_id, .. } | CaseCommand::AddFlag { document_id, .. } => {
+                document_id.iter().copied().collect()
+            }
+            CaseCommand::AddAnnotation { document_ids, .. } => document_ids.clone(),
+            CaseCommand::CreateCase { .. }
+            | CaseCommand::EditCase { .. }
+            | CaseCommand::ChangeStatus { .. }
+            | CaseCommand::CloseCase { .. }
+            | CaseCommand::RecordKeyDate { .. }
+            | CaseCommand::AddAction { .. }
+            | CaseCommand::EditAction { .. }
+            | CaseCommand::CompleteAction { .. }
+            | CaseCommand::ReopenAction { .. }
+            | CaseCommand::DecideFlag { .. }
+            | CaseCommand::EditFlag { .. } => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The one path every request takes, reads and writes alike: **authorise** (one read of the
+//! caller's membership record), **load** what the rules need, then **decide** and commit (a
+//! change) or **shape** the answer (a read). Handlers only parse requests and format answers;
+//! no handler reaches the store, so there is exactly one place where access is checked.
+//!
+//! Writes commit atomically with the membership that authorised them as a condition: a change
+//! decided just before a revocation fails and is decided again (and refused), never lands after
+//! it. A change that loses a race is re-decided from fresh reads (bounded, jittered); a change
+//! colliding with a record the caller could not have read (someone else's id) is a conflict at
+//! once.
+
+pub mod paging;
+mod reads;
+
+use std::sync::Arc;
+
+pub use paging::Listing;
+pub use reads::FamilyView;
+use senvault_domain::{
+    Actor, Context, DomainError, MemberRole, OpId, Operation, Read, Record, Scope, Snapshot, decide, keys,
+};
+use senvault_store::codec::{from_stored, to_put};
+use senvault_store::{Check, CommitRequest, Expect, Store, StoreError, backoff};
+
+use crate::clock::Clock;
+
+/// How many times a command is re-decided after losing a race.
+const MAX_ATTEMPTS: u32 = 6;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Still conflicting after every retry: the records are too busy right now.
+    #[error("the records changed too often while this change was being made; try again")]
+    Busy,
+}
+
+/// The outcome of a command.
+pub struct Executed {
+    /// The records the command read, as they stand after its writes.
+    pub snapshot: Snapshot,
+    pub scope: Scope,
+    /// `false` for a safe retry or a re-set of the current value.
+    pub changed: bool,
+}
+
+/// The caller's access to one scope, as read from their membership record.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub scope: Scope,
+    pub role: Option<MemberRole>,
+    /// The membership record as read: a commit made on this access must find it unchanged.
+    check: Check,
+}
+
+impl Access {
+    /// The role, or 404 for a non-member (existence is never revealed).
+    pub fn require(&self, what: &'static str) -> Result<MemberRole, ServiceError> {
+        Ok(senvault_domain::context::require_member(self.role, what)?)
+    }
+}
+
+pub struct Service {
+    store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// The storage adapter, for the scanner and for tools that seed or inspect data.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        senvault_domain::dates::london_date(self.clock.now())
+    }
+
+    /// Authorise: the caller's membership of `scope`, from one read of its record (never from
+    /// anything the request says). A user's own scope is theirs without a record.
+    pub async fn access(&self, actor: &Actor, scope: &Scope) -> Result<Access, ServiceError> {
+        let user_scope = Scope::User(actor.user.clone());
+        let key = keys::membership(scope);
+        let row = self.store.get(&user_scope.to_string(), &key).await?;
+        let check_expect = row.as_ref().map_or(Expect::Absent, |r| Expect::Version(r.version));
+        let role = if *scope == user_scope {
+            Some(MemberRole::Owner)
+        } else {
+            match row.filter(|r| !r.deleted).map(|r| from_stored(&r)).transpose()?.map(|(_, v)| v.record) {
+                Some(Record::Membership(m)) => Some(m.role),
+                _ => None,
+            }
+        };
+        let check = Check { scope: user_scope.to_string(), key, expect: check_expect };
+        Ok(Access { scope: scope.clone(), role, check })
+    }
+
+    /// Load: the records named by `reads`, tombstones included, into one snapshot.
+    async fn load(&self, reads: &[Read]) -> Result<Snapshot, ServiceError> {
+        Ok(senvault_store::load::load(self.store.as_ref(), reads).await?)
+    }
+
+    /// Runs an operation: the single write path of the system. `op` is the operation's id —
+    /// from the request's `Idempotency-Key`, a synced mutation, or fresh — so a retry derives
+    /// the same records.
+    pub async fn execute(
+        &self,
+        actor: &Actor,
+        operation: impl Into<Operation>,
+        op: OpId,
+    ) -> Result<Executed, ServiceError> {
+        let operation = operation.into();
+        let scope = operation.scope(actor);
+        let reads = senvault_domain::reads(&operation, actor);
+        for attempt in 0..MAX_ATTEMPTS {
+            let access = self.access(actor, &scope).await?;
+            let mut snapshot = self.load(&reads).await?;
+            let ctx = Context { actor: actor.clone(), membership: access.role, now: self.clock.now(), op };
+            let decision = decide(&ctx, &operation, &snapshot)?;
+            if decision.is_noop() {
+                return Ok(Executed { snapshot, scope, changed: false });
+            }
+            let puts = decision.writes.iter().map(to_put).collect::<Result<Vec<_>, _>>()?;
+            // The membership that authorised the change must still stand when it lands (unless
+            // the change writes that very record, whose own condition then guards it).
+            let writes_membership = puts.iter().any(|p| p.scope == access.check.scope && p.key == access.check.key);
+            let checks = if writes_membership { vec![] } else { vec![access.check.clone()] };
+            let request = CommitRequest {
+                puts,
+                checks,
+                aliases: decision.aliases.iter().map(|a| (a.id.clone(), a.scope.to_string())).collect(),
+            };
+            // A change too big for one transaction (an analysis with hundreds of flags) commits
+            // in order, in several; if one loses a race the operation is decided again from what
+            // is stored, which then holds the batches already written.
+            let batches = if operation.commits_in_batches() { request.into_batches() } else { vec![request] };
+            match self.commit_all(batches).await {
+                Ok(()) => {
+                    snapshot.apply(&decision.writes);
+                    tracing::info!(command = operation.name(), %scope, writes = decision.writes.len(), "committed");
+                    return Ok(Executed { snapshot, scope, changed: true });
+                }
+                Err(StoreError::Conflict { scope: s, key }) if !raced(&reads, &access, &s, &key) => {
+                    // Not a race on anything the decision read: the id belongs to a record the
+                    // caller cannot see. Retrying would only meet it again.
+                    tracing::debug!(command = operation.name(), "id already in use");
+                    return Err(DomainError::Conflict("this id is already in use".into()).into());
+                }
+                Err(StoreError::Conflict { .. }) => {
+                    tracing::debug!(command = operation.name(), attempt, "lost a race; deciding again");
+                    tokio::time::sleep(backoff::delay(attempt, 5)).await;
+                }
+                Err(StoreError::AliasTaken(_)) => {
+                    return Err(DomainError::Conflict("this id is already in use".into()).into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Busy)
+    }
+
+    async fn commit_all(&self, batches: Vec<CommitRequest>) -> Result<(), StoreError> {
+        for batch in batches {
+            self.store.commit(batch).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes records the rules have already decided, outside any person's request (the
+    /// scanner's writes), conditioned as decided.
+    pub(crate) async fn commit_decided(&self, writes: &[senvault_domain::Write]) -> Result<(), StoreError> {
+        let puts = writes.iter().map(to_put).collect::<Result<Vec<_>, _>>()?;
+        self.store.commit(CommitRequest::puts(puts)).await.map(|_| ())
+    }
+}
+
+/// Whether a conflict on `scope`/`key` was a race on something the decision read (the loaded
+/// records or the membership), which a fresh decision may resolve.
+fn raced(reads: &[Read], access: &Access, scope: &str, key: &str) -> bool {
+    if access.check.scope == scope && access.check.key == key {
+        return true;
+    }
+    reads.iter().any(|r| match r {
+        Read::Get(s, k) => k == key && s.to_string() == scope,
+        Read::Prefix(s, p) => key.starts_with(p.as_str()) && s.to_string() == scope,
+    })
+}

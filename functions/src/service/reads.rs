@@ -1,0 +1,316 @@
+//! Every read the API serves, each as authorise → load → shape. The shapes are the domain's
+//! (the case page, the chronology, the filters); what is here is which records to read and who
+//! may read them.
+
+use senvault_domain::analyser::AnalyseOptions;
+use senvault_domain::views::{ActionFilter, notification_shown, notifications_since};
+use senvault_domain::{
+    ActionView, Actor, Alert, AlertId, Case, CaseAggregate, CaseDetail, CaseId, Child, ChildId, Document, DocumentId,
+    DocumentUse, DomainError, Family, FamilyId, FamilyMember, Membership, Preferences, Read, ReadMarker, Record, Scope,
+    Snapshot, keys, may_use_document,
+};
+use senvault_store::codec::live_record;
+use senvault_store::index::{action_sort_key, actions_partition, cases_partition, dated_until};
+use senvault_store::load::{get_record, list_all, load_live};
+use senvault_store::{Index, MAX_PAGE, Page, StoredRecord};
+use serde::Serialize;
+
+use super::paging::{Listing, Order, page_of};
+use super::{Service, ServiceError};
+
+/// A family account with its members.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FamilyView {
+    #[serde(flatten)]
+    pub family: Family,
+    pub members: Vec<FamilyMember>,
+}
+
+fn not_found(what: &'static str) -> ServiceError {
+    ServiceError::Domain(DomainError::NotFound { what })
+}
+
+/// A store page as a listing of the records `pick` accepts.
+fn listing<T>(page: Page<StoredRecord>, pick: impl Fn(Record) -> Option<T>) -> Result<Listing<T>, ServiceError> {
+    let mut items = Vec::with_capacity(page.items.len());
+    for row in &page.items {
+        if let Some(record) = live_record(row)? {
+            items.extend(pick(record));
+        }
+    }
+    Ok(Listing { items, next: page.next })
+}
+
+impl Service {
+    /// Every membership the user holds whose scope starts with `kind` (e.g. `child:`).
+    pub async fn memberships(&self, actor: &Actor, kind: &str) -> Result<Vec<Membership>, ServiceError> {
+        let prefix = format!("{}{kind}", keys::MEMBERSHIP_PREFIX);
+        let rows = list_all(self.store.as_ref(), &Scope::User(actor.user.clone()), &prefix).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(_, r)| match r {
+                Record::Membership(m) => Some(m),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The family the caller belongs to.
+    pub async fn family_of(&self, actor: &Actor) -> Result<FamilyId, ServiceError> {
+        let memberships = self.memberships(actor, "family:").await?;
+        memberships
+            .iter()
+            .find_map(|m| match m.scope.parse::<Scope>() {
+                Ok(Scope::Family(id)) => Some(id),
+                _ => None,
+            })
+            .ok_or(not_found("family (create it with POST /v1/family)"))
+    }
+
+    /// A family account and its members (members only).
+    pub async fn family(&self, actor: &Actor, family: FamilyId) -> Result<FamilyView, ServiceError> {
+        let scope = Scope::Family(family);
+        self.access(actor, &scope).await?.require("family")?;
+        let snap = load_live(
+            self.store.as_ref(),
+            &[
+                Read::Get(scope.clone(), keys::FAMILY_PROFILE.into()),
+                Read::Prefix(scope.clone(), keys::MEMBER_PREFIX.into()),
+            ],
+        )
+        .await?;
+        let Some(Record::Family(family)) = snap.get(&scope, keys::FAMILY_PROFILE).cloned() else {
+            return Err(not_found("family"));
+        };
+        let members = snap
+            .prefix(&scope, keys::MEMBER_PREFIX)
+            .filter_map(|(_, r)| match r {
+                Record::FamilyMember(m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect();
+        Ok(FamilyView { family, members })
+    }
+
+    /// The children the caller may see (their own, and those granted to them), a page at a
+    /// time in membership order.
+    pub async fn children(
+        &self,
+        actor: &Actor,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Listing<Child>, ServiceError> {
+        let user_scope = Scope::User(actor.user.clone()).to_string();
+        let prefix = format!("{}child:", keys::MEMBERSHIP_PREFIX);
+        let page = self.store.list(&user_scope, &prefix, after, limit).await?;
+        let mut items = Vec::with_capacity(page.items.len());
+        for row in &page.items {
+            let Some(Record::Membership(m)) = live_record(row)? else { continue };
+            let Ok(scope) = m.scope.parse::<Scope>() else { continue };
+            if let Some(Record::Child(child)) = get_record(self.store.as_ref(), &scope, keys::CHILD_PROFILE).await? {
+                items.push(child);
+            }
+        }
+        Ok(Listing { items, next: page.next })
+    }
+
+    /// One child's profile (members of the child's scope only).
+    pub async fn child(&self, actor: &Actor, child_id: ChildId) -> Result<Child, ServiceError> {
+        let scope = Scope::Child(child_id);
+        self.access(actor, &scope).await?.require("child")?;
+        match get_record(self.store.as_ref(), &scope, keys::CHILD_PROFILE).await? {
+            Some(Record::Child(c)) => Ok(c),
+            _ => Err(not_found("child")),
+        }
+    }
+
+    /// The child a case belongs to (404 for an unknown case). Says nothing about access: the
+    /// command or read that follows checks the caller's membership of that child.
+    pub async fn child_of_case(&self, case_id: CaseId) -> Result<ChildId, ServiceError> {
+        match self.aliased_scope(&case_id.to_string(), "case").await? {
+            Scope::Child(id) => Ok(id),
+            _ => Err(not_found("case")),
+        }
+    }
+
+    async fn aliased_scope(&self, id: &str, what: &'static str) -> Result<Scope, ServiceError> {
+        let scope = self.store.resolve(id).await?;
+        scope.and_then(|s| s.parse::<Scope>().ok()).ok_or(not_found(what))
+    }
+
+    /// A child's cases, oldest first (through the child's cases index).
+    pub async fn cases(
+        &self,
+        actor: &Actor,
+        child_id: ChildId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Listing<Case>, ServiceError> {
+        let scope = Scope::Child(child_id);
+        self.access(actor, &scope).await?.require("child")?;
+        let page = self.store.query_index(Index::G1, &cases_partition(&scope), after, None, limit).await?;
+        listing(page, |r| match r {
+            Record::Case(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// A case's aggregate: one alias read, one membership read, one prefix query.
+    pub async fn case_aggregate(&self, actor: &Actor, case_id: CaseId) -> Result<CaseAggregate, ServiceError> {
+        let scope = Scope::Child(self.child_of_case(case_id).await?);
+        self.access(actor, &scope).await?.require("case")?;
+        let snap =
+            load_live(self.store.as_ref(), &[Read::Prefix(scope.clone(), keys::case_aggregate(case_id))]).await?;
+        Self::aggregate_from(&snap, &scope, case_id)
+    }
+
+    /// The case page.
+    pub async fn case_detail(&self, actor: &Actor, case_id: CaseId) -> Result<CaseDetail, ServiceError> {
+        Ok(CaseDetail::new(self.case_aggregate(actor, case_id).await?, self.today()))
+    }
+
+    /// A case's aggregate from records already loaded (a command's snapshot).
+    pub fn aggregate_from(snap: &Snapshot, scope: &Scope, case_id: CaseId) -> Result<CaseAggregate, ServiceError> {
+        CaseAggregate::from_records(snap.prefix(scope, &keys::case_aggregate(case_id)).map(|(_, r)| r))
+            .ok_or(not_found("case"))
+    }
+
+    /// The case page from records already loaded.
+    pub fn detail_from(&self, snap: &Snapshot, scope: &Scope, case_id: CaseId) -> Result<CaseDetail, ServiceError> {
+        Ok(CaseDetail::new(Self::aggregate_from(snap, scope, case_id)?, self.today()))
+    }
+
+    /// Actions across every child the caller can see, soonest due first. Each child's actions
+    /// in the filter's state come from its actions index, no more than a page each, merged.
+    pub async fn actions(
+        &self,
+        actor: &Actor,
+        filter: ActionFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Listing<(ChildId, ActionView)>, ServiceError> {
+        let today = self.today();
+        let until = filter.due_until(today).map(dated_until);
+        let mut merged = Vec::new();
+        for m in self.memberships(actor, "child:").await? {
+            let Ok(scope @ Scope::Child(child_id)) = m.scope.parse::<Scope>() else { continue };
+            let pk = actions_partition(&scope, filter.state());
+            let page =
+                self.store.query_index(Index::G1, &pk, after, until.as_deref(), (limit + 1).min(MAX_PAGE)).await?;
+            for row in &page.items {
+                if let Some(Record::Action(a)) = live_record(row)?
+                    && filter.matches(&a, today)
+                {
+                    merged.push((action_sort_key(a.due, a.id), (child_id, ActionView::new(a, today))));
+                }
+            }
+        }
+        merged.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(page_of(merged, after, limit, Order::Ascending))
+    }
+
+    /// A document the caller may use as intended (DOMAIN §5.6, checked by the domain's rule
+    /// before any bytes are touched), with its scope.
+    pub async fn document(
+        &self,
+        actor: &Actor,
+        id: DocumentId,
+        intent: DocumentUse,
+    ) -> Result<(Scope, Document), ServiceError> {
+        let scope = self.aliased_scope(&id.to_string(), "document").await?;
+        let access = self.access(actor, &scope).await?;
+        may_use_document(access.role, intent)?;
+        match get_record(self.store.as_ref(), &scope, &keys::document(id)).await? {
+            Some(Record::Document(doc)) => Ok((scope, doc)),
+            _ => Err(not_found("document")),
+        }
+    }
+
+    /// A child's documents.
+    pub async fn documents(
+        &self,
+        actor: &Actor,
+        child_id: ChildId,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Listing<Document>, ServiceError> {
+        let scope = Scope::Child(child_id);
+        self.access(actor, &scope).await?.require("child")?;
+        let page = self.store.list(&scope.to_string(), keys::DOCUMENT_PREFIX, after, limit).await?;
+        listing(page, |r| match r {
+            Record::Document(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// What the analyser assumes about a plan analysed onto `case_id`: the domain's defaults
+    /// from the case and the child (or none without a case).
+    pub async fn analysis_defaults(
+        &self,
+        actor: &Actor,
+        case_id: Option<CaseId>,
+    ) -> Result<AnalyseOptions, ServiceError> {
+        let Some(case_id) = case_id else { return Ok(AnalyseOptions::default()) };
+        let agg = self.case_aggregate(actor, case_id).await?;
+        let child = self.child(actor, agg.case.child_id).await?;
+        Ok(AnalyseOptions::for_case(agg.case.status, child.date_of_birth, self.today()))
+    }
+
+    /// The user's reminder lead times (all three unless they chose otherwise).
+    pub async fn preferences(&self, actor: &Actor) -> Result<Vec<u32>, ServiceError> {
+        match get_record(self.store.as_ref(), &Scope::User(actor.user.clone()), keys::PREFERENCES).await? {
+            Some(Record::Preferences(p)) => Ok(p.reminder_lead_days),
+            _ => Ok(Preferences::default_leads()),
+        }
+    }
+
+    /// The notifications a user is shown: alerts in every child scope they are a member of,
+    /// filtered by the domain's rule (age, their lead times), with their read state; newest
+    /// first. Losing access to a child removes its alerts at once.
+    pub async fn notifications(&self, actor: &Actor) -> Result<Vec<(Alert, Option<ReadMarker>)>, ServiceError> {
+        let leads = self.preferences(actor).await?;
+        let today = self.today();
+        let after = format!("{}{}", keys::ALERT_PREFIX, notifications_since(today));
+        let mut alerts = Vec::new();
+        for m in self.memberships(actor, "child:").await? {
+            let mut cursor = Some(after.clone());
+            loop {
+                let page = self.store.list(&m.scope, keys::ALERT_PREFIX, cursor.as_deref(), MAX_PAGE).await?;
+                for row in &page.items {
+                    if let Some(Record::Alert(a)) = live_record(row)?
+                        && notification_shown(&a, &leads, today)
+                    {
+                        alerts.push(a);
+                    }
+                }
+                match page.next {
+                    Some(n) => cursor = Some(n),
+                    None => break,
+                }
+            }
+        }
+        let read: std::collections::HashMap<_, _> =
+            list_all(self.store.as_ref(), &Scope::User(actor.user.clone()), keys::READ_PREFIX)
+                .await?
+                .into_iter()
+                .filter_map(|(_, r)| match r {
+                    Record::ReadMarker(m) => Some((m.id, m)),
+                    _ => None,
+                })
+                .collect();
+        alerts.sort_by_key(|a| std::cmp::Reverse((a.raised_at, a.id)));
+        Ok(alerts
+            .into_iter()
+            .map(|a| {
+                let marker = read.get(&a.id).cloned();
+                (a, marker)
+            })
+            .collect())
+    }
+
+    /// One notification the user is shown (404 otherwise) — the only ones they may mark read.
+    pub async fn notification(&self, actor: &Actor, id: AlertId) -> Result<Alert, ServiceError> {
+        let shown = self.notifications(actor).await?;
+        shown.into_iter().map(|(a, _)| a).find(|a| a.id == id).ok_or(not_found("notification"))
+    }
+}
