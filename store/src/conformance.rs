@@ -25,6 +25,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     tombstones(store.as_ref()).await;
     oversized_commits_are_refused(store.as_ref()).await;
     condition_checks(store.as_ref()).await;
+    loads(store.as_ref()).await;
 }
 
 fn run_id() -> String {
@@ -288,4 +289,54 @@ pub async fn condition_checks(store: &dyn Store) {
     // Checks are not writes: they allocate no seq and leave no change-log entry.
     assert_eq!(store.meta(&user).await.unwrap().seq, 2);
     assert_eq!(store.changes(&user, 0, 10).await.unwrap().len(), 2);
+}
+
+/// An adapter's own `load` gives exactly what the reads one by one give.
+pub async fn loads(store: &dyn Store) {
+    use senvault_domain::{ChildId, Read, Scope};
+
+    use crate::load::{Tombstones, load_by_parts};
+
+    let scope = Scope::Child(ChildId::new());
+    let s = scope.to_string();
+    let note = |n: u32| {
+        format!(r#"{{"type":"read_marker","id":"0190d7a8-0000-7000-8000-{n:012}","read_at":"2026-01-20T10:00:00Z"}}"#)
+    };
+    let mut puts: Vec<Put> = (0..30)
+        .map(|n| Put {
+            scope: s.clone(),
+            key: format!("case/x/note/{n:03}"),
+            body: note(n),
+            deleted: false,
+            expect: Expect::Absent,
+            g1: None,
+            g2: None,
+        })
+        .collect();
+    puts.push(Put { key: "profile".into(), ..puts[0].clone() });
+    puts.push(Put { key: "case/y/note/1".into(), ..puts[0].clone() });
+    store.commit(CommitRequest::puts(puts)).await.unwrap();
+    let mut gone = Put { key: "case/x/note/007".into(), expect: Expect::Version(1), ..puts_body(&s, note(7)) };
+    gone.deleted = true;
+    store.commit(one(gone)).await.unwrap();
+    let reads = vec![
+        Read::Get(scope.clone(), "profile".into()),
+        Read::Get(scope.clone(), "missing".into()),
+        Read::Prefix(scope.clone(), "case/x".into()),
+    ];
+    for t in [Tombstones::Include, Tombstones::Skip] {
+        let own = store.load(&reads, t).await.unwrap();
+        let parts = load_by_parts(store, &reads, t).await.unwrap();
+        let keys = |snap: &senvault_domain::Snapshot| {
+            snap.entries(&scope, "").map(|(k, v)| (k.to_owned(), v.version, v.deleted)).collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&own), keys(&parts), "{t:?}");
+        let expected = if t == Tombstones::Include { 31 } else { 30 };
+        assert_eq!(keys(&own).len(), expected, "{t:?}: the profile and case x's notes");
+        assert!(own.get(&scope, "case/x/note/007").is_none(), "tombstones are never live");
+    }
+}
+
+fn puts_body(scope: &str, body: String) -> Put {
+    Put { scope: scope.into(), key: String::new(), body, deleted: false, expect: Expect::Absent, g1: None, g2: None }
 }

@@ -7,18 +7,31 @@ use crate::codec::{add_to_snapshot, from_stored};
 use crate::model::{MAX_PAGE, StoreError};
 use crate::port::RecordReader;
 
-/// Loads every read into one snapshot, following pages of prefix reads. Tombstones are loaded
-/// too (the snapshot hides them from the rules) so writes condition on their versions.
+/// Loads every read into one snapshot. Tombstones are loaded too (the snapshot hides them from
+/// the rules) so writes condition on their versions.
 pub async fn load(reader: &dyn RecordReader, reads: &[Read]) -> Result<Snapshot, StoreError> {
-    load_with(reader, reads, true).await
+    reader.load(reads, Tombstones::Include).await
 }
 
 /// Loads live records only: what a read shows.
 pub async fn load_live(reader: &dyn RecordReader, reads: &[Read]) -> Result<Snapshot, StoreError> {
-    load_with(reader, reads, false).await
+    reader.load(reads, Tombstones::Skip).await
 }
 
-async fn load_with(reader: &dyn RecordReader, reads: &[Read], tombstones: bool) -> Result<Snapshot, StoreError> {
+/// Whether a load brings deleted records' tombstones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tombstones {
+    Include,
+    Skip,
+}
+
+/// A load made of the reader's single-record and prefix reads, following pages (what an adapter
+/// without a better way does).
+pub async fn load_by_parts<R: RecordReader + ?Sized>(
+    reader: &R,
+    reads: &[Read],
+    tombstones: Tombstones,
+) -> Result<Snapshot, StoreError> {
     let mut snap = Snapshot::new();
     for read in reads {
         match read {
@@ -31,7 +44,7 @@ async fn load_with(reader: &dyn RecordReader, reads: &[Read], tombstones: bool) 
                 let scope_s = scope.to_string();
                 let mut after: Option<String> = None;
                 loop {
-                    let page = if tombstones {
+                    let page = if tombstones == Tombstones::Include {
                         reader.list_with_tombstones(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?
                     } else {
                         reader.list(&scope_s, prefix, after.as_deref(), MAX_PAGE).await?

@@ -8,6 +8,9 @@
 
 use async_trait::async_trait;
 
+use senvault_domain::{Read, Snapshot};
+
+use crate::load::{Tombstones, load_by_parts};
 use crate::model::{Change, CommitReceipt, CommitRequest, Index, Page, ScopeMeta, StoreError, StoredRecord};
 
 /// Reading records of one scope.
@@ -34,6 +37,13 @@ pub trait RecordReader: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<StoredRecord>, StoreError>;
+
+    /// Every record `reads` names, decoded into one snapshot. An adapter may do better than one
+    /// call per read: the SQLite engine reads them all in one read transaction (one consistent
+    /// view) and decodes them on the thread that read them.
+    async fn load(&self, reads: &[Read], tombstones: Tombstones) -> Result<Snapshot, StoreError> {
+        load_by_parts(self, reads, tombstones).await
+    }
 }
 
 /// Lookups across scopes: the secondary indexes and the id aliases.

@@ -13,11 +13,24 @@ pub struct FailingStore {
     inner: Arc<dyn Store>,
     commits: AtomicUsize,
     fail_on: Mutex<BTreeSet<usize>>,
+    /// A record to delete just before the next commit lands (scope, key).
+    delete_first: Mutex<Option<(String, String)>>,
 }
 
 impl FailingStore {
     pub fn new(inner: Arc<dyn Store>) -> Self {
-        Self { inner, commits: AtomicUsize::new(0), fail_on: Mutex::new(BTreeSet::new()) }
+        Self {
+            inner,
+            commits: AtomicUsize::new(0),
+            fail_on: Mutex::new(BTreeSet::new()),
+            delete_first: Mutex::new(None),
+        }
+    }
+
+    /// Deletes (tombstones) `key` in `scope` just before the next commit is applied: a change
+    /// decided before the deletion (a revoked membership, say) arrives after it.
+    pub fn delete_before_next_commit(&self, scope: &str, key: &str) {
+        *self.delete_first.lock().expect("lock") = Some((scope.to_owned(), key.to_owned()));
     }
 
     /// Fails the `n`th commit from now (1-based) with a storage error.
@@ -72,6 +85,21 @@ impl IndexReader for FailingStore {
 #[async_trait]
 impl Committer for FailingStore {
     async fn commit(&self, request: CommitRequest) -> Result<CommitReceipt, StoreError> {
+        let pending = self.delete_first.lock().expect("lock").take();
+        if let Some((scope, key)) = pending
+            && let Some(current) = self.inner.get(&scope, &key).await?
+        {
+            let tombstone = Put {
+                scope,
+                key,
+                body: current.body,
+                deleted: true,
+                expect: Expect::Version(current.version),
+                g1: None,
+                g2: None,
+            };
+            self.inner.commit(CommitRequest::puts(vec![tombstone])).await?;
+        }
         let n = self.commits.fetch_add(1, Ordering::SeqCst) + 1;
         if self.fail_on.lock().expect("lock").remove(&n) {
             return Err(StoreError::Backend("injected failure".into()));

@@ -36,12 +36,19 @@ async fn case_page_costs_one_query_on_dynamodb() {
     let Some(store) = aws::dynamo().await else { return };
     let counting = Arc::new(CountingStore::new(Arc::new(store)));
     let counts = counting.counts.clone();
-    let app = TestApp::with_store(counting);
+    let app = TestApp::with_store(counting.clone());
     let journey = scenario::family_journey(&app).await;
+    // A server that has not seen the case yet looks up which child holds it, once.
+    let cold = TestApp::with_store(counting.clone());
     let before = counts.snapshot();
-    app.get(&format!("/v1/cases/{}", journey.case_id), &journey.token).await.expect(200);
+    cold.get(&format!("/v1/cases/{}", journey.case_id), &journey.token).await.expect(200);
     let used = counts.snapshot().since(&before);
     assert_eq!((used.queries(), used.resolves, used.gets), (1, 1, 1), "{used:?}");
+    // After that the alias is remembered (it never moves): one query and the membership read.
+    let before = counts.snapshot();
+    cold.get(&format!("/v1/cases/{}", journey.case_id), &journey.token).await.expect(200);
+    let used = counts.snapshot().since(&before);
+    assert_eq!((used.queries(), used.resolves, used.gets), (1, 0, 1), "{used:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -8,6 +8,11 @@
 //! senvault-local analyse FILE [--draft] [--year-group N] [--personal-budget] [--format json|text]
 //! ```
 
+/// Reads decode records on several threads at once; mimalloc keeps them from queueing on the
+/// allocator (see case-page-bench).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -9,6 +9,7 @@
 //! colliding with a record the caller could not have read (someone else's id) is a conflict at
 //! once.
 
+mod aliases;
 pub mod paging;
 mod reads;
 
@@ -66,11 +67,12 @@ impl Access {
 pub struct Service {
     store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
+    aliases: aliases::AliasCache,
 }
 
 impl Service {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self { store, clock, aliases: aliases::AliasCache::default() }
     }
 
     /// The storage adapter, for the scanner and for tools that seed or inspect data.

@@ -134,8 +134,12 @@ impl Service {
     }
 
     async fn aliased_scope(&self, id: &str, what: &'static str) -> Result<Scope, ServiceError> {
-        let scope = self.store.resolve(id).await?;
-        scope.and_then(|s| s.parse::<Scope>().ok()).ok_or(not_found(what))
+        if let Some(scope) = self.aliases.get(id) {
+            return Ok(scope);
+        }
+        let scope = self.store.resolve(id).await?.and_then(|s| s.parse::<Scope>().ok()).ok_or(not_found(what))?;
+        self.aliases.remember(id, &scope);
+        Ok(scope)
     }
 
     /// A child's cases, oldest first (through the child's cases index).

@@ -17,6 +17,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
+use senvault_domain::{Read, Snapshot};
+
+use crate::codec::add_to_snapshot;
+use crate::load::Tombstones;
 use crate::model::*;
 use crate::port::{ChangeLog, Committer, IndexReader, RecordReader};
 use pool::Pool;
@@ -40,10 +44,11 @@ pub struct SqliteOptions {
 }
 
 impl Default for SqliteOptions {
-    /// One reader per core (at least two, at most eight).
+    /// Two readers per core (at least two, at most eight): a reader waiting on the disk or on a
+    /// hand-off between threads leaves its core to another.
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        SqliteOptions { readers: cores.clamp(2, 8) }
+        SqliteOptions { readers: (2 * cores).clamp(2, 8) }
     }
 }
 
@@ -208,9 +213,7 @@ impl RecordReader for SqliteStore {
     async fn get(&self, scope: &str, key: &str) -> Result<Option<StoredRecord>, StoreError> {
         let (scope, key) = (scope.to_owned(), key.to_owned());
         self.read(move |c| {
-            let mut stmt = c
-                .prepare_cached("SELECT scope, key, v, seq, del, body FROM records WHERE scope = ?1 AND key = ?2")
-                .map_err(backend)?;
+            let mut stmt = c.prepare_cached(GET_SQL).map_err(backend)?;
             Ok(stmt.query_row(params![scope, key], row_to_record).optional().map_err(backend)?.map(to_record))
         })
         .await
@@ -235,6 +238,66 @@ impl RecordReader for SqliteStore {
     ) -> Result<Page<StoredRecord>, StoreError> {
         self.list_range(scope, prefix, after, limit, false).await
     }
+
+    async fn load(&self, reads: &[Read], tombstones: Tombstones) -> Result<Snapshot, StoreError> {
+        let reads = reads.to_vec();
+        self.read(move |c| load_on(c, &reads, tombstones)).await
+    }
+}
+
+/// The range query of a prefix listing: from the prefix (inclusive) or after a key (exclusive),
+/// live records only or tombstones too. Plain range bounds (no `? IS NULL OR` guards) so SQLite
+/// walks the primary key range.
+fn list_sql(inclusive: bool, live_only: bool) -> &'static str {
+    match (inclusive, live_only) {
+        (true, true) => {
+            "SELECT scope, key, v, seq, del, body FROM records
+             WHERE scope = ?1 AND key >= ?2 AND key < ?3 AND del = 0 ORDER BY key LIMIT ?4"
+        }
+        (false, true) => {
+            "SELECT scope, key, v, seq, del, body FROM records
+             WHERE scope = ?1 AND key > ?2 AND key < ?3 AND del = 0 ORDER BY key LIMIT ?4"
+        }
+        (true, false) => {
+            "SELECT scope, key, v, seq, del, body FROM records
+             WHERE scope = ?1 AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4"
+        }
+        (false, false) => {
+            "SELECT scope, key, v, seq, del, body FROM records
+             WHERE scope = ?1 AND key > ?2 AND key < ?3 ORDER BY key LIMIT ?4"
+        }
+    }
+}
+
+const GET_SQL: &str = "SELECT scope, key, v, seq, del, body FROM records WHERE scope = ?1 AND key = ?2";
+
+/// Reads and decodes every record `reads` names, in one read transaction on `c`.
+fn load_on(c: &mut Connection, reads: &[Read], tombstones: Tombstones) -> Result<Snapshot, StoreError> {
+    let tx = c.transaction().map_err(backend)?;
+    let mut snap = Snapshot::new();
+    for read in reads {
+        match read {
+            Read::Get(scope, key) => {
+                let mut stmt = tx.prepare_cached(GET_SQL).map_err(backend)?;
+                let row = stmt.query_row(params![scope.to_string(), key], row_to_record).optional().map_err(backend)?;
+                if let Some(row) = row {
+                    add_to_snapshot(&mut snap, &[to_record(row)])?;
+                }
+            }
+            Read::Prefix(scope, prefix) => {
+                let upper = prefix_end(prefix).unwrap_or_else(|| KEY_MAX.to_owned());
+                let mut stmt = tx.prepare_cached(list_sql(true, tombstones == Tombstones::Skip)).map_err(backend)?;
+                // A negative limit is no limit: the whole prefix, in one pass.
+                let rows =
+                    stmt.query_map(params![scope.to_string(), prefix, upper, -1i64], row_to_record).map_err(backend)?;
+                for row in rows {
+                    add_to_snapshot(&mut snap, &[to_record(row.map_err(backend)?)])?;
+                }
+            }
+        }
+    }
+    tx.commit().map_err(backend)?;
+    Ok(snap)
 }
 
 impl SqliteStore {
@@ -253,24 +316,7 @@ impl SqliteStore {
             _ => (prefix.to_owned(), true),
         };
         let upper = prefix_end(prefix).unwrap_or_else(|| KEY_MAX.to_owned());
-        let sql = match (inclusive, live_only) {
-            (true, true) => {
-                "SELECT scope, key, v, seq, del, body FROM records
-                 WHERE scope = ?1 AND key >= ?2 AND key < ?3 AND del = 0 ORDER BY key LIMIT ?4"
-            }
-            (false, true) => {
-                "SELECT scope, key, v, seq, del, body FROM records
-                 WHERE scope = ?1 AND key > ?2 AND key < ?3 AND del = 0 ORDER BY key LIMIT ?4"
-            }
-            (true, false) => {
-                "SELECT scope, key, v, seq, del, body FROM records
-                 WHERE scope = ?1 AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4"
-            }
-            (false, false) => {
-                "SELECT scope, key, v, seq, del, body FROM records
-                 WHERE scope = ?1 AND key > ?2 AND key < ?3 ORDER BY key LIMIT ?4"
-            }
-        };
+        let sql = list_sql(inclusive, live_only);
         self.read(move |c| {
             let mut stmt = c.prepare_cached(sql).map_err(backend)?;
             let rows =

@@ -1,12 +1,19 @@
 //! Benchmark of `GET /v1/cases/{id}` for a case with 50 notes, 20 actions and 10 status changes.
 //!
 //! Reports the store calls one request makes (counted through the storage port) and the
-//! requests per second the local server sustains on loopback with the SQLite store.
+//! requests per second the local server sustains on loopback with the SQLite store — first
+//! with one read connection beside the writer, then with the reader pool the server uses — and
+//! the ratio of the two.
 //!
 //! ```text
-//! cargo run --release -p senvault-tests --bin case-page-bench -- [--seconds 5] [--connections 8]
+//! cargo run --release -p senvault-tests --bin case-page-bench -- [--seconds 5] [--rounds 3] [--connections 16] [--min-speedup 1.5]
 //! ```
-//! Exits non-zero if the case page needs more than one query.
+//! Exits non-zero if the case page needs more than one query, or the pool's speed-up is below
+//! `--min-speedup` (not checked unless given: debug builds and busy machines measure noise).
+
+/// The local server's allocator (`senvault-local` uses the same), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,27 +23,32 @@ use axum::http::{Method, Request, header};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use senvault_domain::{MemberRole, RoleClaim};
+use senvault_functions::local::tokio_offload;
 use senvault_store::Store;
 use senvault_store::counting::CountingStore;
-use senvault_store::sqlite::SqliteStore;
+use senvault_store::sqlite::{SqliteOptions, SqliteStore};
 use senvault_tests::TestApp;
 use serde_json::json;
 
 struct Args {
     seconds: u64,
+    rounds: u64,
     connections: usize,
+    min_speedup: Option<f64>,
 }
 
 fn args() -> Args {
-    let mut a = Args { seconds: 5, connections: 8 };
+    let mut a = Args { seconds: 5, rounds: 3, connections: 16, min_speedup: None };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let value = it.next().and_then(|v| v.parse::<u64>().ok());
+        let value = it.next().and_then(|v| v.parse::<f64>().ok());
         match (flag.as_str(), value) {
-            ("--seconds", Some(v)) => a.seconds = v.max(1),
+            ("--seconds", Some(v)) => a.seconds = (v as u64).max(1),
+            ("--rounds", Some(v)) => a.rounds = (v as u64).max(1),
             ("--connections", Some(v)) => a.connections = (v as usize).clamp(1, 256),
+            ("--min-speedup", Some(v)) => a.min_speedup = Some(v),
             _ => {
-                eprintln!("usage: case-page-bench [--seconds N] [--connections N]");
+                eprintln!("usage: case-page-bench [--seconds N] [--rounds N] [--connections N] [--min-speedup X]");
                 std::process::exit(2);
             }
         }
@@ -49,7 +61,8 @@ async fn main() {
     let args = args();
     let dir = std::env::temp_dir().join(format!("senvault-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("bench.db")).expect("sqlite"));
+    let db = dir.join("bench.db");
+    let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).expect("sqlite").with_offload(tokio_offload()));
     let counting = Arc::new(CountingStore::new(sqlite));
     let counts = counting.counts.clone();
     let app = TestApp::with_store(counting);
@@ -116,15 +129,122 @@ async fn main() {
         failed |= used.queries() != 1;
     }
 
-    // Throughput over loopback.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = app.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    // Throughput over loopback: the same database, read through one connection, then through
+    // the pool the server uses. The two alternate, round by round, so a noisy neighbour slows
+    // both alike rather than one.
+    let pool = SqliteOptions::default().readers;
+    let mut setups = Vec::new();
+    for readers in [1, pool] {
+        let store =
+            SqliteStore::open_with(&db, SqliteOptions { readers }).expect("sqlite").with_offload(tokio_offload());
+        let run = TestApp::with_store(Arc::new(store));
+        let token = run.token("bench-parent", RoleClaim::Family);
+        setups.push((readers, run, token, Tally::default()));
+    }
+    for _ in 0..args.rounds {
+        for (_, run, token, tally) in setups.iter_mut() {
+            let cpu_before = cpu_seconds();
+            let (latencies, errors) = throughput(run, &path, token, &args).await;
+            tally.cpu += cpu_seconds() - cpu_before;
+            tally.latencies.extend(latencies);
+            tally.errors += errors;
+        }
+    }
+    let mut rates = Vec::new();
+    for (readers, run, _, tally) in setups.iter_mut() {
+        let seconds = (args.seconds * args.rounds) as f64;
+        tally.latencies.sort();
+        let n = tally.latencies.len();
+        let pct = |p: f64| {
+            tally.latencies.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default()
+        };
+        let rate = n as f64 / seconds;
+        println!(
+            "loopback, SQLite store, {readers} reader connection{}, {} client connections, {} x {} s: {n} requests, {rate:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, {:.0}% CPU",
+            if *readers == 1 { "" } else { "s" },
+            args.connections,
+            args.rounds,
+            args.seconds,
+            pct(0.50).as_secs_f64() * 1e3,
+            pct(0.99).as_secs_f64() * 1e3,
+            tally.errors,
+            tally.cpu / seconds * 100.0,
+        );
+        failed |= tally.errors > 0 || n == 0;
+        rates.push(rate);
+        let in_process = service_reads(run, &case_id, &args).await;
+        println!("  the same case page through the service alone (no HTTP), {readers} reader(s): {in_process:.0}/s");
+    }
+    let speedup = rates[1] / rates[0].max(1.0);
+    println!("reader pool ({pool} connections) vs one reader: {speedup:.2}x requests/s");
+    let _ = std::fs::remove_dir_all(&dir);
+    if failed {
+        eprintln!("FAILED: the case page must take exactly one store query and every request must succeed");
+        std::process::exit(1);
+    }
+    if let Some(min) = args.min_speedup
+        && speedup < min
+    {
+        eprintln!("FAILED: the reader pool gave {speedup:.2}x, below the required {min}x");
+        std::process::exit(1);
+    }
+}
+
+/// Case pages per second read through the service by `connections` concurrent tasks (no HTTP).
+async fn service_reads(app: &TestApp, case_id: &str, args: &Args) -> f64 {
+    let actor = senvault_domain::Actor { user: "bench-parent".parse().expect("user"), role: RoleClaim::Family };
+    let case: senvault_domain::CaseId = case_id.parse().expect("case id");
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
     for _ in 0..args.connections {
-        let (path, token) = (path.clone(), token.clone());
+        let (service, actor) = (app.state.service.clone(), actor.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                if service.case_detail(&actor, case).await.is_ok() {
+                    n += 1;
+                }
+            }
+            n
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.expect("task");
+    }
+    total as f64 / args.seconds as f64
+}
+
+/// CPU time this process has used (user + system), from `/proc/self/stat`; 0 where unavailable.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { return 0.0 };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the whole line, 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// What one setup measured over every round.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    errors: usize,
+    cpu: f64,
+}
+
+/// Latencies of the requests `connections` clients completed against `app` served on loopback
+/// for `seconds`, and the errors.
+async fn throughput(app: &TestApp, path: &str, token: &str, args: &Args) -> (Vec<Duration>, usize) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = app.router.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..args.connections {
+        let (path, token) = (path.to_owned(), token.to_owned());
         tasks.push(tokio::spawn(async move { hammer(addr, &path, &token, deadline).await }));
     }
     let mut latencies = Vec::new();
@@ -134,24 +254,8 @@ async fn main() {
         latencies.extend(l);
         errors += e;
     }
-    latencies.sort();
-    let n = latencies.len();
-    let pct = |p: f64| latencies.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
-    println!(
-        "loopback, SQLite store, {} connections, {} s: {} requests, {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
-        args.connections,
-        args.seconds,
-        n,
-        n as f64 / args.seconds as f64,
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        errors
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    if failed || errors > 0 || n == 0 {
-        eprintln!("FAILED: the case page must take exactly one store query and every request must succeed");
-        std::process::exit(1);
-    }
+    server.abort();
+    (latencies, errors)
 }
 
 /// Sends GETs on one keep-alive connection until `deadline`; returns latencies and errors.
