@@ -90,18 +90,6 @@ fn case_id(raw: &str) -> Result<CaseId, Problem> {
     parse_id("id", raw)
 }
 
-/// Runs a command on an existing case (found from its id) and returns what it did.
-async fn run(
-    state: &AppState,
-    actor: &Actor,
-    op: OpId,
-    case_id: CaseId,
-    command: CaseCommand,
-) -> Result<crate::service::Executed, Problem> {
-    let child_id = state.service.child_of_case(case_id).await?;
-    Ok(state.service.execute(actor, Command::case(child_id, case_id, command), op).await?)
-}
-
 /// Runs a case command and answers with the case page.
 async fn run_for_detail(
     state: &AppState,
@@ -110,7 +98,7 @@ async fn run_for_detail(
     case_id: CaseId,
     command: CaseCommand,
 ) -> Result<(bool, CaseDetail), Problem> {
-    let done = run(state, actor, op, case_id, command).await?;
+    let done = state.service.execute_on_case(actor, case_id, command, op).await?;
     Ok((done.changed, state.service.detail_from(&done.snapshot, &done.scope, case_id)?))
 }
 
@@ -235,7 +223,7 @@ pub async fn add_note(
         section: body.section,
         document_id: body.document_id,
     };
-    let done = run(&state, &actor, op, case_id, command).await?;
+    let done = state.service.execute_on_case(&actor, case_id, command, op).await?;
     match done.snapshot.get(&done.scope, &keys::note(case_id, note_id)) {
         Some(Record::Note(n)) => Ok(respond(done.changed, n.clone())),
         _ => Err(Problem::not_found("note")),
@@ -249,7 +237,7 @@ async fn run_for_action(
     (case_id, action_id): (CaseId, ActionId),
     command: CaseCommand,
 ) -> Result<(bool, ActionView), Problem> {
-    let done = run(state, actor, op, case_id, command).await?;
+    let done = state.service.execute_on_case(actor, case_id, command, op).await?;
     match done.snapshot.get(&done.scope, &keys::action(case_id, action_id)) {
         Some(Record::Action(a)) => Ok((done.changed, ActionView::new(a.clone(), state.service.today()))),
         _ => Err(Problem::not_found("action")),

@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use senvault_domain::{
-    Actor, Annotation, AnnotationId, CaseCommand, CaseId, Command, DocumentId, Flag, FlagId, FlagKind, FlagSeverity,
-    FlagStatus, OpId, Record, Section, keys,
+    Actor, Annotation, AnnotationId, CaseCommand, CaseId, DocumentId, Flag, FlagId, FlagKind, FlagSeverity, FlagStatus,
+    OpId, Record, Section, keys,
 };
 use serde::Deserialize;
 
@@ -80,18 +80,6 @@ fn flag_ids(case: &str, flag: &str) -> Result<(CaseId, FlagId), Problem> {
     Ok((parse_id("id", case)?, parse_id("fid", flag)?))
 }
 
-/// Runs a command on a case (found from its id).
-async fn run(
-    state: &AppState,
-    actor: &Actor,
-    op: OpId,
-    case_id: CaseId,
-    command: CaseCommand,
-) -> Result<crate::service::Executed, Problem> {
-    let child_id = state.service.child_of_case(case_id).await?;
-    Ok(state.service.execute(actor, Command::case(child_id, case_id, command), op).await?)
-}
-
 /// Runs a flag command and answers with the flag as it now stands.
 async fn run_for_flag(
     state: &AppState,
@@ -100,7 +88,7 @@ async fn run_for_flag(
     (case_id, flag_id): (CaseId, FlagId),
     command: CaseCommand,
 ) -> Result<(bool, Flag), Problem> {
-    let done = run(state, actor, op, case_id, command).await?;
+    let done = state.service.execute_on_case(actor, case_id, command, op).await?;
     match done.snapshot.get(&done.scope, &keys::flag(case_id, flag_id)) {
         Some(Record::Flag(f)) => Ok((done.changed, f.clone())),
         _ => Err(Problem::not_found("flag")),
@@ -239,7 +227,7 @@ pub async fn add_annotation(
         comment: body.comment,
         document_ids: body.document_ids,
     };
-    let done = run(&state, &actor, op, case_id, command).await?;
+    let done = state.service.execute_on_case(&actor, case_id, command, op).await?;
     match done.snapshot.get(&done.scope, &keys::annotation(case_id, annotation_id)) {
         Some(Record::Annotation(a)) => Ok(respond(done.changed, a.clone())),
         _ => Err(Problem::not_found("annotation")),

@@ -167,6 +167,19 @@ impl Service {
         Err(ServiceError::Busy)
     }
 
+    /// Runs a command on an existing case, named by its id alone (as REST paths name it): the
+    /// child that holds the case is looked up, then the command runs in that child's scope.
+    pub async fn execute_on_case(
+        &self,
+        actor: &Actor,
+        case_id: senvault_domain::CaseId,
+        command: senvault_domain::CaseCommand,
+        op: OpId,
+    ) -> Result<Executed, ServiceError> {
+        let child_id = self.child_of_case(case_id).await?;
+        self.execute(actor, senvault_domain::Command::case(child_id, case_id, command), op).await
+    }
+
     async fn commit_all(&self, batches: Vec<CommitRequest>) -> Result<(), StoreError> {
         for batch in batches {
             self.store.commit(batch).await?;
