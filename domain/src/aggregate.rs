@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::ids::KeyDateId;
 use crate::model::{Action, Annotation, Case, Flag, KeyDate, Note, Record, StatusChange, Timeliness};
-use crate::vocab::{FlagStatus, Section};
+use crate::timescale::TimescaleId;
+use crate::vocab::{FlagStatus, KeyDateKind, Section};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseAggregate {
@@ -96,10 +98,62 @@ pub struct CaseDetail {
     pub dismissed_flags: usize,
     /// The family's annotations, per EHCP section.
     pub annotations: BTreeMap<Section, Vec<Annotation>>,
+    /// Things about the case's timetable the family should know (see [`CaseWarning`]).
+    pub warnings: Vec<CaseWarning>,
+}
+
+/// Something about a case's timetable worth telling the family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseWarning {
+    pub kind: WarningKind,
+    pub message: String,
+    /// The key date it is about.
+    pub key_date_id: KeyDateId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// The review meeting was held less than 4 weeks before the review was due, so the LA's
+    /// decision (4 weeks after the meeting) will come after the 12 months.
+    ReviewDecisionAfterTwelveMonths,
+}
+
+/// How long the LA has after a review meeting to decide (reg 20(10)).
+const REVIEW_DECISION_DAYS: i64 = 28;
+
+/// The warnings the case's key dates and actions call for: a review meeting less than 4 weeks
+/// before the review it completed was due (the latest meeting only — the cycle that matters).
+fn warnings(agg: &CaseAggregate) -> Vec<CaseWarning> {
+    let latest = agg.key_dates.iter().filter(|k| k.kind == KeyDateKind::AnnualReviewMeeting).max_by_key(|k| k.date);
+    let Some(meeting) = latest else { return Vec::new() };
+    let completed = agg
+        .actions
+        .iter()
+        .find(|a| a.timescale == Some(TimescaleId::AnnualReview) && a.completed_by_key_date == Some(meeting.id));
+    let Some(review) = completed else { return Vec::new() };
+    let left = (review.due - meeting.date).num_days();
+    if !(0..REVIEW_DECISION_DAYS).contains(&left) {
+        return Vec::new();
+    }
+    let decision = meeting.date + chrono::Days::new(REVIEW_DECISION_DAYS as u64);
+    vec![CaseWarning {
+        kind: WarningKind::ReviewDecisionAfterTwelveMonths,
+        message: format!(
+            "The review meeting on {} was less than 4 weeks before the review was due ({}): the LA's decision, due by {}, will come after the 12 months.",
+            meeting.date.format("%-d %B %Y"),
+            review.due.format("%-d %B %Y"),
+            decision.format("%-d %B %Y"),
+        ),
+        key_date_id: meeting.id,
+    }]
 }
 
 impl CaseDetail {
     pub fn new(agg: CaseAggregate, today: NaiveDate) -> Self {
+        let warnings = warnings(&agg);
         let actions: Vec<_> = agg.actions.into_iter().map(|a| ActionView::new(a, today)).collect();
         let open_actions = actions.iter().filter(|a| a.action.is_open()).count();
         let overdue_actions = actions.iter().filter(|a| a.overdue).count();
@@ -110,6 +164,7 @@ impl CaseDetail {
             annotations.entry(a.section).or_default().push(a);
         }
         CaseDetail {
+            warnings,
             case: agg.case,
             flags,
             dismissed_flags,

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::aggregate::CaseAggregate;
 use crate::dates::london_date;
 use crate::model::{Action, Timeliness};
+use crate::timescale::TimescaleId;
 use crate::vocab::{DeadlineKind, KeyDateKind};
 
 /// What a chronology line records.
@@ -49,7 +50,8 @@ pub struct Chronology {
     pub summary: String,
     pub as_of: NaiveDate,
     pub entries: Vec<ChronologyEntry>,
-    /// Statutory and case-law deadlines missed (late or still overdue), by anyone.
+    /// Statutory and case-law deadlines missed (late or still overdue) by anyone, and family
+    /// windows the LA cut short; never a family window that closed unused, never guidance.
     pub deadlines_missed: usize,
     /// Of those, the local authority's.
     pub la_deadlines_missed: usize,
@@ -64,6 +66,7 @@ fn key_date_title(k: KeyDateKind) -> &'static str {
         KeyDateKind::FinalIssued => "Final EHC plan issued",
         KeyDateKind::AnnualReviewMeeting => "Annual review meeting",
         KeyDateKind::AmendmentNotice => "Notice of proposed amendments",
+        KeyDateKind::AmendedPlanIssued => "Final amended EHC plan issued",
         KeyDateKind::DecisionNotice => "Decision notice (appealable decision)",
         KeyDateKind::MediationCertificate => "Mediation certificate issued",
         KeyDateKind::TribunalHearing => "Tribunal hearing",
@@ -74,10 +77,16 @@ fn plural(n: i64, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-/// The plain-words outcome of a deadline; guidance dates are "later than expected", never a breach.
+fn day(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+/// The plain-words outcome of a deadline. Guidance dates are "later than expected", never a
+/// breach; a family window that closes unused is closed, never missed; an LA issuing a plan
+/// inside the family's window is the LA's breach.
 pub fn outcome_text(a: &Action, today: NaiveDate) -> String {
     let guidance = a.deadline_kind == Some(DeadlineKind::Guidance);
-    match a.timeliness(today) {
+    let text = match a.timeliness(today) {
         Timeliness::Met => "met".into(),
         Timeliness::Late { days } if guidance => {
             format!("{} later than expected (guidance, not a breach)", plural(days, "day"))
@@ -89,6 +98,46 @@ pub fn outcome_text(a: &Action, today: NaiveDate) -> String {
         Timeliness::Overdue { days } => format!("missed: {} overdue and not yet done", plural(days, "day")),
         Timeliness::Pending => "not yet due".into(),
         Timeliness::Cancelled => "no longer applies".into(),
+        Timeliness::WindowClosed => match a.completed_on {
+            Some(on) => format!("used on {}, after the family's window closed on {}", day(on), day(a.last_day())),
+            None => format!("the family's window closed on {} (a right, not a missed deadline)", day(a.last_day())),
+        },
+        Timeliness::NotJudged => match a.timescale {
+            Some(TimescaleId::MediationContact) => {
+                "closed by the mediation certificate (its date is not the contact date: timing not judged)".into()
+            }
+            _ => "closed by a later event (timing not judged)".into(),
+        },
+        Timeliness::CutShort { days } => {
+            let issued = a.completed_on.map(day).unwrap_or_default();
+            let breach = match a.timescale {
+                Some(TimescaleId::AmendmentResponse) => "SEND Regs 2014 reg 22(2)(c)",
+                _ => "SEND Regs 2014 reg 13(1)(a)",
+            };
+            let when = match days {
+                0 => "on the last day of the family's window".to_owned(),
+                n => format!("{} before the family's window ended", plural(n, "day")),
+            };
+            format!("breach by the LA: the plan was issued on {issued}, {when} ({breach})")
+        }
+    };
+    match &a.exception {
+        Some(e) => format!("{text}; LA relies on exception ({})", e.ground.as_str().replace('_', " ")),
+        None => text,
+    }
+}
+
+/// Whether a deadline outcome counts against the LA, against anyone, or as met.
+fn counts(a: &Action, t: Timeliness) -> (bool, bool, bool) {
+    let breach = a.deadline_kind != Some(DeadlineKind::Guidance);
+    match t {
+        Timeliness::Late { .. } | Timeliness::Overdue { .. } if breach => {
+            (true, a.responsible == crate::vocab::Party::La, false)
+        }
+        // The family's window cut short is the LA's breach.
+        Timeliness::CutShort { .. } => (true, true, false),
+        Timeliness::Met => (false, false, true),
+        _ => (false, false, false),
     }
 }
 
@@ -112,16 +161,10 @@ impl Chronology {
         let (mut missed, mut la_missed, mut met) = (0, 0, 0);
         for a in agg.actions.iter().filter(|a| a.timescale.is_some() && a.deadline_kind.is_some()) {
             let t = a.timeliness(today);
-            if a.deadline_kind != Some(DeadlineKind::Guidance) {
-                match t {
-                    Timeliness::Late { .. } | Timeliness::Overdue { .. } => {
-                        missed += 1;
-                        la_missed += usize::from(a.responsible == crate::vocab::Party::La);
-                    }
-                    Timeliness::Met => met += 1,
-                    _ => {}
-                }
-            }
+            let (is_missed, by_la, is_met) = counts(a, t);
+            missed += usize::from(is_missed);
+            la_missed += usize::from(by_la);
+            met += usize::from(is_met);
             entries.push(ChronologyEntry {
                 date: a.due,
                 kind: EntryKind::Deadline,
@@ -130,7 +173,7 @@ impl Chronology {
                 legal_basis: a.legal_basis.clone(),
                 deadline_kind: a.deadline_kind,
                 outcome: Some(t),
-                completed_on: if a.cancelled { None } else { a.completed_on },
+                completed_on: if a.cancelled || a.cut_short || a.not_judged { None } else { a.completed_on },
                 outcome_text: Some(outcome_text(a, today)),
             });
         }

@@ -65,9 +65,21 @@ pub fn months_before(y: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
     y.checked_sub_months(Months::new(n)).ok_or(DateError::OutOfRange)
 }
 
-/// "A period of N months starting with X": ends the day before the (clamped) anniversary.
+/// "A period of N months starting with X" (the corresponding date rule, *Dodds v Walker* [1981]
+/// 1 WLR 1441): it ends the day before the date N months on that corresponds to X — or, where
+/// that month has no such date, on the month's last day. So 31 Mar 2026 → 30 Mar 2027;
+/// 29 Feb 2028 → 28 Feb 2029 (no 29 Feb 2029: the period runs to the end of February); and
+/// 1 Mar 2027 → 29 Feb 2028.
 pub fn period_of_months_starting_with(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
-    add_months(x, n)?.pred_opt().ok_or(DateError::OutOfRange)
+    let target = add_months(x, n)?;
+    if target.day() == x.day() {
+        // The corresponding date exists: the period ends the day before it.
+        target.pred_opt().ok_or(DateError::OutOfRange)
+    } else {
+        // It does not (the month is shorter): the period ends on that month's last day, which
+        // is where `add_months` clamped to.
+        Ok(target)
+    }
 }
 
 /// The Nth working day after X.
@@ -167,6 +179,24 @@ mod tests {
         assert_eq!(period_of_months_starting_with(ymd(2026, 3, 31), 12), Ok(ymd(2027, 3, 30)));
         assert_eq!(add_months(ymd(2027, 2, 29 - 1), 12), Ok(ymd(2028, 2, 28)));
         assert_eq!(months_before(ymd(2027, 3, 31), 1), Ok(ymd(2027, 2, 28)));
+    }
+
+    /// A period of months "starting with" X ends the day before the corresponding date, or on
+    /// the last day of a month that has none.
+    #[test]
+    fn periods_starting_with_follow_the_corresponding_date_rule() {
+        let p = period_of_months_starting_with;
+        // DOMAIN §3.2: a plan of 29 Feb 2028 is reviewed by 28 Feb 2029, not the 27th.
+        assert_eq!(p(ymd(2028, 2, 29), 12), Ok(ymd(2029, 2, 28)));
+        assert_eq!(p(ymd(2026, 3, 31), 12), Ok(ymd(2027, 3, 30)));
+        // The day before 1 March 2028 is 29 February (a leap year).
+        assert_eq!(p(ymd(2027, 3, 1), 12), Ok(ymd(2028, 2, 29)));
+        assert_eq!(p(ymd(2026, 3, 1), 12), Ok(ymd(2027, 2, 28)));
+        // One month starting with 31 January ends on the last day of February.
+        assert_eq!(p(ymd(2026, 1, 31), 1), Ok(ymd(2026, 2, 28)));
+        assert_eq!(p(ymd(2026, 1, 30), 1), Ok(ymd(2026, 2, 28)));
+        assert_eq!(p(ymd(2026, 1, 28), 1), Ok(ymd(2026, 2, 27)));
+        assert_eq!(p(ymd(2026, 3, 1), 1), Ok(ymd(2026, 3, 31)));
     }
 
     #[test]

@@ -26,8 +26,8 @@ pub mod vocab;
 pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
 pub use chronology::{Chronology, ChronologyEntry};
 pub use command::{
-    ActionPatch, CaseCommand, ChildPatch, Command, DocumentCommand, FamilyCommand, NewAction, Operation,
-    PersonalCommand, SystemCommand,
+    ActionPatch, CaseCommand, ChildPatch, Command, DocumentCommand, ExceptionInput, FamilyCommand, NewAction,
+    Operation, PersonalCommand, SystemCommand,
 };
 pub use context::{Actor, Context};
 pub use decide::decide;

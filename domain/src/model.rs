@@ -157,14 +157,53 @@ pub struct Action {
     /// Done because a later event made it moot (e.g. a final plan cancels the no-plan clock).
     #[serde(default)]
     pub cancelled: bool,
+    /// Closed by a later event without judging its timing (a mediation certificate closes the
+    /// contact window; the certificate's date is not the contact date).
+    #[serde(default)]
+    pub not_judged: bool,
+    /// A family window the LA ended early by issuing the plan inside it: the LA's breach.
+    #[serde(default)]
+    pub cut_short: bool,
     /// The key date whose clock created this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_date_id: Option<KeyDateId>,
     /// The key date whose recording completed this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_by_key_date: Option<KeyDateId>,
+    /// The LA relies on an exception to this time limit (DOMAIN §4), as the family or an advocate
+    /// recorded it. The due date never moves and overdue is still computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<ExceptionClaim>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A stated reliance on an exception to an LA time limit (DOMAIN §4): user-entered, never
+/// inferred.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExceptionClaim {
+    pub ground: ExceptionGround,
+    /// Who says so: the LA (in a letter) or the family.
+    pub claimed_by: ClaimedBy,
+    /// The closure, absence or circumstances the ground rests on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<DatePeriod>,
+    pub note: String,
+    /// A vault document of the child that shows it (the LA's letter, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_document_id: Option<DocumentId>,
+    pub recorded_by: ActorRef,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Dates from one day to another, both included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DatePeriod {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
 }
 
 /// The scanner's bookkeeping for one open action (key `case/<cid>/tracker/<aid>`): which
@@ -202,7 +241,8 @@ impl DueTracker {
     }
 
     /// The next day the scanner has something to do: a reminder lead time coming up, or the
-    /// first day the action is overdue; `None` once found overdue. This is the tracker's
+    /// first day after its last day (overdue, or a family window closing); `None` once found
+    /// so. This is the tracker's
     /// due-index date, so a scan only ever reads actions with work due.
     pub fn next_check(&self) -> Option<NaiveDate> {
         if !self.action.is_open() || self.overdue_on.is_some() {
@@ -213,7 +253,7 @@ impl DueTracker {
             .iter()
             .filter(|l| !self.leads_done.contains(l))
             .filter_map(|l| due.checked_sub_days(chrono::Days::new(u64::from(*l))))
-            .chain(due.succ_opt())
+            .chain(self.action.last_day().succ_opt())
             .min()
     }
 }
@@ -227,10 +267,23 @@ pub const REMINDER_LEADS: [u32; 3] = [7, 3, 1];
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Timeliness {
     Met,
-    Late { days: i64 },
+    Late {
+        days: i64,
+    },
     Cancelled,
     Pending,
-    Overdue { days: i64 },
+    Overdue {
+        days: i64,
+    },
+    /// A family window (a right, not a duty) closed without being used in time: never overdue,
+    /// never a missed deadline.
+    WindowClosed,
+    /// Closed by a later event without judging its timing.
+    NotJudged,
+    /// The LA ended the family's window `days` days early by issuing the plan inside it.
+    CutShort {
+        days: i64,
+    },
 }
 
 impl Action {
@@ -238,18 +291,38 @@ impl Action {
         self.state == ActionState::Open
     }
 
-    /// Open and due before `today` (due today is not overdue).
+    /// Open and past its last day (due today is not overdue). A family window is never
+    /// overdue: it closes.
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        self.is_open() && self.due < today
+        matches!(self.timeliness(today), Timeliness::Overdue { .. })
+    }
+
+    /// A period the law gives the family to act in (a right, not a duty).
+    pub fn is_family_window(&self) -> bool {
+        self.timescale.is_some_and(|t| t.is_family_window())
+    }
+
+    /// The last day it can be done in time: the due date, or for a tribunal filing the day the
+    /// tribunal still accepts it (HESC r.12).
+    pub fn last_day(&self) -> NaiveDate {
+        self.accepted_until.unwrap_or(self.due).max(self.due)
     }
 
     /// "met" or "N days late", as the chronology shows it.
     pub fn timeliness(&self, today: NaiveDate) -> Timeliness {
+        let window = self.is_family_window();
+        let last = self.last_day();
         match (self.state, self.completed_on) {
             (ActionState::Done, _) if self.cancelled => Timeliness::Cancelled,
-            (ActionState::Done, Some(on)) if on > self.due => Timeliness::Late { days: (on - self.due).num_days() },
+            (ActionState::Done, Some(on)) if self.cut_short => {
+                Timeliness::CutShort { days: (self.due - on).num_days() }
+            }
+            (ActionState::Done, _) if self.not_judged => Timeliness::NotJudged,
+            (ActionState::Done, Some(on)) if on > last && window => Timeliness::WindowClosed,
+            (ActionState::Done, Some(on)) if on > last => Timeliness::Late { days: (on - self.due).num_days() },
             (ActionState::Done, _) => Timeliness::Met,
-            (ActionState::Open, _) if self.due < today => Timeliness::Overdue { days: (today - self.due).num_days() },
+            (ActionState::Open, _) if today > last && window => Timeliness::WindowClosed,
+            (ActionState::Open, _) if today > last => Timeliness::Overdue { days: (today - self.due).num_days() },
             (ActionState::Open, _) => Timeliness::Pending,
         }
     }

@@ -65,6 +65,7 @@ pub fn decide_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snapshot
     let today = london_date(now);
     let mut next: DueTracker = tracker.clone();
     let days_left = (action.due - today).num_days();
+    let closed = today > action.last_day();
     let alert = |kind: AlertKind, lead: Option<u32>| Alert {
         id: alert_id(action, kind, lead),
         kind,
@@ -77,7 +78,11 @@ pub fn decide_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snapshot
         raised_at: now,
     };
     let mut raised = Vec::new();
-    if days_left < 0 {
+    if closed && action.is_family_window() {
+        // A right, not a duty: the window closes without an overdue alert or a note.
+        next.overdue_on = Some(today);
+        next.leads_done = REMINDER_LEADS.to_vec();
+    } else if closed {
         next.overdue_on = Some(today);
         next.leads_done = REMINDER_LEADS.to_vec();
         raised.push(alert(AlertKind::Overdue, None));
@@ -94,7 +99,7 @@ pub fn decide_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snapshot
             };
             changes.put(scope, keys::note(action.case_id, note.id), Record::Note(note));
         }
-    } else {
+    } else if days_left >= 0 {
         // The nearest lead time not yet raised that has been reached; longer leads it passes
         // over are done too (a reminder "7 days before" is pointless 2 days before).
         let reached =
@@ -107,6 +112,9 @@ pub fn decide_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snapshot
         }
         next.leads_done.sort_unstable_by(|a, b| b.cmp(a));
         raised.push(alert(AlertKind::Reminder, Some(lead)));
+    } else {
+        // Past its due date but still within a tribunal's roll-forward: nothing until it closes.
+        return changes.finish();
     }
     for a in raised {
         changes.put(scope, keys::alert(a.due, a.id), Record::Alert(a));

@@ -118,9 +118,10 @@ fn fixture() -> Fixture {
                     id: None,
                     description: "Chase the LA for an acknowledgement".into(),
                     responsible: Party::Family,
-                    due: ymd(2026, 2, 1),
+                    due: Some(ymd(2026, 2, 1)),
                     priority: None,
                     timescale: None,
+                    start: None,
                 }),
             },
         ),
@@ -437,9 +438,10 @@ fn retries_are_safe_and_different_content_conflicts() {
         id: None,
         description: "Chase the LA for an acknowledgement".into(),
         responsible: Party::Family,
-        due: ymd(2026, 2, 1),
+        due: Some(ymd(2026, 2, 1)),
         priority: None,
         timescale: None,
+        start: None,
     };
     let create = |summary: &str, status, next_action: Option<NewAction>| CaseCommand::CreateCase {
         status,
@@ -456,7 +458,7 @@ fn retries_are_safe_and_different_content_conflicts() {
         create(
             "EHC needs assessment request",
             CaseStatus::AssessmentRequested,
-            Some(NewAction { due: ymd(2026, 3, 1), ..first.clone() }),
+            Some(NewAction { due: Some(ymd(2026, 3, 1)), ..first.clone() }),
         ),
     ];
     for command in differs {
@@ -570,9 +572,10 @@ fn one_operation_gives_each_record_it_creates_its_own_id() {
         id: None,
         description: "Send the report".into(),
         responsible: Party::Family,
-        due: ymd(2026, 3, 1),
+        due: Some(ymd(2026, 3, 1)),
         priority: None,
         timescale: None,
+        start: None,
     };
     let create = CaseCommand::CreateCase {
         status: CaseStatus::AssessmentRequested,
@@ -677,8 +680,11 @@ mod scanning {
             state: ActionState::Open,
             completed_on: None,
             cancelled: false,
+            not_judged: false,
+            cut_short: false,
             key_date_id: None,
             completed_by_key_date: None,
+            exception: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         };
@@ -858,11 +864,13 @@ fn chronology_shows_met_missed_and_guidance_dates() {
     let response = line("Comment on the draft");
     assert_eq!(
         (response.date, response.outcome_text.as_deref()),
-        (ymd(2026, 1, 12), Some("missed: 8 days overdue and not yet done"))
+        (ymd(2026, 1, 12), Some("the family's window closed on 12 January 2026 (a right, not a missed deadline)"))
     );
-    // Missed: the assessment decision (late), the final plan (overdue) and the family's own
-    // response; the guidance date is never a breach, and the draft cancelled the no-plan clock.
-    assert_eq!((c.deadlines_missed, c.la_deadlines_missed), (3, 2));
+    assert_eq!(response.outcome, Some(Timeliness::WindowClosed));
+    // Missed: the assessment decision (late) and the final plan (overdue). The family's window
+    // is a right, never a missed deadline; the guidance date is never a breach; and the draft
+    // cancelled the no-plan clock.
+    assert_eq!((c.deadlines_missed, c.la_deadlines_missed), (2, 2));
     assert_eq!(line("will not issue a plan").outcome_text.as_deref(), Some("no longer applies"));
     assert!(c.entries.windows(2).all(|w| w[0].date <= w[1].date), "in date order");
     assert!(c.entries.iter().any(|e| e.title.starts_with("Case opened")));
@@ -936,4 +944,5 @@ fn documents_are_the_familys_to_upload_and_delete() {
     assert!(matches!(f.w.run(&mum, delete()), Err(DomainError::NotFound { .. })));
 }
 
+mod deadlines;
 mod flags;

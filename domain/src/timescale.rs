@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::dates::{self, DateError};
-use crate::vocab::{DeadlineKind, Party};
+use crate::vocab::{DeadlineKind, ExceptionGround, Party};
 
 /// The legal regime the table belongs to. Reform proposals are not law; a new regime would be a
 /// new table, never an edit of this one.
@@ -138,13 +138,14 @@ pub struct Timescale {
     pub tribunal_filing: bool,
 }
 
+use TimescaleId as T;
+
 impl TimescaleId {
     /// The table row for this id.
     pub fn spec(&self) -> Timescale {
         use DeadlineKind::*;
         use Length::*;
         use Party::*;
-        use TimescaleId as T;
         let (step, length, actor, basis, kind) = match self {
             T::AssessmentDecision => {
                 ("LA says whether it will assess", Weeks(6), La, "SEND Regs 2014 reg 5(1)", Statutory)
@@ -309,6 +310,35 @@ impl TimescaleId {
     /// The due date for a clock started on `start`.
     pub fn due(&self, start: NaiveDate) -> Result<NaiveDate, DateError> {
         self.spec().length.due(start)
+    }
+
+    /// A period the law gives the family (reg 13(1)(a), 22(2)(c); s.55; HESC r.20): a right,
+    /// not a duty. When it closes unused it is closed, never overdue or a missed deadline.
+    pub fn is_family_window(&self) -> bool {
+        matches!(self, T::DraftResponse | T::AmendmentResponse | T::MediationContact | T::AppealDeadline)
+    }
+
+    /// The grounds on which the LA may miss this time limit (DOMAIN §4; regs 5(4), 8(2), 10(4),
+    /// 13(3), 44(3)). No exception exists for reviews, amendments, phase transfers, the family's
+    /// windows or appeals.
+    pub fn exception_grounds(&self) -> &'static [ExceptionGround] {
+        use ExceptionGround as G;
+        const LA_LIMITS: &[ExceptionGround] =
+            &[G::SchoolClosure, G::EarlyYearsClosure, G::PersonalCircumstances, G::AbsenceFromArea];
+        const ADVICE: &[ExceptionGround] = &[G::PersonalCircumstances, G::AbsenceFromArea, G::MissedAppointment];
+        match self {
+            T::AssessmentDecision | T::NoPlanDecision | T::FinalPlan => LA_LIMITS,
+            T::OrderNotifyAssess
+            | T::OrderNoPlan
+            | T::OrderFinalAfterAssess
+            | T::OrderDraft
+            | T::OrderFinal
+            | T::OrderAmend
+            | T::OrderSectionI
+            | T::OrderCease => LA_LIMITS,
+            T::AdviceResponse => ADVICE,
+            _ => &[],
+        }
     }
 }
 

@@ -88,6 +88,7 @@ vocab!(
         FinalIssued = "final_issued",
         AnnualReviewMeeting = "annual_review_meeting",
         AmendmentNotice = "amendment_notice",
+        AmendedPlanIssued = "amended_plan_issued",
         DecisionNotice = "decision_notice",
         MediationCertificate = "mediation_certificate",
         TribunalHearing = "tribunal_hearing",
@@ -116,6 +117,26 @@ vocab!(
         RefuseReassess = "refuse_reassess",
         RefuseAmend = "refuse_amend",
         Cease = "cease",
+    }
+);
+
+vocab!(
+    /// A ground on which the LA may miss a fixed time limit where meeting it is impractical
+    /// (DOMAIN §4; SEND Regs 2014 regs 5(4), 8(2), 10(4), 13(3), 44(3)).
+    ExceptionGround {
+        SchoolClosure = "school_closure",
+        EarlyYearsClosure = "early_years_closure",
+        PersonalCircumstances = "personal_circumstances",
+        AbsenceFromArea = "absence_from_area",
+        MissedAppointment = "missed_appointment",
+    }
+);
+
+vocab!(
+    /// Who says an exception applies.
+    ClaimedBy {
+        La = "la",
+        Family = "family",
     }
 );
 
@@ -350,7 +371,7 @@ mod tests {
             assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
         }
         assert_eq!(CaseStatus::ALL.len(), 8);
-        assert_eq!(KeyDateKind::ALL.len(), 9);
+        assert_eq!(KeyDateKind::ALL.len(), 10);
         assert_eq!(Section::ALL.len(), 12);
         let err = "pending".parse::<CaseStatus>().unwrap_err();
         assert!(err.contains("in_assessment"));

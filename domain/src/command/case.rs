@@ -5,10 +5,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ActionId, AnnotationId, DocumentId, FlagId, KeyDateId, NoteId};
+use crate::model::DatePeriod;
 use crate::timescale::TimescaleId;
 use crate::vocab::*;
 
-/// A new next action, as a person enters it.
+/// A new next action, as a person enters it: a due date, or a statutory timescale and the day
+/// its clock starts (the transfer date, the move date, the tribunal's order), from which the
+/// due date is computed with its legal basis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -17,13 +20,18 @@ pub struct NewAction {
     pub id: Option<ActionId>,
     pub description: String,
     pub responsible: Party,
-    pub due: NaiveDate,
+    /// Required without a timescale; refused with one (it is computed from `start`).
+    #[serde(default)]
+    pub due: Option<NaiveDate>,
     /// Defaults from the responsible party (family urgent; LA, school, professional important).
     #[serde(default)]
     pub priority: Option<ActionPriority>,
     /// A statutory timescale this action tracks; carries its legal basis.
     #[serde(default)]
     pub timescale: Option<TimescaleId>,
+    /// With a timescale: the day its clock starts.
+    #[serde(default)]
+    pub start: Option<NaiveDate>,
 }
 
 /// A change to an action; absent fields are left as they are.
@@ -39,6 +47,23 @@ pub struct ActionPatch {
     pub due: Option<NaiveDate>,
     #[serde(default)]
     pub priority: Option<ActionPriority>,
+    /// For an action that tracks a timescale: a corrected start (the due date follows).
+    #[serde(default)]
+    pub start: Option<NaiveDate>,
+}
+
+/// What a person records about an LA's reliance on an exception (DOMAIN §4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionInput {
+    pub ground: ExceptionGround,
+    pub claimed_by: ClaimedBy,
+    #[serde(default)]
+    pub period: Option<DatePeriod>,
+    pub note: String,
+    #[serde(default)]
+    pub evidence_document_id: Option<DocumentId>,
 }
 
 /// A change to one case (the case is named by the enclosing [`super::Command::Case`]).
@@ -75,6 +100,10 @@ pub enum CaseCommand {
         #[serde(default)]
         section_i_only: bool,
     },
+    /// Removes a key date recorded in error, with the clocks it started.
+    DeleteKeyDate {
+        key_date_id: KeyDateId,
+    },
     AddNote {
         note_id: NoteId,
         text: String,
@@ -100,6 +129,15 @@ pub enum CaseCommand {
         completed_on: Option<NaiveDate>,
     },
     ReopenAction {
+        action_id: ActionId,
+    },
+    /// The LA relies on an exception to this action's time limit (family or collaborator).
+    RecordException {
+        action_id: ActionId,
+        exception: ExceptionInput,
+    },
+    /// Withdraws a recorded exception.
+    ClearException {
         action_id: ActionId,
     },
     /// A flag the family raises by hand (no rule id).
@@ -152,11 +190,14 @@ impl CaseCommand {
             CaseCommand::ChangeStatus { .. } => "change_status",
             CaseCommand::CloseCase { .. } => "close_case",
             CaseCommand::RecordKeyDate { .. } => "record_key_date",
+            CaseCommand::DeleteKeyDate { .. } => "delete_key_date",
             CaseCommand::AddNote { .. } => "add_note",
             CaseCommand::AddAction { .. } => "add_action",
             CaseCommand::EditAction { .. } => "edit_action",
             CaseCommand::CompleteAction { .. } => "complete_action",
             CaseCommand::ReopenAction { .. } => "reopen_action",
+            CaseCommand::RecordException { .. } => "record_exception",
+            CaseCommand::ClearException { .. } => "clear_exception",
             CaseCommand::AddFlag { .. } => "add_flag",
             CaseCommand::DecideFlag { .. } => "decide_flag",
             CaseCommand::EditFlag { .. } => "edit_flag",
@@ -171,15 +212,18 @@ impl CaseCommand {
                 document_id.iter().copied().collect()
             }
             CaseCommand::AddAnnotation { document_ids, .. } => document_ids.clone(),
+            CaseCommand::RecordException { exception, .. } => exception.evidence_document_id.iter().copied().collect(),
             CaseCommand::CreateCase { .. }
             | CaseCommand::EditCase { .. }
             | CaseCommand::ChangeStatus { .. }
             | CaseCommand::CloseCase { .. }
             | CaseCommand::RecordKeyDate { .. }
+            | CaseCommand::DeleteKeyDate { .. }
             | CaseCommand::AddAction { .. }
             | CaseCommand::EditAction { .. }
             | CaseCommand::CompleteAction { .. }
             | CaseCommand::ReopenAction { .. }
+            | CaseCommand::ClearException { .. }
             | CaseCommand::DecideFlag { .. }
             | CaseCommand::EditFlag { .. } => Vec::new(),
         }

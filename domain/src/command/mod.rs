@@ -14,7 +14,7 @@ mod system;
 
 use serde::{Deserialize, Serialize};
 
-pub use case::{ActionPatch, CaseCommand, NewAction};
+pub use case::{ActionPatch, CaseCommand, ExceptionInput, NewAction};
 pub use document::DocumentCommand;
 pub use family::{ChildPatch, FamilyCommand};
 pub use personal::PersonalCommand;

@@ -3,16 +3,17 @@
 use chrono::NaiveDate;
 
 use crate::aggregate::CaseAggregate;
-use crate::command::{ActionPatch, CaseCommand, NewAction};
+use crate::command::{ActionPatch, CaseCommand, ExceptionInput, NewAction};
 use crate::context::Context;
 use crate::error::{Checks, DomainError, limits};
 use crate::ids::{ActionId, CaseId, ChildId, DocumentId, NoteId, StatusChangeId};
 use crate::keys;
-use crate::model::{Action, Case, Note, Record, StatusChange};
+use crate::model::{Action, Case, ExceptionClaim, Note, Record, StatusChange};
 use crate::rules::actions::put_action;
 use crate::rules::{flags, key_dates};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
+use crate::timescale::{Deadline, TimescaleId};
 use crate::vocab::*;
 
 /// Runs a case command in the child's scope; returns the family scope for the audit line.
@@ -58,6 +59,9 @@ pub(crate) fn decide(
             },
             changes,
         )?,
+        CaseCommand::DeleteKeyDate { key_date_id } => {
+            key_dates::delete(ctx, scope, existing()?, *key_date_id, changes)?
+        }
         CaseCommand::AddNote { note_id, text, topic, section, document_id } => {
             let note = NoteInput { id: *note_id, text, topic: *topic, section: *section, document_id: *document_id };
             add_note(ctx, scope, existing()?, note, snap, changes)?
@@ -70,6 +74,12 @@ pub(crate) fn decide(
             complete_action(ctx, scope, existing()?, *action_id, *completed_on, changes)?
         }
         CaseCommand::ReopenAction { action_id } => reopen_action(ctx, scope, existing()?, *action_id, changes)?,
+        CaseCommand::RecordException { action_id, exception } => {
+            record_exception(ctx, scope, existing()?, *action_id, Some(exception), snap, changes)?
+        }
+        CaseCommand::ClearException { action_id } => {
+            record_exception(ctx, scope, existing()?, *action_id, None, snap, changes)?
+        }
         CaseCommand::AddFlag { .. }
         | CaseCommand::DecideFlag { .. }
         | CaseCommand::EditFlag { .. }
@@ -119,7 +129,10 @@ fn create_case(
         let same_action = match (&next_action, first_action) {
             (None, None) => true,
             (Some(n), Some(a)) => {
-                a.description == n.description.trim() && a.responsible == n.responsible && a.due == n.due
+                a.description == n.description.trim()
+                    && a.responsible == n.responsible
+                    && a.timescale == n.timescale
+                    && (n.due.is_none() || n.due == Some(a.due))
             }
             _ => false,
         };
@@ -258,6 +271,48 @@ fn add_note(
     Ok(())
 }
 
+/// An action's due date, from what the person entered: a date, or a statutory timescale and
+/// its start (never both: the law sets the date, DOMAIN §5.2).
+fn scheduled(
+    checks: &mut Checks,
+    due: Option<NaiveDate>,
+    timescale: Option<TimescaleId>,
+    start: Option<NaiveDate>,
+) -> Option<(NaiveDate, Option<NaiveDate>)> {
+    match (timescale, due, start) {
+        (None, Some(due), None) => {
+            checks.plausible_date("due", due);
+            Some((due, None))
+        }
+        (None, None, _) => {
+            checks.fail("due", "required (or give a timescale and its start)");
+            None
+        }
+        (None, Some(_), Some(_)) => {
+            checks.fail("start", "only an action that tracks a timescale has a start");
+            None
+        }
+        (Some(t), Some(_), _) => {
+            checks.fail("due", format!("computed for `{t}` from its start; give `start` instead"));
+            None
+        }
+        (Some(t), None, None) => {
+            checks.fail("start", format!("required for `{t}`: the day its clock starts"));
+            None
+        }
+        (Some(t), None, Some(start)) => {
+            checks.plausible_date("start", start);
+            match Deadline::from_start(t, start) {
+                Ok(d) => Some((d.due, d.accepted_until)),
+                Err(e) => {
+                    checks.fail("start", e.to_string());
+                    None
+                }
+            }
+        }
+    }
+}
+
 fn add_action(
     ctx: &Context,
     scope: &Scope,
@@ -267,8 +322,9 @@ fn add_action(
 ) -> Result<(), DomainError> {
     let mut checks = Checks::new();
     let description = checks.text("description", &input.description, limits::DESCRIPTION);
-    checks.plausible_date("due", input.due);
+    let scheduled = scheduled(&mut checks, input.due, input.timescale, input.start);
     checks.finish()?;
+    let Some((due, accepted_until)) = scheduled else { return Err(DomainError::invalid("due", "required")) };
     let id = input.id.unwrap_or(ActionId(ctx.op.derive("action")));
     let spec = input.timescale.map(|t| t.spec());
     let priority =
@@ -276,7 +332,7 @@ fn add_action(
     if let Some(existing) = agg.actions.iter().find(|a| a.id == id) {
         let same = existing.description == description
             && existing.responsible == input.responsible
-            && existing.due == input.due
+            && existing.due == due
             && existing.timescale == input.timescale;
         return if same { Ok(()) } else { Err(DomainError::Conflict("an action with this id already exists".into())) };
     }
@@ -285,8 +341,8 @@ fn add_action(
         case_id: agg.case.id,
         description,
         responsible: input.responsible,
-        due: input.due,
-        accepted_until: None,
+        due,
+        accepted_until,
         priority,
         timescale: input.timescale,
         legal_basis: spec.map(|s| s.basis.to_owned()),
@@ -295,8 +351,11 @@ fn add_action(
         state: ActionState::Open,
         completed_on: None,
         cancelled: false,
+        not_judged: false,
+        cut_short: false,
         key_date_id: None,
         completed_by_key_date: None,
+        exception: None,
         created_at: ctx.now,
         updated_at: ctx.now,
     };
@@ -338,9 +397,23 @@ fn edit_action(
     if let Some(due) = patch.due {
         if statutory {
             checks.fail("due", COMPUTED);
+        } else if let Some(t) = current.timescale {
+            checks.fail("due", format!("computed for `{t}` from its start; give `start` instead"));
         } else {
             checks.plausible_date("due", due);
             next.due = due;
+        }
+    }
+    if let Some(start) = patch.start {
+        match current.timescale {
+            Some(_) if statutory => checks.fail("start", COMPUTED),
+            Some(t) => {
+                if let Some((due, accepted_until)) = scheduled(&mut checks, None, Some(t), Some(start)) {
+                    next.due = due;
+                    next.accepted_until = accepted_until;
+                }
+            }
+            None => checks.fail("start", "only an action that tracks a timescale has a start"),
         }
     }
     if let Some(p) = patch.priority {
@@ -400,6 +473,83 @@ fn reopen_action(
     next.completed_on = None;
     next.cancelled = false;
     next.completed_by_key_date = None;
+    next.updated_at = ctx.now;
+    put_action(changes, scope, next);
+    Ok(())
+}
+
+/// Records (or, with `None`, withdraws) the LA's reliance on an exception to an action's time
+/// limit. Only grounds the law allows for that timescale are accepted (DOMAIN §4); the due date
+/// never moves.
+#[allow(clippy::too_many_arguments)]
+fn record_exception(
+    ctx: &Context,
+    scope: &Scope,
+    agg: &CaseAggregate,
+    id: ActionId,
+    input: Option<&ExceptionInput>,
+    snap: &Snapshot,
+    changes: &mut Changes<'_>,
+) -> Result<(), DomainError> {
+    let current = find_action(agg, id)?;
+    let claim = match input {
+        None => None,
+        Some(input) => {
+            let mut checks = Checks::new();
+            let note = checks.text("note", &input.note, limits::STATUS_NOTE);
+            let allowed = current.timescale.map(|t| t.exception_grounds()).unwrap_or_default();
+            if !allowed.contains(&input.ground) {
+                let what =
+                    current.timescale.map_or("an action with no statutory timescale".to_owned(), |t| format!("`{t}`"));
+                let grounds: Vec<&str> = allowed.iter().map(|g| g.as_str()).collect();
+                checks.fail(
+                    "ground",
+                    if grounds.is_empty() {
+                        format!("the law allows no exception for {what}")
+                    } else {
+                        format!("not a ground for {what}; the law allows: {}", grounds.join(", "))
+                    },
+                );
+            }
+            if let Some(p) = input.period {
+                checks.plausible_date("period.from", p.from);
+                checks.plausible_date("period.to", p.to);
+                if p.to < p.from {
+                    checks.fail("period", "must not end before it starts");
+                }
+            }
+            if let Some(d) = input.evidence_document_id
+                && !matches!(snap.get(scope, &keys::document(d)), Some(Record::Document(_)))
+            {
+                checks.fail("evidence_document_id", "not a document of this child");
+            }
+            checks.finish()?;
+            let same = current.exception.as_ref().is_some_and(|e| {
+                e.ground == input.ground
+                    && e.claimed_by == input.claimed_by
+                    && e.period == input.period
+                    && e.note == note
+                    && e.evidence_document_id == input.evidence_document_id
+            });
+            if same {
+                return Ok(());
+            }
+            Some(ExceptionClaim {
+                ground: input.ground,
+                claimed_by: input.claimed_by,
+                period: input.period,
+                note,
+                evidence_document_id: input.evidence_document_id,
+                recorded_by: ctx.actor_ref(),
+                recorded_at: ctx.now,
+            })
+        }
+    };
+    if claim.is_none() && current.exception.is_none() {
+        return Ok(());
+    }
+    let mut next = current.clone();
+    next.exception = claim;
     next.updated_at = ctx.now;
     put_action(changes, scope, next);
     Ok(())

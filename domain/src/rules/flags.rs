@@ -318,11 +318,14 @@ pub(crate) fn decide_flag(
         | CaseCommand::ChangeStatus { .. }
         | CaseCommand::CloseCase { .. }
         | CaseCommand::RecordKeyDate { .. }
+        | CaseCommand::DeleteKeyDate { .. }
         | CaseCommand::AddNote { .. }
         | CaseCommand::AddAction { .. }
         | CaseCommand::EditAction { .. }
         | CaseCommand::CompleteAction { .. }
-        | CaseCommand::ReopenAction { .. } => return Err(DomainError::NotFound { what: "flag" }),
+        | CaseCommand::ReopenAction { .. }
+        | CaseCommand::RecordException { .. }
+        | CaseCommand::ClearException { .. } => return Err(DomainError::NotFound { what: "flag" }),
     }
     Ok(())
 }

@@ -6,8 +6,8 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use senvault_domain::{
     ActionId, ActionPatch, ActionView, Actor, AppealableDecision, Case, CaseCommand, CaseDetail, CaseId, CaseStatus,
-    ChildId, CloseOutcome, Command, DocumentId, KeyDateId, KeyDateKind, NewAction, Note, NoteId, NoteTopic, OpId,
-    Record, Section, keys,
+    ChildId, CloseOutcome, Command, DocumentId, ExceptionInput, KeyDateId, KeyDateKind, NewAction, Note, NoteId,
+    NoteTopic, OpId, Record, Section, keys,
 };
 use serde::Deserialize;
 
@@ -204,6 +204,20 @@ pub async fn record_key_date(
     Ok(respond(changed, detail))
 }
 
+/// Remove a key date recorded in error: the clocks it started go, the clocks it stopped run again.
+#[utoipa::path(delete, path = "/v1/cases/{id}/key-dates/{kid}", tag = "cases",
+    params(("id" = String, Path, description = "Case id"), ("kid" = String, Path, description = "Key date id")),
+    responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete_key_date(
+    State(state): State<AppState>,
+    Caller { actor, op }: Caller,
+    ApiPath((case, key_date)): ApiPath<(String, String)>,
+) -> Result<Json<CaseDetail>, Problem> {
+    let (case_id, key_date_id) = (case_id(&case)?, parse_id("kid", &key_date)?);
+    let command = CaseCommand::DeleteKeyDate { key_date_id };
+    Ok(Json(run_for_detail(&state, &actor, op, case_id, command).await?.1))
+}
+
 /// Add a note to the case (author and time are set by the server).
 #[utoipa::path(post, path = "/v1/cases/{id}/notes", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = NoteIn,
     responses((status = 201, body = Note), (status = 200, body = Note), (status = 403, body = Problem), (status = 404, body = Problem),
@@ -293,6 +307,35 @@ pub async fn complete_action(
     let ids = ids(&case, &action)?;
     let command = CaseCommand::CompleteAction { action_id: ids.1, completed_on: body.completed_on };
     Ok(Json(run_for_action(&state, &actor, op, ids, command).await?.1))
+}
+
+/// Record that the LA relies on an exception to this action's time limit (DOMAIN §4): only the
+/// grounds the law allows for its timescale; the due date never moves.
+#[utoipa::path(put, path = "/v1/cases/{id}/actions/{aid}/exception", tag = "cases",
+    params(("id" = String, Path, description = "Case id"), ("aid" = String, Path, description = "Action id")), request_body = ExceptionInput,
+    responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_exception(
+    State(state): State<AppState>,
+    Caller { actor, op }: Caller,
+    ApiPath((case, action)): ApiPath<(String, String)>,
+    ApiJson(exception): ApiJson<ExceptionInput>,
+) -> Result<Json<ActionView>, Problem> {
+    let ids = ids(&case, &action)?;
+    let command = CaseCommand::RecordException { action_id: ids.1, exception };
+    Ok(Json(run_for_action(&state, &actor, op, ids, command).await?.1))
+}
+
+/// Withdraw a recorded exception.
+#[utoipa::path(delete, path = "/v1/cases/{id}/actions/{aid}/exception", tag = "cases",
+    params(("id" = String, Path, description = "Case id"), ("aid" = String, Path, description = "Action id")),
+    responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn clear_exception(
+    State(state): State<AppState>,
+    Caller { actor, op }: Caller,
+    ApiPath((case, action)): ApiPath<(String, String)>,
+) -> Result<Json<ActionView>, Problem> {
+    let ids = ids(&case, &action)?;
+    Ok(Json(run_for_action(&state, &actor, op, ids, CaseCommand::ClearException { action_id: ids.1 }).await?.1))
 }
 
 /// Reopen a completed action.

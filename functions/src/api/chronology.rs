@@ -66,8 +66,8 @@ pub fn render(c: &Chronology) -> String {
             EntryKind::StatusChange => "Status",
         };
         let class = match e.outcome_text.as_deref() {
-            Some(t) if t.starts_with("missed") => "missed",
-            Some("met") => "met",
+            Some(t) if t.starts_with("missed") || t.starts_with("breach") => "missed",
+            Some(t) if t.starts_with("met") => "met",
             _ => "",
         };
         rows.push_str(&format!(
@@ -95,7 +95,9 @@ tr.met td:last-child {{ color: #1a6b1a; }}
 <h1>Case chronology</h1>
 <p>{summary}</p>
 <p>As of {as_of}. Statutory and case-law deadlines missed: {missed} (by the local authority: {la_missed}); met: {met}.
-Guidance dates are shown for information and are never a breach.</p>
+Guidance dates are shown for information and are never a breach. The family's own periods (to comment on a draft or
+on proposed amendments, to contact a mediation adviser, to appeal) are rights, not duties: when one closes unused it
+is shown as closed, never as missed; a plan issued before the family's period ended is the local authority's breach.</p>
 <table>
 <thead><tr><th>Date</th><th>Type</th><th>Event</th><th>Legal basis</th><th>Outcome</th></tr></thead>
 <tbody>

@@ -65,8 +65,11 @@ async fn main() {
                 state: ActionState::Open,
                 completed_on: None,
                 cancelled: false,
+                not_judged: false,
+                cut_short: false,
                 key_date_id: None,
                 completed_by_key_date: None,
+                exception: None,
                 created_at: now,
                 updated_at: now,
             };
