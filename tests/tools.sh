@@ -1,17 +1,18 @@
 # Sourced by tests/run. Installs the project's Python tools once into ./.venv (moto server for
-# DynamoDB and S3, cfn-lint for the SAM template, cargo-lambda for Lambda builds) and starts
+# DynamoDB and S3, cfn-lint for the SAM template, cargo-lambda for Lambda builds, schemathesis
+# for the API contract) and starts
 # moto on a free loopback port, exporting the standard AWS variables so the AWS suites (and
 # anything else using the SDK's default configuration) talk to it.
 
 VENV="$PWD/.venv"
-TOOLS_STAMP="$VENV/.senvault-tools-1"
+TOOLS_STAMP="$VENV/.senvault-tools-2"
 
 ensure_tools() {
   if [ ! -f "$TOOLS_STAMP" ]; then
-    echo "installing moto[server], cfn-lint and cargo-lambda into $VENV (once)"
+    echo "installing moto[server], cfn-lint, cargo-lambda and schemathesis into $VENV (once)"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --upgrade pip
-    "$VENV/bin/pip" install --quiet 'moto[server]>=5,<6' 'cfn-lint>=1,<2' 'cargo-lambda>=1.8,<2'
+    "$VENV/bin/pip" install --quiet 'moto[server]>=5,<6' 'cfn-lint>=1,<2' 'cargo-lambda>=1.8,<2' 'schemathesis>=4.32,<5'
     touch "$TOOLS_STAMP"
   fi
   export PATH="$VENV/bin:$PATH"

@@ -5,6 +5,41 @@
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 
+/// Dates as clients send them: exactly `YYYY-MM-DD`. A looser form (`2026-2-3`) is refused
+/// rather than guessed at, so a date means the same on every client.
+pub mod strict {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer};
+
+    /// `YYYY-MM-DD`, four-two-two digits, and a real date.
+    pub fn parse(s: &str) -> Option<NaiveDate> {
+        let b = s.as_bytes();
+        let shaped = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if shaped { NaiveDate::parse_from_str(s, "%Y-%m-%d").ok() } else { None }
+    }
+
+    fn refuse<E: serde::de::Error>(s: &str) -> E {
+        E::custom(format!("`{}` is not a date: use YYYY-MM-DD", s.chars().take(20).collect::<String>()))
+    }
+
+    /// For `#[serde(deserialize_with = "...")]` on a date field.
+    pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let s = String::deserialize(d)?;
+        parse(&s).ok_or_else(|| refuse(&s))
+    }
+
+    /// For an optional date field (with `#[serde(default)]`).
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => parse(&s).map(Some).ok_or_else(|| refuse(&s)),
+        }
+    }
+}
+
 /// A date computation that cannot be answered from the data the crate carries.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
@@ -170,6 +205,23 @@ mod tests {
         assert_eq!(days_beginning_with(ymd(2026, 5, 12), 15), Ok(ymd(2026, 5, 26)));
         assert_eq!(weeks_before(ymd(2026, 3, 9), 2), Ok(ymd(2026, 2, 23)));
         assert_eq!(days_within(ymd(2026, 1, 1), 30), Ok(ymd(2026, 1, 31)));
+    }
+
+    #[test]
+    fn client_dates_are_strict() {
+        assert_eq!(strict::parse("2026-02-03"), Some(ymd(2026, 2, 3)));
+        for bad in [
+            "2026-2-3",
+            "2026-02-3",
+            "26-02-03",
+            "2026/02/03",
+            "2026-02-30",
+            "2026-02-03T00:00",
+            " 2026-02-03",
+            "२०२६-02-03",
+        ] {
+            assert_eq!(strict::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -51,27 +51,27 @@ impl Checks {
         Self::default()
     }
 
-    /// A required free-text field: trimmed, non-empty, at most `max` characters.
+    /// A required free-text field: at most `max` characters as sent (as the API's schema says),
+    /// not blank, stored trimmed.
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let t = value.trim();
-        if t.is_empty() {
-            self.fail(field, "must not be empty");
-        } else if t.chars().count() > max {
+        if value.chars().count() > max {
             self.fail(field, format!("must be at most {max} characters"));
+        } else if t.is_empty() {
+            self.fail(field, "must not be empty");
         }
         t.to_owned()
     }
 
-    /// An optional free-text field: `None` when absent or blank.
+    /// An optional free-text field: at most `max` characters as sent; `None` when absent or
+    /// blank.
     pub fn opt_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
-        let t = value?.trim();
-        if t.is_empty() {
-            return None;
-        }
-        if t.chars().count() > max {
+        let value = value?;
+        if value.chars().count() > max {
             self.fail(field, format!("must be at most {max} characters"));
         }
-        Some(t.to_owned())
+        let t = value.trim();
+        if t.is_empty() { None } else { Some(t.to_owned()) }
     }
 
     /// A date the product can reason about (years 2000 to 2100).

@@ -138,6 +138,9 @@ impl OpId {
     }
 }
 
+/// The system's own identities: the record keeper that writes missed-deadline and breach notes.
+pub const RESERVED_USERS: &[&str] = &["senvault-scanner"];
+
 /// The identity provider's subject (`sub` claim).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -149,10 +152,15 @@ impl UserId {
         &self.0
     }
 
-    /// A fixed id for the system's own actors (never a token subject in practice; the role
-    /// recorded beside it is `system`, which no token can claim).
+    /// A fixed id for the system's own actors (the role recorded beside it is `system`, which
+    /// no token can claim, and a token naming one of these subjects is refused).
     pub(crate) fn system(name: &'static str) -> Self {
         Self(name.to_owned())
+    }
+
+    /// Whether this is one of the system's own identities, which no person may sign in as.
+    pub fn is_reserved(&self) -> bool {
+        RESERVED_USERS.contains(&self.0.as_str())
     }
 }
 

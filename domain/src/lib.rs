@@ -14,6 +14,8 @@ pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod reads;
 mod rules;
 pub mod scan;
@@ -22,6 +24,7 @@ pub mod snapshot;
 pub mod timescale;
 pub mod views;
 pub mod vocab;
+pub mod wire;
 
 pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
 pub use chronology::{Chronology, ChronologyEntry};

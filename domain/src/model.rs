@@ -22,7 +22,7 @@ pub struct ActorRef {
 impl ActorRef {
     /// The scheduled scanner, author of missed-deadline notes.
     pub fn scanner() -> Self {
-        ActorRef { user: UserId::system("senvault-scanner"), role: ActorRole::System }
+        ActorRef { user: UserId::system(crate::ids::RESERVED_USERS[0]), role: ActorRole::System }
     }
 }
 
@@ -202,7 +202,17 @@ pub struct ExceptionClaim {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DatePeriod {
+    #[serde(deserialize_with = "crate::dates::strict::date")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")
+    )]
     pub from: NaiveDate,
+    #[serde(deserialize_with = "crate::dates::strict::date")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")
+    )]
     pub to: NaiveDate,
 }
 
@@ -523,9 +533,14 @@ pub struct Annotation {
 }
 
 impl Document {
-    /// The blob key of the document's bytes.
+    /// The blob key of the document's bytes (written only by the server, on confirmation).
     pub fn blob_key(&self) -> String {
         format!("documents/{}/{}/{}", self.family_id, self.child_id, self.id)
+    }
+
+    /// The blob key clients upload to; confirmation moves the bytes to [`Document::blob_key`].
+    pub fn upload_key(&self) -> String {
+        format!("uploads/{}/{}/{}", self.family_id, self.child_id, self.id)
     }
 }
 

@@ -882,9 +882,10 @@ fn preferences_and_read_markers_are_personal() {
     let mum = f.mum.clone();
     let own = Scope::User(mum.user.clone());
     let prefs = |leads: Vec<u32>| Command::personal(PersonalCommand::SetPreferences { reminder_lead_days: leads });
-    f.w.run(&mum, prefs(vec![1, 7, 7])).unwrap();
+    f.w.run(&mum, prefs(vec![1, 7])).unwrap();
     let Some(Record::Preferences(p)) = f.w.snap.get(&own, keys::PREFERENCES) else { panic!() };
     assert_eq!(p.reminder_lead_days, vec![7, 1]);
+    assert!(matches!(f.w.run(&mum, prefs(vec![1, 7, 7])), Err(DomainError::Invalid(_))), "each lead time once");
     assert!(matches!(f.w.run(&mum, prefs(vec![2])), Err(DomainError::Invalid(_))));
     let id = AlertId::new();
     let read = || Command::personal(PersonalCommand::MarkNotificationRead { notification_id: id });

@@ -62,10 +62,19 @@ macro_rules! timescales {
     ($($variant:ident = $wire:literal),+ $(,)?) => {
         /// A row of the timescale table.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum TimescaleId {
             $(#[serde(rename = $wire)] $variant),+
         }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for TimescaleId {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::openapi::string_enum(&[$($wire),+], "A statutory timescale (DOMAIN §3): its wire id.")
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for TimescaleId {}
 
         impl TimescaleId {
             pub const ALL: &'static [TimescaleId] = &[$(TimescaleId::$variant),+];

@@ -3,13 +3,23 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! vocab {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$doc])*
+    ($(#[doc = $doc:literal])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $(#[serde(rename = $wire)] $variant),+
         }
+
+        // Written out rather than derived: the schema must list the wire ids, exactly.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::openapi::string_enum(&[$($wire),+], concat!($($doc, "\n"),*))
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             /// Every value, in declaration order.
@@ -334,6 +344,30 @@ vocab!(
     }
 );
 
+impl RoleClaim {
+    /// The role of someone in these identity-provider groups. Operators put advocates and
+    /// organisation admins into groups named after the role; self sign-up puts nobody in a
+    /// group, so anyone in neither is a family account. Someone in both is an organisation
+    /// admin; groups with other names mean nothing here (a family group changes nothing).
+    pub fn from_groups<'a>(groups: impl IntoIterator<Item = &'a str>) -> RoleClaim {
+        groups
+            .into_iter()
+            .filter_map(|g| g.parse::<RoleClaim>().ok())
+            .max_by_key(|r| r.privilege())
+            .unwrap_or(RoleClaim::Family)
+    }
+
+    /// Orders roles by what they may do beyond their own family: none, cases they are given,
+    /// an organisation's advocates.
+    fn privilege(self) -> u8 {
+        match self {
+            RoleClaim::Family => 0,
+            RoleClaim::Advocate => 1,
+            RoleClaim::OrgAdmin => 2,
+        }
+    }
+}
+
 impl From<RoleClaim> for ActorRole {
     fn from(r: RoleClaim) -> Self {
         match r {
@@ -375,5 +409,16 @@ mod tests {
         assert_eq!(Section::ALL.len(), 12);
         let err = "pending".parse::<CaseStatus>().unwrap_err();
         assert!(err.contains("in_assessment"));
+    }
+
+    #[test]
+    fn groups_give_the_most_privileged_role_and_nothing_gives_family() {
+        assert_eq!(RoleClaim::from_groups([]), RoleClaim::Family);
+        assert_eq!(RoleClaim::from_groups(["beta-testers"]), RoleClaim::Family);
+        assert_eq!(RoleClaim::from_groups(["advocate"]), RoleClaim::Advocate);
+        assert_eq!(RoleClaim::from_groups(["family", "advocate"]), RoleClaim::Advocate);
+        assert_eq!(RoleClaim::from_groups(["org_admin", "advocate"]), RoleClaim::OrgAdmin);
+        assert_eq!(RoleClaim::from_groups(["advocate", "org_admin", "x"]), RoleClaim::OrgAdmin);
+        assert_eq!(RoleClaim::from_groups(["Advocate", "ORG_ADMIN"]), RoleClaim::Family, "names are exact");
     }
 }

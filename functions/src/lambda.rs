@@ -2,7 +2,8 @@
 //! clients built once per container, and the API Gateway (HTTP API, payload v2) adapter.
 //!
 //! Environment: `TABLE_NAME` (required), `BUCKET_NAME`, `KMS_KEY_ID`, `ROLE_CLAIM` (default
-//! [`DEFAULT_GATEWAY_ROLE_CLAIM`]), `LOG_LEVEL` (default `info`).
+//! [`DEFAULT_GATEWAY_ROLE_CLAIM`]), `ROLE_CLAIM_HOLDS` (`groups`, the default, or `role`: see
+//! [`RoleSource`]), `LOG_LEVEL` (default `info`).
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use lambda_http::request::RequestContext;
 use serde_json::{Map, Value};
 
 use crate::api::AppState;
-use crate::auth::{Authenticator, GatewayClaims};
+use crate::auth::{Authenticator, GatewayClaims, RoleSource};
 use crate::blobs::Blobs;
 use crate::blobs::s3::S3Blobs;
 use crate::clock::SystemClock;
@@ -21,13 +22,15 @@ use crate::dynamo::DynamoStore;
 use crate::local::state_with;
 use senvault_store::{ChangeLog, Store};
 
-/// The role claim behind a Cognito user pool (a custom attribute).
-pub const DEFAULT_GATEWAY_ROLE_CLAIM: &str = "custom:role";
+/// The role claim behind a Cognito user pool: the groups an operator put the user in.
+pub const DEFAULT_GATEWAY_ROLE_CLAIM: &str = "cognito:groups";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is required")]
     Missing(&'static str),
+    #[error("environment variable {0} must be one of: {1}")]
+    Invalid(&'static str, &'static str),
 }
 
 /// A function's configuration, from its environment only.
@@ -36,7 +39,7 @@ pub struct Config {
     pub table: String,
     pub bucket: Option<String>,
     pub kms_key: Option<String>,
-    pub role_claim: String,
+    pub roles: RoleSource,
 }
 
 impl Config {
@@ -46,7 +49,14 @@ impl Config {
             table: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
             bucket: var("BUCKET_NAME"),
             kms_key: var("KMS_KEY_ID"),
-            role_claim: var("ROLE_CLAIM").unwrap_or_else(|| DEFAULT_GATEWAY_ROLE_CLAIM.into()),
+            roles: {
+                let claim = var("ROLE_CLAIM").unwrap_or_else(|| DEFAULT_GATEWAY_ROLE_CLAIM.into());
+                match var("ROLE_CLAIM_HOLDS").as_deref() {
+                    None | Some("groups") => RoleSource::Groups(claim),
+                    Some("role") => RoleSource::Claim(claim),
+                    Some(_) => return Err(ConfigError::Invalid("ROLE_CLAIM_HOLDS", "groups, role")),
+                }
+            },
         })
     }
 }
@@ -63,6 +73,7 @@ pub fn init_logging() {
         .with_target(false)
         .without_time()
         .init();
+    crate::panics::log_locations_only();
 }
 
 /// The store for this container, built once during init. A first cheap read opens the TLS
@@ -84,7 +95,7 @@ pub async fn http_state(config: &Config) -> AppState {
         Some(bucket) => Some(Arc::new(S3Blobs::from_env(bucket.clone(), config.kms_key.clone()).await)),
         None => None,
     };
-    state_with(store(config).await, Arc::new(SystemClock), Authenticator::gateway(&config.role_claim), blobs)
+    state_with(store(config).await, Arc::new(SystemClock), Authenticator::gateway(config.roles.clone()), blobs)
 }
 
 /// Moves the JWT authorizer's verified claims from the API Gateway request context into the

@@ -9,6 +9,7 @@ pub mod dynamo;
 pub mod extraction;
 pub mod lambda;
 pub mod local;
+pub mod panics;
 pub mod problem;
 pub mod scanner;
 pub mod service;

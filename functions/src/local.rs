@@ -46,7 +46,8 @@ pub fn role_claim() -> String {
 }
 
 /// The HS256 secret: `SENVAULT_JWT_SECRET`, else a random one created once in the data directory
-/// (readable by its owner only) so tokens survive restarts.
+/// so tokens survive restarts. The file is created readable by its owner only from the start
+/// (never written first and narrowed after).
 pub fn secret(data_dir: &Path) -> Result<Vec<u8>, LocalError> {
     if let Ok(s) = std::env::var("SENVAULT_JWT_SECRET")
         && s.len() >= 32
@@ -55,19 +56,67 @@ pub fn secret(data_dir: &Path) -> Result<Vec<u8>, LocalError> {
     }
     let path = data_dir.join("jwt-secret");
     let io = |e| LocalError::DataDir(data_dir.to_owned(), e);
-    std::fs::create_dir_all(data_dir).map_err(io)?;
-    match std::fs::read(&path) {
-        Ok(s) if s.len() >= 32 => Ok(s),
-        _ => {
-            let s = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-            std::fs::write(&path, &s).map_err(io)?;
+    private_dir(data_dir).map_err(io)?;
+    if let Ok(s) = std::fs::read(&path)
+        && s.len() >= 32
+    {
+        return Ok(s);
+    }
+    let s = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let _ = std::fs::remove_file(&path); // an unusable (short or empty) one
+    match private_file(&path) {
+        Ok(mut f) => {
+            use std::io::Write;
+            f.write_all(s.as_bytes()).and_then(|()| f.sync_all()).map_err(io)?;
+            Ok(s.into_bytes())
+        }
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(&path).map_err(io),
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Creates `dir` (and its parents) readable by its owner only, and narrows it if it exists: the
+/// data directory holds the database of children's records and the signing secret.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+/// Creates a new file readable and writable by its owner only (fails if it exists).
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+/// The database file exists, private to its owner, before SQLite opens it (SQLite gives its
+/// journal files the database's mode).
+fn private_database(path: &Path) -> std::io::Result<()> {
+    match private_file(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
             }
-            Ok(s.into_bytes())
+            Ok(())
         }
+        Err(e) => Err(e),
     }
 }
 
@@ -84,10 +133,14 @@ pub enum StoreChoice {
 /// Opens the chosen store and builds the shared state. Tokens are verified here (HS256 with the
 /// data directory's secret) whichever store is used.
 pub async fn open_state(data_dir: &Path, choice: &StoreChoice) -> Result<Local, LocalError> {
-    std::fs::create_dir_all(data_dir).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
+    private_dir(data_dir).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
     let secret = secret(data_dir)?;
     let store: Arc<dyn Store> = match choice {
-        StoreChoice::Sqlite => Arc::new(sqlite_store(&data_dir.join("senvault.db"))?),
+        StoreChoice::Sqlite => {
+            let db = data_dir.join("senvault.db");
+            private_database(&db).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
+            Arc::new(sqlite_store(&db)?)
+        }
         StoreChoice::Dynamo { table, create, .. } => {
             let store = DynamoStore::from_env(table.clone()).await;
             if *create {
@@ -266,10 +319,12 @@ pub fn router(local: &Local) -> axum::Router {
 /// Token lifetime for `--demo` and `token` (long enough for a day of trying things).
 pub const DEMO_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
-/// Runs the scanner every `every` on the runtime (first run at once). Errors are logged with
-/// counts only; a failed action stays due and is retried by the next run.
+/// Runs the scanner every `every` on the runtime (first run at once), and sweeps upload slots
+/// left unconfirmed for a day. Errors are logged with counts only; a failed action stays due
+/// and is retried by the next run.
 pub fn spawn_scanner(state: &AppState, every: Duration) -> tokio::task::JoinHandle<()> {
     let service = state.service.clone();
+    let blobs = state.blobs.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -277,6 +332,13 @@ pub fn spawn_scanner(state: &AppState, every: Duration) -> tokio::task::JoinHand
             tick.tick().await;
             if let Err(e) = crate::scanner::scan(&service, service.clock.now()).await {
                 tracing::warn!(error = %e, "scheduled scan incomplete");
+            }
+            if let Some(blobs) = &blobs {
+                match blobs.expire_uploads(crate::blobs::UPLOAD_SLOT_LIFETIME).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "expired unconfirmed uploads"),
+                    Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
+                }
             }
         }
     })

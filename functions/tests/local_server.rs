@@ -38,14 +38,12 @@ fn get(addr: &str, path: &str, token: &str) -> (u16, String) {
     request("GET", addr, path, &[("Authorization", &format!("Bearer {token}"))], b"")
 }
 
-#[test]
-fn demo_server_serves_the_printed_request() {
-    let bin = env!("CARGO_BIN_EXE_senvault-local");
-    let data = std::env::temp_dir().join(format!("senvault-local-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
-    let child = Command::new(bin)
+/// The demo server as the README starts it, on a free port over `data`: the server, and the
+/// address, case path and parent token its banner's curl example prints.
+fn start_demo(data: &std::path::Path) -> (Server, String, String, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_senvault-local"))
         .args(["--demo", "--port", "0", "--data"])
-        .arg(&data)
+        .arg(data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -62,11 +60,23 @@ fn demo_server_serves_the_printed_request() {
             break;
         }
     }
+    // Keep reading, so whatever the server prints later never meets a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let curl = curl.expect("the banner prints a curl example");
     let token = curl.split("Bearer ").nth(1).and_then(|t| t.split('"').next()).expect("token in curl line");
     let url = curl.split_whitespace().last().expect("url");
     let rest = url.strip_prefix("http://").expect("http url");
     let (addr, path) = rest.split_at(rest.find('/').expect("path"));
+    (server, addr.to_owned(), path.to_owned(), token.to_owned())
+}
+
+#[test]
+fn demo_server_serves_the_printed_request() {
+    let bin = env!("CARGO_BIN_EXE_senvault-local");
+    let data = std::env::temp_dir().join(format!("senvault-local-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let (server, addr, path, token) = start_demo(&data);
+    let (addr, path, token) = (addr.as_str(), path.as_str(), token.as_str());
     let (status, body) = get(addr, path, token);
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"status\":\"in_assessment\""), "{body}");
@@ -192,6 +202,109 @@ fn local_server_runs_on_dynamodb_when_an_aws_endpoint_is_configured() {
     let (status, body) = get(addr, path, token);
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("assessment_decision"));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Peak resident memory of a process, in KiB (Linux).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Sends a PUT that declares `len` bytes and streams them (zeros) in 64 KiB writes, stopping
+/// quietly if the server has already answered and closed; returns the status.
+fn stream_put(addr: &str, path: &str, content_type: &str, len: usize) -> u16 {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    let mut sent = 0;
+    while sent < len {
+        let n = chunk.len().min(len - sent);
+        if s.write_all(&chunk[..n]).is_err() {
+            break;
+        }
+        sent += n;
+    }
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw).split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// The upload route checks the link before it reads a byte, and streams what it accepts to
+/// disk. Eight 50 MiB bodies with forged signatures at once raise the server's peak memory by a
+/// few MiB at most (a server that read them first would need 400 MiB). Four genuine 50 MiB
+/// uploads at once raise it by less than one body: what growth there is comes from the
+/// threads that write files, each with its own allocator heap.
+#[cfg(target_os = "linux")]
+#[test]
+fn uploads_are_streamed_not_held_in_memory() {
+    const LEN: usize = 50 * 1024 * 1024;
+    let data = std::env::temp_dir().join(format!("senvault-local-rss-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let (server, addr, _, token) = start_demo(&data);
+    let pid = server.0.id();
+    let auth = format!("Bearer {token}");
+    let create = format!(
+        r#"{{"child_id": "0193a1b2-0000-7000-8000-00000000c411", "title": "Scan of the final plan", "category": "ehcp", "content_type": "application/pdf", "size": {LEN}}}"#
+    );
+    let mut genuine = Vec::new();
+    for _ in 0..4 {
+        let (status, body) = request(
+            "POST",
+            &addr,
+            "/v1/documents",
+            &[("Authorization", auth.as_str()), ("Content-Type", "application/json")],
+            create.as_bytes(),
+        );
+        assert_eq!(status, 201, "{body}");
+        let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let url = doc["upload_url"]["url"].as_str().unwrap().to_owned();
+        genuine.push(url.split_once(&addr).unwrap().1.to_owned());
+    }
+    let forged: Vec<String> = (0..8).map(|n| genuine[n % 4].replace("sig=", "sig=00")).collect();
+    let all_at_once = |paths: &[String], want: u16| -> u64 {
+        let before = peak_rss_kib(pid).expect("VmHWM");
+        let threads: Vec<_> = paths
+            .iter()
+            .map(|path| {
+                let (addr, path) = (addr.clone(), path.clone());
+                std::thread::spawn(move || stream_put(&addr, &path, "application/pdf", LEN))
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap(), want);
+        }
+        let after = peak_rss_kib(pid).expect("VmHWM");
+        eprintln!("{} uploads answered {want}: peak RSS {before} KiB -> {after} KiB", paths.len());
+        after.saturating_sub(before)
+    };
+    let grew = all_at_once(&forged, 403);
+    assert!(grew <= 4 * 1024, "forged uploads raised peak memory by {grew} KiB");
+    let grew = all_at_once(&genuine, 200);
+    assert!(grew < (LEN / 1024) as u64, "genuine uploads raised peak memory by {grew} KiB: a whole body's worth");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// The data directory holds the token-signing secret and the records: only its owner may read
+/// them, whatever the umask.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = std::env::temp_dir().join(format!("senvault-local-perm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let (server, ..) = start_demo(&data);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("jwt-secret")), 0o600);
+    assert_eq!(mode(&data.join("senvault.db")), 0o600);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -127,3 +127,89 @@ pub async fn family_journey(app: &TestApp) -> Journey {
     assert_eq!(closed["status"], "resolved");
     Journey { user, token, child_id, case_id }
 }
+
+/// Evidence cannot be swapped: once a document is confirmed, its upload link can no longer
+/// change what is downloaded or analysed; a deleted document cannot be brought back through its
+/// link; what an upload link leaves behind expires. Runs on the local adapters and on S3.
+/// Needs a served app (the signed URLs are called directly).
+pub async fn evidence_cannot_be_swapped(app: &TestApp) -> Evidence {
+    use axum::http::Method;
+    use sha2::Digest;
+
+    use crate::{http, signed_headers};
+    let fam = app.family_with_case(&format!("parent-{}", uuid::Uuid::now_v7().simple()), "draft_ehcp_issued").await;
+    let original =
+        b"Section F: Special educational provision\nF1. Ada will have access to speech therapy as appropriate.\n"
+            .to_vec();
+    let swapped =
+        b"Section F: Special educational provision\nF1. Ada will get 1:1 speech therapy weekly, forty minutes.\n"
+            .to_vec();
+    assert_eq!(original.len(), swapped.len(), "the same length, so only the content differs");
+    let doc = app
+        .post(
+            "/v1/documents",
+            &fam.token,
+            json!({"child_id": fam.child, "title": "Draft EHCP", "category": "ehcp", "content_type": "text/plain", "size": original.len()}),
+        )
+        .await
+        .expect(201);
+    let id = doc["id"].as_str().expect("id").to_owned();
+    let upload = doc["upload_url"].clone();
+    let url = upload["url"].as_str().expect("url").to_owned();
+    assert_eq!(http(Method::PUT, &url, &signed_headers(&upload), original.clone()).await.0, 200);
+    let confirmed = app.post(&format!("/v1/documents/{id}/uploaded"), &fam.token, json!({})).await.expect(200);
+    let sha = |b: &[u8]| sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>();
+    assert_eq!(confirmed["sha256"], sha(&original).as_str());
+
+    // The link still works for 15 minutes, but only into the upload slot: the document keeps
+    // the bytes it was confirmed with, for download and for analysis.
+    assert_eq!(http(Method::PUT, &url, &signed_headers(&upload), swapped.clone()).await.0, 200);
+    let again = app.post(&format!("/v1/documents/{id}/uploaded"), &fam.token, json!({})).await.expect(200);
+    assert_eq!(again["sha256"], sha(&original).as_str(), "a confirmed document is never re-measured");
+    let got = app.get(&format!("/v1/documents/{id}"), &fam.token).await.expect(200);
+    let download = &got["download_url"];
+    let (status, body) =
+        http(Method::GET, download["url"].as_str().expect("url"), &signed_headers(download), vec![]).await;
+    assert_eq!((status, body), (200, original.clone()), "downloads serve the confirmed bytes");
+    let analysis =
+        app.post(&format!("/v1/documents/{id}/analyse"), &fam.token, json!({"case_id": fam.case})).await.expect(200);
+    let excerpts: Vec<&str> =
+        analysis["findings"].as_array().expect("findings").iter().filter_map(|f| f["excerpt"].as_str()).collect();
+    assert!(
+        excerpts.iter().any(|e| e.contains("access to speech therapy")),
+        "the confirmed text was analysed: {excerpts:?}"
+    );
+
+    // Bytes changed behind the vault's back (in storage itself) are noticed: analysis refuses
+    // them rather than flag a plan the family never confirmed.
+    let blobs = app.state.blobs.clone().expect("blob storage");
+    let key = format!("documents/{}/{}/{}", got["family_id"].as_str().expect("family"), fam.child, id);
+    let slot = key.replacen("documents/", "uploads/", 1);
+    let put = blobs
+        .presign_put(&slot, "text/plain", swapped.len() as u64, std::time::Duration::from_secs(60))
+        .await
+        .expect("presign");
+    assert_eq!(http(Method::PUT, &put.url, &put.headers, swapped.clone()).await.0, 200);
+    blobs.promote(&slot, &key).await.expect("promote").expect("uploaded");
+    let refused =
+        app.post(&format!("/v1/documents/{id}/analyse"), &fam.token, json!({"case_id": fam.case})).await.problem(409);
+    assert!(refused["type"].as_str().is_some_and(|t| t.ends_with("evidence-mismatch")), "{refused}");
+
+    // Deleted: every stored version goes; the old link cannot bring it back, and what it
+    // leaves in the slot expires.
+    app.call(Method::DELETE, &format!("/v1/documents/{id}"), Some(&fam.token), None).await.expect(204);
+    assert!(blobs.head(&key).await.expect("head").is_none());
+    assert_eq!(http(Method::PUT, &url, &signed_headers(&upload), swapped).await.0, 200);
+    app.post(&format!("/v1/documents/{id}/uploaded"), &fam.token, json!({})).await.problem(404);
+    app.get(&format!("/v1/documents/{id}"), &fam.token).await.problem(404);
+    assert!(blobs.head(&key).await.expect("head").is_none(), "the document stays deleted");
+    assert!(blobs.head(&slot).await.expect("head").is_some(), "the late upload waits in its slot");
+    Evidence { key, slot }
+}
+
+/// Where [`evidence_cannot_be_swapped`] left things: the deleted document's key and the upload
+/// slot its old link wrote to after deletion.
+pub struct Evidence {
+    pub key: String,
+    pub slot: String,
+}

@@ -102,6 +102,18 @@ async fn documents_flow_on_dynamodb_and_s3() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_cannot_be_swapped_on_s3() {
+    let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
+    let blobs = Arc::new(blobs);
+    let app = TestApp::with_store_and_blobs(Arc::new(store), blobs.clone());
+    let left = senvault_tests::scenario::evidence_cannot_be_swapped(&app).await;
+    // Versioned bucket: deletion removed every version, not just the current one.
+    assert_eq!(blobs.versions(&left.key).await.expect("versions"), Vec::<String>::new());
+    // S3 expires abandoned slots with the bucket's lifecycle rule, not the server.
+    assert_eq!(blobs.expire_uploads(std::time::Duration::ZERO).await.expect("sweep"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_in_s3_is_analysed_onto_a_case_in_dynamodb() {
     let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
     let app = TestApp::with_store_and_blobs(Arc::new(store), Arc::new(blobs));

@@ -124,3 +124,14 @@ async fn signed_links_expire() {
     assert!(String::from_utf8_lossy(&body).contains("expired"));
     assert!(app.blobs.head("documents/a/b/c").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn evidence_cannot_be_swapped_on_local_storage() {
+    let app = TestApp::sqlite();
+    app.serve().await;
+    let left = senvault_tests::scenario::evidence_cannot_be_swapped(&app).await;
+    // Local storage sweeps abandoned upload slots itself (the server does so hourly).
+    assert_eq!(app.blobs.expire_uploads(Duration::ZERO).await.expect("sweep"), 1);
+    assert!(app.blobs.head(&left.slot).await.expect("head").is_none());
+    assert!(app.blobs.head(&left.key).await.expect("head").is_none());
+}

@@ -8,11 +8,7 @@ use senvault_tests::{aws, binary};
 use serde_json::{Value, json};
 
 fn env(table: &str) -> Vec<(&'static str, String)> {
-    let mut env = vec![
-        ("TABLE_NAME", table.to_owned()),
-        ("ROLE_CLAIM", "custom:role".to_owned()),
-        ("LOG_LEVEL", "info".to_owned()),
-    ];
+    let mut env = vec![("TABLE_NAME", table.to_owned()), ("LOG_LEVEL", "info".to_owned())];
     for k in ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
         if let Ok(v) = std::env::var(k) {
             env.push((k, v));
@@ -37,7 +33,8 @@ async fn the_cases_function_serves_api_gateway_events() {
     let health = runtime.invoke(http_event("GET", "/health", None, None)).await.expect("health");
     assert_eq!(health["statusCode"], 200);
 
-    let mum = [("sub", "mum-1"), ("custom:role", "family")];
+    // As Cognito's authorizer hands them over: a self-signed-up parent has no groups.
+    let mum = [("sub", "mum-1")];
     let r = runtime.invoke(http_event("POST", "/v1/family", Some(&mum), Some(&json!({"name": "F"})))).await.unwrap();
     assert_eq!(r["statusCode"], 201, "{r}");
     let child = json!({"name": "Ada", "date_of_birth": "2016-04-02", "local_authority": "Leeds"});
@@ -54,12 +51,12 @@ async fn the_cases_function_serves_api_gateway_events() {
     // No authorizer claims: refused before any handler. Another user: 404.
     let r = runtime.invoke(http_event("GET", &format!("/v1/cases/{case_id}"), None, None)).await.unwrap();
     assert_eq!(r["statusCode"], 401);
-    let other = [("sub", "someone"), ("custom:role", "family")];
+    let other = [("sub", "someone"), ("cognito:groups", "[advocate]")];
     let r = runtime.invoke(http_event("GET", &format!("/v1/cases/{case_id}"), Some(&other), None)).await.unwrap();
-    assert_eq!(r["statusCode"], 404);
-    // A role claim under another name is not trusted.
-    let wrong = [("sub", "mum-1"), ("role", "family")];
-    let r = runtime.invoke(http_event("GET", &format!("/v1/cases/{case_id}"), Some(&wrong), None)).await.unwrap();
+    assert_eq!(r["statusCode"], 404, "an advocate sees nothing without a grant");
+    // The system's own identity cannot be claimed.
+    let system = [("sub", senvault_domain::RESERVED_USERS[0])];
+    let r = runtime.invoke(http_event("GET", &format!("/v1/cases/{case_id}"), Some(&system), None)).await.unwrap();
     assert_eq!(r["statusCode"], 401);
     // Not this function's area.
     let r = runtime.invoke(http_event("GET", "/v1/notifications", Some(&mum), None)).await.unwrap();
@@ -80,7 +77,7 @@ async fn the_access_function_and_the_scheduled_scanner() {
     let runtime = RuntimeApi::start().await;
     let function = runtime.spawn(&access, &env(store.table()));
     assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some());
-    let mum = [("sub", "mum-2"), ("custom:role", "family")];
+    let mum = [("sub", "mum-2"), ("cognito:groups", "[]")];
     let r = runtime
         .invoke(http_event("PUT", "/v1/me/preferences", Some(&mum), Some(&json!({"reminder_lead_days": [3]}))))
         .await

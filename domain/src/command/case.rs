@@ -18,10 +18,15 @@ use crate::vocab::*;
 pub struct NewAction {
     #[serde(default)]
     pub id: Option<ActionId>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 500, pattern = r"\S"))]
     pub description: String,
     pub responsible: Party,
     /// Required without a timescale; refused with one (it is computed from `start`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::strict::option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")
+    )]
     pub due: Option<NaiveDate>,
     /// Defaults from the responsible party (family urgent; LA, school, professional important).
     #[serde(default)]
@@ -30,7 +35,11 @@ pub struct NewAction {
     #[serde(default)]
     pub timescale: Option<TimescaleId>,
     /// With a timescale: the day its clock starts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::strict::option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")
+    )]
     pub start: Option<NaiveDate>,
 }
 
@@ -40,15 +49,24 @@ pub struct NewAction {
 #[serde(deny_unknown_fields)]
 pub struct ActionPatch {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500, pattern = r"\S"))]
     pub description: Option<String>,
     #[serde(default)]
     pub responsible: Option<Party>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::strict::option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")
+    )]
     pub due: Option<NaiveDate>,
     #[serde(default)]
     pub priority: Option<ActionPriority>,
     /// For an action that tracks a timescale: a corrected start (the due date follows).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::strict::option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")
+    )]
     pub start: Option<NaiveDate>,
 }
 
@@ -61,6 +79,7 @@ pub struct ExceptionInput {
     pub claimed_by: ClaimedBy,
     #[serde(default)]
     pub period: Option<DatePeriod>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000, pattern = r"\S"))]
     pub note: String,
     #[serde(default)]
     pub evidence_document_id: Option<DocumentId>,
@@ -94,6 +113,7 @@ pub enum CaseCommand {
         #[serde(default)]
         key_date_id: Option<KeyDateId>,
         kind: KeyDateKind,
+        #[serde(deserialize_with = "crate::dates::strict::date")]
         date: NaiveDate,
         #[serde(default)]
         decision: Option<AppealableDecision>,
@@ -125,7 +145,7 @@ pub enum CaseCommand {
     CompleteAction {
         action_id: ActionId,
         /// Defaults to today in England.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::dates::strict::option")]
         completed_on: Option<NaiveDate>,
     },
     ReopenAction {

@@ -11,13 +11,20 @@ use crate::ids::ChildId;
 #[serde(deny_unknown_fields)]
 pub struct ChildPatch {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200, pattern = r"\S"))]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::strict::option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")
+    )]
     pub date_of_birth: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200, pattern = r"\S"))]
     pub local_authority: Option<String>,
     /// `""` clears the school.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub school: Option<String>,
 }
 
@@ -31,6 +38,7 @@ pub enum FamilyCommand {
     AddChild {
         child_id: ChildId,
         name: String,
+        #[serde(deserialize_with = "crate::dates::strict::date")]
         date_of_birth: NaiveDate,
         local_authority: String,
         #[serde(default)]

@@ -128,8 +128,17 @@ pub(crate) fn decide_system(
             may_use(ctx.membership, DocumentUse::Manage)?;
             let family = family_scope(snap, &scope)?;
             let doc = stored(snap, &scope, *document_id)?;
-            if doc.state == DocumentState::Uploaded && doc.sha256.as_deref() == Some(sha256.as_str()) {
-                return Ok(family);
+            if doc.state == DocumentState::Uploaded {
+                // Evidence is never swapped: a confirmed document keeps the bytes it was
+                // confirmed with.
+                return if doc.sha256.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(sha256)) {
+                    Ok(family)
+                } else {
+                    Err(DomainError::Conflict(
+                        "this document was already confirmed with other content; upload the new file as a new document"
+                            .into(),
+                    ))
+                };
             }
             if *size != doc.size {
                 return Err(DomainError::invalid(

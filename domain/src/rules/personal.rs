@@ -44,6 +44,9 @@ fn set_preferences(
     let mut wanted = leads.to_vec();
     wanted.sort_unstable_by(|a, b| b.cmp(a));
     wanted.dedup();
+    if wanted.len() != leads.len() {
+        return Err(DomainError::invalid("reminder_lead_days", "give each lead time once"));
+    }
     if let Some(Record::Preferences(p)) = snap.get(scope, keys::PREFERENCES)
         && p.reminder_lead_days == wanted
     {

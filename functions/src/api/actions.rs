@@ -15,7 +15,11 @@ use crate::problem::Problem;
 pub struct ActionsQuery {
     /// `open` (default), `overdue` (open and due before today in England) or `done`.
     pub state: Option<ActionFilter>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// From the previous page's `next_cursor`.
+    #[param(max_length = 2048, pattern = "^(?:[2-7][0-9a-f])*$")]
     pub cursor: Option<String>,
 }
 

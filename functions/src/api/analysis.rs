@@ -16,6 +16,9 @@ use crate::analysis::analyse_document;
 use crate::problem::Problem;
 use crate::service::Service;
 
+/// The highest national curriculum year given (a young person of 25 in further education).
+const MAX_YEAR_GROUP: u8 = 20;
+
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyseIn {
@@ -24,7 +27,10 @@ pub struct AnalyseIn {
     pub case_id: Option<CaseId>,
     /// A draft plan (Section I must be blank). Default: the case is at `draft_ehcp_issued`.
     pub draft: Option<bool>,
-    /// The child's national curriculum year. Default: from the child's date of birth.
+    /// The child's national curriculum year (0 for Reception). Default: from the child's date
+    /// of birth.
+    #[serde(default, deserialize_with = "senvault_domain::wire::option_u8")]
+    #[schema(minimum = 0, maximum = 20)]
     pub year_group: Option<u8>,
     /// The family asked for a personal budget (Section J must then say how it is used).
     #[serde(default)]
@@ -53,7 +59,7 @@ pub struct AnalysisView {
 /// Analyse a document (PDF, DOCX or text). Unreadable files (password-protected, scans,
 /// damaged) are not an error of the request: the document's analysis state becomes
 /// `analysis_failed` with a reason the family can act on. Running it again is safe.
-#[utoipa::path(post, path = "/v1/documents/{id}/analyse", tag = "documents", params(("id" = String, Path, description = "Document id")),
+#[utoipa::path(post, path = "/v1/documents/{id}/analyse", tag = "documents", params(("id" = uuid::Uuid, Path, description = "Document id")),
     request_body(content = AnalyseIn, description = "Optional"),
     responses((status = 200, body = AnalysisView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "Nothing was uploaded yet", body = Problem), (status = 422, body = Problem)))]
@@ -63,6 +69,10 @@ pub async fn analyse(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AnalyseIn>,
 ) -> Result<Json<AnalysisView>, Problem> {
+    if body.year_group.is_some_and(|y| y > MAX_YEAR_GROUP) {
+        let field = senvault_domain::FieldError::new("year_group", format!("must be 0 to {MAX_YEAR_GROUP}"));
+        return Err(Problem::invalid(vec![field]));
+    }
     // Refused before the (costly) reading; the domain checks again when recording.
     let (blobs, scope, doc) = open_document(&state, &actor, &id, DocumentUse::Analyse).await?;
     let options: AnalyseOptions = state.service.analysis_defaults(&actor, body.case_id).await?.with_choices(
@@ -71,7 +81,9 @@ pub async fn analyse(
         body.personal_budget_requested,
     );
 
-    let Some(bytes) = blobs.read(&doc.blob_key()).await.map_err(blob_problem)? else {
+    // Only the bytes whose fingerprint was recorded are analysed.
+    let Some(sha256) = doc.sha256.as_deref() else { return Err(not_uploaded()) };
+    let Some(bytes) = blobs.read_verified(&doc.blob_key(), sha256).await.map_err(blob_problem)? else {
         return Err(not_uploaded());
     };
     let (content_type, opts) = (doc.content_type, options.clone());

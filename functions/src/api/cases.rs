@@ -21,6 +21,7 @@ pub struct NewCase {
     pub id: Option<CaseId>,
     pub child_id: ChildId,
     pub status: CaseStatus,
+    #[schema(max_length = 2000, pattern = r"\S")]
     pub summary: String,
     pub next_action: Option<NewAction>,
 }
@@ -28,6 +29,7 @@ pub struct NewCase {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CasePatch {
+    #[schema(max_length = 2000, pattern = r"\S")]
     pub summary: String,
 }
 
@@ -35,6 +37,7 @@ pub struct CasePatch {
 #[serde(deny_unknown_fields)]
 pub struct StatusChangeIn {
     pub status: CaseStatus,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -42,6 +45,7 @@ pub struct StatusChangeIn {
 #[serde(deny_unknown_fields)]
 pub struct CloseIn {
     pub outcome: CloseOutcome,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -51,6 +55,8 @@ pub struct KeyDateIn {
     /// To correct an earlier repeating key date (review meetings, notices, hearings).
     pub id: Option<KeyDateId>,
     pub kind: KeyDateKind,
+    #[serde(deserialize_with = "senvault_domain::dates::strict::date")]
+    #[schema(pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")]
     pub date: NaiveDate,
     /// For `decision_notice`: which appealable decision it records.
     pub decision: Option<AppealableDecision>,
@@ -63,6 +69,7 @@ pub struct KeyDateIn {
 #[serde(deny_unknown_fields)]
 pub struct NoteIn {
     pub id: Option<NoteId>,
+    #[schema(max_length = 20000, pattern = r"\S")]
     pub text: String,
     pub topic: Option<NoteTopic>,
     pub section: Option<Section>,
@@ -74,6 +81,8 @@ pub struct NoteIn {
 #[serde(deny_unknown_fields)]
 pub struct CompleteIn {
     /// Defaults to today in England.
+    #[serde(default, deserialize_with = "senvault_domain::dates::strict::option")]
+    #[schema(pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")]
     pub completed_on: Option<NaiveDate>,
 }
 
@@ -81,8 +90,13 @@ pub struct CompleteIn {
 #[into_params(parameter_in = Query)]
 pub struct CasesQuery {
     /// The child whose cases to list.
+    #[param(format = Uuid)]
     pub child_id: String,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// From the previous page's `next_cursor`.
+    #[param(max_length = 2048, pattern = "^(?:[2-7][0-9a-f])*$")]
     pub cursor: Option<String>,
 }
 
@@ -132,7 +146,7 @@ pub async fn list_cases(
 }
 
 /// The case page: status history, key dates, notes and actions (with overdue and timeliness).
-#[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", params(("id" = String, Path, description = "Case id")),
+#[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")),
     responses((status = 200, body = CaseDetail), (status = 404, body = Problem)))]
 pub async fn get_case(
     State(state): State<AppState>,
@@ -143,7 +157,7 @@ pub async fn get_case(
 }
 
 /// Edit the case summary.
-#[utoipa::path(patch, path = "/v1/cases/{id}", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = CasePatch,
+#[utoipa::path(patch, path = "/v1/cases/{id}", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = CasePatch,
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_case(
     State(state): State<AppState>,
@@ -158,7 +172,7 @@ pub async fn edit_case(
 }
 
 /// Change the case status (any status to any other; every change is kept in history).
-#[utoipa::path(post, path = "/v1/cases/{id}/status", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = StatusChangeIn,
+#[utoipa::path(post, path = "/v1/cases/{id}/status", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = StatusChangeIn,
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn change_status(
     State(state): State<AppState>,
@@ -171,7 +185,7 @@ pub async fn change_status(
 }
 
 /// Close the case as `resolved` or `closed`.
-#[utoipa::path(post, path = "/v1/cases/{id}/close", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = CloseIn,
+#[utoipa::path(post, path = "/v1/cases/{id}/close", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = CloseIn,
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn close_case(
     State(state): State<AppState>,
@@ -184,7 +198,7 @@ pub async fn close_case(
 }
 
 /// Record (or correct) a key date; creates, completes and moves the statutory actions it drives.
-#[utoipa::path(post, path = "/v1/cases/{id}/key-dates", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = KeyDateIn,
+#[utoipa::path(post, path = "/v1/cases/{id}/key-dates", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = KeyDateIn,
     responses((status = 201, body = CaseDetail), (status = 200, description = "Unchanged", body = CaseDetail),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_key_date(
@@ -206,7 +220,7 @@ pub async fn record_key_date(
 
 /// Remove a key date recorded in error: the clocks it started go, the clocks it stopped run again.
 #[utoipa::path(delete, path = "/v1/cases/{id}/key-dates/{kid}", tag = "cases",
-    params(("id" = String, Path, description = "Case id"), ("kid" = String, Path, description = "Key date id")),
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("kid" = uuid::Uuid, Path, description = "Key date id")),
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn delete_key_date(
     State(state): State<AppState>,
@@ -219,7 +233,7 @@ pub async fn delete_key_date(
 }
 
 /// Add a note to the case (author and time are set by the server).
-#[utoipa::path(post, path = "/v1/cases/{id}/notes", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = NoteIn,
+#[utoipa::path(post, path = "/v1/cases/{id}/notes", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = NoteIn,
     responses((status = 201, body = Note), (status = 200, body = Note), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_note(
@@ -259,7 +273,7 @@ async fn run_for_action(
 }
 
 /// Add a next action.
-#[utoipa::path(post, path = "/v1/cases/{id}/actions", tag = "cases", params(("id" = String, Path, description = "Case id")), request_body = NewAction,
+#[utoipa::path(post, path = "/v1/cases/{id}/actions", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = NewAction,
     responses((status = 201, body = ActionView), (status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_action(
@@ -281,7 +295,7 @@ fn ids(case: &str, action: &str) -> Result<(CaseId, ActionId), Problem> {
 
 /// Edit a manual action (statutory actions: priority only).
 #[utoipa::path(patch, path = "/v1/cases/{id}/actions/{aid}", tag = "cases",
-    params(("id" = String, Path, description = "Case id"), ("aid" = String, Path, description = "Action id")), request_body = ActionPatch,
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("aid" = uuid::Uuid, Path, description = "Action id")), request_body = ActionPatch,
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_action(
     State(state): State<AppState>,
@@ -296,7 +310,7 @@ pub async fn edit_action(
 
 /// Complete an action (idempotent).
 #[utoipa::path(post, path = "/v1/cases/{id}/actions/{aid}/complete", tag = "cases",
-    params(("id" = String, Path, description = "Case id"), ("aid" = String, Path, description = "Action id")), request_body(content = CompleteIn, description = "Optional"),
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("aid" = uuid::Uuid, Path, description = "Action id")), request_body(content = CompleteIn, description = "Optional"),
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn complete_action(
     State(state): State<AppState>,
@@ -312,7 +326,7 @@ pub async fn complete_action(
 /// Record that the LA relies on an exception to this action's time limit (DOMAIN §4): only the
 /// grounds the law allows for its timescale; the due date never moves.
 #[utoipa::path(put, path = "/v1/cases/{id}/actions/{aid}/exception", tag = "cases",
-    params(("id" = String, Path, description = "Case id"), ("aid" = String, Path, description = "Action id")), request_body = ExceptionInput,
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("aid" = uuid::Uuid, Path, description = "Action id")), request_body = ExceptionInput,
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_exception(
     State(state): State<AppState>,
@@ -327,7 +341,7 @@ pub async fn record_exception(
 
 /// Withdraw a recorded exception.
 #[utoipa::path(delete, path = "/v1/cases/{id}/actions/{aid}/exception", tag = "cases",
-    params(("id" = String, Path, description = "Case id"), ("aid" = String, Path, description = "Action id")),
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("aid" = uuid::Uuid, Path, description = "Action id")),
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn clear_exception(
     State(state): State<AppState>,
@@ -340,7 +354,7 @@ pub async fn clear_exception(
 
 /// Reopen a completed action.
 #[utoipa::path(post, path = "/v1/cases/{id}/actions/{aid}/reopen", tag = "cases",
-    params(("id" = String, Path, description = "Case id"), ("aid" = String, Path, description = "Action id")),
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("aid" = uuid::Uuid, Path, description = "Action id")),
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn reopen_action(
     State(state): State<AppState>,

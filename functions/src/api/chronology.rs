@@ -14,9 +14,9 @@ use crate::problem::Problem;
 /// The case's dated chronology: key dates, each deadline with its legal basis and whether it was
 /// met or by how many days it was missed, and status changes. Send `Accept: text/html` for a
 /// printable page.
-#[utoipa::path(get, path = "/v1/cases/{id}/chronology", tag = "cases", params(("id" = String, Path, description = "Case id")),
-    responses((status = 200, body = Chronology, content_type = "application/json"),
-        (status = 200, description = "Printable page", content_type = "text/html"), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/v1/cases/{id}/chronology", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")),
+    responses((status = 200, description = "The chronology, as JSON or (with `Accept: text/html`) a printable page",
+        content((Chronology = "application/json"), (String = "text/html"))), (status = 404, body = Problem)))]
 pub async fn chronology(
     State(state): State<AppState>,
     Caller { actor, .. }: Caller,

@@ -24,11 +24,14 @@ use crate::service::ServiceError;
 pub struct NewDocument {
     pub id: Option<DocumentId>,
     pub child_id: ChildId,
+    #[schema(max_length = 200, pattern = r"\S")]
     pub title: String,
     pub category: DocumentCategory,
     /// One of the accepted MIME types (PDF, DOCX, JPEG, PNG, HEIC, plain text).
     pub content_type: DocumentType,
     /// Exact size in bytes (at most 50 MB); the upload must match it.
+    #[serde(deserialize_with = "senvault_domain::wire::u64")]
+    #[schema(minimum = 1, maximum = 52428800)]
     pub size: u64,
 }
 
@@ -67,8 +70,13 @@ pub struct DocumentView {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DocumentsQuery {
+    #[param(format = Uuid)]
     pub child_id: String,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// From the previous page's `next_cursor`.
+    #[param(max_length = 2048, pattern = "^(?:[2-7][0-9a-f])*$")]
     pub cursor: Option<String>,
 }
 
@@ -89,6 +97,15 @@ pub(super) fn not_uploaded() -> Problem {
 }
 
 pub(super) fn blob_problem(e: crate::blobs::BlobError) -> Problem {
+    if matches!(e, crate::blobs::BlobError::Mismatch) {
+        tracing::error!("a stored document does not match its recorded hash");
+        return Problem::new(
+            StatusCode::CONFLICT,
+            "evidence-mismatch",
+            "Stored file does not match",
+            "the stored file is not the one whose fingerprint was recorded when it was uploaded; it was not used",
+        );
+    }
     tracing::error!(error = %e, "blob storage failure");
     Problem::new(
         StatusCode::BAD_GATEWAY,
@@ -137,7 +154,7 @@ pub async fn create_document(
     };
     let upload_url = if doc.state == DocumentState::AwaitingUpload {
         let p = blobs
-            .presign_put(&doc.blob_key(), doc.content_type.as_str(), doc.size, MAX_PUT_EXPIRY)
+            .presign_put(&doc.upload_key(), doc.content_type.as_str(), doc.size, MAX_PUT_EXPIRY)
             .await
             .map_err(blob_problem)?;
         Some(p.into())
@@ -147,9 +164,11 @@ pub async fn create_document(
     Ok(respond(done.changed, DocumentView { document: doc, upload_url, download_url: None }))
 }
 
-/// Confirm the upload: the stored bytes are measured (size and SHA-256) and must match the
-/// declared size.
-#[utoipa::path(post, path = "/v1/documents/{id}/uploaded", tag = "documents", params(("id" = String, Path, description = "Document id")),
+/// Confirm the upload: the uploaded bytes are moved into the document and measured there (size
+/// and SHA-256); the size must match the declared one. Once confirmed, a document's bytes
+/// cannot be replaced: another upload to its link is ignored, and confirming again answers the
+/// document as it is.
+#[utoipa::path(post, path = "/v1/documents/{id}/uploaded", tag = "documents", params(("id" = uuid::Uuid, Path, description = "Document id")),
     responses((status = 200, body = DocumentView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, description = "Nothing was uploaded yet", body = Problem), (status = 422, body = Problem)))]
 pub async fn confirm_upload(
@@ -159,7 +178,16 @@ pub async fn confirm_upload(
 ) -> Result<Json<DocumentView>, Problem> {
     let (blobs, scope, doc) = open_document(&state, &actor, &id, DocumentUse::Manage).await?;
     let id = doc.id;
-    let Some((size, sha256)) = blobs.digest(&doc.blob_key()).await.map_err(blob_problem)? else {
+    if doc.state == DocumentState::Uploaded {
+        return Ok(Json(DocumentView { document: doc, upload_url: None, download_url: None }));
+    }
+    // The upload, moved into the document; or, if an earlier attempt moved it and then failed
+    // to record it, what it moved.
+    let measured = match blobs.promote(&doc.upload_key(), &doc.blob_key()).await.map_err(blob_problem)? {
+        Some(m) => Some(m),
+        None => blobs.digest(&doc.blob_key()).await.map_err(blob_problem)?,
+    };
+    let Some((size, sha256)) = measured else {
         return Err(not_uploaded());
     };
     let confirm = SystemCommand::ConfirmUpload { child_id: doc.child_id, document_id: id, size, sha256 };
@@ -196,7 +224,7 @@ pub async fn list_documents(
 }
 
 /// One document, with a download URL (valid 5 minutes) once uploaded.
-#[utoipa::path(get, path = "/v1/documents/{id}", tag = "documents", params(("id" = String, Path, description = "Document id")),
+#[utoipa::path(get, path = "/v1/documents/{id}", tag = "documents", params(("id" = uuid::Uuid, Path, description = "Document id")),
     responses((status = 200, body = DocumentView), (status = 404, body = Problem)))]
 pub async fn get_document(
     State(state): State<AppState>,
@@ -213,7 +241,7 @@ pub async fn get_document(
 }
 
 /// Delete a document: its bytes, then its record (so a retry finishes a half-done delete).
-#[utoipa::path(delete, path = "/v1/documents/{id}", tag = "documents", params(("id" = String, Path, description = "Document id")),
+#[utoipa::path(delete, path = "/v1/documents/{id}", tag = "documents", params(("id" = uuid::Uuid, Path, description = "Document id")),
     responses((status = 204, description = "Deleted"), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn delete_document(
     State(state): State<AppState>,
@@ -221,7 +249,9 @@ pub async fn delete_document(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {
     let (blobs, _, doc) = open_document(&state, &actor, &id, DocumentUse::Manage).await?;
+    // Every stored version of the document, and anything left in its upload slot.
     blobs.delete(&doc.blob_key()).await.map_err(blob_problem)?;
+    blobs.delete(&doc.upload_key()).await.map_err(blob_problem)?;
     let delete = Command::document(doc.child_id, doc.id, DocumentCommand::DeleteDocument);
     state.service.execute(&actor, delete, op).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -136,8 +136,10 @@ pub fn parse_id<T: FromStr>(field: &str, raw: &str) -> Result<T, Problem> {
 #[into_params(parameter_in = Query)]
 pub struct Paging {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// From the previous page's `next_cursor`.
+    #[param(max_length = 2048, pattern = "^(?:[2-7][0-9a-f])*$")]
     pub cursor: Option<String>,
 }
 
@@ -161,7 +163,9 @@ impl Paging {
     }
 }
 
-/// Cursors are hex so they survive any URL handling unescaped.
+/// Cursors are hex so they survive any URL handling unescaped. Positions are printable ASCII
+/// (keys, dates, ids), so a cursor is pairs of hex digits from `20` to `7f` — which the schema
+/// states, and any such cursor is a position a list can continue after.
 pub fn encode_cursor(position: &str) -> String {
     position.bytes().map(|b| format!("{b:02x}")).collect()
 }
@@ -183,6 +187,7 @@ pub fn decode_cursor(cursor: &str) -> Result<String, Problem> {
         .chunks_exact(2)
         .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
         .collect::<Option<Vec<u8>>>()
+        .filter(|bytes| bytes.iter().all(|b| (0x20..=0x7f).contains(b)))
         .ok_or_else(bad)?;
     String::from_utf8(bytes).map_err(|_| bad())
 }

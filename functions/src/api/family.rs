@@ -17,6 +17,7 @@ use crate::service::FamilyView;
 pub struct NewFamily {
     /// Client-chosen UUIDv7 (optional; safe retries reuse it).
     pub id: Option<FamilyId>,
+    #[schema(max_length = 200, pattern = r"\S")]
     pub name: String,
 }
 
@@ -49,9 +50,14 @@ pub async fn get_family(
 #[serde(deny_unknown_fields)]
 pub struct NewChild {
     pub id: Option<ChildId>,
+    #[schema(max_length = 200, pattern = r"\S")]
     pub name: String,
+    #[serde(deserialize_with = "senvault_domain::dates::strict::date")]
+    #[schema(pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$")]
     pub date_of_birth: NaiveDate,
+    #[schema(max_length = 200, pattern = r"\S")]
     pub local_authority: String,
+    #[schema(max_length = 200)]
     pub school: Option<String>,
 }
 
@@ -95,7 +101,7 @@ pub async fn list_children(
 }
 
 /// One child.
-#[utoipa::path(get, path = "/v1/children/{id}", tag = "cases", params(("id" = String, Path, description = "Child id")),
+#[utoipa::path(get, path = "/v1/children/{id}", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Child id")),
     responses((status = 200, body = Child), (status = 404, body = Problem)))]
 pub async fn get_child(
     State(state): State<AppState>,
@@ -106,7 +112,7 @@ pub async fn get_child(
 }
 
 /// Edit a child's details (family only).
-#[utoipa::path(patch, path = "/v1/children/{id}", tag = "cases", params(("id" = String, Path, description = "Child id")),
+#[utoipa::path(patch, path = "/v1/children/{id}", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Child id")),
     request_body = ChildPatch, responses((status = 200, body = Child), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_child(
     State(state): State<AppState>,

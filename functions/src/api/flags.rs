@@ -22,13 +22,16 @@ pub struct NewFlag {
     pub kind: FlagKind,
     pub section: Option<Section>,
     /// The passage of the plan this is about.
+    #[schema(max_length = 10000, pattern = r"\S")]
     pub excerpt: String,
     /// Defaults to amber.
     pub severity: Option<FlagSeverity>,
     /// Why it is a problem, in the family's words.
+    #[schema(max_length = 4000)]
     pub rationale: Option<String>,
     /// The document it is in or the evidence it conflicts with.
     pub document_id: Option<DocumentId>,
+    #[schema(max_length = 4000)]
     pub note: Option<String>,
 }
 
@@ -36,6 +39,7 @@ pub struct NewFlag {
 #[serde(deny_unknown_fields)]
 pub struct DecisionIn {
     /// Replaces the family's note on the flag when given.
+    #[schema(max_length = 4000)]
     pub note: Option<String>,
 }
 
@@ -44,6 +48,7 @@ pub struct DecisionIn {
 pub struct FlagPatch {
     /// Move the flag to another section.
     pub section: Option<Section>,
+    #[schema(max_length = 4000)]
     pub note: Option<String>,
 }
 
@@ -53,10 +58,13 @@ pub struct NewAnnotation {
     pub id: Option<AnnotationId>,
     pub section: Section,
     /// The plan's wording being annotated.
+    #[schema(max_length = 10000, pattern = r"\S")]
     pub quote: String,
+    #[schema(max_length = 20000, pattern = r"\S")]
     pub comment: String,
     /// Vault documents of this child the comment points to (at most 20).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub document_ids: Vec<DocumentId>,
 }
 
@@ -97,7 +105,7 @@ async fn run_for_flag(
 
 /// A case's flags in reading order (section, then position in the plan). Dismissed flags are
 /// listed here, never deleted; the case page leaves them out.
-#[utoipa::path(get, path = "/v1/cases/{id}/flags", tag = "flags", params(("id" = String, Path, description = "Case id"), FlagsQuery),
+#[utoipa::path(get, path = "/v1/cases/{id}/flags", tag = "flags", params(("id" = uuid::Uuid, Path, description = "Case id"), FlagsQuery),
     responses((status = 200, body = ListOf<Flag>), (status = 404, body = Problem)))]
 pub async fn list_flags(
     State(state): State<AppState>,
@@ -115,7 +123,7 @@ pub async fn list_flags(
 }
 
 /// Raise a flag by hand (family only).
-#[utoipa::path(post, path = "/v1/cases/{id}/flags", tag = "flags", params(("id" = String, Path, description = "Case id")), request_body = NewFlag,
+#[utoipa::path(post, path = "/v1/cases/{id}/flags", tag = "flags", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = NewFlag,
     responses((status = 201, body = Flag), (status = 200, description = "Safe retry", body = Flag), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_flag(
@@ -154,7 +162,7 @@ async fn decide(
 
 /// Confirm a flag: the family agrees the passage is a problem (family only, idempotent).
 #[utoipa::path(post, path = "/v1/cases/{id}/flags/{fid}/confirm", tag = "flags",
-    params(("id" = String, Path, description = "Case id"), ("fid" = String, Path, description = "Flag id")), request_body(content = DecisionIn, description = "Optional"),
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("fid" = uuid::Uuid, Path, description = "Flag id")), request_body(content = DecisionIn, description = "Optional"),
     responses((status = 200, body = Flag), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn confirm_flag(
     State(state): State<AppState>,
@@ -168,7 +176,7 @@ pub async fn confirm_flag(
 /// Dismiss a flag: hidden from the case page, kept, and not raised again on re-analysis of the
 /// same passage (family only, idempotent).
 #[utoipa::path(post, path = "/v1/cases/{id}/flags/{fid}/dismiss", tag = "flags",
-    params(("id" = String, Path, description = "Case id"), ("fid" = String, Path, description = "Flag id")), request_body(content = DecisionIn, description = "Optional"),
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("fid" = uuid::Uuid, Path, description = "Flag id")), request_body(content = DecisionIn, description = "Optional"),
     responses((status = 200, body = Flag), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn dismiss_flag(
     State(state): State<AppState>,
@@ -181,7 +189,7 @@ pub async fn dismiss_flag(
 
 /// Reopen a confirmed or dismissed flag (family only).
 #[utoipa::path(post, path = "/v1/cases/{id}/flags/{fid}/reopen", tag = "flags",
-    params(("id" = String, Path, description = "Case id"), ("fid" = String, Path, description = "Flag id")), request_body(content = DecisionIn, description = "Optional"),
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("fid" = uuid::Uuid, Path, description = "Flag id")), request_body(content = DecisionIn, description = "Optional"),
     responses((status = 200, body = Flag), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn reopen_flag(
     State(state): State<AppState>,
@@ -194,7 +202,7 @@ pub async fn reopen_flag(
 
 /// Move a flag to another section or change the family's note on it (family only).
 #[utoipa::path(patch, path = "/v1/cases/{id}/flags/{fid}", tag = "flags",
-    params(("id" = String, Path, description = "Case id"), ("fid" = String, Path, description = "Flag id")), request_body = FlagPatch,
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("fid" = uuid::Uuid, Path, description = "Flag id")), request_body = FlagPatch,
     responses((status = 200, body = Flag), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_flag(
     State(state): State<AppState>,
@@ -209,7 +217,7 @@ pub async fn edit_flag(
 
 /// Annotate a section of the plan: the wording, the family's comment and the vault documents it
 /// points to (family only).
-#[utoipa::path(post, path = "/v1/cases/{id}/annotations", tag = "flags", params(("id" = String, Path, description = "Case id")), request_body = NewAnnotation,
+#[utoipa::path(post, path = "/v1/cases/{id}/annotations", tag = "flags", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = NewAnnotation,
     responses((status = 201, body = Annotation), (status = 200, description = "Safe retry", body = Annotation), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_annotation(
@@ -235,7 +243,7 @@ pub async fn add_annotation(
 }
 
 /// A case's annotations, by section then time.
-#[utoipa::path(get, path = "/v1/cases/{id}/annotations", tag = "flags", params(("id" = String, Path, description = "Case id"), AnnotationsQuery),
+#[utoipa::path(get, path = "/v1/cases/{id}/annotations", tag = "flags", params(("id" = uuid::Uuid, Path, description = "Case id"), AnnotationsQuery),
     responses((status = 200, body = ListOf<Annotation>), (status = 404, body = Problem)))]
 pub async fn list_annotations(
     State(state): State<AppState>,

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod analysis;
 pub mod cases;
 pub mod chronology;
+pub mod contract;
 pub mod documents;
 pub mod extract;
 pub mod family;
@@ -68,7 +69,7 @@ pub(crate) fn respond<T: Serialize>(created: bool, body: T) -> Response {
     info(title = "SEN Evidence Vault API", description = "EHCP case tracking, evidence and access for families of children with SEND in England."),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(Problem))
+    components(schemas(Problem, senvault_domain::FieldError, senvault_domain::views::ActionFilter))
 )]
 struct ApiDoc;
 
@@ -139,7 +140,7 @@ fn meta_routes() -> OpenApiRouter<AppState> {
 pub fn finish(routes: OpenApiRouter<AppState>, state: AppState) -> Router {
     let (router, openapi) =
         OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(meta_routes()).merge(routes).split_for_parts();
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(contract::complete(openapi));
     router
         .route(
             "/v1/openapi.json",
@@ -159,7 +160,46 @@ pub fn finish(routes: OpenApiRouter<AppState>, state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn(answer_panics))
+        .layer(axum::middleware::from_fn(protective_headers))
         .with_state(state)
+}
+
+/// Headers on every answer: records about children are never cached by anything between the
+/// server and the person, never sniffed into another type, and the printable chronology (the
+/// one HTML page) runs no script, loads nothing and sends no referrer.
+pub async fn protective_headers(req: Request, next: Next) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    );
+    res
+}
+
+/// The last line of defence: a handler that panics answers a plain 500 problem (the panic's
+/// location is logged, never its message, which could quote a request) instead of dropping the
+/// connection or taking the process down. Nothing a client sends should get here.
+async fn answer_panics(req: Request, next: Next) -> Response {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(next.run(req)).catch_unwind().await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::error!("a handler panicked");
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                "the request could not be completed",
+            )
+            .into_response()
+        }
+    }
 }
 
 /// The whole API on one router (the local server).
@@ -168,13 +208,15 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// The OpenAPI document of the whole API.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
-        .merge(meta_routes())
-        .merge(cases_routes())
-        .merge(access_routes())
-        .merge(documents_routes())
-        .into_openapi()
+pub fn openapi() -> serde_json::Value {
+    contract::complete(
+        OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+            .merge(meta_routes())
+            .merge(cases_routes())
+            .merge(access_routes())
+            .merge(documents_routes())
+            .into_openapi(),
+    )
 }
 
 /// One log line per request: method, route template, status and latency; never bodies, and

@@ -56,7 +56,7 @@ pub async fn list_notifications(
 }
 
 /// Mark a notification read (idempotent).
-#[utoipa::path(post, path = "/v1/notifications/{id}/read", tag = "access", params(("id" = String, Path, description = "Notification id")),
+#[utoipa::path(post, path = "/v1/notifications/{id}/read", tag = "access", params(("id" = uuid::Uuid, Path, description = "Notification id")),
     responses((status = 200, body = NotificationView), (status = 404, body = Problem)))]
 pub async fn mark_read(
     State(state): State<AppState>,
@@ -79,7 +79,20 @@ pub async fn mark_read(
 #[serde(deny_unknown_fields)]
 pub struct PreferencesBody {
     /// Any of 7, 3 and 1: how many days before a due date to be reminded. `[]` turns reminders off.
+    #[serde(deserialize_with = "senvault_domain::wire::vec_u32")]
+    #[schema(schema_with = lead_days)]
     pub reminder_lead_days: Vec<u32>,
+}
+
+/// The lead times offered, as the schema states them.
+fn lead_days() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let offered = senvault_domain::REMINDER_LEADS.iter().map(|d| serde_json::json!(d));
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::Integer).enum_values(Some(offered)))
+        .max_items(Some(senvault_domain::REMINDER_LEADS.len()))
+        .unique_items(true)
+        .build()
 }
 
 /// The caller's reminder lead times.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -106,9 +106,10 @@ impl FsBlobs {
 
     /// The routes that serve this adapter's signed URLs (mounted by the local server).
     pub fn routes(self: &Arc<Self>) -> Router {
+        // The upload counts the body itself (and stops at the signed length).
         Router::new()
             .route("/blobs/{*key}", get(download).put(upload))
-            .layer(DefaultBodyLimit::max(MAX_SIZE as usize + 1))
+            .layer(DefaultBodyLimit::disable())
             .with_state(self.clone())
     }
 }
@@ -175,12 +176,69 @@ impl Blobs for FsBlobs {
         }
     }
 
+    async fn promote(&self, from: &str, to: &str) -> Result<Option<(u64, String)>, BlobError> {
+        let (source, target) = (self.path(from)?, self.path(to)?);
+        // Moved first, then measured where it now is: what is hashed is what stays.
+        if let Some(dir) = target.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(backend)?;
+        }
+        match tokio::fs::rename(&source, &target).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(backend(e)),
+        }
+        let mut file = tokio::fs::File::open(&target).await.map_err(backend)?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            use tokio::io::AsyncReadExt;
+            let n = file.read(&mut buf).await.map_err(backend)?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            hasher.update(&buf[..n]);
+        }
+        Ok(Some((size, hex(&hasher.finalize()))))
+    }
+
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
         match tokio::fs::remove_file(self.path(key)?).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(backend(e)),
         }
+    }
+
+    async fn expire_uploads(&self, age: Duration) -> Result<usize, BlobError> {
+        let root = self.root.join(UPLOADS_PREFIX.trim_end_matches('/'));
+        let cutoff = std::time::SystemTime::now().checked_sub(age).unwrap_or(std::time::UNIX_EPOCH);
+        tokio::task::spawn_blocking(move || {
+            fn sweep(dir: &Path, cutoff: std::time::SystemTime, removed: &mut usize) -> std::io::Result<()> {
+                let entries = match std::fs::read_dir(dir) {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                    Err(e) => return Err(e),
+                };
+                for entry in entries {
+                    let entry = entry?;
+                    let meta = entry.metadata()?;
+                    if meta.is_dir() {
+                        sweep(&entry.path(), cutoff, removed)?;
+                    } else if meta.modified()? < cutoff {
+                        std::fs::remove_file(entry.path())?;
+                        *removed += 1;
+                    }
+                }
+                Ok(())
+            }
+            let mut removed = 0;
+            sweep(&root, cutoff, &mut removed).map(|()| removed)
+        })
+        .await
+        .map_err(backend)?
+        .map_err(backend)
     }
 }
 
@@ -193,50 +251,80 @@ struct SignedQuery {
     len: Option<u64>,
 }
 
+/// `PUT /blobs/<key>`: everything about the request is checked — the signature, its expiry, the
+/// content type and the declared length — before a byte of the body is read; the body is then
+/// streamed to a temporary file, counted, and moved into place only if it is exactly the
+/// declared length. A forged or stale link costs the server nothing, however large the body.
 async fn upload(
     State(blobs): State<Arc<FsBlobs>>,
     UrlPath(key): UrlPath<String>,
     query: Result<Query<SignedQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: Body,
 ) -> Result<StatusCode, Problem> {
-    let Query(q) = query
-        .map_err(|_| Problem::new(StatusCode::FORBIDDEN, "bad-signature", "Link not valid", "not a signed link"))?;
+    let forbidden = |detail: &str| Problem::new(StatusCode::FORBIDDEN, "bad-signature", "Link not valid", detail);
+    let Query(q) = query.map_err(|_| forbidden("not a signed link"))?;
     let declared = q.len.ok_or_else(|| Problem::bad_request("the link has no length"))?;
     blobs.verify("put", &key, &q, Some(declared))?;
     let sent_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if Some(sent_type) != q.r#type.as_deref() {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "bad-signature",
-            "Link not valid",
-            "the content type differs from the one signed",
-        ));
+        return Err(forbidden("the content type differs from the one signed"));
     }
-    let body = body.map_err(|r| Problem::new(r.status(), "bad-body", "Unreadable body", r.body_text()))?;
-    if body.len() as u64 != declared {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "bad-signature",
-            "Link not valid",
-            "the body length differs from the one signed",
-        ));
+    let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if length.is_some_and(|l| l != declared) {
+        return Err(forbidden("the body length differs from the one signed"));
     }
     let path = blobs.path(&key).map_err(|_| Problem::not_found("blob"))?;
-    let write = async {
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        // Atomic: a reader never sees half a document.
-        let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&tmp, &body).await?;
-        tokio::fs::rename(&tmp, &path).await
-    };
-    write.await.map_err(|e| {
+    let failed = |e: std::io::Error| {
         tracing::error!(error = %e, "blob write failed");
         Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "the upload could not be stored")
-    })?;
-    Ok(StatusCode::OK)
+    };
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(failed)?;
+    }
+    // Atomic: a reader never sees half a document, and a failed upload leaves nothing.
+    let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+    let written = stream_to(&tmp, body, declared).await;
+    let finished = match written {
+        Ok(n) if n == declared => tokio::fs::rename(&tmp, &path).await.map_err(failed),
+        Ok(_) => Err(forbidden("the body length differs from the one signed")),
+        Err(StreamError::TooLong) => Err(forbidden("the body length differs from the one signed")),
+        Err(StreamError::Body) => {
+            Err(Problem::new(StatusCode::BAD_REQUEST, "bad-body", "Unreadable body", "the upload broke off"))
+        }
+        Err(StreamError::Io(e)) => Err(failed(e)),
+    };
+    if finished.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    finished.map(|()| StatusCode::OK)
+}
+
+enum StreamError {
+    TooLong,
+    Body,
+    Io(std::io::Error),
+}
+
+/// Writes the body to `path` as it arrives, stopping as soon as it passes `limit` bytes.
+async fn stream_to(path: &Path, body: Body, limit: u64) -> Result<u64, StreamError> {
+    use tokio::io::AsyncWriteExt;
+    let mut file = tokio::fs::File::create(path).await.map_err(StreamError::Io)?;
+    // Each write hands at most one body chunk's worth to the blocking pool (tokio's default
+    // would gather up to 2 MiB per upload in memory).
+    file.set_max_buf_size(64 * 1024);
+    let mut body = body.into_data_stream();
+    let mut written = 0u64;
+    while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+        let chunk = chunk.map_err(|_| StreamError::Body)?;
+        written += chunk.len() as u64;
+        if written > limit {
+            return Err(StreamError::TooLong);
+        }
+        file.write_all(&chunk).await.map_err(StreamError::Io)?;
+    }
+    file.sync_all().await.map_err(StreamError::Io)?;
+    Ok(written)
 }
 
 async fn download(

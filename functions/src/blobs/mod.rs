@@ -1,6 +1,15 @@
 //! The blob port (DESIGN §3 Blobs): documents are stored under
 //! `documents/<family>/<child>/<document id>` and moved by clients directly with short-lived
 //! presigned URLs; the API never proxies document bytes.
+//!
+//! **Evidence cannot be swapped.** A client uploads to an upload slot
+//! (`uploads/<family>/<child>/<document id>`), never to the document itself. Confirming the
+//! upload *promotes* it: the server measures exactly the bytes it moves into the document's key
+//! and records their SHA-256. Nothing a client holds can write the document's key afterwards,
+//! so a confirmed document's bytes — downloaded, or read for analysis, which checks the hash
+//! again — are the ones whose hash was recorded. Uploads never promoted (a retried upload after
+//! the confirmation, one to a deleted document) are orphans that expire: S3 deletes them by a
+//! lifecycle rule; the filesystem adapter sweeps them with the scanner.
 
 pub mod fs;
 pub mod s3;
@@ -39,9 +48,15 @@ pub enum BlobError {
     ExpiryTooLong { max: Duration },
     #[error("documents are limited to {MAX_SIZE} bytes")]
     TooLarge,
+    /// The stored bytes are not the ones whose hash was recorded.
+    #[error("the stored file does not match the one confirmed")]
+    Mismatch,
     #[error("blob storage failure: {0}")]
     Backend(String),
 }
+
+/// How long an upload slot may hold bytes that were never confirmed.
+pub const UPLOAD_SLOT_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
@@ -52,6 +67,9 @@ pub fn hex(bytes: &[u8]) -> String {
 pub fn document_key(family: &str, child: &str, document: &str) -> String {
     format!("documents/{family}/{child}/{document}")
 }
+
+/// Where upload slots live.
+pub const UPLOADS_PREFIX: &str = "uploads/";
 
 #[async_trait]
 pub trait Blobs: Send + Sync + 'static {
@@ -74,7 +92,27 @@ pub trait Blobs: Send + Sync + 'static {
         use sha2::Digest;
         Ok(self.read(key).await?.map(|bytes| (bytes.len() as u64, hex(&sha2::Sha256::digest(&bytes)))))
     }
+    /// The stored bytes, refused unless their SHA-256 is `sha256` (what was confirmed).
+    async fn read_verified(&self, key: &str, sha256: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        use sha2::Digest;
+        match self.read(key).await? {
+            Some(bytes) if hex(&sha2::Sha256::digest(&bytes)).eq_ignore_ascii_case(sha256) => Ok(Some(bytes)),
+            Some(_) => Err(BlobError::Mismatch),
+            None => Ok(None),
+        }
+    }
+    /// Moves what was uploaded to the slot `from` into `to` and answers the size and SHA-256 of
+    /// exactly the bytes now at `to`; `None` when nothing was uploaded. The only way bytes reach
+    /// a document's key.
+    async fn promote(&self, from: &str, to: &str) -> Result<Option<(u64, String)>, BlobError>;
+    /// Deletes `key`, every stored version of it included.
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
+    /// Removes uploads older than `age` that were never promoted; answers how many. Storage
+    /// that expires them itself (an S3 lifecycle rule) does nothing here.
+    async fn expire_uploads(&self, age: Duration) -> Result<usize, BlobError> {
+        let _ = age;
+        Ok(0)
+    }
 }
 
 /// Refuses expiries and sizes beyond the limits, before any URL is signed.

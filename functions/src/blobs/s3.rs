@@ -1,5 +1,6 @@
-//! The S3 adapter: presigned PUT (content type, length and SSE-KMS are signed, so the client
-//! must upload exactly what was declared) and GET, head and delete.
+//! The S3 adapter: presigned PUT to an upload slot (content type, length and SSE-KMS are signed,
+//! so the client must upload exactly what was declared), promotion into the document's key by
+//! a conditional server-side copy, presigned GET, and deletion of every version.
 
 use std::time::Duration;
 
@@ -58,9 +59,49 @@ impl S3Blobs {
             create = create.create_bucket_configuration(location);
         }
         match create.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if matches!(e.code(), Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")) => Ok(()),
-            Err(e) => Err(backend(e.into_service_error())),
+            Ok(_) => {}
+            Err(e) if matches!(e.code(), Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")) => {}
+            Err(e) => return Err(backend(e.into_service_error())),
+        }
+        // Versioned, as the template makes it, so deletion is tested against kept versions.
+        let versioning = aws_sdk_s3::types::VersioningConfiguration::builder()
+            .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+            .build();
+        self.client
+            .put_bucket_versioning()
+            .bucket(&self.bucket)
+            .versioning_configuration(versioning)
+            .send()
+            .await
+            .map_err(|e| backend(e.into_service_error()))?;
+        Ok(())
+    }
+
+    /// Every stored version (and delete marker) of exactly `key`, by version id (also for an
+    /// operator checking an erasure).
+    pub async fn versions(&self, key: &str) -> Result<Vec<String>, BlobError> {
+        let mut out = Vec::new();
+        let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
+        loop {
+            let page = self
+                .client
+                .list_object_versions()
+                .bucket(&self.bucket)
+                .prefix(key)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await
+                .map_err(|e| backend(e.into_service_error()))?;
+            let versions = page.versions().iter().filter(|v| v.key() == Some(key)).filter_map(|v| v.version_id());
+            let markers = page.delete_markers().iter().filter(|m| m.key() == Some(key)).filter_map(|m| m.version_id());
+            out.extend(versions.chain(markers).map(str::to_owned));
+            if page.is_truncated() == Some(true) {
+                key_marker = page.next_key_marker().map(str::to_owned);
+                version_marker = page.next_version_id_marker().map(str::to_owned);
+            } else {
+                return Ok(out);
+            }
         }
     }
 }
@@ -126,14 +167,54 @@ impl Blobs for S3Blobs {
         Ok(Some(bytes))
     }
 
-    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+    async fn promote(&self, from: &str, to: &str) -> Result<Option<(u64, String)>, BlobError> {
+        use sha2::Digest;
+        let out = match self.client.get_object().bucket(&self.bucket).key(from).send().await {
+            Ok(o) => o,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(backend(e.into_service_error())),
+        };
+        let etag = out.e_tag().map(str::to_owned).ok_or_else(|| backend("upload without an ETag"))?;
+        let mut body = out.body;
+        let (mut hasher, mut size) = (sha2::Sha256::new(), 0u64);
+        while let Some(chunk) = body.try_next().await.map_err(backend)? {
+            size += chunk.len() as u64;
+            if size > MAX_SIZE {
+                return Err(BlobError::TooLarge);
+            }
+            hasher.update(&chunk);
+        }
+        // Copied only if the upload is still the object just hashed (a re-upload meanwhile
+        // fails the copy): the document's key holds exactly the bytes measured.
+        let source = format!("{}/{}", self.bucket, from);
         self.client
-            .delete_object()
+            .copy_object()
             .bucket(&self.bucket)
-            .key(key)
+            .key(to)
+            .copy_source(source)
+            .copy_source_if_match(etag)
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .set_ssekms_key_id(self.kms_key.clone())
             .send()
             .await
             .map_err(|e| backend(e.into_service_error()))?;
+        self.delete(from).await?;
+        Ok(Some((size, hex(&hasher.finalize()))))
+    }
+
+    /// Deletes every version of the key (the bucket is versioned): nothing of a deleted
+    /// document stays behind as a noncurrent version.
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        for version in self.versions(key).await? {
+            self.client
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .version_id(version)
+                .send()
+                .await
+                .map_err(|e| backend(e.into_service_error()))?;
+        }
         Ok(())
     }
 }

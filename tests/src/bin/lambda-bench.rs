@@ -66,8 +66,7 @@ async fn main() {
         std::process::exit(2);
     };
     let table = store.table().to_owned();
-    let mut env: Vec<(&'static str, String)> =
-        vec![("TABLE_NAME", table.clone()), ("ROLE_CLAIM", "custom:role".into()), ("LOG_LEVEL", "warn".into())];
+    let mut env: Vec<(&'static str, String)> = vec![("TABLE_NAME", table.clone()), ("LOG_LEVEL", "warn".into())];
     for k in ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
         if let Ok(v) = std::env::var(k) {
             env.push((k, v));
@@ -82,7 +81,7 @@ async fn main() {
     let family_sub = journey.user.clone();
 
     println!("cold starts against a local Lambda Runtime API ({runs} each, binaries from {}):", bin_dir.display());
-    let family = [("sub", family_sub.as_str()), ("custom:role", "family")];
+    let family = [("sub", family_sub.as_str())];
     for f in FUNCTIONS {
         let binary = bin_dir.join(f);
         if !binary.exists() {

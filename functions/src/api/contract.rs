@@ -1,0 +1,232 @@
+//! The OpenAPI document as a client sees the contract. The handlers' annotations give each
+//! operation's own answers; the refusals every operation shares are added here by rule, so
+//! no route can leave one out:
+//!
+//! - every operation behind a token can answer 401;
+//! - one with a JSON body: 400 (malformed), 413 (over 1 MiB), 415 (not JSON), 422 (invalid);
+//! - one with path ids: 400 (not a UUID) and 404 (unknown, or someone else's);
+//! - one with query parameters: 400 (unreadable) and 422 (out of range);
+//! - every change: 403 (a member without the right), 404, 409 (an id in use, or a conflict
+//!   with the record's state), 422 and 503 (too busy to commit now);
+//!
+//! and every 4xx/5xx is `application/problem+json` with the `Problem` schema. The document also
+//! declares links from the operations that create records to those that use them (for a
+//! client generator, and for stateful testing), and describes itself.
+
+use serde_json::{Map, Value, json};
+
+const PROBLEM: &str = "application/problem+json";
+
+/// The shared refusals, by status.
+fn describe(status: &str) -> &'static str {
+    match status {
+        "400" => "Malformed JSON, an unreadable query or a path id that is not a UUID",
+        "401" => "Missing, expired or invalid bearer token",
+        "403" => "The caller is a member but a rule forbids this (the body names the rule)",
+        "404" => "Unknown — or another family's — record (existence is never revealed)",
+        "409" => "The id is already in use, or the change conflicts with the record's state",
+        "413" => "The body is over 1 MiB",
+        "415" => "The body is not application/json",
+        "422" => "Invalid fields (each one named in `errors`)",
+        "503" => "The records changed too often while the change was made; try again",
+        _ => "Refused",
+    }
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { PROBLEM: { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
+}
+
+/// A link from an operation's success answer to an operation it makes usable:
+/// (operation, status, link name, target operation, parameters as (name, runtime expression)).
+type Link = (&'static str, &'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+/// Links from operations' success answers to the operations they make usable.
+const LINKS: &[Link] = &[
+    ("add_child", "201", "GetChild", "get_child", &[("id", "$response.body#/id")]),
+    ("add_child", "201", "EditChild", "edit_child", &[("id", "$response.body#/id")]),
+    ("add_child", "201", "ListCases", "list_cases", &[("child_id", "$response.body#/id")]),
+    ("add_child", "201", "ListDocuments", "list_documents", &[("child_id", "$response.body#/id")]),
+    ("create_case", "201", "GetCase", "get_case", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "EditCase", "edit_case", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "ChangeStatus", "change_status", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "CloseCase", "close_case", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "RecordKeyDate", "record_key_date", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "AddNote", "add_note", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "AddAction", "add_action", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "Chronology", "chronology", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "AddFlag", "add_flag", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "ListFlags", "list_flags", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "AddAnnotation", "add_annotation", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "ListAnnotations", "list_annotations", &[("id", "$response.body#/id")]),
+    (
+        "record_key_date",
+        "201",
+        "DeleteKeyDate",
+        "delete_key_date",
+        &[("id", "$request.path.id"), ("kid", "$response.body#/key_dates/0/id")],
+    ),
+    ("add_action", "201", "EditAction", "edit_action", &[("id", "$request.path.id"), ("aid", "$response.body#/id")]),
+    (
+        "add_action",
+        "201",
+        "CompleteAction",
+        "complete_action",
+        &[("id", "$request.path.id"), ("aid", "$response.body#/id")],
+    ),
+    (
+        "add_action",
+        "201",
+        "ReopenAction",
+        "reopen_action",
+        &[("id", "$request.path.id"), ("aid", "$response.body#/id")],
+    ),
+    (
+        "add_action",
+        "201",
+        "RecordException",
+        "record_exception",
+        &[("id", "$request.path.id"), ("aid", "$response.body#/id")],
+    ),
+    ("add_flag", "201", "ConfirmFlag", "confirm_flag", &[("id", "$request.path.id"), ("fid", "$response.body#/id")]),
+    ("add_flag", "201", "DismissFlag", "dismiss_flag", &[("id", "$request.path.id"), ("fid", "$response.body#/id")]),
+    ("add_flag", "201", "ReopenFlag", "reopen_flag", &[("id", "$request.path.id"), ("fid", "$response.body#/id")]),
+    ("add_flag", "201", "EditFlag", "edit_flag", &[("id", "$request.path.id"), ("fid", "$response.body#/id")]),
+    ("create_document", "201", "GetDocument", "get_document", &[("id", "$response.body#/id")]),
+    ("create_document", "201", "ConfirmUpload", "confirm_upload", &[("id", "$response.body#/id")]),
+    ("create_document", "201", "Analyse", "analyse", &[("id", "$response.body#/id")]),
+    ("create_document", "201", "DeleteDocument", "delete_document", &[("id", "$response.body#/id")]),
+    ("list_notifications", "200", "MarkRead", "mark_read", &[("id", "$response.body#/items/0/id")]),
+];
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// Applies the shared refusals, links and self-description to a generated document.
+pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    let operation_ids: Vec<String> =
+        operations(&doc).map(|(_, _, op)| op["operationId"].as_str().unwrap_or("").to_owned()).collect();
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else { continue };
+            for method in METHODS {
+                let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) else { continue };
+                add_refusals(path, method, op);
+                add_links(op, &operation_ids);
+            }
+        }
+        paths.insert("/v1/openapi.json".into(), self_description());
+    }
+    doc
+}
+
+fn operations(doc: &Value) -> impl Iterator<Item = (&str, &str, &Value)> {
+    doc["paths"].as_object().into_iter().flat_map(|paths| {
+        paths
+            .iter()
+            .flat_map(|(path, item)| METHODS.iter().filter_map(move |m| item.get(*m).map(|op| (path.as_str(), *m, op))))
+    })
+}
+
+fn add_refusals(path: &str, method: &str, op: &mut Map<String, Value>) {
+    let secured = !op
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().all(|r| r.as_object().is_some_and(Map::is_empty)));
+    let params: Vec<Value> = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+    let has_path_ids = params.iter().any(|p| p["in"] == "path");
+    let has_query = params.iter().any(|p| p["in"] == "query");
+    let has_body = op.contains_key("requestBody");
+    let writes = method != "get";
+    let mut statuses: Vec<&str> = Vec::new();
+    if secured {
+        statuses.push("401");
+    }
+    if has_body {
+        statuses.extend(["400", "413", "415", "422"]);
+    }
+    if has_path_ids {
+        statuses.extend(["400", "404"]);
+    }
+    if has_query {
+        statuses.extend(["400", "422"]);
+    }
+    if writes && path.starts_with("/v1/") {
+        statuses.extend(["403", "404", "409", "422", "503"]);
+    }
+    let responses = op.entry("responses").or_insert_with(|| json!({}));
+    let Some(responses) = responses.as_object_mut() else { return };
+    for status in statuses {
+        responses.entry(status).or_insert_with(|| problem_response(describe(status)));
+    }
+    // Every refusal is a problem document, whatever the annotation said.
+    for (status, response) in responses.iter_mut() {
+        if status.starts_with('4') || status.starts_with('5') {
+            let description =
+                response["description"].as_str().filter(|d| !d.is_empty()).unwrap_or(describe(status)).to_owned();
+            *response = problem_response(&description);
+        }
+    }
+}
+
+fn add_links(op: &mut Map<String, Value>, operation_ids: &[String]) {
+    let id = op.get("operationId").and_then(Value::as_str).unwrap_or("").to_owned();
+    for (from, status, name, target, parameters) in LINKS {
+        if *from != id || !operation_ids.iter().any(|o| o == target) {
+            continue;
+        }
+        let Some(response) = op.get_mut("responses").and_then(|r| r.get_mut(*status)).and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let parameters: Map<String, Value> = parameters.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+        let links = response.entry("links").or_insert_with(|| json!({}));
+        if let Some(links) = links.as_object_mut() {
+            links.insert((*name).to_owned(), json!({ "operationId": target, "parameters": parameters }));
+        }
+    }
+}
+
+fn self_description() -> Value {
+    json!({
+        "get": {
+            "tags": ["meta"],
+            "summary": "This document: the API's OpenAPI 3.1 description",
+            "operationId": "openapi",
+            "security": [{}],
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI document",
+                    "content": { "application/json": { "schema": { "type": "object" } } }
+                }
+            }
+        }
+    })
+}
+
+/// Every `$ref` in the document that names no schema it holds.
+pub fn unresolved_refs(doc: &Value) -> Vec<String> {
+    fn walk(v: &Value, doc: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    let target = r.strip_prefix("#/").map(|p| p.split('/').try_fold(doc, |at, seg| at.get(seg)));
+                    if !matches!(target, Some(Some(_))) {
+                        out.push(r.clone());
+                    }
+                }
+                map.values().for_each(|x| walk(x, doc, out));
+            }
+            Value::Array(items) => items.iter().for_each(|x| walk(x, doc, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, doc, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}

@@ -1,0 +1,69 @@
+"""What the SAM template promises operators and users, read from the template itself (cfn-lint
+checks that it is valid; these check that it says what the README says it does)."""
+
+import pathlib
+import unittest
+
+from cfnlint.decode import decode
+
+TEMPLATE = pathlib.Path(__file__).resolve().parents[1] / "template.yaml"
+
+
+def load():
+    template, problems = decode(str(TEMPLATE))
+    if problems:
+        raise AssertionError(problems)
+    return template
+
+
+class Template(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.t = load()
+        cls.r = cls.t["Resources"]
+
+    def of_type(self, kind):
+        return {name: res for name, res in self.r.items() if res["Type"] == kind}
+
+    def test_sign_in_is_srp_only_and_no_one_writes_their_own_role(self):
+        client = self.r["UserPoolClient"]["Properties"]
+        self.assertEqual(sorted(client["ExplicitAuthFlows"]), ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"])
+        self.assertNotIn("custom:role", str(client))
+        pool = self.r["UserPool"]["Properties"]
+        self.assertNotIn("Schema", pool, "no custom role attribute")
+        self.assertFalse(pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"], "families sign up")
+
+    def test_roles_come_from_operator_groups_gated_by_mfa(self):
+        groups = {res["Properties"]["GroupName"] for res in self.of_type("AWS::Cognito::UserPoolGroup").values()}
+        self.assertEqual(groups, {"advocate", "org_admin"})
+        trigger = self.r["UserPool"]["Properties"]["LambdaConfig"]["PreTokenGenerationConfig"]
+        self.assertEqual(trigger["LambdaVersion"], "V2_0", "version 2 also governs access tokens")
+        self.assertEqual(self.r["UserPool"]["Properties"]["UserPoolTier"], "ESSENTIALS")
+        self.assertEqual(self.r["PreTokenFunction"]["Properties"]["CodeUri"], "pre-token/")
+        env = self.t["Globals"]["Function"]["Environment"]["Variables"]
+        self.assertEqual(env["ROLE_CLAIM"]["Fn::If"][1], "cognito:groups")
+        self.assertEqual(env["ROLE_CLAIM_HOLDS"]["Fn::If"][1], "groups")
+
+    def test_every_log_group_is_encrypted_with_the_data_key(self):
+        groups = self.of_type("AWS::Logs::LogGroup")
+        self.assertGreaterEqual(len(groups), 6)
+        for name, res in groups.items():
+            self.assertEqual(res["Properties"].get("KmsKeyId"), {"Fn::GetAtt": ["DataKey", "Arn"]}, name)
+        statements = self.r["DataKey"]["Properties"]["KeyPolicy"]["Statement"]
+        self.assertTrue(any("logs." in str(s.get("Principal")) for s in statements), "the logs service may use the key")
+
+    def test_documents_function_has_reserved_concurrency(self):
+        props = self.r["DocumentsFunction"]["Properties"]
+        self.assertEqual(props["ReservedConcurrentExecutions"], {"Ref": "DocumentsConcurrency"})
+
+    def test_deleted_and_abandoned_bytes_do_not_linger(self):
+        rules = self.r["Bucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+        by_id = {rule["Id"]: rule for rule in rules}
+        self.assertEqual(by_id["ExpireUnconfirmedUploads"]["Prefix"], "uploads/")
+        self.assertEqual(by_id["ExpireUnconfirmedUploads"]["ExpirationInDays"], 1)
+        self.assertLessEqual(by_id["PurgeNoncurrentVersions"]["NoncurrentVersionExpiration"]["NoncurrentDays"], 1)
+        self.assertTrue(by_id["RemoveExpiredDeleteMarkers"]["ExpiredObjectDeleteMarker"])
+
+
+if __name__ == "__main__":
+    unittest.main()
