@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::ids::KeyDateId;
 use crate::model::{Action, Annotation, Case, Flag, KeyDate, Note, Record, StatusChange, Timeliness};
+use crate::support::TicketLink;
 use crate::timescale::TimescaleId;
 use crate::vocab::{FlagStatus, KeyDateKind, Section};
 
@@ -20,6 +21,8 @@ pub struct CaseAggregate {
     pub actions: Vec<Action>,
     pub flags: Vec<Flag>,
     pub annotations: Vec<Annotation>,
+    /// The support ticket linked to the case, if any.
+    pub ticket: Option<TicketLink>,
 }
 
 impl CaseAggregate {
@@ -33,6 +36,7 @@ impl CaseAggregate {
             actions: vec![],
             flags: vec![],
             annotations: vec![],
+            ticket: None,
         }
     }
 
@@ -41,7 +45,7 @@ impl CaseAggregate {
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Option<Self> {
         let mut case = None;
         let (mut history, mut key_dates, mut notes, mut actions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let (mut flags, mut annotations) = (Vec::new(), Vec::new());
+        let (mut flags, mut annotations, mut ticket) = (Vec::new(), Vec::new(), None);
         for r in records {
             match r {
                 Record::Case(c) => case = Some(c.clone()),
@@ -51,6 +55,7 @@ impl CaseAggregate {
                 Record::Action(a) => actions.push(a.clone()),
                 Record::Flag(f) => flags.push(f.clone()),
                 Record::Annotation(a) => annotations.push(a.clone()),
+                Record::TicketLink(l) => ticket = Some(l.clone()),
                 _ => {}
             }
         }
@@ -61,7 +66,7 @@ impl CaseAggregate {
         // Flags in reading order: by section, then where they are in the text.
         flags.sort_by_key(|f: &Flag| (f.section, f.span.map(|s| s.start), f.created_at, f.id));
         annotations.sort_by_key(|a: &Annotation| (a.section, a.created_at, a.id));
-        Some(CaseAggregate { case: case?, history, key_dates, notes, actions, flags, annotations })
+        Some(CaseAggregate { case: case?, history, key_dates, notes, actions, flags, annotations, ticket })
     }
 }
 
@@ -100,6 +105,8 @@ pub struct CaseDetail {
     pub annotations: BTreeMap<Section, Vec<Annotation>>,
     /// Things about the case's timetable the family should know (see [`CaseWarning`]).
     pub warnings: Vec<CaseWarning>,
+    /// The support ticket linked to the case, if any.
+    pub ticket: Option<TicketLink>,
 }
 
 /// Something about a case's timetable worth telling the family.
@@ -165,6 +172,7 @@ impl CaseDetail {
         }
         CaseDetail {
             warnings,
+            ticket: agg.ticket,
             case: agg.case,
             flags,
             dismissed_flags,

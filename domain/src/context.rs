@@ -2,12 +2,27 @@
 //! records it reads.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::dates::london_date;
 use crate::error::DomainError;
 use crate::ids::{OpId, UserId};
-use crate::model::ActorRef;
-use crate::vocab::{MemberRole, RoleClaim};
+use crate::vocab::{ActorRole, MemberRole, RoleClaim};
+
+/// Who did something, as recorded in history (never taken from the request body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActorRef {
+    pub user: UserId,
+    pub role: ActorRole,
+}
+
+impl ActorRef {
+    /// The scheduled scanner, author of missed-deadline notes.
+    pub fn scanner() -> Self {
+        ActorRef { user: UserId::system(crate::ids::RESERVED_USERS[0]), role: ActorRole::System }
+    }
+}
 
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

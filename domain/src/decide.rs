@@ -11,7 +11,7 @@ use crate::error::DomainError;
 use crate::ids::AuditId;
 use crate::keys;
 use crate::model::{AuditEntry, Record};
-use crate::rules::{case, documents, family, personal};
+use crate::rules::{case, documents, family, personal, support};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Decision, Snapshot};
 
@@ -32,6 +32,14 @@ pub fn decide(ctx: &Context, op: &Operation, snap: &Snapshot) -> Result<Decision
         }
         Operation::Command(Command::Personal { command }) => {
             personal::decide(ctx, command, snap, &mut changes)?;
+            None
+        }
+        Operation::Command(Command::Ticket { connection_id, ticket_id, command }) => {
+            Some(support::decide_ticket(ctx, *connection_id, *ticket_id, command, snap, &mut changes)?)
+        }
+        // The advocate's own workspace is their business, not a family's.
+        Operation::Command(Command::Advocate { command }) => {
+            support::decide_advocate(ctx, command, snap, &mut changes)?;
             None
         }
         Operation::System(system) => Some(documents::decide_system(ctx, system, snap, &mut changes)?),

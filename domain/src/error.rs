@@ -113,4 +113,14 @@ pub mod limits {
     pub const LINKED_DOCUMENTS: usize = 20;
     /// Flags one analysis may record (a 100-page plan raises a few hundred).
     pub const ANALYSIS_FLAGS: usize = 2_000;
+    /// A ticket message, a support request's first message, a private note.
+    pub const MESSAGE: usize = 20_000;
+    pub const BIO: usize = 4_000;
+    pub const CHECKLIST_ITEM: usize = 500;
+    /// Why an advocate declined.
+    pub const REASON: usize = 2_000;
+    /// Areas on one advocate profile.
+    pub const AREAS: usize = 50;
+    /// Stated response times: from 4 hours (an urgent window of an hour) to two weeks.
+    pub const RESPONSE_HOURS: std::ops::RangeInclusive<u32> = 4..=336;
 }

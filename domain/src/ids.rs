@@ -115,6 +115,44 @@ uuid_id!(
     /// One request or one synced mutation; the seed of every id the rules derive.
     OpId
 );
+uuid_id!(
+    /// An advocate's profile and private workspace; also names the `advocate:` scope. Derived
+    /// from the advocate's user id ([`AdvocateId::for_user`]), so it needs no lookup.
+    AdvocateId
+);
+uuid_id!(
+    /// One support relationship between a family and an advocate; names the `conn:` scope.
+    ConnectionId
+);
+uuid_id!(
+    /// The ticket a support request opens (one per connection).
+    TicketId
+);
+uuid_id!(
+    /// A message between a family and their advocate.
+    MessageId
+);
+uuid_id!(
+    /// An item of a ticket's checklist.
+    ChecklistItemId
+);
+uuid_id!(
+    /// An entry of a ticket's history.
+    TicketEventId
+);
+uuid_id!(
+    /// An advocate's private note on a ticket.
+    PrivateNoteId
+);
+
+impl AdvocateId {
+    /// The advocate id of a user: the same on every request and device, so a profile is
+    /// created once however often `PUT /v1/advocates/me` is retried, and "me" needs no lookup.
+    pub fn for_user(user: &UserId) -> AdvocateId {
+        const NAMESPACE: Uuid = Uuid::from_u128(0x0a7d_0c47_e5a1_4c2b_8d6e_51f0_9b3a_2c17);
+        AdvocateId(Uuid::new_v5(&NAMESPACE, user.as_str().as_bytes()))
+    }
+}
 
 impl OpId {
     /// The id of the `name`d record this operation creates: distinct for each name, and the
@@ -226,6 +264,13 @@ mod tests {
         assert_eq!(OpId::from_key(&user, "k1"), OpId::from_key(&user, "k1"));
         assert_ne!(OpId::from_key(&user, "k1"), OpId::from_key(&user, "k2"));
         assert_ne!(OpId::from_key(&user, "k1"), OpId::from_key(&"dad".parse().unwrap(), "k1"));
+    }
+
+    #[test]
+    fn advocate_ids_follow_the_user() {
+        let a: UserId = "adv-1".parse().unwrap();
+        assert_eq!(AdvocateId::for_user(&a), AdvocateId::for_user(&a));
+        assert_ne!(AdvocateId::for_user(&a), AdvocateId::for_user(&"adv-2".parse().unwrap()));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Hierarchical record keys (DESIGN §3): an aggregate loads with one prefix query.
 
 use crate::ids::{
-    ActionId, AlertId, AnnotationId, AuditId, CaseId, ChildId, DocumentId, FlagId, KeyDateId, NoteId, StatusChangeId,
-    UserId,
+    ActionId, AlertId, AnnotationId, AuditId, CaseId, ChecklistItemId, ChildId, DocumentId, FlagId, KeyDateId,
+    MessageId, NoteId, PrivateNoteId, StatusChangeId, TicketEventId, TicketId, UserId,
 };
 use crate::scope::Scope;
 
@@ -17,6 +17,21 @@ pub const ALERT_PREFIX: &str = "alert/";
 pub const READ_PREFIX: &str = "read/";
 pub const PREFERENCES: &str = "preferences";
 pub const DOCUMENT_PREFIX: &str = "doc/";
+pub const NOTICE_PREFIX: &str = "notice/";
+
+// The advocate scope.
+pub const ADVOCATE_PROFILE: &str = "profile";
+pub const DIRECTORY_PREFIX: &str = "dir/";
+pub const PRIVATE_NOTE_PREFIX: &str = "ticketnote/";
+
+// The connection scope: one connection, its one ticket and the ticket's parts.
+pub const CONNECTION: &str = "connection";
+pub const TICKET: &str = "ticket";
+/// The scanner's bookkeeping for the ticket's SLA (see [`crate::support::SlaTracker`]).
+pub const SLA_TRACKER: &str = "sla";
+pub const MESSAGE_PREFIX: &str = "message/";
+pub const CHECKLIST_PREFIX: &str = "checklist/";
+pub const TICKET_HISTORY_PREFIX: &str = "history/";
 
 pub fn family_child(id: ChildId) -> String {
     format!("{CHILD_PREFIX}{id}")
@@ -69,4 +84,33 @@ pub fn flag(case_id: CaseId, id: FlagId) -> String {
 }
 pub fn annotation(case_id: CaseId, id: AnnotationId) -> String {
     format!("{CASE_PREFIX}{case_id}/annotation/{id}")
+}
+
+/// A notification to one person about someone else's action (user scope), by day.
+pub fn notice(day: chrono::NaiveDate, id: AlertId) -> String {
+    format!("{NOTICE_PREFIX}{day}/{id}")
+}
+/// One directory listing of an advocate: `all`, or one normalised area.
+pub fn directory(listing: &str) -> String {
+    format!("{DIRECTORY_PREFIX}{listing}")
+}
+/// The private notes of one ticket, in the advocate's scope.
+pub fn private_notes(ticket: TicketId) -> String {
+    format!("{PRIVATE_NOTE_PREFIX}{ticket}/")
+}
+pub fn private_note(ticket: TicketId, id: PrivateNoteId) -> String {
+    format!("{PRIVATE_NOTE_PREFIX}{ticket}/{id}")
+}
+pub fn message(id: MessageId) -> String {
+    format!("{MESSAGE_PREFIX}{id}")
+}
+pub fn checklist_item(id: ChecklistItemId) -> String {
+    format!("{CHECKLIST_PREFIX}{id}")
+}
+pub fn ticket_event(id: TicketEventId) -> String {
+    format!("{TICKET_HISTORY_PREFIX}{id}")
+}
+/// The ticket a case is linked to (under the case, so the case page's one query loads it).
+pub fn ticket_link(case_id: CaseId) -> String {
+    format!("{CASE_PREFIX}{case_id}/ticket")
 }

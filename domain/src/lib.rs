@@ -21,6 +21,7 @@ mod rules;
 pub mod scan;
 pub mod scope;
 pub mod snapshot;
+pub mod support;
 pub mod timescale;
 pub mod views;
 pub mod vocab;
@@ -29,15 +30,15 @@ pub mod wire;
 pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
 pub use chronology::{Chronology, ChronologyEntry};
 pub use command::{
-    ActionPatch, CaseCommand, ChildPatch, Command, DocumentCommand, ExceptionInput, FamilyCommand, NewAction,
-    Operation, PersonalCommand, SystemCommand,
+    ActionPatch, AdvocateCommand, CaseCommand, ChildPatch, Command, DocumentCommand, ExceptionInput, FamilyCommand,
+    NewAction, Operation, PersonalCommand, ProfileInput, SystemCommand, TicketCommand,
 };
 pub use context::{Actor, Context};
 pub use decide::decide;
 pub use error::{DomainError, FieldError};
 pub use ids::*;
 pub use model::*;
-pub use reads::reads;
+pub use reads::{reads, reads_after};
 pub use rules::documents::{DocumentUse, may_use as may_use_document};
 pub use scope::Scope;
 pub use snapshot::{Alias, Decision, Expect, Read, Snapshot, Versioned, Write};

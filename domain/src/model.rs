@@ -11,20 +11,7 @@ use crate::ids::{
 use crate::timescale::TimescaleId;
 use crate::vocab::*;
 
-/// Who did something, as recorded in history (never taken from the request body).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ActorRef {
-    pub user: UserId,
-    pub role: ActorRole,
-}
-
-impl ActorRef {
-    /// The scheduled scanner, author of missed-deadline notes.
-    pub fn scanner() -> Self {
-        ActorRef { user: UserId::system(crate::ids::RESERVED_USERS[0]), role: ActorRole::System }
-    }
-}
+pub use crate::context::ActorRef;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -544,6 +531,55 @@ impl Document {
     }
 }
 
+/// What a notice tells someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// To an advocate: a family asked for help.
+    SupportRequested,
+    /// To the family: the advocate took the request on.
+    RequestAccepted,
+    /// To the family: the advocate needs more information.
+    InfoRequested,
+    /// To the family: the advocate declined.
+    RequestDeclined,
+    /// To the advocate: a ticket's answer is due soon (a quarter of the window left).
+    SlaOrange,
+    /// To the advocate: a ticket's answer is overdue.
+    SlaRed,
+    /// To the family: the case was closed, so the support request is complete.
+    SupportCompleted,
+}
+
+impl NoticeKind {
+    /// The wire id (also part of derived notice ids, so it must never change).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NoticeKind::SupportRequested => "support_requested",
+            NoticeKind::RequestAccepted => "request_accepted",
+            NoticeKind::InfoRequested => "info_requested",
+            NoticeKind::RequestDeclined => "request_declined",
+            NoticeKind::SlaOrange => "sla_orange",
+            NoticeKind::SlaRed => "sla_red",
+            NoticeKind::SupportCompleted => "support_completed",
+        }
+    }
+}
+
+/// A notification to one person about what someone else did on a ticket (key
+/// `notice/<day>/<id>` in the recipient's user scope). Ids only: what happened is read from the
+/// ticket, under access control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Notice {
+    pub id: AlertId,
+    pub kind: NoticeKind,
+    pub ticket_id: crate::ids::TicketId,
+    pub connection_id: crate::ids::ConnectionId,
+    pub raised_at: DateTime<Utc>,
+}
+
 /// Every record body, tagged with its type so storage can hold them side by side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -565,6 +601,17 @@ pub enum Record {
     Flag(Flag),
     Annotation(Annotation),
     DueTracker(DueTracker),
+    Notice(Notice),
+    AdvocateProfile(crate::support::AdvocateProfile),
+    DirectoryEntry(crate::support::DirectoryEntry),
+    Connection(crate::support::Connection),
+    Ticket(crate::support::Ticket),
+    TicketEvent(crate::support::TicketEvent),
+    Message(crate::support::Message),
+    ChecklistItem(crate::support::ChecklistItem),
+    PrivateNote(crate::support::PrivateNote),
+    TicketLink(crate::support::TicketLink),
+    SlaTracker(crate::support::SlaTracker),
 }
 
 impl Record {
@@ -573,6 +620,14 @@ impl Record {
     pub fn due_index(&self) -> Option<NaiveDate> {
         match self {
             Record::DueTracker(t) => t.next_check(),
+            _ => None,
+        }
+    }
+
+    /// The moment a ticket's SLA chip next changes, for the due index (SLA trackers only).
+    pub fn sla_index(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Record::SlaTracker(t) => t.next_check(),
             _ => None,
         }
     }

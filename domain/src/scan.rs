@@ -122,3 +122,34 @@ pub fn decide_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snapshot
     changes.put(scope, key.to_owned(), Record::DueTracker(next));
     changes.finish()
 }
+
+/// Decides the scanner's writes for a ticket's SLA tracker (key `sla` in a connection scope):
+/// tell the advocate once when the ticket turns orange and once when it turns red, in each
+/// response window. A scan that comes late (red already) announces red only. No writes:
+/// nothing to announce at `now`.
+pub fn decide_sla_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snapshot) -> Decision {
+    use crate::model::{Notice, NoticeKind};
+    use crate::support::SlaTracker;
+    use crate::vocab::SlaChip;
+    let mut changes = Changes::new(snap);
+    let Some(Record::SlaTracker(tracker)) = snap.get(scope, key) else { return changes.finish() };
+    let (Some(opened), Some(next)) = (tracker.opened_at, tracker.next_check()) else { return changes.finish() };
+    if next > now {
+        return changes.finish();
+    }
+    let red = tracker.red_at.is_some_and(|r| r <= now);
+    let (chip, kind) = if red { (SlaChip::Red, NoticeKind::SlaRed) } else { (SlaChip::Orange, NoticeKind::SlaOrange) };
+    let mut next: SlaTracker = tracker.clone();
+    for c in [SlaChip::Orange, SlaChip::Red] {
+        if (c == SlaChip::Orange || red) && !next.announced.contains(&c) {
+            next.announced.push(c);
+        }
+    }
+    // One notice per ticket, window and colour, whichever run raises it.
+    let id = AlertId::derived(tracker.ticket_id.0, &format!("sla/{}/{}", opened.timestamp(), chip.as_str()));
+    let notice =
+        Notice { id, kind, ticket_id: tracker.ticket_id, connection_id: tracker.connection_id, raised_at: now };
+    crate::rules::support::notice(&tracker.advocate_user, notice, &mut changes);
+    changes.put(scope, key.to_owned(), Record::SlaTracker(next));
+    changes.finish()
+}

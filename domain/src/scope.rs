@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ChildId, FamilyId, IdError, UserId};
+use crate::ids::{AdvocateId, ChildId, ConnectionId, FamilyId, IdError, UserId};
 
 /// A partition of the data that one membership grants access to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -17,6 +17,24 @@ pub enum Scope {
     Child(ChildId),
     /// A user's memberships, notifications and preferences.
     User(UserId),
+    /// One support relationship: its ticket, messages, checklist and history.
+    Conn(ConnectionId),
+    /// An advocate's profile, directory entries and private ticket notes.
+    Advocate(AdvocateId),
+}
+
+impl Scope {
+    /// Scopes that are the caller's by who they are, with no membership record: their own user
+    /// scope, and an advocate's own workspace.
+    pub fn owned_by(&self, actor: &crate::context::Actor) -> bool {
+        match self {
+            Scope::User(u) => *u == actor.user,
+            Scope::Advocate(a) => {
+                actor.role == crate::vocab::RoleClaim::Advocate && *a == AdvocateId::for_user(&actor.user)
+            }
+            Scope::Family(_) | Scope::Child(_) | Scope::Conn(_) => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +51,8 @@ impl fmt::Display for Scope {
             Scope::Family(id) => write!(f, "family:{id}"),
             Scope::Child(id) => write!(f, "child:{id}"),
             Scope::User(id) => write!(f, "user:{id}"),
+            Scope::Conn(id) => write!(f, "conn:{id}"),
+            Scope::Advocate(id) => write!(f, "advocate:{id}"),
         }
     }
 }
@@ -45,6 +65,8 @@ impl FromStr for Scope {
             "family" => Scope::Family(id.parse()?),
             "child" => Scope::Child(id.parse()?),
             "user" => Scope::User(id.parse()?),
+            "conn" => Scope::Conn(id.parse()?),
+            "advocate" => Scope::Advocate(id.parse()?),
             _ => return Err(ScopeError::Kind(s.chars().take(64).collect())),
         })
     }
@@ -69,7 +91,13 @@ mod tests {
 
     #[test]
     fn scopes_round_trip() {
-        for s in [Scope::Family(FamilyId::new()), Scope::Child(ChildId::new()), Scope::User("u-1".parse().unwrap())] {
+        for s in [
+            Scope::Family(FamilyId::new()),
+            Scope::Child(ChildId::new()),
+            Scope::User("u-1".parse().unwrap()),
+            Scope::Conn(ConnectionId::new()),
+            Scope::Advocate(AdvocateId::new()),
+        ] {
             assert_eq!(s.to_string().parse::<Scope>().unwrap(), s);
         }
         assert!("case:1".parse::<Scope>().is_err());

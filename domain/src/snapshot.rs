@@ -36,6 +36,11 @@ impl Snapshot {
         self.map.insert((scope, key), v);
     }
 
+    /// Adds another snapshot's entries (the same key keeps the newer read).
+    pub fn merge(&mut self, other: Snapshot) {
+        self.map.extend(other.map);
+    }
+
     /// A live (not deleted) record.
     pub fn get(&self, scope: &Scope, key: &str) -> Option<&Record> {
         self.entry(scope, key).filter(|v| !v.deleted).map(|v| &v.record)

@@ -21,6 +21,9 @@ impl World {
     }
 
     fn membership(&self, actor: &Actor, scope: &Scope) -> Option<MemberRole> {
+        if scope.owned_by(actor) {
+            return Some(MemberRole::Owner);
+        }
         match self.snap.get(&Scope::User(actor.user.clone()), &keys::membership(scope)) {
             Some(Record::Membership(m)) => Some(m.role),
             _ => None,
@@ -40,17 +43,9 @@ impl World {
         // Only the records `reads` names are visible to decide, tombstones included, as the
         // service loads them.
         let mut visible = Snapshot::new();
-        for read in reads(&op, actor) {
-            let (s, p, exact) = match &read {
-                Read::Get(s, k) => (s, k, true),
-                Read::Prefix(s, p) => (s, p, false),
-            };
-            for (k, v) in self.snap.entries(s, p) {
-                if !exact || k == p {
-                    visible.insert(s.clone(), k.to_owned(), v.clone());
-                }
-            }
-        }
+        self.load_into(&mut visible, &reads(&op, actor));
+        let after = reads_after(&op, &visible);
+        self.load_into(&mut visible, &after);
         let decision = decide(&ctx, &op, &visible)?;
         for w in &decision.writes {
             let stored = self.snap.entry(&w.scope, &w.key).map(|v| v.version);
@@ -62,6 +57,20 @@ impl World {
         }
         self.snap.apply(&decision.writes);
         Ok(decision)
+    }
+
+    fn load_into(&self, visible: &mut Snapshot, reads: &[Read]) {
+        for read in reads {
+            let (s, p, exact) = match read {
+                Read::Get(s, k) => (s, k, true),
+                Read::Prefix(s, p) => (s, p, false),
+            };
+            for (k, v) in self.snap.entries(s, p) {
+                if !exact || k == p {
+                    visible.insert(s.clone(), k.to_owned(), v.clone());
+                }
+            }
+        }
     }
 
     fn case(&self, child: ChildId, case: CaseId) -> CaseAggregate {
@@ -947,3 +956,4 @@ fn documents_are_the_familys_to_upload_and_delete() {
 
 mod deadlines;
 mod flags;
+mod tickets;

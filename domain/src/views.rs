@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Action, Alert};
+use crate::ids::AlertId;
+use crate::model::{Action, Alert, Notice};
 use crate::vocab::ActionState;
 
 /// Which next actions a list shows.
@@ -58,6 +59,37 @@ pub fn notifications_since(today: NaiveDate) -> NaiveDate {
 /// mark it read. (That the user may see the alert's child at all is the membership's business.)
 pub fn notification_shown(alert: &Alert, reminder_lead_days: &[u32], today: NaiveDate) -> bool {
     alert.due >= notifications_since(today) && alert.shown_with(reminder_lead_days)
+}
+
+/// Whether a notice is still listed on `today` (the same 90 days as alerts).
+pub fn notice_shown(notice: &Notice, today: NaiveDate) -> bool {
+    crate::dates::london_date(notice.raised_at) >= notifications_since(today)
+}
+
+/// Something a person is told: an alert about due work (in a child's scope, for everyone with
+/// access) or a notice about what someone did on a ticket (in their own scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum Notification {
+    Alert(Alert),
+    Notice(Notice),
+}
+
+impl Notification {
+    pub fn id(&self) -> AlertId {
+        match self {
+            Notification::Alert(a) => a.id,
+            Notification::Notice(n) => n.id,
+        }
+    }
+
+    pub fn raised_at(&self) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            Notification::Alert(a) => a.raised_at,
+            Notification::Notice(n) => n.raised_at,
+        }
+    }
 }
 
 #[cfg(test)]

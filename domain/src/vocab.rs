@@ -325,6 +325,78 @@ vocab!(
 );
 
 vocab!(
+    /// Where a support ticket is (DOMAIN §5.5).
+    TicketStatus {
+        New = "new",
+        InProgress = "in_progress",
+        PendingFamily = "pending_family",
+        PendingLa = "pending_la",
+        Resolved = "resolved",
+        Closed = "closed",
+    }
+);
+
+impl TicketStatus {
+    /// Resolved and closed tickets are off the advocate's queue.
+    pub fn is_open(&self) -> bool {
+        !matches!(self, TicketStatus::Resolved | TicketStatus::Closed)
+    }
+
+    /// Waiting on someone other than the advocate: the SLA clock is paused.
+    pub fn is_paused(&self) -> bool {
+        matches!(self, TicketStatus::PendingFamily | TicketStatus::PendingLa)
+    }
+}
+
+vocab!(
+    /// What a family needs help with.
+    TicketType {
+        Ehcp = "ehcp",
+        Dla = "dla",
+        Tribunal = "tribunal",
+        AnnualReview = "annual_review",
+        LaRefusal = "la_refusal",
+        General = "general",
+    }
+);
+
+vocab!(
+    /// How soon a ticket needs an answer; orders the queue and scales the SLA window.
+    TicketPriority {
+        Urgent = "urgent",
+        High = "high",
+        Normal = "normal",
+        Low = "low",
+    }
+);
+
+vocab!(
+    /// How a ticket stands against its response-time promise.
+    SlaChip {
+        Green = "green",
+        Orange = "orange",
+        Red = "red",
+    }
+);
+
+vocab!(
+    /// Where a support relationship is.
+    ConnectionState {
+        Requested = "requested",
+        Active = "active",
+        Ended = "ended",
+    }
+);
+
+vocab!(
+    /// Which side of a connection someone is on.
+    Side {
+        Family = "family",
+        Advocate = "advocate",
+    }
+);
+
+vocab!(
     /// The role claim in the bearer token: what kind of person this is.
     RoleClaim {
         Family = "family",

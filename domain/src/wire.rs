@@ -27,8 +27,8 @@ pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     in_range(whole(d)?)
 }
 
-/// An optional `u8` from any whole JSON number.
-pub fn option_u8<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+/// An optional integer (`u8`, `u32`, …) from any whole JSON number, in the type's range.
+pub fn option<'de, D: Deserializer<'de>, T: TryFrom<i128>>(d: D) -> Result<Option<T>, D::Error> {
     #[derive(Deserialize)]
     struct Whole(#[serde(deserialize_with = "whole")] i128);
     match Option::<Whole>::deserialize(d)? {
@@ -52,7 +52,7 @@ mod tests {
     struct Body {
         #[serde(deserialize_with = "super::u64")]
         size: u64,
-        #[serde(default, deserialize_with = "super::option_u8")]
+        #[serde(default, deserialize_with = "super::option")]
         year: Option<u8>,
         #[serde(default, deserialize_with = "super::vec_u32")]
         leads: Vec<u32>,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{Days, NaiveDate};
 use senvault_domain::{
     Actor, CaseCommand, CaseId, CaseStatus, ChildId, Command, FamilyCommand, FamilyId, KeyDateKind, NewAction,
-    NoteTopic, OpId, Party, RoleClaim, Scope, UserId, keys,
+    NoteTopic, OpId, Party, RoleClaim, Scope, TicketType, UserId, keys,
 };
 
 use crate::api::{self, AppState};
@@ -291,6 +291,19 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
         let op = OpId::derived(family.0, &format!("demo/{n}"));
         service.execute(&parent, command, op).await?;
     }
+    // The demo advocate is in the directory for the demo child's area, ready for a request.
+    let advocate = Actor { user: demo.advocate.clone(), role: RoleClaim::Advocate };
+    let profile = senvault_domain::ProfileInput {
+        name: "Alex Demo".into(),
+        organisation: Some("Exampleshire SEND Advice".into()),
+        areas: vec!["Exampleshire County Council".into()],
+        specialisms: vec![TicketType::Ehcp, TicketType::AnnualReview, TicketType::Tribunal],
+        response_time_hours: Some(48),
+        accepting: true,
+        bio: "Independent SEND advocate: EHC needs assessments, plans and appeals.".into(),
+    };
+    let command = Command::Advocate { command: senvault_domain::AdvocateCommand::SetProfile { profile } };
+    service.execute(&advocate, command, OpId::derived(family.0, "demo/advocate")).await?;
     Ok(demo)
 }
 

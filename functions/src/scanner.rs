@@ -1,20 +1,21 @@
 //! The scheduled scanner (DESIGN §6): reads the due index only — never a listing of the table —
-//! and applies `domain::scan::decide_scan` to each action's due tracker with work due, one
-//! atomic commit per action (conditioned on the tracker, which every change to the action
-//! rewrites). Used by the scheduled Lambda, the local server's timer and `senvault-local scan`.
+//! and applies `domain::scan::decide_scan` to each action's due tracker with work due, and
+//! `decide_sla_scan` to each ticket whose SLA colour has changed, one atomic commit per tracker
+//! (conditioned on it; every change to the action or ticket rewrites it). Used by the
+//! scheduled Lambda, the local server's timer and `senvault-local scan`.
 //!
 //! Idempotent: ids derive from (action, kind, due date) and the action records what was done,
 //! so a re-run, a concurrent run or a run after a crash neither repeats nor skips anything.
 
 use chrono::{DateTime, Utc};
 use senvault_domain::dates::london_date;
-use senvault_domain::scan::decide_scan;
-use senvault_domain::{Record, Snapshot};
+use senvault_domain::scan::{decide_scan, decide_sla_scan};
+use senvault_domain::{Decision, NoticeKind, Record, Scope, Snapshot};
 use serde::Serialize;
 
 use crate::service::Service;
 use senvault_store::codec::add_to_snapshot;
-use senvault_store::index::{DUE_SHARDS, dated_until, due_partition};
+use senvault_store::index::{DUE_SHARDS, dated_until, due_partition, instant_until, sla_partition};
 use senvault_store::{Index, StoreError, StoredRecord};
 
 /// How often one action is re-decided after losing a race before it is left for the next run.
@@ -30,6 +31,11 @@ pub struct ScanReport {
     pub overdue: usize,
     /// Missed-deadline notes written.
     pub notes: usize,
+    /// Tickets read from the SLA index.
+    pub tickets_examined: usize,
+    /// Advocates told a ticket turned orange, or red.
+    pub sla_orange: usize,
+    pub sla_red: usize,
     /// Actions that needed nothing (already handled by an earlier or concurrent run).
     pub unchanged: usize,
     /// Actions whose commit failed; the next run picks them up again.
@@ -44,36 +50,32 @@ pub enum ScanError {
     Partial(ScanReport),
 }
 
-/// Scans every shard of the due index for work due by `now` (England's date).
+/// What a tracker needs doing at a moment: the rule for its kind.
+type Rule = fn(DateTime<Utc>, &Scope, &str, &Snapshot) -> Decision;
+
+/// Scans every shard of the due index for work due by `now` (England's date), and of the SLA
+/// index for tickets whose colour changed by `now`.
 pub async fn scan(service: &Service, now: DateTime<Utc>) -> Result<ScanReport, ScanError> {
-    let today = london_date(now);
-    // Sort keys are `<date>#<scope>#<key>`: everything dated today or earlier.
-    let until = dated_until(today);
+    // Sort keys are `<date>#<scope>#<key>`: everything dated today or earlier; and
+    // `<instant>#<scope>#<key>`: everything up to now.
+    let until = dated_until(london_date(now));
+    let sla_until = instant_until(now);
     let mut report = ScanReport::default();
     for shard in 0..DUE_SHARDS {
-        let pk = due_partition(shard);
-        let mut after: Option<String> = None;
-        loop {
-            let page = service
-                .store()
-                .query_index(Index::G2, &pk, after.as_deref(), Some(&until), PAGE)
-                .await
-                .map_err(ScanError::Index)?;
-            for row in &page.items {
-                report.examined += 1;
-                process(service, now, row, &mut report).await;
-            }
-            match page.next {
-                Some(n) => after = Some(n),
-                None => break,
-            }
-        }
+        scan_partition(service, now, &due_partition(shard), &until, decide_scan, &mut report).await?;
+        let before = report.examined;
+        scan_partition(service, now, &sla_partition(shard), &sla_until, decide_sla_scan, &mut report).await?;
+        report.tickets_examined += report.examined - before;
+        report.examined = before;
     }
     tracing::info!(
         examined = report.examined,
         reminders = report.reminders,
         overdue = report.overdue,
         notes = report.notes,
+        tickets = report.tickets_examined,
+        sla_orange = report.sla_orange,
+        sla_red = report.sla_red,
         unchanged = report.unchanged,
         failed = report.failed,
         "scan finished"
@@ -81,7 +83,33 @@ pub async fn scan(service: &Service, now: DateTime<Utc>) -> Result<ScanReport, S
     if report.failed > 0 { Err(ScanError::Partial(report)) } else { Ok(report) }
 }
 
-async fn process(service: &Service, now: DateTime<Utc>, row: &StoredRecord, report: &mut ScanReport) {
+async fn scan_partition(
+    service: &Service,
+    now: DateTime<Utc>,
+    pk: &str,
+    until: &str,
+    rule: Rule,
+    report: &mut ScanReport,
+) -> Result<(), ScanError> {
+    let mut after: Option<String> = None;
+    loop {
+        let page = service
+            .store()
+            .query_index(Index::G2, pk, after.as_deref(), Some(until), PAGE)
+            .await
+            .map_err(ScanError::Index)?;
+        for row in &page.items {
+            report.examined += 1;
+            process(service, now, row, rule, report).await;
+        }
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(()),
+        }
+    }
+}
+
+async fn process(service: &Service, now: DateTime<Utc>, row: &StoredRecord, rule: Rule, report: &mut ScanReport) {
     let mut current = Some(row.clone());
     for _ in 0..ATTEMPTS {
         let Some(row) = current.take() else { break };
@@ -94,7 +122,7 @@ async fn process(service: &Service, now: DateTime<Utc>, row: &StoredRecord, repo
             report.failed += 1;
             return;
         };
-        let decision = decide_scan(now, &scope, &row.key, &snap);
+        let decision = rule(now, &scope, &row.key, &snap);
         if decision.is_noop() {
             report.unchanged += 1;
             return;
@@ -106,6 +134,8 @@ async fn process(service: &Service, now: DateTime<Utc>, row: &StoredRecord, repo
                         Record::Alert(a) if a.kind == senvault_domain::AlertKind::Reminder => report.reminders += 1,
                         Record::Alert(_) => report.overdue += 1,
                         Record::Note(_) => report.notes += 1,
+                        Record::Notice(n) if n.kind == NoticeKind::SlaRed => report.sla_red += 1,
+                        Record::Notice(_) => report.sla_orange += 1,
                         _ => {}
                     }
                 }

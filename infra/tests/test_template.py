@@ -52,6 +52,19 @@ class Template(unittest.TestCase):
         statements = self.r["DataKey"]["Properties"]["KeyPolicy"]["Statement"]
         self.assertTrue(any("logs." in str(s.get("Principal")) for s in statements), "the logs service may use the key")
 
+    def test_every_area_of_the_api_is_routed_to_its_function(self):
+        routes = {}
+        for name, res in self.of_type("AWS::Serverless::Function").items():
+            for event in res["Properties"].get("Events", {}).values():
+                if event["Type"] == "HttpApi":
+                    routes[event["Properties"]["Path"]] = name
+        self.assertEqual(routes["/v1/tickets/{proxy+}"], "TicketsFunction")
+        self.assertEqual(routes["/v1/support-requests"], "TicketsFunction")
+        self.assertEqual(routes["/v1/advocates/{proxy+}"], "TicketsFunction")
+        self.assertEqual(routes["/v1/cases/{proxy+}"], "CasesFunction")
+        self.assertEqual(routes["/v1/documents/{proxy+}"], "DocumentsFunction")
+        self.assertEqual(routes["/v1/notifications"], "AccessFunction")
+
     def test_documents_function_has_reserved_concurrency(self):
         props = self.r["DocumentsFunction"]["Properties"]
         self.assertEqual(props["ReservedConcurrentExecutions"], {"Ref": "DocumentsConcurrency"})

@@ -4,10 +4,15 @@
 //! - GSI1 (lookups across scopes): a child's cases, `CASES#<child scope>` / case id; a child's
 //!   actions by state, `ACTIONS#<child scope>#<open|done>` / `<due>#<action id>`, so lists of
 //!   actions read only the actions they show, soonest first.
+//! - GSI1 also holds an advocate's tickets, `QUEUE#<advocate>#<open|done>` / ticket id, so a
+//!   queue reads that advocate's tickets and nobody else's; and the directory,
+//!   `DIR#<area key>` / advocate id (one listing per area, and `DIR#*` for all).
 //! - GSI2 (sparse, dated open work): `DUE#<shard>` / `<date>#<scope>#<key>`, only while the
-//!   scanner has something to do on that date, so a scan reads what is due and nothing else.
+//!   scanner has something to do on that date, so a scan reads what is due and nothing else;
+//!   and `SLA#<shard>` / `<instant>#<scope>#<key>` for tickets whose SLA colour is about to
+//!   change.
 
-use senvault_domain::{ActionState, Record, Scope};
+use senvault_domain::{ActionState, AdvocateId, Record, Scope};
 
 use crate::model::{IndexKey, KEY_MAX};
 
@@ -35,6 +40,31 @@ pub fn dated_until(day: chrono::NaiveDate) -> String {
     format!("{day}#{KEY_MAX}")
 }
 
+/// GSI1 partition of an advocate's open (or resolved and closed) tickets.
+pub fn queue_partition(advocate: AdvocateId, open: bool) -> String {
+    format!("QUEUE#{advocate}#{}", if open { "open" } else { "done" })
+}
+
+/// GSI1 partition of the directory listing for one area key (or `*`, every area).
+pub fn directory_partition(listing: &str) -> String {
+    format!("DIR#{listing}")
+}
+
+/// GSI2 partition of a shard of the SLA index.
+pub fn sla_partition(shard: u64) -> String {
+    format!("SLA#{shard}")
+}
+
+/// An instant as an index sort key: fixed width, so string order is time order.
+pub fn instant_key(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The sort-key bound that takes in everything at `at` or earlier in an instant partition.
+pub fn instant_until(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{}#{KEY_MAX}", instant_key(at))
+}
+
 /// GSI2 partition of a shard of the due index.
 pub fn due_partition(shard: u64) -> String {
     format!("DUE#{shard}")
@@ -55,12 +85,23 @@ pub fn index_keys(scope: &Scope, key: &str, record: &Record) -> (Option<IndexKey
     let g1 = match record {
         Record::Case(c) => Some(IndexKey { pk: cases_partition(scope), sk: c.id.to_string() }),
         Record::Action(a) => Some(IndexKey { pk: actions_partition(scope, a.state), sk: action_sort_key(a.due, a.id) }),
+        Record::Ticket(t) => {
+            Some(IndexKey { pk: queue_partition(t.advocate_id, t.status.is_open()), sk: t.id.to_string() })
+        }
+        Record::DirectoryEntry(e) => {
+            Some(IndexKey { pk: directory_partition(&e.listing), sk: e.profile.id.to_string() })
+        }
         _ => None,
     };
     let scope_s = scope.to_string();
-    let g2 = record
-        .due_index()
-        .map(|due| IndexKey { pk: due_partition(due_shard(&scope_s, key)), sk: format!("{due}#{scope_s}#{key}") });
+    let shard = || due_shard(&scope_s, key);
+    let g2 = match (record.due_index(), record.sla_index()) {
+        (Some(due), _) => Some(IndexKey { pk: due_partition(shard()), sk: format!("{due}#{scope_s}#{key}") }),
+        (None, Some(at)) => {
+            Some(IndexKey { pk: sla_partition(shard()), sk: format!("{}#{scope_s}#{key}", instant_key(at)) })
+        }
+        (None, None) => None,
+    };
     (g1, g2)
 }
 

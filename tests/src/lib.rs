@@ -24,6 +24,7 @@ pub mod aws;
 pub mod corpus;
 pub mod faults;
 pub mod fixtures;
+pub mod load;
 pub mod runtime_api;
 pub mod scenario;
 

@@ -2,6 +2,7 @@
 //! with their statutory actions, status changes, notes, actions, and the refusals around them.
 //! It runs on the SQLite store here and on the production adapters against an emulator.
 
+use axum::http::Method;
 use serde_json::{Value, json};
 
 use crate::TestApp;
@@ -212,4 +213,206 @@ pub async fn evidence_cannot_be_swapped(app: &TestApp) -> Evidence {
 pub struct Evidence {
     pub key: String,
     pub slot: String,
+}
+
+/// What [`support_journey`] created.
+pub struct Support {
+    pub family_token: String,
+    pub advocate_token: String,
+    pub ticket_id: String,
+    pub case_id: String,
+}
+
+/// The support journey every store must carry: an advocate's profile and the directory, a
+/// family's request, accepting, messages, the checklist, private notes, history, the case link
+/// and closing the case — with the refusals around each.
+pub async fn support_journey(app: &TestApp) -> Support {
+    let suffix = uuid::Uuid::now_v7().simple().to_string();
+    let advocate = app.token(&format!("adv-{suffix}"), RoleClaim::Advocate);
+    let rival = app.token(&format!("rival-{suffix}"), RoleClaim::Advocate);
+    let profile = json!({
+        "name": "Priya Shah", "organisation": "Leeds SEND Advocacy",
+        "areas": ["Leeds City Council", "Wakefield"], "specialisms": ["ehcp", "tribunal"],
+        "response_time_hours": 24, "accepting": true, "bio": "Former SENCO."
+    });
+    let me = app.call(Method::PUT, "/v1/advocates/me", Some(&advocate), Some(profile.clone())).await.expect(201);
+    assert!(me.get("user").is_none(), "the sign-in identity is never shown: {me}");
+    let advocate_id = me["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        app.call(Method::PUT, "/v1/advocates/me", Some(&advocate), Some(profile)).await.status,
+        200,
+        "same again"
+    );
+    let busy = json!({"name": "Rival", "areas": ["Leeds"], "accepting": false});
+    let rival_id = app.call(Method::PUT, "/v1/advocates/me", Some(&rival), Some(busy)).await.expect(201)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let fam = app.family_with_case(&format!("parent-{suffix}"), "in_assessment").await;
+    // The directory: by area however it is written, by specialism; not-accepting advocates never.
+    let found = app.get("/v1/advocates?area=leeds%20city", &fam.token).await.expect(200);
+    let ids: Vec<&str> = found["items"].as_array().expect("items").iter().filter_map(|a| a["id"].as_str()).collect();
+    assert!(ids.contains(&advocate_id.as_str()) && !ids.contains(&rival_id.as_str()), "{found}");
+    let none = app.get("/v1/advocates?area=Leeds%20City%20Council&specialism=dla", &fam.token).await.expect(200);
+    assert!(!none["items"].as_array().expect("items").iter().any(|a| a["id"] == advocate_id.as_str()));
+    app.get("/v1/advocates?specialism=plumbing", &fam.token).await.problem(400);
+    app.get(&format!("/v1/advocates/{advocate_id}"), &fam.token).await.expect(200);
+
+    // Refused requests: a non-accepting advocate, another family's child, a bad type, too long.
+    let request = |to: &str, child: &str, kind: &str, message: String| json!({"advocate_id": to, "child_id": child, "type": kind, "message": message});
+    let p = app
+        .post("/v1/support-requests", &fam.token, request(&rival_id, &fam.child, "ehcp", "Help".into()))
+        .await
+        .problem(409);
+    assert!(p["detail"].as_str().is_some_and(|d| d.contains("not taking on")), "{p}");
+    let stranger = app.family_with_case(&format!("other-{suffix}"), "in_assessment").await;
+    app.post("/v1/support-requests", &fam.token, request(&advocate_id, &stranger.child, "ehcp", "Help".into()))
+        .await
+        .problem(404);
+    app.post("/v1/support-requests", &fam.token, request(&advocate_id, &fam.child, "plumbing", "Help".into()))
+        .await
+        .problem(422);
+    app.post("/v1/support-requests", &fam.token, request(&advocate_id, &fam.child, "ehcp", "x".repeat(20_001)))
+        .await
+        .problem(422);
+    app.post("/v1/support-requests", &advocate, request(&advocate_id, &fam.child, "ehcp", "Help".into()))
+        .await
+        .problem(404);
+
+    let ticket = app
+        .post(
+            "/v1/support-requests",
+            &fam.token,
+            request(&advocate_id, &fam.child, "ehcp", "The LA missed the 6-week deadline. What can we do?".into()),
+        )
+        .await
+        .expect(201);
+    let id = ticket["id"].as_str().expect("ticket id").to_owned();
+    assert_eq!((ticket["status"].as_str(), ticket["connection_state"].as_str()), (Some("new"), Some("requested")));
+    assert_eq!((ticket["type"].as_str(), ticket["sla"]["chip"].as_str()), (Some("ehcp"), Some("green")));
+    assert_eq!(ticket["sla"]["window_hours"].as_f64(), Some(24.0));
+    let kinds = |v: &Value| -> Vec<String> {
+        v["items"].as_array().expect("items").iter().filter_map(|n| n["kind"].as_str().map(str::to_owned)).collect()
+    };
+    let told = app.get("/v1/notifications", &advocate).await.expect(200);
+    assert!(kinds(&told).contains(&"support_requested".to_owned()), "{told}");
+
+    // The advocate's queue; other advocates and the family cannot act on it.
+    let queue = app.get("/v1/tickets", &advocate).await.expect(200);
+    assert_eq!(queue["items"][0]["id"], id.as_str());
+    assert_eq!(app.get("/v1/tickets", &rival).await.expect(200)["items"], json!([]));
+    app.post(&format!("/v1/tickets/{id}/accept"), &rival, json!({})).await.problem(404);
+    app.get(&format!("/v1/tickets/{id}"), &rival).await.problem(404);
+    app.post(&format!("/v1/tickets/{id}/accept"), &fam.token, json!({})).await.problem(403);
+    let accepted = app.post(&format!("/v1/tickets/{id}/accept"), &advocate, json!({})).await.expect(201);
+    assert_eq!(
+        (accepted["status"].as_str(), accepted["connection_state"].as_str()),
+        (Some("in_progress"), Some("active"))
+    );
+    app.post(&format!("/v1/tickets/{id}/accept"), &advocate, json!({})).await.expect(200);
+    app.post(&format!("/v1/tickets/{id}/decline"), &advocate, json!({"reason": "Busy"})).await.problem(409);
+    assert!(
+        kinds(&app.get("/v1/notifications", &fam.token).await.expect(200)).contains(&"request_accepted".to_owned())
+    );
+
+    // Work on the ticket.
+    let path = |rest: &str| format!("/v1/tickets/{id}{rest}");
+    app.patch(&path(""), &advocate, json!({"priority": "sometime"})).await.problem(422);
+    app.patch(&path(""), &fam.token, json!({"priority": "high"})).await.problem(403);
+    let patched = app.patch(&path(""), &advocate, json!({"priority": "high", "type": "tribunal"})).await.expect(201);
+    assert_eq!((patched["priority"].as_str(), patched["type"].as_str()), (Some("high"), Some("tribunal")));
+    assert_eq!(patched["history"].as_array().map(Vec::len), Some(4), "created, accepted, priority, type");
+    assert!(
+        patched["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .all(|e| e["by"]["user"].is_string() && e["at"].is_string())
+    );
+    app.post(&path("/messages"), &advocate, json!({"text": "I will draft a letter before action."})).await.expect(201);
+    let info = app
+        .post(&path("/request-info"), &advocate, json!({"message": "Please upload the LA's letter."}))
+        .await
+        .expect(201);
+    assert_eq!((info["status"].as_str(), info["sla"].is_null()), (Some("pending_family"), true));
+    app.post(&path("/messages"), &fam.token, json!({"text": "x".repeat(20_001)})).await.problem(422);
+    app.post(&path("/messages"), &fam.token, json!({"text": "Uploaded it to the vault."})).await.expect(201);
+    let back = app.get(&path(""), &fam.token).await.expect(200);
+    assert_eq!((back["status"].as_str(), back["sla"]["chip"].as_str()), (Some("in_progress"), Some("green")));
+    let messages = app.get(&path("/messages"), &fam.token).await.expect(200);
+    assert_eq!(messages["items"].as_array().map(Vec::len), Some(4));
+    let item =
+        app.post(&path("/checklist"), &advocate, json!({"text": "Draft letter before action"})).await.expect(201);
+    let item_id = item["id"].as_str().expect("item").to_owned();
+    app.post(&path("/checklist"), &fam.token, json!({"text": "Find the refusal letter"})).await.expect(201);
+    let done = app.patch(&path(&format!("/checklist/{item_id}")), &fam.token, json!({"done": true})).await.expect(201);
+    assert_eq!(done["done"], true);
+    app.patch(&path(&format!("/checklist/{}", uuid::Uuid::now_v7())), &advocate, json!({"done": true}))
+        .await
+        .problem(404);
+
+    // Private notes: the author's alone, through every endpoint.
+    let secret = format!("PRIVATE-{suffix}: family may need a tribunal; check capacity");
+    app.post(&path("/private-notes"), &advocate, json!({"text": secret})).await.expect(201);
+    let mine = app.get(&path("/private-notes"), &advocate).await.expect(200);
+    assert_eq!(mine["items"][0]["text"], secret.as_str());
+    app.get(&path("/private-notes"), &fam.token).await.problem(404);
+    app.get(&path("/private-notes"), &rival).await.problem(404);
+    app.post(&path("/private-notes"), &fam.token, json!({"text": "sneaky"})).await.problem(403);
+    for read in [
+        path(""),
+        path("/messages"),
+        "/v1/tickets".into(),
+        "/v1/notifications".into(),
+        format!("/v1/cases/{}", fam.case),
+    ] {
+        let body = app.get(&read, &fam.token).await.expect(200).to_string();
+        assert!(!body.contains(&secret), "{read} shows the private note");
+    }
+
+    // The case link; closing the case resolves the ticket, and reopening it does not.
+    let other_family_case = stranger.case.clone();
+    app.post(&path("/link-case"), &advocate, json!({"case_id": other_family_case})).await.problem(404);
+    let linked = app.post(&path("/link-case"), &fam.token, json!({"case_id": fam.case})).await.expect(201);
+    assert_eq!(linked["case_id"], fam.case.as_str());
+    let page = app.get(&format!("/v1/cases/{}", fam.case), &fam.token).await.expect(200);
+    assert_eq!(page["ticket"]["ticket_id"], id.as_str());
+    app.post(&format!("/v1/cases/{}/close", fam.case), &fam.token, json!({"outcome": "resolved"})).await.expect(200);
+    let resolved = app.get(&path(""), &advocate).await.expect(200);
+    assert_eq!((resolved["status"].as_str(), resolved["sla"].is_null()), (Some("resolved"), true));
+    assert!(
+        kinds(&app.get("/v1/notifications", &fam.token).await.expect(200)).contains(&"support_completed".to_owned())
+    );
+    app.post(&format!("/v1/cases/{}/status", fam.case), &fam.token, json!({"status": "appeal_lodged"}))
+        .await
+        .expect(200);
+    assert_eq!(app.get(&path(""), &advocate).await.expect(200)["status"], "resolved");
+    assert_eq!(app.get("/v1/tickets?status=resolved", &advocate).await.expect(200)["items"][0]["id"], id.as_str());
+    assert_eq!(app.get("/v1/tickets", &advocate).await.expect(200)["items"], json!([]), "off the open queue");
+    app.get("/v1/tickets?status=someday", &advocate).await.problem(400);
+
+    // Declined: the connection ends and its messages are read-only.
+    let second = app
+        .post(
+            "/v1/support-requests",
+            &stranger.token,
+            request(&advocate_id, &stranger.child, "general", "Hello".into()),
+        )
+        .await
+        .expect(201);
+    let second_id = second["id"].as_str().expect("id").to_owned();
+    let declined = app
+        .post(&format!("/v1/tickets/{second_id}/decline"), &advocate, json!({"reason": "Outside my area"}))
+        .await
+        .expect(201);
+    assert_eq!((declined["status"].as_str(), declined["connection_state"].as_str()), (Some("closed"), Some("ended")));
+    app.post(&format!("/v1/tickets/{second_id}/decline"), &advocate, json!({"reason": "Outside my area"}))
+        .await
+        .expect(200);
+    app.post(&format!("/v1/tickets/{second_id}/messages"), &stranger.token, json!({"text": "Please?"}))
+        .await
+        .problem(409);
+    app.get(&format!("/v1/tickets/{second_id}/messages"), &stranger.token).await.expect(200);
+    Support { family_token: fam.token, advocate_token: advocate, ticket_id: id, case_id: fam.case }
 }

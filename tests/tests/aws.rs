@@ -167,3 +167,9 @@ async fn s3_presigned_upload_and_download() {
         Err(BlobError::TooLarge)
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_support_journey_works_on_dynamodb() {
+    let Some(store) = aws::dynamo().await else { return };
+    scenario::support_journey(&TestApp::with_store(Arc::new(store))).await;
+}

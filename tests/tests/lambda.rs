@@ -95,3 +95,28 @@ async fn the_access_function_and_the_scheduled_scanner() {
     assert_eq!(report["failed"], 0, "{report}");
     assert!(report.get("examined").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tickets_function_serves_advocates_from_their_groups() {
+    let Some(store) = aws::dynamo().await else { return };
+    let Some(bin) = binary("tickets") else { return };
+    let runtime = RuntimeApi::start().await;
+    let function = runtime.spawn(&bin, &env(store.table()));
+    assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some(), "{:?}", runtime.init_error());
+    let advocate = [("sub", "adv-lambda"), ("cognito:groups", "[advocate]")];
+    let profile = json!({"name": "Lambda Advocate", "areas": ["Leeds"], "accepting": true});
+    let r = runtime.invoke(http_event("PUT", "/v1/advocates/me", Some(&advocate), Some(&profile))).await.unwrap();
+    assert_eq!(r["statusCode"], 201, "{r}");
+    let id = body(&r)["id"].as_str().unwrap().to_owned();
+    let family = [("sub", "mum-lambda")];
+    let r = runtime.invoke(http_event("GET", "/v1/advocates?area=leeds", Some(&family), None)).await.unwrap();
+    assert_eq!(body(&r)["items"][0]["id"], id.as_str(), "{r}");
+    // Without the group, the same person is a family account and cannot have a profile.
+    let r = runtime
+        .invoke(http_event("PUT", "/v1/advocates/me", Some(&[("sub", "adv-lambda")]), Some(&profile)))
+        .await
+        .unwrap();
+    assert_eq!(r["statusCode"], 403, "{r}");
+    let r = runtime.invoke(http_event("GET", "/v1/cases", Some(&family), None)).await.unwrap();
+    assert_eq!(r["statusCode"], 404, "not this function's area");
+}

@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::ChildId;
+use crate::ids::{AdvocateId, ChildId, ConnectionId, MessageId, TicketId};
+use crate::vocab::TicketType;
 
 /// A change to a child's details; absent fields are left as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +49,17 @@ pub enum FamilyCommand {
         child_id: ChildId,
         patch: ChildPatch,
     },
+    /// Ask an advocate for help about one child: opens a connection holding a ticket whose
+    /// first message is `message`.
+    RequestSupport {
+        connection_id: ConnectionId,
+        ticket_id: TicketId,
+        message_id: MessageId,
+        advocate_id: AdvocateId,
+        child_id: ChildId,
+        kind: TicketType,
+        message: String,
+    },
 }
 
 impl FamilyCommand {
@@ -56,6 +68,7 @@ impl FamilyCommand {
             FamilyCommand::CreateFamily { .. } => "create_family",
             FamilyCommand::AddChild { .. } => "add_child",
             FamilyCommand::EditChild { .. } => "edit_child",
+            FamilyCommand::RequestSupport { .. } => "request_support",
         }
     }
 }

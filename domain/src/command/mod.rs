@@ -10,6 +10,7 @@ mod case;
 mod document;
 mod family;
 mod personal;
+mod support;
 mod system;
 
 use serde::{Deserialize, Serialize};
@@ -18,10 +19,11 @@ pub use case::{ActionPatch, CaseCommand, ExceptionInput, NewAction};
 pub use document::DocumentCommand;
 pub use family::{ChildPatch, FamilyCommand};
 pub use personal::PersonalCommand;
+pub use support::{AdvocateCommand, ProfileInput, TicketCommand};
 pub use system::SystemCommand;
 
 use crate::context::Actor;
-use crate::ids::{CaseId, ChildId, DocumentId, FamilyId};
+use crate::ids::{AdvocateId, CaseId, ChildId, ConnectionId, DocumentId, FamilyId, TicketId};
 use crate::scope::Scope;
 
 /// A change a person makes, in the scope it names.
@@ -36,6 +38,10 @@ pub enum Command {
     Document { child_id: ChildId, document_id: DocumentId, command: DocumentCommand },
     /// The caller's own settings (scope `user:<caller>`).
     Personal { command: PersonalCommand },
+    /// One support ticket (scope `conn:<id>`: one connection holds one ticket).
+    Ticket { connection_id: ConnectionId, ticket_id: TicketId, command: TicketCommand },
+    /// The calling advocate's own profile and private notes (scope `advocate:<caller>`).
+    Advocate { command: AdvocateCommand },
 }
 
 impl Command {
@@ -45,6 +51,8 @@ impl Command {
             Command::Family { family_id, .. } => Scope::Family(*family_id),
             Command::Case { child_id, .. } | Command::Document { child_id, .. } => Scope::Child(*child_id),
             Command::Personal { .. } => Scope::User(actor.user.clone()),
+            Command::Ticket { connection_id, .. } => Scope::Conn(*connection_id),
+            Command::Advocate { .. } => Scope::Advocate(AdvocateId::for_user(&actor.user)),
         }
     }
 
@@ -55,6 +63,8 @@ impl Command {
             Command::Case { command, .. } => command.name(),
             Command::Document { command, .. } => command.name(),
             Command::Personal { command } => command.name(),
+            Command::Ticket { command, .. } => command.name(),
+            Command::Advocate { command } => command.name(),
         }
     }
 
@@ -62,7 +72,11 @@ impl Command {
     pub fn case_id(&self) -> Option<CaseId> {
         match self {
             Command::Case { case_id, .. } => Some(*case_id),
-            Command::Family { .. } | Command::Document { .. } | Command::Personal { .. } => None,
+            Command::Family { .. }
+            | Command::Document { .. }
+            | Command::Personal { .. }
+            | Command::Ticket { .. }
+            | Command::Advocate { .. } => None,
         }
     }
 

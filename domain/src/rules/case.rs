@@ -85,6 +85,13 @@ pub(crate) fn decide(
         | CaseCommand::EditFlag { .. }
         | CaseCommand::AddAnnotation { .. } => flags::decide_flag(ctx, scope, existing()?, command, snap, changes)?,
     }
+    // Closing the case (into resolved or closed) completes the support request linked to it.
+    let closed_now = matches!(command, CaseCommand::ChangeStatus { .. } | CaseCommand::CloseCase { .. })
+        && agg.as_ref().is_some_and(|a| !a.case.status.is_terminal())
+        && matches!(changes.current(scope, &keys::case(case_id)), Some(Record::Case(c)) if c.status.is_terminal());
+    if closed_now {
+        crate::rules::support::resolve_linked_ticket(ctx, scope, case_id, snap, changes);
+    }
     Ok(family_scope)
 }
 

@@ -36,6 +36,27 @@ pub(crate) fn decide(
             add_child(ctx, &scope, family_id, child, snap, changes)?
         }
         FamilyCommand::EditChild { child_id, patch } => edit_child(ctx, &scope, *child_id, patch, snap, changes)?,
+        FamilyCommand::RequestSupport {
+            connection_id,
+            ticket_id,
+            message_id,
+            advocate_id,
+            child_id,
+            kind,
+            message,
+        } => {
+            let request = crate::rules::support::Request {
+                family_id,
+                connection_id: *connection_id,
+                ticket_id: *ticket_id,
+                message_id: *message_id,
+                advocate_id: *advocate_id,
+                child_id: *child_id,
+                kind: *kind,
+                message,
+            };
+            crate::rules::support::request_support(ctx, request, snap, changes)?
+        }
     }
     Ok(scope)
 }

@@ -9,3 +9,4 @@ pub(crate) mod family;
 pub(crate) mod flags;
 pub(crate) mod key_dates;
 pub(crate) mod personal;
+pub(crate) mod support;

@@ -29,7 +29,7 @@ pub struct AnalyseIn {
     pub draft: Option<bool>,
     /// The child's national curriculum year (0 for Reception). Default: from the child's date
     /// of birth.
-    #[serde(default, deserialize_with = "senvault_domain::wire::option_u8")]
+    #[serde(default, deserialize_with = "senvault_domain::wire::option")]
     #[schema(minimum = 0, maximum = 20)]
     pub year_group: Option<u8>,
     /// The family asked for a personal budget (Section J must then say how it is used).

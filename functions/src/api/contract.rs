@@ -100,6 +100,27 @@ const LINKS: &[Link] = &[
     ("create_document", "201", "Analyse", "analyse", &[("id", "$response.body#/id")]),
     ("create_document", "201", "DeleteDocument", "delete_document", &[("id", "$response.body#/id")]),
     ("list_notifications", "200", "MarkRead", "mark_read", &[("id", "$response.body#/items/0/id")]),
+    ("put_my_profile", "201", "GetAdvocate", "get_advocate", &[("id", "$response.body#/id")]),
+    ("directory", "200", "GetAdvocate", "get_advocate", &[("id", "$response.body#/items/0/id")]),
+    ("request_support", "201", "GetTicket", "get_ticket", &[("id", "$response.body#/id")]),
+    ("request_support", "201", "UpdateTicket", "update_ticket", &[("id", "$response.body#/id")]),
+    ("request_support", "201", "Accept", "accept", &[("id", "$response.body#/id")]),
+    ("request_support", "201", "Decline", "decline", &[("id", "$response.body#/id")]),
+    ("request_support", "201", "RequestInfo", "request_info", &[("id", "$response.body#/id")]),
+    ("request_support", "201", "PostMessage", "post_message", &[("id", "$response.body#/id")]),
+    ("request_support", "201", "ListMessages", "list_messages", &[("id", "$response.body#/id")]),
+    ("request_support", "201", "AddChecklistItem", "add_checklist_item", &[("id", "$response.body#/id")]),
+    ("request_support", "201", "AddPrivateNote", "add_private_note", &[("id", "$response.body#/id")]),
+    ("request_support", "201", "ListPrivateNotes", "list_private_notes", &[("id", "$response.body#/id")]),
+    ("request_support", "201", "LinkCase", "link_case", &[("id", "$response.body#/id")]),
+    ("list_tickets", "200", "GetTicket", "get_ticket", &[("id", "$response.body#/items/0/id")]),
+    (
+        "add_checklist_item",
+        "201",
+        "EditChecklistItem",
+        "edit_checklist_item",
+        &[("id", "$request.path.id"), ("item", "$response.body#/id")],
+    ),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];

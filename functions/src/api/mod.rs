@@ -2,6 +2,7 @@
 //! document is collected from the handlers' annotations, so it cannot drift from the routes.
 
 pub mod actions;
+pub mod advocates;
 pub mod analysis;
 pub mod cases;
 pub mod chronology;
@@ -12,6 +13,7 @@ pub mod family;
 pub mod flags;
 pub mod meta;
 pub mod notifications;
+pub mod tickets;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -131,6 +133,25 @@ pub fn access_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::get_preferences, notifications::put_preferences))
 }
 
+/// Advocates, support requests and tickets (the tickets area).
+pub fn tickets_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(advocates::directory))
+        .routes(routes!(advocates::get_my_profile, advocates::put_my_profile))
+        .routes(routes!(advocates::get_advocate))
+        .routes(routes!(tickets::request_support))
+        .routes(routes!(tickets::list_tickets))
+        .routes(routes!(tickets::get_ticket, tickets::update_ticket))
+        .routes(routes!(tickets::accept))
+        .routes(routes!(tickets::decline))
+        .routes(routes!(tickets::request_info))
+        .routes(routes!(tickets::post_message, tickets::list_messages))
+        .routes(routes!(tickets::add_checklist_item))
+        .routes(routes!(tickets::edit_checklist_item))
+        .routes(routes!(tickets::add_private_note, tickets::list_private_notes))
+        .routes(routes!(tickets::link_case))
+}
+
 /// Routes every area shares: health and the API description.
 fn meta_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(meta::health))
@@ -204,7 +225,7 @@ async fn answer_panics(req: Request, next: Next) -> Response {
 
 /// The whole API on one router (the local server).
 pub fn app(state: AppState) -> Router {
-    finish(cases_routes().merge(access_routes()).merge(documents_routes()), state)
+    finish(cases_routes().merge(access_routes()).merge(documents_routes()).merge(tickets_routes()), state)
 }
 
 /// The OpenAPI document of the whole API.
@@ -215,6 +236,7 @@ pub fn openapi() -> serde_json::Value {
             .merge(cases_routes())
             .merge(access_routes())
             .merge(documents_routes())
+            .merge(tickets_routes())
             .into_openapi(),
     )
 }

@@ -3,7 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use senvault_domain::{Alert, AlertId, Command, PersonalCommand};
+use senvault_domain::views::Notification;
+use senvault_domain::{AlertId, Command, PersonalCommand};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
@@ -14,7 +15,7 @@ use crate::service::paging::{Order, page_of};
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct NotificationView {
     #[serde(flatten)]
-    pub alert: Alert,
+    pub notification: Notification,
     pub read: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_at: Option<DateTime<Utc>>,
@@ -29,8 +30,8 @@ pub struct NotificationPage {
 }
 
 /// A fixed-width position, so that string order is (time, id) order.
-fn position(a: &Alert) -> String {
-    format!("{}#{}", a.raised_at.format("%Y-%m-%dT%H:%M:%S%.9fZ"), a.id)
+fn position(n: &Notification) -> String {
+    format!("{}#{}", n.raised_at().format("%Y-%m-%dT%H:%M:%S%.9fZ"), n.id())
 }
 
 /// The caller's notifications, newest first, with the unread count.
@@ -46,10 +47,10 @@ pub async fn list_notifications(
     let unread_count = all.iter().filter(|(_, r)| r.is_none()).count();
     let positioned = all.into_iter().map(|(a, r)| (position(&a), (a, r)));
     let page = page_of(positioned, after.as_deref(), limit, Order::Descending);
-    let page = page.map(|(alert, marker)| NotificationView {
+    let page = page.map(|(notification, marker)| NotificationView {
         read: marker.is_some(),
         read_at: marker.map(|m| m.read_at),
-        alert,
+        notification,
     });
     let ListOf { items, next_cursor } = page.into();
     Ok(Json(NotificationPage { items, next_cursor, unread_count }))
@@ -65,14 +66,14 @@ pub async fn mark_read(
 ) -> Result<Json<NotificationView>, Problem> {
     let id: AlertId = parse_id("id", &id)?;
     // Only a notification the caller is shown may be marked.
-    let alert = state.service.notification(&actor, id).await?;
+    let notification = state.service.notification(&actor, id).await?;
     let mark = Command::personal(PersonalCommand::MarkNotificationRead { notification_id: id });
     let done = state.service.execute(&actor, mark, op).await?;
     let read_at = match done.snapshot.get(&done.scope, &senvault_domain::keys::read_marker(id)) {
         Some(senvault_domain::Record::ReadMarker(m)) => Some(m.read_at),
         _ => None,
     };
-    Ok(Json(NotificationView { alert, read: true, read_at }))
+    Ok(Json(NotificationView { notification, read: true, read_at }))
 }
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]

@@ -217,7 +217,11 @@ async fn serve(cli: Cli, choice: local::StoreChoice) -> Result<(), local::LocalE
             println!();
             println!("Demo family token (user {}, valid 30 days):", d.parent);
             println!("  {parent}");
-            println!("Demo advocate token (user {}, no access granted):", d.advocate);
+            println!(
+                "Demo advocate token (user {}, advocate id {}, in the directory; no access granted):",
+                d.advocate,
+                senvault_domain::AdvocateId::for_user(&d.advocate)
+            );
             println!("  {advocate}");
             println!();
             println!("Try the demo case page:");

@@ -12,6 +12,7 @@
 mod aliases;
 pub mod paging;
 mod reads;
+mod tickets;
 
 use std::sync::Arc;
 
@@ -85,13 +86,14 @@ impl Service {
     }
 
     /// Authorise: the caller's membership of `scope`, from one read of its record (never from
-    /// anything the request says). A user's own scope is theirs without a record.
+    /// anything the request says). A user's own scope, and an advocate's own workspace, are
+    /// theirs without a record ([`Scope::owned_by`]).
     pub async fn access(&self, actor: &Actor, scope: &Scope) -> Result<Access, ServiceError> {
         let user_scope = Scope::User(actor.user.clone());
         let key = keys::membership(scope);
         let row = self.store.get(&user_scope.to_string(), &key).await?;
         let check_expect = row.as_ref().map_or(Expect::Absent, |r| Expect::Version(r.version));
-        let role = if *scope == user_scope {
+        let role = if scope.owned_by(actor) {
             Some(MemberRole::Owner)
         } else {
             match row.filter(|r| !r.deleted).map(|r| from_stored(&r)).transpose()?.map(|(_, v)| v.record) {
@@ -103,9 +105,19 @@ impl Service {
         Ok(Access { scope: scope.clone(), role, check })
     }
 
-    /// Load: the records named by `reads`, tombstones included, into one snapshot.
-    async fn load(&self, reads: &[Read]) -> Result<Snapshot, ServiceError> {
-        Ok(senvault_store::load::load(self.store.as_ref(), reads).await?)
+    /// Load: the records named by `reads`, tombstones included, into one snapshot; then the
+    /// records those name ([`senvault_domain::reads_after`]). Answers every read made, so a
+    /// conflict can be told apart from a race.
+    async fn load(&self, operation: &Operation, reads: &[Read]) -> Result<(Snapshot, Vec<Read>), ServiceError> {
+        let mut snapshot = senvault_store::load::load(self.store.as_ref(), reads).await?;
+        let after = senvault_domain::reads_after(operation, &snapshot);
+        let mut all = reads.to_vec();
+        if !after.is_empty() {
+            let more = senvault_store::load::load(self.store.as_ref(), &after).await?;
+            snapshot.merge(more);
+            all.extend(after);
+        }
+        Ok((snapshot, all))
     }
 
     /// Runs an operation: the single write path of the system. `op` is the operation's id —
@@ -122,7 +134,7 @@ impl Service {
         let reads = senvault_domain::reads(&operation, actor);
         for attempt in 0..MAX_ATTEMPTS {
             let access = self.access(actor, &scope).await?;
-            let mut snapshot = self.load(&reads).await?;
+            let (mut snapshot, read) = self.load(&operation, &reads).await?;
             let ctx = Context { actor: actor.clone(), membership: access.role, now: self.clock.now(), op };
             let decision = decide(&ctx, &operation, &snapshot)?;
             if decision.is_noop() {
@@ -148,7 +160,7 @@ impl Service {
                     tracing::info!(command = operation.name(), %scope, writes = decision.writes.len(), "committed");
                     return Ok(Executed { snapshot, scope, changed: true });
                 }
-                Err(StoreError::Conflict { scope: s, key }) if !raced(&reads, &access, &s, &key) => {
+                Err(StoreError::Conflict { scope: s, key }) if !raced(&read, &access, &s, &key) => {
                     // Not a race on anything the decision read: the id belongs to a record the
                     // caller cannot see. Retrying would only meet it again.
                     tracing::debug!(command = operation.name(), "id already in use");

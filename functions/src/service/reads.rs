@@ -3,9 +3,9 @@
 //! may read them.
 
 use senvault_domain::analyser::AnalyseOptions;
-use senvault_domain::views::{ActionFilter, notification_shown, notifications_since};
+use senvault_domain::views::{ActionFilter, Notification, notice_shown, notification_shown, notifications_since};
 use senvault_domain::{
-    ActionView, Actor, Alert, AlertId, Case, CaseAggregate, CaseDetail, CaseId, Child, ChildId, Document, DocumentId,
+    ActionView, Actor, AlertId, Case, CaseAggregate, CaseDetail, CaseId, Child, ChildId, Document, DocumentId,
     DocumentUse, DomainError, Family, FamilyId, FamilyMember, Membership, Preferences, Read, ReadMarker, Record, Scope,
     Snapshot, keys, may_use_document,
 };
@@ -28,6 +28,25 @@ pub struct FamilyView {
 
 fn not_found(what: &'static str) -> ServiceError {
     ServiceError::Domain(DomainError::NotFound { what })
+}
+
+/// Every row of `scope` under `prefix` after the key `after`, page by page.
+async fn list_from(
+    store: &dyn senvault_store::Store,
+    scope: &str,
+    prefix: &str,
+    after: &str,
+) -> Result<Vec<StoredRecord>, ServiceError> {
+    let mut rows = Vec::new();
+    let mut cursor = Some(after.to_owned());
+    loop {
+        let page = store.list(scope, prefix, cursor.as_deref(), MAX_PAGE).await?;
+        rows.extend(page.items);
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => return Ok(rows),
+        }
+    }
 }
 
 /// A store page as a listing of the records `pick` accepts.
@@ -133,7 +152,7 @@ impl Service {
         }
     }
 
-    async fn aliased_scope(&self, id: &str, what: &'static str) -> Result<Scope, ServiceError> {
+    pub(super) async fn aliased_scope(&self, id: &str, what: &'static str) -> Result<Scope, ServiceError> {
         if let Some(scope) = self.aliases.get(id) {
             return Ok(scope);
         }
@@ -269,28 +288,31 @@ impl Service {
     }
 
     /// The notifications a user is shown: alerts in every child scope they are a member of,
-    /// filtered by the domain's rule (age, their lead times), with their read state; newest
-    /// first. Losing access to a child removes its alerts at once.
-    pub async fn notifications(&self, actor: &Actor) -> Result<Vec<(Alert, Option<ReadMarker>)>, ServiceError> {
+    /// filtered by the domain's rule (age, their lead times), and the notices in their own
+    /// scope, with their read state; newest first. Losing access to a child removes its alerts
+    /// at once.
+    pub async fn notifications(&self, actor: &Actor) -> Result<Vec<(Notification, Option<ReadMarker>)>, ServiceError> {
         let leads = self.preferences(actor).await?;
         let today = self.today();
-        let after = format!("{}{}", keys::ALERT_PREFIX, notifications_since(today));
-        let mut alerts = Vec::new();
+        let since = notifications_since(today);
+        let mut shown = Vec::new();
         for m in self.memberships(actor, "child:").await? {
-            let mut cursor = Some(after.clone());
-            loop {
-                let page = self.store.list(&m.scope, keys::ALERT_PREFIX, cursor.as_deref(), MAX_PAGE).await?;
-                for row in &page.items {
-                    if let Some(Record::Alert(a)) = live_record(row)?
-                        && notification_shown(&a, &leads, today)
-                    {
-                        alerts.push(a);
-                    }
+            let after = format!("{}{since}", keys::ALERT_PREFIX);
+            for row in list_from(self.store.as_ref(), &m.scope, keys::ALERT_PREFIX, &after).await? {
+                if let Some(Record::Alert(a)) = live_record(&row)?
+                    && notification_shown(&a, &leads, today)
+                {
+                    shown.push(Notification::Alert(a));
                 }
-                match page.next {
-                    Some(n) => cursor = Some(n),
-                    None => break,
-                }
+            }
+        }
+        let user_scope = Scope::User(actor.user.clone()).to_string();
+        let after = format!("{}{since}", keys::NOTICE_PREFIX);
+        for row in list_from(self.store.as_ref(), &user_scope, keys::NOTICE_PREFIX, &after).await? {
+            if let Some(Record::Notice(n)) = live_record(&row)?
+                && notice_shown(&n, today)
+            {
+                shown.push(Notification::Notice(n));
             }
         }
         let read: std::collections::HashMap<_, _> =
@@ -302,19 +324,19 @@ impl Service {
                     _ => None,
                 })
                 .collect();
-        alerts.sort_by_key(|a| std::cmp::Reverse((a.raised_at, a.id)));
-        Ok(alerts
+        shown.sort_by_key(|n| std::cmp::Reverse((n.raised_at(), n.id())));
+        Ok(shown
             .into_iter()
-            .map(|a| {
-                let marker = read.get(&a.id).cloned();
-                (a, marker)
+            .map(|n| {
+                let marker = read.get(&n.id()).cloned();
+                (n, marker)
             })
             .collect())
     }
 
     /// One notification the user is shown (404 otherwise) — the only ones they may mark read.
-    pub async fn notification(&self, actor: &Actor, id: AlertId) -> Result<Alert, ServiceError> {
+    pub async fn notification(&self, actor: &Actor, id: AlertId) -> Result<Notification, ServiceError> {
         let shown = self.notifications(actor).await?;
-        shown.into_iter().map(|(a, _)| a).find(|a| a.id == id).ok_or(not_found("notification"))
+        shown.into_iter().map(|(n, _)| n).find(|n| n.id() == id).ok_or(not_found("notification"))
     }
 }

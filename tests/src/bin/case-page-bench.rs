@@ -15,19 +15,15 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::http::{Method, Request, header};
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
 use senvault_domain::{MemberRole, RoleClaim};
 use senvault_functions::local::tokio_offload;
 use senvault_store::Store;
 use senvault_store::counting::CountingStore;
 use senvault_store::sqlite::{SqliteOptions, SqliteStore};
-use senvault_tests::TestApp;
+use senvault_tests::{TestApp, load};
 use serde_json::json;
 
 struct Args {
@@ -144,7 +140,7 @@ async fn main() {
     for _ in 0..args.rounds {
         for (_, run, token, tally) in setups.iter_mut() {
             let cpu_before = cpu_seconds();
-            let (latencies, errors) = throughput(run, &path, token, &args).await;
+            let (latencies, errors) = load::throughput(&run.router, &path, token, args.seconds, args.connections).await;
             tally.cpu += cpu_seconds() - cpu_before;
             tally.latencies.extend(latencies);
             tally.errors += errors;
@@ -155,9 +151,7 @@ async fn main() {
         let seconds = (args.seconds * args.rounds) as f64;
         tally.latencies.sort();
         let n = tally.latencies.len();
-        let pct = |p: f64| {
-            tally.latencies.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default()
-        };
+        let pct = |p: f64| load::percentile(&tally.latencies, p);
         let rate = n as f64 / seconds;
         println!(
             "loopback, SQLite store, {readers} reader connection{}, {} client connections, {} x {} s: {n} requests, {rate:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, {:.0}% CPU",
@@ -232,63 +226,4 @@ struct Tally {
     latencies: Vec<Duration>,
     errors: usize,
     cpu: f64,
-}
-
-/// Latencies of the requests `connections` clients completed against `app` served on loopback
-/// for `seconds`, and the errors.
-async fn throughput(app: &TestApp, path: &str, token: &str, args: &Args) -> (Vec<Duration>, usize) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = app.router.clone();
-    let server = tokio::spawn(async move { axum::serve(listener, router).await });
-    let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let mut tasks = Vec::new();
-    for _ in 0..args.connections {
-        let (path, token) = (path.to_owned(), token.to_owned());
-        tasks.push(tokio::spawn(async move { hammer(addr, &path, &token, deadline).await }));
-    }
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await.expect("task");
-        latencies.extend(l);
-        errors += e;
-    }
-    server.abort();
-    (latencies, errors)
-}
-
-/// Sends GETs on one keep-alive connection until `deadline`; returns latencies and errors.
-async fn hammer(addr: SocketAddr, path: &str, token: &str, deadline: Instant) -> (Vec<Duration>, usize) {
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    let Ok(stream) = tokio::net::TcpStream::connect(addr).await else { return (latencies, 1) };
-    let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
-    else {
-        return (latencies, 1);
-    };
-    tokio::spawn(conn);
-    while Instant::now() < deadline {
-        let req = Request::builder()
-            .method(Method::GET)
-            .uri(path)
-            .header(header::HOST, addr.to_string())
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Empty::<Bytes>::new())
-            .expect("request");
-        let started = Instant::now();
-        match sender.send_request(req).await {
-            Ok(res) if res.status().is_success() => {
-                if res.into_body().collect().await.is_err() {
-                    errors += 1;
-                }
-                latencies.push(started.elapsed());
-            }
-            _ => {
-                errors += 1;
-                break;
-            }
-        }
-    }
-    (latencies, errors)
 }

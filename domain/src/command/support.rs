@@ -1,0 +1,108 @@
+//! Changes to an advocate's own workspace and to one support ticket. (A family's support
+//! request is a [`super::FamilyCommand::RequestSupport`]: the family scope authorises it.)
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CaseId, ChecklistItemId, ChildId, ConnectionId, MessageId, PrivateNoteId, TicketId};
+use crate::vocab::{TicketPriority, TicketStatus, TicketType};
+
+/// An advocate's public profile as they write it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200, pattern = r"\S"))]
+    pub name: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub organisation: Option<String>,
+    /// Local authorities they work in (case, spacing and a trailing "Council" are ignored when
+    /// families search).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50, inline, value_type = Vec<String>))]
+    pub areas: Vec<String>,
+    /// The kinds of help they offer.
+    #[serde(default)]
+    pub specialisms: Vec<TicketType>,
+    /// Hours to a first answer (4 to 336); 48 if absent.
+    #[serde(default, deserialize_with = "crate::wire::option")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 4, maximum = 336))]
+    pub response_time_hours: Option<u32>,
+    pub accepting: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
+    pub bio: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AdvocateCommand {
+    /// Create or replace the caller's profile (and with it their directory listings).
+    SetProfile { profile: ProfileInput },
+    /// A note on one of the caller's tickets that only the caller will ever see.
+    AddPrivateNote { connection_id: ConnectionId, ticket_id: TicketId, note_id: PrivateNoteId, text: String },
+}
+
+impl AdvocateCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            AdvocateCommand::SetProfile { .. } => "set_advocate_profile",
+            AdvocateCommand::AddPrivateNote { .. } => "add_private_note",
+        }
+    }
+}
+
+/// A change to one ticket (named by the enclosing [`super::Command::Ticket`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TicketCommand {
+    /// The advocate takes the request on.
+    Accept,
+    /// The advocate asks the family for more (a message; the ticket waits on the family).
+    RequestInfo { message_id: MessageId, message: String },
+    /// The advocate turns the request down (the connection ends).
+    Decline { reason: String },
+    /// The advocate moves the ticket along.
+    Update {
+        #[serde(default)]
+        status: Option<TicketStatus>,
+        #[serde(default)]
+        priority: Option<TicketPriority>,
+        #[serde(default)]
+        kind: Option<TicketType>,
+    },
+    /// A message from either side.
+    PostMessage { message_id: MessageId, text: String },
+    AddChecklistItem {
+        item_id: ChecklistItemId,
+        text: String,
+        #[serde(default)]
+        position: Option<u32>,
+    },
+    EditChecklistItem {
+        item_id: ChecklistItemId,
+        #[serde(default)]
+        text: Option<String>,
+        #[serde(default)]
+        done: Option<bool>,
+        #[serde(default)]
+        position: Option<u32>,
+    },
+    /// Link the ticket to a case of the same family (`child_id` holds the case).
+    LinkCase { child_id: ChildId, case_id: CaseId },
+}
+
+impl TicketCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            TicketCommand::Accept => "accept_request",
+            TicketCommand::RequestInfo { .. } => "request_info",
+            TicketCommand::Decline { .. } => "decline_request",
+            TicketCommand::Update { .. } => "update_ticket",
+            TicketCommand::PostMessage { .. } => "post_message",
+            TicketCommand::AddChecklistItem { .. } => "add_checklist_item",
+            TicketCommand::EditChecklistItem { .. } => "edit_checklist_item",
+            TicketCommand::LinkCase { .. } => "link_case",
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Advocates, support requests and tickets (DOMAIN §5.5, DESIGN §2): the records of the
+//! `advocate:` and `conn:` scopes and the ticket's response-time promise.
+//!
+//! A support request opens a connection scope holding exactly one ticket with its messages,
+//! checklist and history; the family's members and the advocate are members of it. The
+//! advocate's private notes live in the advocate's own scope, which no one else is a member of,
+//! so no endpoint can return them to anyone else.
+
+pub mod sla;
+mod views;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::context::ActorRef;
+use crate::ids::{
+    AdvocateId, CaseId, ChecklistItemId, ChildId, ConnectionId, FamilyId, MessageId, PrivateNoteId, TicketEventId,
+    TicketId, UserId,
+};
+use crate::vocab::{ConnectionState, Side, TicketPriority, TicketStatus, TicketType};
+pub use sla::{Sla, SlaClock};
+pub use views::{TicketDetail, TicketView};
+
+/// An advocate's public profile (key `profile` in the advocate scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdvocateProfile {
+    pub id: AdvocateId,
+    /// The advocate's sign-in subject: used to address them; the API's public view leaves it
+    /// out.
+    pub user: UserId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// Local authorities the advocate works in, as they wrote them.
+    pub areas: Vec<String>,
+    /// The kinds of help they offer.
+    pub specialisms: Vec<TicketType>,
+    /// How soon they promise a first answer, in hours (the SLA's base).
+    pub response_time_hours: u32,
+    /// Taking on new families: only then listed in the directory and open to requests.
+    pub accepting: bool,
+    pub bio: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The key an area is listed under: case, spacing and a trailing "council" do not matter
+/// ("Leeds City Council", "leeds city" and " LEEDS  city " are one area).
+pub fn area_key(area: &str) -> String {
+    let words: Vec<String> = area.split_whitespace().map(str::to_lowercase).collect();
+    let trimmed = match words.last().map(String::as_str) {
+        Some("council") if words.len() > 1 => &words[..words.len() - 1],
+        _ => &words[..],
+    };
+    trimmed.join(" ")
+}
+
+/// The directory listing every accepting advocate, whatever their areas.
+pub const ALL_AREAS: &str = "*";
+
+/// One listing of an accepting advocate in the directory (key `dir/<area key>` in their scope;
+/// the index finds it by area). A copy of the profile, rewritten with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DirectoryEntry {
+    /// The area key, or [`ALL_AREAS`].
+    pub listing: String,
+    pub profile: AdvocateProfile,
+}
+
+/// A support relationship between one family (about one child) and one advocate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Connection {
+    pub id: ConnectionId,
+    pub family_id: FamilyId,
+    pub child_id: ChildId,
+    pub advocate_id: AdvocateId,
+    /// Who the advocate is, to address notifications and decide sides.
+    pub advocate_user: UserId,
+    /// The family's members when the request was made, likewise.
+    pub family_users: Vec<UserId>,
+    pub state: ConnectionState,
+    pub ticket_id: TicketId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl Connection {
+    /// Which side `user` is on; `None` for anyone else.
+    pub fn side_of(&self, user: &UserId) -> Option<Side> {
+        if *user == self.advocate_user {
+            Some(Side::Advocate)
+        } else if self.family_users.contains(user) {
+            Some(Side::Family)
+        } else {
+            None
+        }
+    }
+}
+
+/// A support ticket (key `ticket` in its connection's scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ticket {
+    pub id: TicketId,
+    pub connection_id: ConnectionId,
+    pub family_id: FamilyId,
+    pub child_id: ChildId,
+    pub advocate_id: AdvocateId,
+    pub status: TicketStatus,
+    pub priority: TicketPriority,
+    /// (`type` on the wire; stored as `kind`, since a stored record's `type` names the record.)
+    pub kind: TicketType,
+    /// The advocate's stated response time when the request was made.
+    pub response_time_hours: u32,
+    /// The case this ticket is about, once linked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<CaseId>,
+    /// The SLA, folded from the ticket's history.
+    pub clock: SlaClock,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Ticket {
+    /// The ticket's SLA at `now` (`None`: no window open).
+    pub fn sla(&self, now: DateTime<Utc>) -> Option<Sla> {
+        sla::sla(&self.clock, self.priority, self.response_time_hours, now)
+    }
+}
+
+/// What one history entry changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "field", rename_all = "snake_case")]
+pub enum TicketChange {
+    /// The request arrived.
+    Created {
+        status: TicketStatus,
+    },
+    Status {
+        from: TicketStatus,
+        to: TicketStatus,
+    },
+    Priority {
+        from: TicketPriority,
+        to: TicketPriority,
+    },
+    Type {
+        from: TicketType,
+        to: TicketType,
+    },
+    /// The ticket was linked to a case.
+    Case {
+        case_id: CaseId,
+    },
+}
+
+/// One entry of a ticket's history: who changed what, when (key `history/<id>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketEvent {
+    pub id: TicketEventId,
+    pub ticket_id: TicketId,
+    pub at: DateTime<Utc>,
+    pub by: ActorRef,
+    pub change: TicketChange,
+    /// A reason given (declining).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A message between the family and the advocate (key `message/<id>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    pub id: MessageId,
+    pub ticket_id: TicketId,
+    pub side: Side,
+    pub author: ActorRef,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// An item of a ticket's checklist (key `checklist/<id>`), shared by family and advocate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChecklistItem {
+    pub id: ChecklistItemId,
+    pub ticket_id: TicketId,
+    pub text: String,
+    pub done: bool,
+    /// Display order (ties by creation).
+    pub position: u32,
+    pub created_by: ActorRef,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An advocate's note on a ticket, in their own scope: visible to its author only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PrivateNote {
+    pub id: PrivateNoteId,
+    pub ticket_id: TicketId,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The ticket a case is linked to (key `case/<id>/ticket` in the child scope), so the case page
+/// shows it and closing the case resolves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketLink {
+    pub case_id: CaseId,
+    pub ticket_id: TicketId,
+    pub connection_id: ConnectionId,
+    pub linked_by: ActorRef,
+    pub linked_at: DateTime<Utc>,
+}
+
+/// The scanner's bookkeeping for a ticket's SLA (key `sla` in the connection scope): when the
+/// chip next changes and which changes of the current window were already announced. Every
+/// change to the ticket rewrites it, so the due index only ever holds tickets whose colour is
+/// about to change, and the scanner never writes the ticket itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaTracker {
+    pub ticket_id: TicketId,
+    pub connection_id: ConnectionId,
+    /// Who is told (the advocate).
+    pub advocate_user: UserId,
+    /// The window these times belong to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orange_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub red_at: Option<DateTime<Utc>>,
+    /// Announced for this window: once each.
+    #[serde(default)]
+    pub announced: Vec<crate::vocab::SlaChip>,
+}
+
+impl SlaTracker {
+    /// The tracker for `ticket` as it now stands, keeping what was announced if the window is
+    /// the same one.
+    pub fn follow(ticket: &Ticket, advocate_user: &UserId, previous: Option<&SlaTracker>) -> SlaTracker {
+        let times = sla::changes(&ticket.clock, ticket.priority, ticket.response_time_hours);
+        let announced = previous
+            .filter(|p| p.opened_at.is_some() && p.opened_at == ticket.clock.opened_at)
+            .map(|p| p.announced.clone())
+            .unwrap_or_default();
+        SlaTracker {
+            ticket_id: ticket.id,
+            connection_id: ticket.connection_id,
+            advocate_user: advocate_user.clone(),
+            opened_at: ticket.clock.opened_at,
+            orange_at: times.map(|t| t.0),
+            red_at: times.map(|t| t.1),
+            announced,
+        }
+    }
+
+    /// When the scanner next has something to announce; `None` keeps the ticket out of the
+    /// due index.
+    pub fn next_check(&self) -> Option<DateTime<Utc>> {
+        use crate::vocab::SlaChip;
+        let red = self.red_at.filter(|_| !self.announced.contains(&SlaChip::Red));
+        let orange = self.orange_at.filter(|_| !self.announced.contains(&SlaChip::Orange) && red.is_some());
+        orange.or(red)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn areas_are_matched_loosely() {
+        assert_eq!(area_key("Leeds City Council"), "leeds city");
+        assert_eq!(area_key(" LEEDS   city "), "leeds city");
+        assert_eq!(area_key("Council"), "council");
+        assert_eq!(area_key("Isle of Wight Council"), "isle of wight");
+    }
+}
