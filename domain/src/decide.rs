@@ -11,7 +11,7 @@ use crate::error::DomainError;
 use crate::ids::AuditId;
 use crate::keys;
 use crate::model::{AuditEntry, Record};
-use crate::rules::{case, documents, family, personal, support};
+use crate::rules::{case, documents, family, orgs, personal, support};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Decision, Snapshot};
 
@@ -40,6 +40,10 @@ pub fn decide(ctx: &Context, op: &Operation, snap: &Snapshot) -> Result<Decision
         // The advocate's own workspace is their business, not a family's.
         Operation::Command(Command::Advocate { command }) => {
             support::decide_advocate(ctx, command, snap, &mut changes)?;
+            None
+        }
+        Operation::Command(Command::Org { org_id, command }) => {
+            orgs::decide(ctx, *org_id, command, snap, &mut changes)?;
             None
         }
         Operation::System(system) => Some(documents::decide_system(ctx, system, snap, &mut changes)?),

@@ -121,6 +121,8 @@ pub mod limits {
     pub const REASON: usize = 2_000;
     /// Areas on one advocate profile.
     pub const AREAS: usize = 50;
+    /// A review of an advocate.
+    pub const REVIEW: usize = 2_000;
     /// Stated response times: from 4 hours (an urgent window of an hour) to two weeks.
     pub const RESPONSE_HOURS: std::ops::RangeInclusive<u32> = 4..=336;
 }

@@ -144,6 +144,10 @@ uuid_id!(
     /// An advocate's private note on a ticket.
     PrivateNoteId
 );
+uuid_id!(
+    /// An advocacy organisation: its profile, members and queue; names the `org:` scope.
+    OrganisationId
+);
 
 impl AdvocateId {
     /// The advocate id of a user: the same on every request and device, so a profile is

@@ -1,8 +1,8 @@
 //! Hierarchical record keys (DESIGN §3): an aggregate loads with one prefix query.
 
 use crate::ids::{
-    ActionId, AlertId, AnnotationId, AuditId, CaseId, ChecklistItemId, ChildId, DocumentId, FlagId, KeyDateId,
-    MessageId, NoteId, PrivateNoteId, StatusChangeId, TicketEventId, TicketId, UserId,
+    ActionId, AdvocateId, AlertId, AnnotationId, AuditId, CaseId, ChecklistItemId, ChildId, ConnectionId, DocumentId,
+    FamilyId, FlagId, KeyDateId, MessageId, NoteId, PrivateNoteId, StatusChangeId, TicketEventId, TicketId, UserId,
 };
 use crate::scope::Scope;
 
@@ -32,6 +32,16 @@ pub const SLA_TRACKER: &str = "sla";
 pub const MESSAGE_PREFIX: &str = "message/";
 pub const CHECKLIST_PREFIX: &str = "checklist/";
 pub const TICKET_HISTORY_PREFIX: &str = "history/";
+/// The outgoing advocate's summary, in the connection handed over.
+pub const HANDOVER: &str = "handover";
+
+// The family scope's grants, one per connection.
+pub const GRANT_PREFIX: &str = "grant/";
+// The advocate scope's reviews, one per family.
+pub const REVIEW_PREFIX: &str = "review/";
+// The organisation scope.
+pub const ORG_PROFILE: &str = "profile";
+pub const ORG_MEMBER_PREFIX: &str = "member/";
 
 pub fn family_child(id: ChildId) -> String {
     format!("{CHILD_PREFIX}{id}")
@@ -113,4 +123,13 @@ pub fn ticket_event(id: TicketEventId) -> String {
 /// The ticket a case is linked to (under the case, so the case page's one query loads it).
 pub fn ticket_link(case_id: CaseId) -> String {
     format!("{CASE_PREFIX}{case_id}/ticket")
+}
+pub fn grant(connection: ConnectionId) -> String {
+    format!("{GRANT_PREFIX}{connection}")
+}
+pub fn review(family: FamilyId) -> String {
+    format!("{REVIEW_PREFIX}{family}")
+}
+pub fn org_member(advocate: AdvocateId) -> String {
+    format!("{ORG_MEMBER_PREFIX}{advocate}")
 }

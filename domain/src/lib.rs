@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod analyser;
+pub mod audit;
 pub mod chronology;
 pub mod command;
 pub mod context;
@@ -31,7 +32,8 @@ pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
 pub use chronology::{Chronology, ChronologyEntry};
 pub use command::{
     ActionPatch, AdvocateCommand, CaseCommand, ChildPatch, Command, DocumentCommand, ExceptionInput, FamilyCommand,
-    NewAction, Operation, PersonalCommand, ProfileInput, SystemCommand, TicketCommand,
+    NewAction, Operation, OrgCommand, OrganisationInput, PersonalCommand, ProfileInput, SupportTarget, SystemCommand,
+    TicketCommand,
 };
 pub use context::{Actor, Context};
 pub use decide::decide;

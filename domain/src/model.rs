@@ -550,6 +550,16 @@ pub enum NoticeKind {
     SlaRed,
     /// To the family: the case was closed, so the support request is complete.
     SupportCompleted,
+    /// To an advocate: the family gave (or changed) their access to the vault.
+    AccessGranted,
+    /// To an advocate: the family ended the support (or it was handed over); access went with it.
+    SupportEnded,
+    /// To the family: their advocate is handing them over to another.
+    HandoverRequested,
+    /// To the family: the new advocate accepted; they need access granted afresh.
+    HandoverCompleted,
+    /// To the family: an organisation gave their request to an advocate.
+    AdvocateAssigned,
 }
 
 impl NoticeKind {
@@ -563,6 +573,11 @@ impl NoticeKind {
             NoticeKind::SlaOrange => "sla_orange",
             NoticeKind::SlaRed => "sla_red",
             NoticeKind::SupportCompleted => "support_completed",
+            NoticeKind::AccessGranted => "access_granted",
+            NoticeKind::SupportEnded => "support_ended",
+            NoticeKind::HandoverRequested => "handover_requested",
+            NoticeKind::HandoverCompleted => "handover_completed",
+            NoticeKind::AdvocateAssigned => "advocate_assigned",
         }
     }
 }
@@ -612,6 +627,11 @@ pub enum Record {
     PrivateNote(crate::support::PrivateNote),
     TicketLink(crate::support::TicketLink),
     SlaTracker(crate::support::SlaTracker),
+    Grant(crate::support::Grant),
+    Handover(crate::support::Handover),
+    Review(crate::support::Review),
+    Organisation(crate::support::Organisation),
+    OrgMember(crate::support::OrgMember),
 }
 
 impl Record {

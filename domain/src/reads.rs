@@ -2,11 +2,13 @@
 //! rule looks at must be named here: `decide` sees nothing else (the tests' world enforces it).
 
 use crate::command::{
-    AdvocateCommand, CaseCommand, Command, DocumentCommand, FamilyCommand, Operation, PersonalCommand, SystemCommand,
-    TicketCommand,
+    AdvocateCommand, CaseCommand, Command, DocumentCommand, FamilyCommand, Operation, OrgCommand, PersonalCommand,
+    SupportTarget, SystemCommand, TicketCommand,
 };
 use crate::context::Actor;
 use crate::error::limits;
+use crate::ids::AdvocateId;
+use crate::ids::{ConnectionId, FamilyId, UserId};
 use crate::keys;
 use crate::model::Record;
 use crate::scope::Scope;
@@ -26,18 +28,51 @@ pub fn reads(op: &Operation, actor: &Actor) -> Vec<Read> {
                 get(keys::FAMILY_PROFILE.into()),
                 get(keys::family_child(*child_id)),
                 Read::Prefix(scope.clone(), keys::MEMBER_PREFIX.into()),
+                Read::Prefix(scope.clone(), keys::GRANT_PREFIX.into()),
             ],
             FamilyCommand::EditChild { child_id, .. } => {
                 vec![get(keys::family_child(*child_id)), Read::Get(Scope::Child(*child_id), keys::CHILD_PROFILE.into())]
             }
-            FamilyCommand::RequestSupport { connection_id, message_id, advocate_id, child_id, .. } => {
+            FamilyCommand::RequestSupport { connection_id, message_id, to, child_id, replaces, .. } => {
                 let conn = Scope::Conn(*connection_id);
-                vec![
+                let mut reads = vec![
                     get(keys::family_child(*child_id)),
                     Read::Prefix(scope.clone(), keys::MEMBER_PREFIX.into()),
-                    Read::Get(Scope::Advocate(*advocate_id), keys::ADVOCATE_PROFILE.into()),
                     Read::Get(conn.clone(), keys::CONNECTION.into()),
                     Read::Get(conn, keys::message(*message_id)),
+                ];
+                match to {
+                    SupportTarget::Advocate(id) => {
+                        reads.push(Read::Get(Scope::Advocate(*id), keys::ADVOCATE_PROFILE.into()))
+                    }
+                    SupportTarget::Organisation(id) => {
+                        reads.push(Read::Get(Scope::Org(*id), keys::ORG_PROFILE.into()));
+                        reads.push(Read::Prefix(Scope::Org(*id), keys::ORG_MEMBER_PREFIX.into()));
+                    }
+                }
+                if let Some(old) = replaces {
+                    reads.push(Read::Get(Scope::Conn(*old), keys::CONNECTION.into()));
+                }
+                reads
+            }
+            FamilyCommand::Grant { connection_id, .. }
+            | FamilyCommand::Revoke { connection_id, .. }
+            | FamilyCommand::EndSupport { connection_id, .. } => {
+                let mut reads = ticket_reads(&Scope::Conn(*connection_id));
+                reads.extend(grant_reads(&scope));
+                reads
+            }
+            FamilyCommand::Review { advocate_id, connection_id, .. } => {
+                let advocate = Scope::Advocate(*advocate_id);
+                let family_id = match &scope {
+                    Scope::Family(f) => *f,
+                    _ => return Vec::new(),
+                };
+                vec![
+                    Read::Get(Scope::Conn(*connection_id), keys::CONNECTION.into()),
+                    Read::Get(advocate.clone(), keys::ADVOCATE_PROFILE.into()),
+                    Read::Prefix(advocate.clone(), keys::DIRECTORY_PREFIX.into()),
+                    Read::Get(advocate, keys::review(family_id)),
                 ]
             }
         },
@@ -57,7 +92,26 @@ pub fn reads(op: &Operation, actor: &Actor) -> Vec<Read> {
                     reads.push(Read::Get(child.clone(), keys::case(*case_id)));
                     reads.push(Read::Get(child, keys::ticket_link(*case_id)));
                 }
-                TicketCommand::Accept | TicketCommand::Decline { .. } | TicketCommand::Update { .. } => {}
+                TicketCommand::Handover { to_advocate_id, new_connection_id, .. } => {
+                    reads.push(get(keys::HANDOVER.into()));
+                    reads.push(Read::Get(Scope::Advocate(*to_advocate_id), keys::ADVOCATE_PROFILE.into()));
+                    reads.push(Read::Get(Scope::Conn(*new_connection_id), keys::CONNECTION.into()));
+                }
+                TicketCommand::Accept
+                | TicketCommand::Decline { .. }
+                | TicketCommand::Update { .. }
+                | TicketCommand::Assign { .. } => {}
+            }
+            reads
+        }
+        Operation::Command(Command::Org { command, .. }) => {
+            let mut reads = vec![get(keys::ORG_PROFILE.into())];
+            match command {
+                OrgCommand::SetOrganisation { .. } => {}
+                OrgCommand::SetMember { advocate_id, .. } | OrgCommand::RemoveMember { advocate_id } => {
+                    reads.push(get(keys::org_member(*advocate_id)));
+                    reads.push(Read::Get(Scope::Advocate(*advocate_id), keys::ADVOCATE_PROFILE.into()));
+                }
             }
             reads
         }
@@ -111,9 +165,28 @@ fn ticket_reads(conn: &Scope) -> Vec<Read> {
     [keys::CONNECTION, keys::TICKET, keys::SLA_TRACKER].into_iter().map(|k| Read::Get(conn.clone(), k.into())).collect()
 }
 
-/// Reads that depend on what the first reads found: closing a case reads the ticket linked to
-/// it (which only the case's records name). Loaded into the same snapshot before deciding.
-pub fn reads_after(op: &Operation, snap: &Snapshot) -> Vec<Read> {
+/// A family's children and grants: what recomputing an advocate's memberships starts from.
+fn grant_reads(family: &Scope) -> Vec<Read> {
+    vec![
+        Read::Prefix(family.clone(), keys::CHILD_PREFIX.into()),
+        Read::Prefix(family.clone(), keys::GRANT_PREFIX.into()),
+    ]
+}
+
+/// Reads that depend on what earlier reads found, loaded into the same snapshot before
+/// deciding; the caller asks again with the grown snapshot until nothing new is named (a few
+/// rounds at most). Closing a case reads the ticket linked to it; changing grants reads the
+/// advocate's memberships of each child; accepting a handover reads the connection it
+/// replaces and that connection's grants; an organisation's assignment reads its members.
+pub fn reads_after(op: &Operation, actor: &Actor, snap: &Snapshot) -> Vec<Read> {
+    let connection = |id: ConnectionId| match snap.get(&Scope::Conn(id), keys::CONNECTION) {
+        Some(Record::Connection(c)) => Some(c.clone()),
+        _ => None,
+    };
+    // An advocate's memberships of the family's children, for recomputing them.
+    let memberships = |family_id: FamilyId, users: &[Option<UserId>]| -> Vec<Read> {
+        users.iter().flatten().flat_map(|u| crate::rules::access::membership_reads(snap, family_id, u)).collect()
+    };
     match op {
         Operation::Command(Command::Case {
             child_id,
@@ -123,6 +196,77 @@ pub fn reads_after(op: &Operation, snap: &Snapshot) -> Vec<Read> {
             Some(Record::TicketLink(link)) => ticket_reads(&Scope::Conn(link.connection_id)),
             _ => Vec::new(),
         },
+        Operation::Command(Command::Family {
+            family_id,
+            command:
+                FamilyCommand::Grant { connection_id, .. }
+                | FamilyCommand::Revoke { connection_id, .. }
+                | FamilyCommand::EndSupport { connection_id, .. },
+        }) => {
+            let Some(conn) = connection(*connection_id) else { return Vec::new() };
+            let granted = match snap.get(&Scope::Family(*family_id), &keys::grant(*connection_id)) {
+                Some(Record::Grant(g)) => Some(g.advocate_user.clone()),
+                _ => None,
+            };
+            memberships(*family_id, &[conn.advocate_user, granted])
+        }
+        Operation::Command(Command::Ticket { connection_id, command, .. }) => {
+            let Some(conn) = connection(*connection_id) else { return Vec::new() };
+            let family = Scope::Family(conn.family_id);
+            let mut reads = Vec::new();
+            match command {
+                TicketCommand::Accept => {
+                    if let Some(old_id) = conn.replaces {
+                        let old = Scope::Conn(old_id);
+                        reads.extend(ticket_reads(&old));
+                        reads.extend(grant_reads(&family));
+                        if let Some(user) = &conn.advocate_user {
+                            reads.push(Read::Get(Scope::User(user.clone()), keys::membership(&old)));
+                        }
+                        if let Some(previous) = connection(old_id) {
+                            let granted = match snap.get(&family, &keys::grant(old_id)) {
+                                Some(Record::Grant(g)) => Some(g.advocate_user.clone()),
+                                _ => None,
+                            };
+                            reads.extend(memberships(conn.family_id, &[previous.advocate_user, granted]));
+                        }
+                    }
+                }
+                TicketCommand::Assign { advocate_id } => {
+                    if let Some(org_id) = conn.org_id {
+                        let org = Scope::Org(org_id);
+                        reads.push(Read::Get(org.clone(), keys::org_member(*advocate_id)));
+                        reads.push(Read::Get(org.clone(), keys::org_member(AdvocateId::for_user(&actor.user))));
+                        reads.extend(grant_reads(&family));
+                        let conn_scope = Scope::Conn(conn.id);
+                        if let Some(Record::OrgMember(m)) = snap.get(&org, &keys::org_member(*advocate_id)) {
+                            reads.push(Read::Get(Scope::User(m.user.clone()), keys::membership(&conn_scope)));
+                        }
+                        if let Some(user) = &conn.advocate_user {
+                            reads.push(Read::Get(Scope::User(user.clone()), keys::membership(&conn_scope)));
+                        }
+                        reads.extend(memberships(conn.family_id, std::slice::from_ref(&conn.advocate_user)));
+                    }
+                }
+                _ => {}
+            }
+            reads
+        }
+        Operation::Command(Command::Org {
+            org_id,
+            command: OrgCommand::SetMember { advocate_id, .. } | OrgCommand::RemoveMember { advocate_id },
+        }) => {
+            let org = Scope::Org(*org_id);
+            match snap.get(&Scope::Advocate(*advocate_id), keys::ADVOCATE_PROFILE) {
+                Some(Record::AdvocateProfile(p)) => {
+                    vec![Read::Get(Scope::User(p.user.clone()), keys::membership(&org))]
+                }
+                _ => Vec::new(),
+            }
+        }
+        Operation::Command(Command::Org { org_id, command: OrgCommand::SetOrganisation { .. } }) => {
+            vec![Read::Get(Scope::User(actor.user.clone()), keys::membership(&Scope::Org(*org_id)))]
+        }
         _ => Vec::new(),
     }
 }

@@ -149,7 +149,9 @@ pub fn decide_sla_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snap
     let id = AlertId::derived(tracker.ticket_id.0, &format!("sla/{}/{}", opened.timestamp(), chip.as_str()));
     let notice =
         Notice { id, kind, ticket_id: tracker.ticket_id, connection_id: tracker.connection_id, raised_at: now };
-    crate::rules::support::notice(&tracker.advocate_user, notice, &mut changes);
+    if let Some(user) = &tracker.advocate_user {
+        crate::rules::ticket_records::notice(user, notice, &mut changes);
+    }
     changes.put(scope, key.to_owned(), Record::SlaTracker(next));
     changes.finish()
 }

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AdvocateId, ChildId, ConnectionId, FamilyId, IdError, UserId};
+use crate::ids::{AdvocateId, ChildId, ConnectionId, FamilyId, IdError, OrganisationId, UserId};
 
 /// A partition of the data that one membership grants access to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -19,8 +19,10 @@ pub enum Scope {
     User(UserId),
     /// One support relationship: its ticket, messages, checklist and history.
     Conn(ConnectionId),
-    /// An advocate's profile, directory entries and private ticket notes.
+    /// An advocate's profile, directory entries, reviews and private ticket notes.
     Advocate(AdvocateId),
+    /// An organisation's profile and members.
+    Org(OrganisationId),
 }
 
 impl Scope {
@@ -32,7 +34,7 @@ impl Scope {
             Scope::Advocate(a) => {
                 actor.role == crate::vocab::RoleClaim::Advocate && *a == AdvocateId::for_user(&actor.user)
             }
-            Scope::Family(_) | Scope::Child(_) | Scope::Conn(_) => false,
+            Scope::Family(_) | Scope::Child(_) | Scope::Conn(_) | Scope::Org(_) => false,
         }
     }
 }
@@ -53,6 +55,7 @@ impl fmt::Display for Scope {
             Scope::User(id) => write!(f, "user:{id}"),
             Scope::Conn(id) => write!(f, "conn:{id}"),
             Scope::Advocate(id) => write!(f, "advocate:{id}"),
+            Scope::Org(id) => write!(f, "org:{id}"),
         }
     }
 }
@@ -67,6 +70,7 @@ impl FromStr for Scope {
             "user" => Scope::User(id.parse()?),
             "conn" => Scope::Conn(id.parse()?),
             "advocate" => Scope::Advocate(id.parse()?),
+            "org" => Scope::Org(id.parse()?),
             _ => return Err(ScopeError::Kind(s.chars().take(64).collect())),
         })
     }
@@ -97,6 +101,7 @@ mod tests {
             Scope::User("u-1".parse().unwrap()),
             Scope::Conn(ConnectionId::new()),
             Scope::Advocate(AdvocateId::new()),
+            Scope::Org(OrganisationId::new()),
         ] {
             assert_eq!(s.to_string().parse::<Scope>().unwrap(), s);
         }

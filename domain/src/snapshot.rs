@@ -174,6 +174,11 @@ impl<'a> Changes<'a> {
         }
     }
 
+    /// Keys of pending writes (deletes included) in `scope` under `prefix`.
+    pub fn pending_keys(&self, scope: &Scope, prefix: &str) -> Vec<String> {
+        self.writes.iter().filter(|w| &w.scope == scope && w.key.starts_with(prefix)).map(|w| w.key.clone()).collect()
+    }
+
     pub fn alias(&mut self, id: String, scope: &Scope) {
         self.aliases.push(Alias { id, scope: scope.clone() });
     }

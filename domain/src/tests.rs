@@ -43,9 +43,14 @@ impl World {
         // Only the records `reads` names are visible to decide, tombstones included, as the
         // service loads them.
         let mut visible = Snapshot::new();
-        self.load_into(&mut visible, &reads(&op, actor));
-        let after = reads_after(&op, &visible);
-        self.load_into(&mut visible, &after);
+        let mut done = reads(&op, actor);
+        self.load_into(&mut visible, &done);
+        for _ in 0..4 {
+            let after: Vec<Read> =
+                reads_after(&op, actor, &visible).into_iter().filter(|r| !done.contains(r)).collect();
+            self.load_into(&mut visible, &after);
+            done.extend(after);
+        }
         let decision = decide(&ctx, &op, &visible)?;
         for w in &decision.writes {
             let stored = self.snap.entry(&w.scope, &w.key).map(|v| v.version);
@@ -954,6 +959,7 @@ fn documents_are_the_familys_to_upload_and_delete() {
     assert!(matches!(f.w.run(&mum, delete()), Err(DomainError::NotFound { .. })));
 }
 
+mod access;
 mod deadlines;
 mod flags;
 mod tickets;

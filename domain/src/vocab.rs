@@ -389,6 +389,42 @@ vocab!(
 );
 
 vocab!(
+    /// How much of a child's records a grant opens to an advocate (DOMAIN §5.6).
+    GrantLevel {
+        View = "view",
+        Collaborate = "collaborate",
+    }
+);
+
+impl GrantLevel {
+    /// The membership an advocate holds in a granted child's scope.
+    pub fn role(&self) -> MemberRole {
+        match self {
+            GrantLevel::View => MemberRole::Reader,
+            GrantLevel::Collaborate => MemberRole::Writer,
+        }
+    }
+}
+
+vocab!(
+    /// Why an advocate hands a family over to another.
+    HandoverReason {
+        Capacity = "capacity",
+        Leaving = "leaving",
+        BetterSuited = "better_suited",
+        Other = "other",
+    }
+);
+
+vocab!(
+    /// A member's part in an organisation.
+    OrgRole {
+        Advocate = "advocate",
+        Admin = "admin",
+    }
+);
+
+vocab!(
     /// Which side of a connection someone is on.
     Side {
         Family = "family",

@@ -22,8 +22,8 @@ fn in_range<T: TryFrom<i128>, E: serde::de::Error>(n: i128) -> Result<T, E> {
     T::try_from(n).map_err(|_| E::custom(format!("{n} is out of range")))
 }
 
-/// A `u64` from any whole JSON number.
-pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+/// An integer (`u8`, `u64`, …) from any whole JSON number, in the type's range.
+pub fn int<'de, D: Deserializer<'de>, T: TryFrom<i128>>(d: D) -> Result<T, D::Error> {
     in_range(whole(d)?)
 }
 
@@ -50,7 +50,7 @@ mod tests {
 
     #[derive(Deserialize, Debug)]
     struct Body {
-        #[serde(deserialize_with = "super::u64")]
+        #[serde(deserialize_with = "super::int")]
         size: u64,
         #[serde(default, deserialize_with = "super::option")]
         year: Option<u8>,

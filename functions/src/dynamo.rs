@@ -118,6 +118,19 @@ fn successor(s: &str) -> String {
     format!("{s}{KEY_MIN}")
 }
 
+/// The greatest string before `s` that any key could be (for an inclusive upper bound below
+/// `s`); `None` when nothing sorts before it.
+fn predecessor(s: &str) -> Option<String> {
+    let mut chars: Vec<char> = s.chars().collect();
+    let last = chars.pop()?;
+    let mut out: String = chars.into_iter().collect();
+    if let Some(lower) = (0..u32::from(last)).rev().find_map(char::from_u32) {
+        out.push(lower);
+        out.push_str(KEY_MAX);
+    }
+    Some(out)
+}
+
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self { client, table: table.into() }
@@ -218,6 +231,7 @@ impl DynamoStore {
         hi: &str,
         limit: usize,
         live: bool,
+        forward: bool,
     ) -> Result<Vec<Item>, StoreError> {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
@@ -231,6 +245,7 @@ impl DynamoStore {
                 .expression_attribute_values(":lo", s(lo))
                 .expression_attribute_values(":hi", s(hi))
                 .consistent_read(true)
+                .scan_index_forward(forward)
                 .limit((limit - out.len()).min(1000) as i32)
                 .set_exclusive_start_key(start.take());
             if live {
@@ -391,6 +406,37 @@ impl RecordReader for DynamoStore {
     ) -> Result<Page<StoredRecord>, StoreError> {
         self.list_range(scope, prefix, after, limit, false).await
     }
+
+    async fn list_newest(
+        &self,
+        scope: &str,
+        prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let lo = record_sk(prefix);
+        // BETWEEN is inclusive: the upper bound is the greatest key below `before`.
+        let hi = match before {
+            Some(b) if b.starts_with(prefix) => match predecessor(&record_sk(b)) {
+                Some(p) => p,
+                None => return Ok(Page { items: Vec::new(), next: None }),
+            },
+            _ => record_sk(&format!("{prefix}{KEY_MAX}")),
+        };
+        if lo > hi {
+            return Ok(Page { items: Vec::new(), next: None });
+        }
+        let items = self.query_range(&pk(scope), &lo, &hi, limit + 1, true, false).await?;
+        let mut records = items.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
+        let next = if records.len() > limit {
+            records.truncate(limit);
+            records.last().map(|r| r.key.clone())
+        } else {
+            None
+        };
+        Ok(Page { items: records, next })
+    }
 }
 
 impl DynamoStore {
@@ -412,7 +458,7 @@ impl DynamoStore {
         if lo > hi {
             return Ok(Page { items: Vec::new(), next: None });
         }
-        let items = self.query_range(&pk(scope), &lo, &hi, limit + 1, live_only).await?;
+        let items = self.query_range(&pk(scope), &lo, &hi, limit + 1, live_only, true).await?;
         let mut records = items.iter().map(to_record).collect::<Result<Vec<_>, _>>()?;
         let next = if records.len() > limit {
             records.truncate(limit);
@@ -548,7 +594,7 @@ impl ChangeLog for DynamoStore {
     async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         let lo = log_sk(after.saturating_add(1));
         let hi = log_sk(u64::MAX);
-        let items = self.query_range(&pk(scope), &lo, &hi, limit.clamp(1, MAX_PAGE), false).await?;
+        let items = self.query_range(&pk(scope), &lo, &hi, limit.clamp(1, MAX_PAGE), false, true).await?;
         items
             .iter()
             .map(|i| {

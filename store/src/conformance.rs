@@ -162,6 +162,22 @@ pub async fn prefix_pagination(store: &dyn Store) {
     let all = store.list(&scope, "case/", None, 100).await.unwrap();
     assert_eq!(all.items.len(), 27);
     assert!(all.next.is_none());
+
+    // Newest first (time-ordered keys such as the audit log's), page by page, within the prefix.
+    let mut keys = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let page = store.list_newest(&scope, "case/x/", before.as_deref(), 10).await.unwrap();
+        keys.extend(page.items.iter().map(|r| r.key.clone()));
+        match page.next {
+            Some(n) => before = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(keys, (0..25).rev().map(|i| format!("case/x/note/{i:03}")).collect::<Vec<_>>());
+    let tail = store.list_newest(&scope, "case/x/", Some("case/x/note/001"), 10).await.unwrap();
+    assert_eq!((tail.items.len(), tail.next), (1, None));
+    assert_eq!(tail.items[0].key, "case/x/note/000");
 }
 
 pub async fn index_queries(store: &dyn Store) {

@@ -121,6 +121,19 @@ impl RecordReader for CountingStore {
         bump(&self.counts.records_read, page.items.len());
         Ok(page)
     }
+
+    async fn list_newest(
+        &self,
+        scope: &str,
+        prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        bump(&self.counts.lists, 1);
+        let page = self.inner.list_newest(scope, prefix, before, limit).await?;
+        bump(&self.counts.records_read, page.items.len());
+        Ok(page)
+    }
 }
 
 #[async_trait]

@@ -6,7 +6,9 @@
 //!   actions read only the actions they show, soonest first.
 //! - GSI1 also holds an advocate's tickets, `QUEUE#<advocate>#<open|done>` / ticket id, so a
 //!   queue reads that advocate's tickets and nobody else's; and the directory,
-//!   `DIR#<area key>` / advocate id (one listing per area, and `DIR#*` for all).
+//!   `DIR#<area key>` / advocate id (one listing per area, and `DIR#*` for all); an
+//!   organisation's connections, `ORGQ#<org>#<open|done>` / ticket id; and every organisation,
+//!   `ORGS` / id.
 //! - GSI2 (sparse, dated open work): `DUE#<shard>` / `<date>#<scope>#<key>`, only while the
 //!   scanner has something to do on that date, so a scan reads what is due and nothing else;
 //!   and `SLA#<shard>` / `<instant>#<scope>#<key>` for tickets whose SLA colour is about to
@@ -44,6 +46,14 @@ pub fn dated_until(day: chrono::NaiveDate) -> String {
 pub fn queue_partition(advocate: AdvocateId, open: bool) -> String {
     format!("QUEUE#{advocate}#{}", if open { "open" } else { "done" })
 }
+
+/// GSI1 partition of an organisation's connections, open (not ended) or ended.
+pub fn org_queue_partition(org: senvault_domain::OrganisationId, open: bool) -> String {
+    format!("ORGQ#{org}#{}", if open { "open" } else { "done" })
+}
+
+/// GSI1 partition listing every organisation.
+pub const ORGANISATIONS: &str = "ORGS";
 
 /// GSI1 partition of the directory listing for one area key (or `*`, every area).
 pub fn directory_partition(listing: &str) -> String {
@@ -86,8 +96,15 @@ pub fn index_keys(scope: &Scope, key: &str, record: &Record) -> (Option<IndexKey
         Record::Case(c) => Some(IndexKey { pk: cases_partition(scope), sk: c.id.to_string() }),
         Record::Action(a) => Some(IndexKey { pk: actions_partition(scope, a.state), sk: action_sort_key(a.due, a.id) }),
         Record::Ticket(t) => {
-            Some(IndexKey { pk: queue_partition(t.advocate_id, t.status.is_open()), sk: t.id.to_string() })
+            t.advocate_id.map(|a| IndexKey { pk: queue_partition(a, t.status.is_open()), sk: t.id.to_string() })
         }
+        // An organisation's queue lists its connections (assigned or not), whose tickets the
+        // admins read one by one.
+        Record::Connection(c) => c.org_id.map(|o| IndexKey {
+            pk: org_queue_partition(o, c.state != senvault_domain::ConnectionState::Ended),
+            sk: c.ticket_id.to_string(),
+        }),
+        Record::Organisation(o) => Some(IndexKey { pk: ORGANISATIONS.into(), sk: o.id.to_string() }),
         Record::DirectoryEntry(e) => {
             Some(IndexKey { pk: directory_partition(&e.listing), sk: e.profile.id.to_string() })
         }

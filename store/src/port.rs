@@ -28,6 +28,16 @@ pub trait RecordReader: Send + Sync {
         limit: usize,
     ) -> Result<Page<StoredRecord>, StoreError>;
 
+    /// Live records of `scope` whose key starts with `prefix`, in reverse key order (newest
+    /// first, for time-ordered keys such as the audit log's), with keys before `before`.
+    async fn list_newest(
+        &self,
+        scope: &str,
+        prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError>;
+
     /// Like [`RecordReader::list`], tombstones included: what a decision loads, so that a write
     /// to a deleted key is conditioned on the tombstone's version rather than on absence.
     async fn list_with_tombstones(

@@ -63,6 +63,15 @@ impl RecordReader for FailingStore {
     ) -> Result<Page<StoredRecord>, StoreError> {
         self.inner.list_with_tombstones(scope, prefix, after, limit).await
     }
+    async fn list_newest(
+        &self,
+        scope: &str,
+        prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        self.inner.list_newest(scope, prefix, before, limit).await
+    }
 }
 
 #[async_trait]

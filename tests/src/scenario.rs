@@ -416,3 +416,194 @@ pub async fn support_journey(app: &TestApp) -> Support {
     app.get(&format!("/v1/tickets/{second_id}/messages"), &stranger.token).await.expect(200);
     Support { family_token: fam.token, advocate_token: advocate, ticket_id: id, case_id: fam.case }
 }
+
+/// An advocate with a profile in the directory; answers (token, advocate id).
+pub async fn advocate(app: &TestApp, user: &str, name: &str) -> (String, String) {
+    let token = app.token(user, RoleClaim::Advocate);
+    let body = json!({"name": name, "areas": ["Leeds"], "accepting": true});
+    let me = app.call(Method::PUT, "/v1/advocates/me", Some(&token), Some(body)).await.expect(201);
+    (token, me["id"].as_str().expect("advocate id").to_owned())
+}
+
+/// Asks `advocate` for help about `child` and has them accept; answers (connection, ticket).
+pub async fn connect(app: &TestApp, family: &str, child: &str, advocate: &(String, String)) -> (String, String) {
+    let ticket = app
+        .post(
+            "/v1/support-requests",
+            family,
+            json!({"advocate_id": advocate.1, "child_id": child, "type": "ehcp", "message": "Please help us"}),
+        )
+        .await
+        .expect(201);
+    let id = ticket["id"].as_str().expect("ticket").to_owned();
+    app.post(&format!("/v1/tickets/{id}/accept"), &advocate.0, json!({})).await.expect(201);
+    (ticket["connection_id"].as_str().expect("connection").to_owned(), id)
+}
+
+/// The access journey every store must carry (DOMAIN §5.6): grant → read → change level →
+/// revoke → 404; "all" covering a child added later; the audit log of an advocate's reads;
+/// ending support; a review; a handover that carries no access; an organisation assigning a
+/// request.
+pub async fn access_journey(app: &TestApp) {
+    let suffix = uuid::Uuid::now_v7().simple().to_string();
+    let fam = app.family_with_case(&format!("parent-{suffix}"), "in_assessment").await;
+    let adv = advocate(app, &format!("adv-{suffix}"), "Priya").await;
+    let (conn, ticket) = connect(app, &fam.token, &fam.child, &adv).await;
+    let case = format!("/v1/cases/{}", fam.case);
+    let grants = format!("/v1/connections/{conn}/grants");
+
+    // Nothing until the family grants; then exactly what was granted.
+    app.get(&case, &adv.0).await.problem(404);
+    app.post(&grants, &adv.0, json!({"children": "all", "level": "view"})).await.problem(404);
+    let view = app.post(&grants, &fam.token, json!({"children": [fam.child], "level": "view"})).await.expect(201);
+    assert_eq!(view["grant"]["level"], "view");
+    app.get(&case, &adv.0).await.expect(200);
+    app.get(&format!("{case}/chronology"), &adv.0).await.expect(200);
+    app.get(&format!("/v1/documents?child_id={}", fam.child), &adv.0).await.expect(200);
+    let p = app.post(&format!("{case}/notes"), &adv.0, json!({"text": "Read the EP report"})).await.problem(403);
+    assert!(p["detail"].as_str().is_some_and(|d| d.contains("read-only")), "{p}");
+    let told = app.get("/v1/notifications", &adv.0).await.expect(200);
+    assert!(told["items"].as_array().expect("items").iter().any(|n| n["kind"] == "access_granted"), "{told}");
+
+    // Collaborate: case work, never the family's own decisions.
+    app.post(&grants, &fam.token, json!({"children": [fam.child], "level": "collaborate"})).await.expect(201);
+    app.post(&format!("{case}/notes"), &adv.0, json!({"text": "Drafted the appeal"})).await.expect(201);
+    app.post(&format!("{case}/status"), &adv.0, json!({"status": "appeal_lodged"})).await.expect(200);
+    app.post(&format!("{case}/flags"), &adv.0, json!({"kind": "vague_language", "excerpt": "as appropriate"}))
+        .await
+        .problem(403);
+    let doc = json!({"child_id": fam.child, "title": "Letter", "category": "correspondence", "content_type": "text/plain", "size": 10});
+    app.post("/v1/documents", &adv.0, doc).await.problem(403);
+
+    // The family sees who looked at what; nobody else sees the log.
+    let log = app.get(&format!("/v1/audit?actor=adv-{suffix}"), &fam.token).await.expect(200);
+    let actions: Vec<&str> =
+        log["items"].as_array().expect("items").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"read_case") && actions.contains(&"add_note"), "{actions:?}");
+    assert!(
+        log["items"].as_array().expect("items").iter().all(|e| e["actor"]["user"] == format!("adv-{suffix}").as_str())
+    );
+    let body = log.to_string();
+    assert!(!body.contains("Drafted the appeal"), "audit lines hold ids, never content");
+    app.get("/v1/audit", &adv.0).await.problem(404);
+    let newest = app.get(&format!("/v1/audit?limit=1&child_id={}", fam.child), &fam.token).await.expect(200);
+    assert!(newest["next_cursor"].is_string());
+
+    // Revoked: 404 on the very next request.
+    app.call(Method::DELETE, &grants, Some(&fam.token), None).await.expect(201);
+    app.get(&case, &adv.0).await.problem(404);
+    app.post(&format!("{case}/notes"), &adv.0, json!({"text": "late"})).await.problem(404);
+
+    // "all" covers a child added later.
+    app.post(&grants, &fam.token, json!({"children": "all", "level": "view"})).await.expect(201);
+    let later = app
+        .post(
+            "/v1/children",
+            &fam.token,
+            json!({"name": "Zoe", "date_of_birth": "2020-02-02", "local_authority": "Leeds"}),
+        )
+        .await
+        .expect(201);
+    let later = later["id"].as_str().expect("child").to_owned();
+    app.get(&format!("/v1/cases?child_id={later}"), &adv.0).await.expect(200);
+    let stranger = app.family_with_case(&format!("other-{suffix}"), "in_assessment").await;
+    app.post(&grants, &fam.token, json!({"children": [stranger.child], "level": "view"})).await.problem(404);
+    app.get(&format!("/v1/cases/{}", stranger.case), &adv.0).await.problem(404);
+
+    // A review from a family that worked with them.
+    let review = format!("/v1/advocates/{}/reviews", adv.1);
+    app.post(&review, &fam.token, json!({"rating": 4, "text": "Calm and clear"})).await.expect(201);
+    app.post(&review, &fam.token, json!({"rating": 5, "text": "Calm and clear"})).await.expect(201);
+    app.post(&review, &stranger.token, json!({"rating": 1, "text": "?"})).await.problem(403);
+    app.post(&review, &fam.token, json!({"rating": 9})).await.problem(422);
+    let profile = app.get(&format!("/v1/advocates/{}", adv.1), &fam.token).await.expect(200);
+    assert_eq!((profile["reviews"]["count"].as_u64(), profile["reviews"]["mean"].as_f64()), (Some(1), Some(5.0)));
+
+    // A handover: the incoming advocate gets the history and summary, never the vault.
+    let incoming = advocate(app, &format!("next-{suffix}"), "Sam").await;
+    let handed = app
+        .post(
+            &format!("/v1/connections/{conn}/handover"),
+            &adv.0,
+            json!({"to_advocate_id": incoming.1, "summary": "Appeal lodged; hearing in March.", "reason": "capacity"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(handed["handover"]["to_advocate_id"], incoming.1.as_str());
+    let theirs = app.get("/v1/tickets", &incoming.0).await.expect(200);
+    let new_ticket = theirs["items"][0]["id"].as_str().expect("new ticket").to_owned();
+    let accepted = app.post(&format!("/v1/tickets/{new_ticket}/accept"), &incoming.0, json!({})).await.expect(201);
+    assert_eq!(accepted["replaces"], conn.as_str());
+    app.get(&case, &adv.0).await.problem(404);
+    app.get(&case, &incoming.0).await.problem(404);
+    let old = app.get(&format!("/v1/tickets/{ticket}"), &incoming.0).await.expect(200);
+    assert_eq!(
+        (old["connection_state"].as_str(), old["handover"]["summary"].as_str()),
+        (Some("ended"), Some("Appeal lodged; hearing in March."))
+    );
+    app.get(&format!("/v1/tickets/{ticket}/messages"), &incoming.0).await.expect(200);
+    let connections = app.get("/v1/connections", &fam.token).await.expect(200);
+    assert_eq!(connections["items"].as_array().map(Vec::len), Some(2));
+    assert!(connections["items"].as_array().expect("items").iter().all(|c| c["grant"].is_null()), "{connections}");
+
+    // Ending support: everything at once; the messages stay, read-only.
+    let new_conn = accepted["connection_id"].as_str().expect("connection").to_owned();
+    app.post(&format!("/v1/connections/{new_conn}/grants"), &fam.token, json!({"children": "all", "level": "view"}))
+        .await
+        .expect(201);
+    app.get(&case, &incoming.0).await.expect(200);
+    let ended =
+        app.post(&format!("/v1/connections/{new_conn}/end"), &fam.token, json!({"note": "Thanks"})).await.expect(201);
+    assert_eq!((ended["state"].as_str(), ended["grant"].is_null()), (Some("ended"), true));
+    app.get(&case, &incoming.0).await.problem(404);
+    app.post(&format!("/v1/tickets/{new_ticket}/messages"), &incoming.0, json!({"text": "Bye"})).await.problem(409);
+    app.get(&format!("/v1/tickets/{new_ticket}/messages"), &fam.token).await.expect(200);
+    app.post(&format!("/v1/connections/{new_conn}/grants"), &fam.token, json!({"children": "all", "level": "view"}))
+        .await
+        .problem(409);
+    // A new request to the same advocate opens a fresh connection.
+    let (fresh, _) = connect(app, &fam.token, &fam.child, &incoming).await;
+    assert_ne!(fresh, new_conn);
+
+    // An organisation: its admin assigns the request; the family is told; the admin never sees
+    // the vault.
+    let admin = app.token(&format!("admin-{suffix}"), RoleClaim::OrgAdmin);
+    let org = uuid::Uuid::now_v7().to_string();
+    let body = json!({"name": "Leeds SEND Advocacy", "areas": ["Leeds"], "accepting": true});
+    app.call(Method::PUT, &format!("/v1/organisations/{org}"), Some(&adv.0), Some(body.clone())).await.problem(403);
+    app.call(Method::PUT, &format!("/v1/organisations/{org}"), Some(&admin), Some(body)).await.expect(201);
+    let member = advocate(app, &format!("member-{suffix}"), "Ola").await;
+    let path = format!("/v1/organisations/{org}/members/{}", member.1);
+    app.call(Method::PUT, &path, Some(&admin), Some(json!({"role": "advocate"}))).await.expect(201);
+    app.call(Method::PUT, &path, Some(&member.0), Some(json!({"role": "admin"}))).await.problem(403);
+    let listed = app.get("/v1/organisations?area=leeds", &fam.token).await.expect(200);
+    assert!(listed["items"].as_array().expect("items").iter().any(|o| o["id"] == org.as_str()));
+    let req = app
+        .post(
+            "/v1/support-requests",
+            &fam.token,
+            json!({"organisation_id": org, "child_id": fam.child, "type": "tribunal", "message": "Hearing soon"}),
+        )
+        .await
+        .expect(201);
+    assert!(req["advocate_id"].is_null());
+    let org_ticket = req["id"].as_str().expect("ticket").to_owned();
+    let queue = app.get("/v1/tickets", &admin).await.expect(200);
+    assert_eq!(queue["items"][0]["id"], org_ticket.as_str());
+    app.post(&format!("/v1/tickets/{org_ticket}/assign"), &member.0, json!({"advocate_id": member.1}))
+        .await
+        .problem(404);
+    let assigned = app
+        .post(&format!("/v1/tickets/{org_ticket}/assign"), &admin, json!({"advocate_id": member.1}))
+        .await
+        .expect(201);
+    assert_eq!(assigned["advocate_id"], member.1.as_str());
+    app.post(&format!("/v1/tickets/{org_ticket}/accept"), &member.0, json!({})).await.expect(201);
+    let family_told = app.get("/v1/notifications", &fam.token).await.expect(200);
+    assert!(family_told["items"].as_array().expect("items").iter().any(|n| n["kind"] == "advocate_assigned"));
+    app.get(&case, &admin).await.problem(404);
+    app.get(&format!("/v1/tickets/{org_ticket}/private-notes"), &admin).await.problem(404);
+    app.post("/v1/support-requests", &fam.token, json!({"child_id": fam.child, "type": "ehcp", "message": "x"}))
+        .await
+        .problem(422);
+}

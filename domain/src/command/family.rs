@@ -3,8 +3,18 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AdvocateId, ChildId, ConnectionId, MessageId, TicketId};
-use crate::vocab::TicketType;
+use crate::ids::{AdvocateId, ChildId, ConnectionId, MessageId, OrganisationId, TicketId};
+use crate::support::GrantedChildren;
+use crate::vocab::{GrantLevel, TicketType};
+
+/// Who a support request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportTarget {
+    Advocate(AdvocateId),
+    /// An organisation, whose admins assign it to a member.
+    Organisation(OrganisationId),
+}
 
 /// A change to a child's details; absent fields are left as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,10 +65,39 @@ pub enum FamilyCommand {
         connection_id: ConnectionId,
         ticket_id: TicketId,
         message_id: MessageId,
-        advocate_id: AdvocateId,
+        to: SupportTarget,
         child_id: ChildId,
         kind: TicketType,
         message: String,
+        /// A connection this one replaces (the family changing advocate): once the new advocate
+        /// accepts, the old connection ends.
+        #[serde(default)]
+        replaces: Option<ConnectionId>,
+    },
+    /// Give the advocate of an active connection access to children's records.
+    Grant {
+        connection_id: ConnectionId,
+        children: GrantedChildren,
+        level: GrantLevel,
+    },
+    /// Take access back: from the listed children, or (`None`) all of it.
+    Revoke {
+        connection_id: ConnectionId,
+        #[serde(default)]
+        children: Option<Vec<ChildId>>,
+    },
+    /// End the support: the connection ends and every grant on it is revoked, in one commit.
+    EndSupport {
+        connection_id: ConnectionId,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Review an advocate the family has (or had) a connection with.
+    Review {
+        advocate_id: AdvocateId,
+        connection_id: ConnectionId,
+        rating: u8,
+        text: String,
     },
 }
 
@@ -69,6 +108,10 @@ impl FamilyCommand {
             FamilyCommand::AddChild { .. } => "add_child",
             FamilyCommand::EditChild { .. } => "edit_child",
             FamilyCommand::RequestSupport { .. } => "request_support",
+            FamilyCommand::Grant { .. } => "grant_access",
+            FamilyCommand::Revoke { .. } => "revoke_access",
+            FamilyCommand::EndSupport { .. } => "end_support",
+            FamilyCommand::Review { .. } => "review_advocate",
         }
     }
 }

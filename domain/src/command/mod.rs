@@ -17,13 +17,13 @@ use serde::{Deserialize, Serialize};
 
 pub use case::{ActionPatch, CaseCommand, ExceptionInput, NewAction};
 pub use document::DocumentCommand;
-pub use family::{ChildPatch, FamilyCommand};
+pub use family::{ChildPatch, FamilyCommand, SupportTarget};
 pub use personal::PersonalCommand;
-pub use support::{AdvocateCommand, ProfileInput, TicketCommand};
+pub use support::{AdvocateCommand, OrgCommand, OrganisationInput, ProfileInput, TicketCommand};
 pub use system::SystemCommand;
 
 use crate::context::Actor;
-use crate::ids::{AdvocateId, CaseId, ChildId, ConnectionId, DocumentId, FamilyId, TicketId};
+use crate::ids::{AdvocateId, CaseId, ChildId, ConnectionId, DocumentId, FamilyId, OrganisationId, TicketId};
 use crate::scope::Scope;
 
 /// A change a person makes, in the scope it names.
@@ -42,6 +42,8 @@ pub enum Command {
     Ticket { connection_id: ConnectionId, ticket_id: TicketId, command: TicketCommand },
     /// The calling advocate's own profile and private notes (scope `advocate:<caller>`).
     Advocate { command: AdvocateCommand },
+    /// An advocacy organisation (scope `org:<id>`).
+    Org { org_id: OrganisationId, command: OrgCommand },
 }
 
 impl Command {
@@ -53,6 +55,7 @@ impl Command {
             Command::Personal { .. } => Scope::User(actor.user.clone()),
             Command::Ticket { connection_id, .. } => Scope::Conn(*connection_id),
             Command::Advocate { .. } => Scope::Advocate(AdvocateId::for_user(&actor.user)),
+            Command::Org { org_id, .. } => Scope::Org(*org_id),
         }
     }
 
@@ -65,6 +68,7 @@ impl Command {
             Command::Personal { command } => command.name(),
             Command::Ticket { command, .. } => command.name(),
             Command::Advocate { command } => command.name(),
+            Command::Org { command, .. } => command.name(),
         }
     }
 
@@ -76,7 +80,8 @@ impl Command {
             | Command::Document { .. }
             | Command::Personal { .. }
             | Command::Ticket { .. }
-            | Command::Advocate { .. } => None,
+            | Command::Advocate { .. }
+            | Command::Org { .. } => None,
         }
     }
 

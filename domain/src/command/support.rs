@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CaseId, ChecklistItemId, ChildId, ConnectionId, MessageId, PrivateNoteId, TicketId};
-use crate::vocab::{TicketPriority, TicketStatus, TicketType};
+use crate::ids::{AdvocateId, CaseId, ChecklistItemId, ChildId, ConnectionId, MessageId, PrivateNoteId, TicketId};
+use crate::vocab::{HandoverReason, OrgRole, TicketPriority, TicketStatus, TicketType};
 
 /// An advocate's public profile as they write it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +90,17 @@ pub enum TicketCommand {
     },
     /// Link the ticket to a case of the same family (`child_id` holds the case).
     LinkCase { child_id: ChildId, case_id: CaseId },
+    /// The advocate hands the family over to another advocate: a new connection is requested
+    /// of them; when they accept, this one ends. Vault access never goes with it.
+    Handover {
+        to_advocate_id: AdvocateId,
+        summary: String,
+        reason: HandoverReason,
+        new_connection_id: ConnectionId,
+        new_ticket_id: TicketId,
+    },
+    /// An organisation's admin gives the ticket to a member advocate (or another one).
+    Assign { advocate_id: AdvocateId },
 }
 
 impl TicketCommand {
@@ -103,6 +114,58 @@ impl TicketCommand {
             TicketCommand::AddChecklistItem { .. } => "add_checklist_item",
             TicketCommand::EditChecklistItem { .. } => "edit_checklist_item",
             TicketCommand::LinkCase { .. } => "link_case",
+            TicketCommand::Handover { .. } => "hand_over",
+            TicketCommand::Assign { .. } => "assign_ticket",
+        }
+    }
+}
+
+/// An organisation's profile as its admin writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationInput {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200, pattern = r"\S"))]
+    pub name: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50, inline, value_type = Vec<String>))]
+    pub areas: Vec<String>,
+    #[serde(default)]
+    pub specialisms: Vec<TicketType>,
+    /// Hours to a first answer (4 to 336); 48 if absent.
+    #[serde(default, deserialize_with = "crate::wire::option")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 4, maximum = 336))]
+    pub response_time_hours: Option<u32>,
+    pub accepting: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
+    pub bio: String,
+}
+
+/// A change to an organisation (named by the enclosing [`super::Command::Org`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OrgCommand {
+    /// Create or update the organisation (the creator becomes its first admin).
+    SetOrganisation {
+        organisation: OrganisationInput,
+    },
+    /// Add an advocate as a member or admin, or change their role.
+    SetMember {
+        advocate_id: AdvocateId,
+        role: OrgRole,
+    },
+    RemoveMember {
+        advocate_id: AdvocateId,
+    },
+}
+
+impl OrgCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            OrgCommand::SetOrganisation { .. } => "set_organisation",
+            OrgCommand::SetMember { .. } => "set_org_member",
+            OrgCommand::RemoveMember { .. } => "remove_org_member",
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::error::{Checks, DomainError, limits};
 use crate::ids::{ChildId, FamilyId};
 use crate::keys;
 use crate::model::{Child, Family, FamilyMember, Membership, Record};
+use crate::rules::access;
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
 use crate::vocab::{MemberRole, RoleClaim};
@@ -40,22 +41,38 @@ pub(crate) fn decide(
             connection_id,
             ticket_id,
             message_id,
-            advocate_id,
+            to,
             child_id,
             kind,
             message,
+            replaces,
         } => {
             let request = crate::rules::support::Request {
                 family_id,
                 connection_id: *connection_id,
                 ticket_id: *ticket_id,
                 message_id: *message_id,
-                advocate_id: *advocate_id,
+                to: *to,
                 child_id: *child_id,
                 kind: *kind,
                 message,
+                replaces: *replaces,
             };
             crate::rules::support::request_support(ctx, request, snap, changes)?
+        }
+        FamilyCommand::Grant { connection_id, children, level } => {
+            access::grant(ctx, family_id, *connection_id, children, *level, snap, changes)?
+        }
+        FamilyCommand::Revoke { connection_id, children } => {
+            access::revoke(ctx, family_id, *connection_id, children.as_deref(), snap, changes)?
+        }
+        FamilyCommand::EndSupport { connection_id, note } => {
+            access::end_support(ctx, family_id, *connection_id, note.as_deref(), snap, changes)?
+        }
+        FamilyCommand::Review { advocate_id, connection_id, rating, text } => {
+            let input =
+                access::ReviewInput { advocate_id: *advocate_id, connection_id: *connection_id, rating: *rating, text };
+            access::review(ctx, family_id, input, snap, changes)?
         }
     }
     Ok(scope)
@@ -176,6 +193,19 @@ fn add_child(
         .collect();
     for user in members {
         grant_owner(ctx, &user, &child_scope, changes);
+    }
+    // Advocates granted "all" of the family's children get this one too.
+    let all_grants: Vec<_> = snap
+        .prefix(scope, keys::GRANT_PREFIX)
+        .filter_map(|(_, r)| match r {
+            Record::Grant(g) if matches!(g.children, crate::support::GrantedChildren::All(_)) => {
+                Some(g.advocate_user.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    for user in all_grants {
+        access::sync_memberships(ctx, family_id, &user, &[child_id], snap, changes);
     }
     Ok(())
 }

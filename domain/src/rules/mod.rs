@@ -2,11 +2,14 @@
 //! dispatches to `key_dates` and `flags`; everything that writes an action goes through
 //! `actions`; nothing here depends on `decide`.
 
+pub(crate) mod access;
 pub(crate) mod actions;
 pub(crate) mod case;
 pub(crate) mod documents;
 pub(crate) mod family;
 pub(crate) mod flags;
 pub(crate) mod key_dates;
+pub(crate) mod orgs;
 pub(crate) mod personal;
 pub(crate) mod support;
+pub(crate) mod ticket_records;

@@ -3,26 +3,28 @@
 //! Every write of a ticket goes through [`put_ticket`], which rewrites its SLA tracker in the
 //! same commit, so the scanner's due index always agrees with the ticket.
 
-use crate::command::{AdvocateCommand, ProfileInput, TicketCommand};
+use crate::command::{AdvocateCommand, ProfileInput, SupportTarget, TicketCommand};
 use crate::context::{Context, require_member};
 use crate::error::{Checks, DomainError, limits};
-use crate::ids::{
-    AdvocateId, AlertId, CaseId, ChecklistItemId, ChildId, ConnectionId, FamilyId, MessageId, TicketEventId, TicketId,
-    UserId,
-};
+use crate::ids::{AdvocateId, CaseId, ChecklistItemId, ChildId, ConnectionId, FamilyId, MessageId, TicketId, UserId};
 use crate::keys;
-use crate::model::{Membership, Notice, NoticeKind, Record};
+use crate::model::{NoticeKind, Record};
+use crate::rules::ticket_records::{advocate_profile, close_ticket, history, member, notify, put_ticket};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
 use crate::support::sla::{DEFAULT_RESPONSE_HOURS, SlaEvent};
 use crate::support::{
-    ALL_AREAS, AdvocateProfile, ChecklistItem, Connection, DirectoryEntry, Message, PrivateNote, SlaClock, SlaTracker,
-    Ticket, TicketChange, TicketEvent, TicketLink, area_key,
+    ALL_AREAS, AdvocateProfile, ChecklistItem, Connection, DirectoryEntry, Handover, Message, Organisation,
+    PrivateNote, SlaClock, Ticket, TicketChange, TicketLink, area_key,
 };
-use crate::vocab::{ConnectionState, MemberRole, RoleClaim, Side, TicketPriority, TicketStatus, TicketType};
+use crate::vocab::{
+    ConnectionState, HandoverReason, MemberRole, OrgRole, RoleClaim, Side, TicketPriority, TicketStatus, TicketType,
+};
 
 const ADVOCATE_ONLY: &str = "only the advocate can accept, decline, ask for information or change a ticket";
 const ADVOCATES_ONLY: &str = "only an advocate account can have an advocate profile";
+const PARTIES_ONLY: &str = "only the family and the advocate working the ticket can change it";
+const ADMINS_ONLY: &str = "only the organisation's admins can assign its tickets";
 
 /// A family's request for help (runs in the family scope, which the caller must own).
 pub(crate) struct Request<'a> {
@@ -30,10 +32,26 @@ pub(crate) struct Request<'a> {
     pub connection_id: ConnectionId,
     pub ticket_id: TicketId,
     pub message_id: MessageId,
-    pub advocate_id: AdvocateId,
+    pub to: SupportTarget,
     pub child_id: ChildId,
     pub kind: TicketType,
     pub message: &'a str,
+    pub replaces: Option<ConnectionId>,
+}
+
+/// Who a request reaches, as the snapshot holds them.
+enum Recipient<'a> {
+    Advocate(&'a AdvocateProfile),
+    Organisation(&'a Organisation, Vec<UserId>),
+}
+
+impl Recipient<'_> {
+    fn accepting(&self) -> bool {
+        match self {
+            Recipient::Advocate(a) => a.accepting,
+            Recipient::Organisation(o, _) => o.accepting,
+        }
+    }
 }
 
 pub(crate) fn request_support(
@@ -47,9 +65,24 @@ pub(crate) fn request_support(
     if snap.get(&family_scope, &keys::family_child(input.child_id)).is_none() {
         return Err(DomainError::NotFound { what: "child" });
     }
-    let advocate_scope = Scope::Advocate(input.advocate_id);
-    let Some(Record::AdvocateProfile(advocate)) = snap.get(&advocate_scope, keys::ADVOCATE_PROFILE) else {
-        return Err(DomainError::NotFound { what: "advocate" });
+    let recipient = match input.to {
+        SupportTarget::Advocate(id) => {
+            Recipient::Advocate(advocate_profile(snap, id).ok_or(DomainError::NotFound { what: "advocate" })?)
+        }
+        SupportTarget::Organisation(id) => {
+            let scope = Scope::Org(id);
+            let Some(Record::Organisation(org)) = snap.get(&scope, keys::ORG_PROFILE) else {
+                return Err(DomainError::NotFound { what: "organisation" });
+            };
+            let admins = snap
+                .prefix(&scope, keys::ORG_MEMBER_PREFIX)
+                .filter_map(|(_, r)| match r {
+                    Record::OrgMember(m) if m.role == OrgRole::Admin => Some(m.user.clone()),
+                    _ => None,
+                })
+                .collect();
+            Recipient::Organisation(org, admins)
+        }
     };
     let mut checks = Checks::new();
     let text = checks.text("message", input.message, limits::MESSAGE);
@@ -58,10 +91,15 @@ pub(crate) fn request_support(
     if let Some(Record::Connection(existing)) = snap.get(&scope, keys::CONNECTION) {
         let same_message = matches!(snap.get(&scope, &keys::message(input.message_id)),
             Some(Record::Message(m)) if m.text == text);
+        let same_target = match input.to {
+            SupportTarget::Advocate(id) => existing.advocate_id == Some(id) && existing.org_id.is_none(),
+            SupportTarget::Organisation(id) => existing.org_id == Some(id),
+        };
         let same = existing.family_id == input.family_id
             && existing.child_id == input.child_id
-            && existing.advocate_id == input.advocate_id
+            && same_target
             && existing.ticket_id == input.ticket_id
+            && existing.replaces == input.replaces
             && same_message;
         return if same {
             Ok(())
@@ -69,8 +107,15 @@ pub(crate) fn request_support(
             Err(DomainError::Conflict("a connection with this id already exists".into()))
         };
     }
-    if !advocate.accepting {
+    if !recipient.accepting() {
         return Err(DomainError::Conflict("this advocate is not taking on new families at the moment".into()));
+    }
+    if let Some(old) = input.replaces {
+        let theirs = matches!(snap.get(&Scope::Conn(old), keys::CONNECTION),
+            Some(Record::Connection(c)) if c.family_id == input.family_id);
+        if !theirs {
+            return Err(DomainError::NotFound { what: "connection to replace" });
+        }
     }
     let family_users: Vec<UserId> = snap
         .prefix(&family_scope, keys::MEMBER_PREFIX)
@@ -79,34 +124,16 @@ pub(crate) fn request_support(
             _ => None,
         })
         .collect();
-    let connection = Connection {
-        id: input.connection_id,
-        family_id: input.family_id,
-        child_id: input.child_id,
-        advocate_id: advocate.id,
-        advocate_user: advocate.user.clone(),
-        family_users: family_users.clone(),
-        state: ConnectionState::Requested,
-        ticket_id: input.ticket_id,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-        ended_at: None,
-    };
-    let ticket = Ticket {
-        id: input.ticket_id,
+    let opening = Opening {
         connection_id: input.connection_id,
+        ticket_id: input.ticket_id,
         family_id: input.family_id,
         child_id: input.child_id,
-        advocate_id: advocate.id,
-        status: TicketStatus::New,
-        priority: TicketPriority::Normal,
         kind: input.kind,
-        response_time_hours: advocate.response_time_hours,
-        case_id: None,
-        clock: SlaClock::default().after(SlaEvent::Created, ctx.now, TicketStatus::New),
-        created_at: ctx.now,
-        updated_at: ctx.now,
+        family_users,
+        replaces: input.replaces,
     };
+    let ticket = open_connection(ctx, &opening, &recipient, snap, changes);
     let message = Message {
         id: input.message_id,
         ticket_id: ticket.id,
@@ -115,18 +142,89 @@ pub(crate) fn request_support(
         text,
         at: ctx.now,
     };
+    changes.put(&scope, keys::message(message.id), Record::Message(message));
+    Ok(())
+}
+
+/// A new connection, as a request or a handover opens it.
+struct Opening {
+    connection_id: ConnectionId,
+    ticket_id: TicketId,
+    family_id: FamilyId,
+    child_id: ChildId,
+    kind: TicketType,
+    family_users: Vec<UserId>,
+    replaces: Option<ConnectionId>,
+}
+
+/// Writes a requested connection with its `new` ticket, memberships and the recipients' notices;
+/// answers the ticket.
+fn open_connection(
+    ctx: &Context,
+    o: &Opening,
+    to: &Recipient<'_>,
+    snap: &Snapshot,
+    changes: &mut Changes<'_>,
+) -> Ticket {
+    let scope = Scope::Conn(o.connection_id);
+    let (advocate, org) = match to {
+        Recipient::Advocate(a) => (Some(*a), None),
+        Recipient::Organisation(org, _) => (None, Some(*org)),
+    };
+    let connection = Connection {
+        id: o.connection_id,
+        family_id: o.family_id,
+        child_id: o.child_id,
+        advocate_id: advocate.map(|a| a.id),
+        advocate_user: advocate.map(|a| a.user.clone()),
+        org_id: org.map(|g| g.id),
+        replaces: o.replaces,
+        family_users: o.family_users.clone(),
+        state: ConnectionState::Requested,
+        ticket_id: o.ticket_id,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+        ended_at: None,
+    };
+    let ticket = Ticket {
+        id: o.ticket_id,
+        connection_id: o.connection_id,
+        family_id: o.family_id,
+        child_id: o.child_id,
+        advocate_id: connection.advocate_id,
+        org_id: connection.org_id,
+        status: TicketStatus::New,
+        priority: TicketPriority::Normal,
+        kind: o.kind,
+        response_time_hours: advocate
+            .map_or_else(|| org.map_or(DEFAULT_RESPONSE_HOURS, |g| g.response_time_hours), |a| a.response_time_hours),
+        case_id: None,
+        clock: SlaClock::default().after(SlaEvent::Created, ctx.now, TicketStatus::New),
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    };
     changes.put(&scope, keys::CONNECTION.into(), Record::Connection(connection.clone()));
     put_ticket(&scope, &connection, ticket.clone(), snap, changes);
-    changes.put(&scope, keys::message(message.id), Record::Message(message));
     history(ctx, &scope, &ticket, "created", TicketChange::Created { status: ticket.status }, None, changes);
-    for user in &family_users {
+    for user in &o.family_users {
         member(ctx, user, &scope, MemberRole::Owner, changes);
     }
-    member(ctx, &advocate.user, &scope, MemberRole::Writer, changes);
-    notify(ctx, &advocate.user, NoticeKind::SupportRequested, &ticket, changes);
+    match to {
+        Recipient::Advocate(a) => {
+            member(ctx, &a.user, &scope, MemberRole::Writer, changes);
+            notify(ctx, &a.user, NoticeKind::SupportRequested, &ticket, changes);
+        }
+        // An organisation's admins see the request and assign it; they never get the vault.
+        Recipient::Organisation(_, admins) => {
+            for admin in admins {
+                member(ctx, admin, &scope, MemberRole::Reader, changes);
+                notify(ctx, admin, NoticeKind::SupportRequested, &ticket, changes);
+            }
+        }
+    }
     changes.alias(ticket.id.to_string(), &scope);
-    changes.alias(input.connection_id.to_string(), &scope);
-    Ok(())
+    changes.alias(o.connection_id.to_string(), &scope);
+    ticket
 }
 
 /// Runs a ticket command; returns the family scope for the audit line.
@@ -148,10 +246,15 @@ pub(crate) fn decide_ticket(
     if ticket.id != ticket_id {
         return Err(DomainError::NotFound { what: "ticket" });
     }
-    let side = conn.side_of(&ctx.actor.user).ok_or(DomainError::NotFound { what: "ticket" })?;
+    let t = TicketWork { ctx, scope: &scope, conn, ticket, snap };
+    if let TicketCommand::Assign { advocate_id } = command {
+        t.assign(*advocate_id, changes)?;
+        return Ok(Scope::Family(ticket.family_id));
+    }
+    // An organisation's admins see the ticket; only the family and the assigned advocate work it.
+    let side = conn.side_of(&ctx.actor.user).ok_or(DomainError::Forbidden { rule: PARTIES_ONLY })?;
     let advocate_only =
         || if side == Side::Advocate { Ok(()) } else { Err(DomainError::Forbidden { rule: ADVOCATE_ONLY }) };
-    let t = TicketWork { ctx, scope: &scope, conn, ticket, snap };
     match command {
         TicketCommand::Accept => {
             advocate_only()?;
@@ -177,8 +280,29 @@ pub(crate) fn decide_ticket(
             t.edit_item(*item_id, text.as_deref(), *done, *position, changes)?
         }
         TicketCommand::LinkCase { child_id, case_id } => t.link_case(*child_id, *case_id, changes)?,
+        TicketCommand::Handover { to_advocate_id, summary, reason, new_connection_id, new_ticket_id } => {
+            advocate_only()?;
+            let to = HandoverTo {
+                advocate_id: *to_advocate_id,
+                summary,
+                reason: *reason,
+                connection_id: *new_connection_id,
+                ticket_id: *new_ticket_id,
+            };
+            t.hand_over(to, changes)?
+        }
+        TicketCommand::Assign { .. } => unreachable!("handled above"),
     }
     Ok(Scope::Family(ticket.family_id))
+}
+
+/// Where a handover goes.
+struct HandoverTo<'a> {
+    advocate_id: AdvocateId,
+    summary: &'a str,
+    reason: HandoverReason,
+    connection_id: ConnectionId,
+    ticket_id: TicketId,
 }
 
 /// One ticket command's working set.
@@ -239,6 +363,116 @@ impl TicketWork<'_> {
         for user in &self.conn.family_users {
             notify(self.ctx, user, NoticeKind::RequestAccepted, &ticket, changes);
         }
+        // Taking over from another connection: that one ends (its grants with it — vault access
+        // never transfers), and the incoming advocate may read its messages and handover.
+        if let Some(old) = self.conn.replaces
+            && let Some(Record::Connection(previous)) = self.snap.get(&Scope::Conn(old), keys::CONNECTION)
+        {
+            if previous.state != ConnectionState::Ended {
+                crate::rules::access::end_connection(self.ctx, previous, None, self.snap, changes);
+            }
+            if let Some(user) = &self.conn.advocate_user {
+                member(self.ctx, user, &Scope::Conn(old), MemberRole::Reader, changes);
+            }
+            for user in &self.conn.family_users {
+                notify(self.ctx, user, NoticeKind::HandoverCompleted, &ticket, changes);
+            }
+        }
+        Ok(())
+    }
+
+    /// The advocate hands the family over: a connection to the incoming advocate is requested,
+    /// with this one's summary kept here for them to read once they accept.
+    fn hand_over(&self, to: HandoverTo<'_>, changes: &mut Changes<'_>) -> Result<(), DomainError> {
+        let mut checks = Checks::new();
+        let summary = checks.text("summary", to.summary, limits::MESSAGE);
+        checks.finish()?;
+        let incoming = advocate_profile(self.snap, to.advocate_id).ok_or(DomainError::NotFound { what: "advocate" })?;
+        if let Some(Record::Handover(h)) = self.snap.get(self.scope, keys::HANDOVER) {
+            let same =
+                h.to_connection == to.connection_id && h.to_advocate_id == to.advocate_id && h.summary == summary;
+            return if same {
+                Ok(())
+            } else {
+                Err(DomainError::Conflict("this support is already being handed over".into()))
+            };
+        }
+        self.accepted()?;
+        if self.conn.advocate_id == Some(to.advocate_id) {
+            return Err(DomainError::invalid("to_advocate_id", "hand over to another advocate"));
+        }
+        if !incoming.accepting {
+            return Err(DomainError::Conflict("this advocate is not taking on new families at the moment".into()));
+        }
+        let handover = Handover {
+            from_connection: self.conn.id,
+            to_connection: to.connection_id,
+            to_advocate_id: to.advocate_id,
+            summary,
+            reason: to.reason,
+            by: self.ctx.actor_ref(),
+            at: self.ctx.now,
+        };
+        changes.put(self.scope, keys::HANDOVER.into(), Record::Handover(handover));
+        let opening = Opening {
+            connection_id: to.connection_id,
+            ticket_id: to.ticket_id,
+            family_id: self.conn.family_id,
+            child_id: self.conn.child_id,
+            kind: self.ticket.kind,
+            family_users: self.conn.family_users.clone(),
+            replaces: Some(self.conn.id),
+        };
+        let ticket = open_connection(self.ctx, &opening, &Recipient::Advocate(incoming), self.snap, changes);
+        for user in &self.conn.family_users {
+            notify(self.ctx, user, NoticeKind::HandoverRequested, &ticket, changes);
+        }
+        Ok(())
+    }
+
+    /// An organisation's admin gives the ticket to a member advocate. Reassigning follows a
+    /// handover's rule: the outgoing advocate keeps the messages, read-only, and loses any
+    /// vault access; the family is told who, and grants access afresh if they wish.
+    fn assign(&self, advocate_id: AdvocateId, changes: &mut Changes<'_>) -> Result<(), DomainError> {
+        let Some(org_id) = self.conn.org_id else {
+            return Err(DomainError::Forbidden { rule: ADMINS_ONLY });
+        };
+        let org = Scope::Org(org_id);
+        let me = AdvocateId::for_user(&self.ctx.actor.user);
+        let admin = matches!(self.snap.get(&org, &keys::org_member(me)),
+            Some(Record::OrgMember(m)) if m.role == OrgRole::Admin && m.user == self.ctx.actor.user);
+        if !admin {
+            return Err(DomainError::Forbidden { rule: ADMINS_ONLY });
+        }
+        let Some(Record::OrgMember(member_rec)) = self.snap.get(&org, &keys::org_member(advocate_id)) else {
+            return Err(DomainError::NotFound { what: "member advocate" });
+        };
+        if self.conn.advocate_id == Some(advocate_id) {
+            return Ok(());
+        }
+        self.open()?;
+        if self.ticket.status == TicketStatus::Closed {
+            return Err(DomainError::Conflict("the ticket is closed".into()));
+        }
+        let outgoing = self.conn.advocate_user.clone();
+        if let Some(user) = &outgoing {
+            member(self.ctx, user, self.scope, MemberRole::Reader, changes);
+            crate::rules::access::revoke_connection(self.ctx, self.conn, self.snap, changes);
+        }
+        let mut conn = self.conn.clone();
+        conn.advocate_id = Some(advocate_id);
+        conn.advocate_user = Some(member_rec.user.clone());
+        conn.updated_at = self.ctx.now;
+        changes.put(self.scope, keys::CONNECTION.into(), Record::Connection(conn.clone()));
+        member(self.ctx, &member_rec.user, self.scope, MemberRole::Writer, changes);
+        let mut ticket = self.ticket.clone();
+        ticket.advocate_id = Some(advocate_id);
+        ticket.updated_at = self.ctx.now;
+        put_ticket(self.scope, &conn, ticket.clone(), self.snap, changes);
+        notify(self.ctx, &member_rec.user, NoticeKind::SupportRequested, &ticket, changes);
+        for user in &self.conn.family_users {
+            notify(self.ctx, user, NoticeKind::AdvocateAssigned, &ticket, changes);
+        }
         Ok(())
     }
 
@@ -282,15 +516,9 @@ impl TicketWork<'_> {
         conn.updated_at = self.ctx.now;
         conn.ended_at = Some(self.ctx.now);
         changes.put(self.scope, keys::CONNECTION.into(), Record::Connection(conn.clone()));
-        let mut ticket = self.ticket.clone();
-        let change = TicketChange::Status { from: ticket.status, to: TicketStatus::Closed };
-        history(self.ctx, self.scope, &ticket, "status", change, Some(reason), changes);
-        ticket.status = TicketStatus::Closed;
-        ticket.clock = SlaClock::default();
-        ticket.updated_at = self.ctx.now;
-        put_ticket(self.scope, &conn, ticket.clone(), self.snap, changes);
+        close_ticket(self.ctx, &conn, self.ticket, Some(reason), self.snap, changes);
         for user in &self.conn.family_users {
-            notify(self.ctx, user, NoticeKind::RequestDeclined, &ticket, changes);
+            notify(self.ctx, user, NoticeKind::RequestDeclined, self.ticket, changes);
         }
         Ok(())
     }
@@ -536,7 +764,7 @@ pub(crate) fn decide_advocate(
         AdvocateCommand::AddPrivateNote { connection_id, ticket_id, note_id, text } => {
             let conn_scope = Scope::Conn(*connection_id);
             let mine = matches!(snap.get(&conn_scope, keys::TICKET),
-                Some(Record::Ticket(t)) if t.id == *ticket_id && t.advocate_id == me);
+                Some(Record::Ticket(t)) if t.id == *ticket_id && t.advocate_id == Some(me));
             if !mine {
                 return Err(DomainError::NotFound { what: "ticket" });
             }
@@ -602,6 +830,7 @@ fn set_profile(
         response_time_hours: hours,
         accepting: input.accepting,
         bio,
+        reviews: current.map(|p| p.reviews).unwrap_or_default(),
         created_at: current.map_or(ctx.now, |p| p.created_at),
         updated_at: current.map_or(ctx.now, |p| p.updated_at),
     };
@@ -629,51 +858,4 @@ fn set_profile(
         changes.put(scope, keys::directory(&listing), Record::DirectoryEntry(entry));
     }
     Ok(())
-}
-
-/// Writes a ticket and, in step, its SLA tracker.
-fn put_ticket(scope: &Scope, conn: &Connection, ticket: Ticket, snap: &Snapshot, changes: &mut Changes<'_>) {
-    let previous = match changes.current(scope, keys::SLA_TRACKER).or_else(|| snap.get(scope, keys::SLA_TRACKER)) {
-        Some(Record::SlaTracker(t)) => Some(t.clone()),
-        _ => None,
-    };
-    let tracker = SlaTracker::follow(&ticket, &conn.advocate_user, previous.as_ref());
-    changes.put(scope, keys::TICKET.into(), Record::Ticket(ticket));
-    changes.put(scope, keys::SLA_TRACKER.into(), Record::SlaTracker(tracker));
-}
-
-/// One history entry, its id derived from the operation and what changed.
-fn history(
-    ctx: &Context,
-    scope: &Scope,
-    ticket: &Ticket,
-    what: &str,
-    change: TicketChange,
-    note: Option<String>,
-    changes: &mut Changes<'_>,
-) {
-    let id = TicketEventId(ctx.op.derive(&format!("ticket/{what}")));
-    let event = TicketEvent { id, ticket_id: ticket.id, at: ctx.now, by: ctx.actor_ref(), change, note };
-    changes.put(scope, keys::ticket_event(id), Record::TicketEvent(event));
-}
-
-fn member(ctx: &Context, user: &UserId, scope: &Scope, role: MemberRole, changes: &mut Changes<'_>) {
-    let membership = Membership { user: user.clone(), scope: scope.to_string(), role, granted_at: ctx.now };
-    changes.put(&Scope::User(user.clone()), keys::membership(scope), Record::Membership(membership));
-}
-
-/// Tells `user` about `kind` on `ticket`: one notice per operation, person and kind.
-fn notify(ctx: &Context, user: &UserId, kind: NoticeKind, ticket: &Ticket, changes: &mut Changes<'_>) {
-    let id = AlertId(ctx.op.derive(&format!("notice/{}/{user}", kind.as_str())));
-    notice(
-        user,
-        Notice { id, kind, ticket_id: ticket.id, connection_id: ticket.connection_id, raised_at: ctx.now },
-        changes,
-    );
-}
-
-/// Writes a notice into its recipient's scope.
-pub(crate) fn notice(user: &UserId, notice: Notice, changes: &mut Changes<'_>) {
-    let key = keys::notice(crate::dates::london_date(notice.raised_at), notice.id);
-    changes.put(&Scope::User(user.clone()), key, Record::Notice(notice));
 }

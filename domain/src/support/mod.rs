@@ -14,12 +14,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::ActorRef;
 use crate::ids::{
-    AdvocateId, CaseId, ChecklistItemId, ChildId, ConnectionId, FamilyId, MessageId, PrivateNoteId, TicketEventId,
-    TicketId, UserId,
+    AdvocateId, CaseId, ChecklistItemId, ChildId, ConnectionId, FamilyId, MessageId, OrganisationId, PrivateNoteId,
+    TicketEventId, TicketId, UserId,
 };
-use crate::vocab::{ConnectionState, Side, TicketPriority, TicketStatus, TicketType};
+use crate::vocab::{
+    ConnectionState, GrantLevel, HandoverReason, OrgRole, Side, TicketPriority, TicketStatus, TicketType,
+};
 pub use sla::{Sla, SlaClock};
-pub use views::{TicketDetail, TicketView};
+pub use views::{ConnectionView, GrantView, TicketDetail, TicketView};
 
 /// An advocate's public profile (key `profile` in the advocate scope).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,8 +43,28 @@ pub struct AdvocateProfile {
     /// Taking on new families: only then listed in the directory and open to requests.
     pub accepting: bool,
     pub bio: String,
+    /// What families who worked with them said.
+    #[serde(default)]
+    pub reviews: ReviewSummary,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The count and mean of an advocate's reviews, kept on the profile so the directory shows it
+/// without reading every review.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewSummary {
+    pub count: u32,
+    /// The sum of the ratings (the mean is `total / count`).
+    pub total: u32,
+}
+
+impl ReviewSummary {
+    /// The mean rating, to one decimal place; `None` before the first review.
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| (f64::from(self.total) / f64::from(self.count) * 10.0).round() / 10.0)
+    }
 }
 
 /// The key an area is listed under: case, spacing and a trailing "council" do not matter
@@ -76,9 +98,18 @@ pub struct Connection {
     pub id: ConnectionId,
     pub family_id: FamilyId,
     pub child_id: ChildId,
-    pub advocate_id: AdvocateId,
+    /// The advocate working it; `None` while a request to an organisation awaits assignment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advocate_id: Option<AdvocateId>,
     /// Who the advocate is, to address notifications and decide sides.
-    pub advocate_user: UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advocate_user: Option<UserId>,
+    /// The organisation the request went to, if it went to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<OrganisationId>,
+    /// The connection this one takes over from (a handover).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<ConnectionId>,
     /// The family's members when the request was made, likewise.
     pub family_users: Vec<UserId>,
     pub state: ConnectionState,
@@ -92,7 +123,7 @@ pub struct Connection {
 impl Connection {
     /// Which side `user` is on; `None` for anyone else.
     pub fn side_of(&self, user: &UserId) -> Option<Side> {
-        if *user == self.advocate_user {
+        if self.advocate_user.as_ref() == Some(user) {
             Some(Side::Advocate)
         } else if self.family_users.contains(user) {
             Some(Side::Family)
@@ -110,7 +141,11 @@ pub struct Ticket {
     pub connection_id: ConnectionId,
     pub family_id: FamilyId,
     pub child_id: ChildId,
-    pub advocate_id: AdvocateId,
+    /// `None` while a request to an organisation awaits assignment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advocate_id: Option<AdvocateId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<OrganisationId>,
     pub status: TicketStatus,
     pub priority: TicketPriority,
     /// (`type` on the wire; stored as `kind`, since a stored record's `type` names the record.)
@@ -231,8 +266,9 @@ pub struct TicketLink {
 pub struct SlaTracker {
     pub ticket_id: TicketId,
     pub connection_id: ConnectionId,
-    /// Who is told (the advocate).
-    pub advocate_user: UserId,
+    /// Who is told (the advocate; nobody while unassigned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advocate_user: Option<UserId>,
     /// The window these times belong to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened_at: Option<DateTime<Utc>>,
@@ -248,7 +284,7 @@ pub struct SlaTracker {
 impl SlaTracker {
     /// The tracker for `ticket` as it now stands, keeping what was announced if the window is
     /// the same one.
-    pub fn follow(ticket: &Ticket, advocate_user: &UserId, previous: Option<&SlaTracker>) -> SlaTracker {
+    pub fn follow(ticket: &Ticket, advocate_user: Option<&UserId>, previous: Option<&SlaTracker>) -> SlaTracker {
         let times = sla::changes(&ticket.clock, ticket.priority, ticket.response_time_hours);
         let announced = previous
             .filter(|p| p.opened_at.is_some() && p.opened_at == ticket.clock.opened_at)
@@ -257,7 +293,7 @@ impl SlaTracker {
         SlaTracker {
             ticket_id: ticket.id,
             connection_id: ticket.connection_id,
-            advocate_user: advocate_user.clone(),
+            advocate_user: advocate_user.cloned(),
             opened_at: ticket.clock.opened_at,
             orange_at: times.map(|t| t.0),
             red_at: times.map(|t| t.1),
@@ -273,6 +309,106 @@ impl SlaTracker {
         let orange = self.orange_at.filter(|_| !self.announced.contains(&SlaChip::Orange) && red.is_some());
         orange.or(red)
     }
+}
+
+/// Which of a family's children a grant covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum GrantedChildren {
+    /// `"all"`: every child, those added later included.
+    All(AllChildren),
+    /// These children.
+    Listed(Vec<ChildId>),
+}
+
+/// The word `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AllChildren {
+    All,
+}
+
+impl GrantedChildren {
+    pub fn covers(&self, child: ChildId) -> bool {
+        match self {
+            GrantedChildren::All(_) => true,
+            GrantedChildren::Listed(c) => c.contains(&child),
+        }
+    }
+}
+
+/// Vault access a family gave the advocate of one connection (key `grant/<connection>` in the
+/// family scope). The advocate's memberships of the children's scopes follow it, written and
+/// deleted in the same commits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Grant {
+    pub connection_id: ConnectionId,
+    pub advocate_id: AdvocateId,
+    /// Whose memberships the grant writes.
+    pub advocate_user: UserId,
+    pub children: GrantedChildren,
+    pub level: GrantLevel,
+    pub granted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The outgoing advocate's handover (key `handover` in the connection handed over), read by the
+/// incoming advocate once they accept, with the messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Handover {
+    pub from_connection: ConnectionId,
+    pub to_connection: ConnectionId,
+    pub to_advocate_id: AdvocateId,
+    pub summary: String,
+    pub reason: HandoverReason,
+    pub by: ActorRef,
+    pub at: DateTime<Utc>,
+}
+
+/// A family's review of an advocate (key `review/<family>` in the advocate scope): one per
+/// family, editable by its author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Review {
+    pub advocate_id: AdvocateId,
+    pub family_id: FamilyId,
+    pub rating: u8,
+    pub text: String,
+    /// Who wrote it (the only one who may change it).
+    pub author: UserId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An advocacy organisation (key `profile` in its scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Organisation {
+    pub id: OrganisationId,
+    pub name: String,
+    pub areas: Vec<String>,
+    pub specialisms: Vec<TicketType>,
+    /// Response time promised on requests to the organisation (the SLA's base until assigned).
+    pub response_time_hours: u32,
+    pub accepting: bool,
+    pub bio: String,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A member of an organisation (key `member/<advocate id>` in its scope).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrgMember {
+    pub advocate_id: AdvocateId,
+    pub user: UserId,
+    pub role: OrgRole,
+    pub added_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

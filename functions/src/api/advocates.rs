@@ -26,7 +26,15 @@ pub struct AdvocateView {
     /// Taking on new families.
     pub accepting: bool,
     pub bio: String,
+    pub reviews: ReviewSummaryView,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How many families reviewed the advocate, and their mean rating (one decimal).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewSummaryView {
+    pub count: u32,
+    pub mean: Option<f64>,
 }
 
 impl From<AdvocateProfile> for AdvocateView {
@@ -40,6 +48,7 @@ impl From<AdvocateProfile> for AdvocateView {
             response_time_hours: p.response_time_hours,
             accepting: p.accepting,
             bio: p.bio,
+            reviews: ReviewSummaryView { count: p.reviews.count, mean: p.reviews.mean() },
             updated_at: p.updated_at,
         }
     }

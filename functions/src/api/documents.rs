@@ -30,7 +30,7 @@ pub struct NewDocument {
     /// One of the accepted MIME types (PDF, DOCX, JPEG, PNG, HEIC, plain text).
     pub content_type: DocumentType,
     /// Exact size in bytes (at most 50 MB); the upload must match it.
-    #[serde(deserialize_with = "senvault_domain::wire::u64")]
+    #[serde(deserialize_with = "senvault_domain::wire::int")]
     #[schema(minimum = 1, maximum = 52428800)]
     pub size: u64,
 }

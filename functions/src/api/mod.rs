@@ -1,6 +1,7 @@
 //! The HTTP API (DESIGN §4): one router per area, built from shared state; the OpenAPI
 //! document is collected from the handlers' annotations, so it cannot drift from the routes.
 
+pub mod access;
 pub mod actions;
 pub mod advocates;
 pub mod analysis;
@@ -13,6 +14,7 @@ pub mod family;
 pub mod flags;
 pub mod meta;
 pub mod notifications;
+pub mod organisations;
 pub mod tickets;
 
 use std::sync::Arc;
@@ -125,12 +127,19 @@ pub fn documents_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analysis::analyse))
 }
 
-/// Notifications and personal preferences (the access area).
+/// Notifications, personal preferences, connections and their grants, reviews and the audit
+/// log (the access area).
 pub fn access_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(notifications::list_notifications))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(notifications::get_preferences, notifications::put_preferences))
+        .routes(routes!(access::list_connections))
+        .routes(routes!(access::get_connection))
+        .routes(routes!(access::grant, access::revoke))
+        .routes(routes!(access::end_support))
+        .routes(routes!(access::handover))
+        .routes(routes!(access::audit))
 }
 
 /// Advocates, support requests and tickets (the tickets area).
@@ -150,6 +159,12 @@ pub fn tickets_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::edit_checklist_item))
         .routes(routes!(tickets::add_private_note, tickets::list_private_notes))
         .routes(routes!(tickets::link_case))
+        .routes(routes!(organisations::assign))
+        .routes(routes!(access::review, access::list_reviews))
+        .routes(routes!(organisations::list_organisations))
+        .routes(routes!(organisations::get_organisation, organisations::put_organisation))
+        .routes(routes!(organisations::list_members))
+        .routes(routes!(organisations::put_member, organisations::remove_member))
 }
 
 /// Routes every area shares: health and the API description.

@@ -7,8 +7,8 @@ use axum::response::Response;
 use senvault_domain::support::{ChecklistItem, Message, PrivateNote, TicketDetail, TicketView};
 use senvault_domain::{
     Actor, AdvocateCommand, AdvocateId, CaseId, ChecklistItemId, ChildId, Command, ConnectionId, FamilyCommand,
-    MessageId, OpId, PrivateNoteId, Record, Scope, TicketCommand, TicketId, TicketPriority, TicketStatus, TicketType,
-    keys,
+    MessageId, OpId, OrganisationId, PrivateNoteId, Record, Scope, SupportTarget, TicketCommand, TicketId,
+    TicketPriority, TicketStatus, TicketType, keys,
 };
 use serde::{Deserialize, Serialize};
 
@@ -22,12 +22,18 @@ pub struct SupportRequestIn {
     /// The connection's id (a client may choose it, to retry safely offline).
     pub id: Option<ConnectionId>,
     pub ticket_id: Option<TicketId>,
-    pub advocate_id: AdvocateId,
+    /// The advocate to ask (or `organisation_id`: exactly one of the two).
+    pub advocate_id: Option<AdvocateId>,
+    /// An organisation to ask; its admins assign the request to a member advocate.
+    pub organisation_id: Option<OrganisationId>,
     pub child_id: ChildId,
     #[serde(rename = "type")]
     pub kind: TicketType,
     #[schema(max_length = 20000, pattern = r"\S")]
     pub message: String,
+    /// A connection of the family's this one takes over from (changing advocate): it ends once
+    /// the new advocate accepts.
+    pub replaces: Option<ConnectionId>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -157,6 +163,16 @@ pub async fn request_support(
     Caller { actor, op }: Caller,
     ApiJson(body): ApiJson<SupportRequestIn>,
 ) -> Result<Response, Problem> {
+    let to = match (body.advocate_id, body.organisation_id) {
+        (Some(a), None) => SupportTarget::Advocate(a),
+        (None, Some(o)) => SupportTarget::Organisation(o),
+        _ => {
+            return Err(Problem::invalid(vec![senvault_domain::FieldError::new(
+                "advocate_id",
+                "name exactly one of advocate_id and organisation_id",
+            )]));
+        }
+    };
     let family_id = state.service.family_of(&actor).await?;
     let connection_id = body.id.unwrap_or(ConnectionId(op.derive("connection")));
     let ticket_id = body.ticket_id.unwrap_or(TicketId(op.derive("ticket")));
@@ -164,10 +180,11 @@ pub async fn request_support(
         connection_id,
         ticket_id,
         message_id: MessageId(op.derive("message")),
-        advocate_id: body.advocate_id,
+        to,
         child_id: body.child_id,
         kind: body.kind,
         message: body.message,
+        replaces: body.replaces,
     };
     let done = state.service.execute(&actor, Command::family(family_id, command), op).await?;
     Ok(respond(done.changed, state.service.ticket(&actor, ticket_id).await?))

@@ -9,6 +9,7 @@
 //! colliding with a record the caller could not have read (someone else's id) is a conflict at
 //! once.
 
+mod access;
 mod aliases;
 pub mod paging;
 mod reads;
@@ -28,6 +29,9 @@ use crate::clock::Clock;
 
 /// How many times a command is re-decided after losing a race.
 const MAX_ATTEMPTS: u32 = 6;
+
+/// Rounds of reads that depend on earlier reads (the domain needs two at most).
+const MAX_READ_ROUNDS: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -69,11 +73,13 @@ pub struct Service {
     store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     aliases: aliases::AliasCache,
+    /// Which family each child belongs to (for the audit log of reads), remembered.
+    families: aliases::AliasCache,
 }
 
 impl Service {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock, aliases: aliases::AliasCache::default() }
+        Self { store, clock, aliases: aliases::AliasCache::default(), families: aliases::AliasCache::default() }
     }
 
     /// The storage adapter, for the scanner and for tools that seed or inspect data.
@@ -108,13 +114,23 @@ impl Service {
     /// Load: the records named by `reads`, tombstones included, into one snapshot; then the
     /// records those name ([`senvault_domain::reads_after`]). Answers every read made, so a
     /// conflict can be told apart from a race.
-    async fn load(&self, operation: &Operation, reads: &[Read]) -> Result<(Snapshot, Vec<Read>), ServiceError> {
+    async fn load(
+        &self,
+        actor: &Actor,
+        operation: &Operation,
+        reads: &[Read],
+    ) -> Result<(Snapshot, Vec<Read>), ServiceError> {
         let mut snapshot = senvault_store::load::load(self.store.as_ref(), reads).await?;
-        let after = senvault_domain::reads_after(operation, &snapshot);
         let mut all = reads.to_vec();
-        if !after.is_empty() {
-            let more = senvault_store::load::load(self.store.as_ref(), &after).await?;
-            snapshot.merge(more);
+        for _ in 0..MAX_READ_ROUNDS {
+            let after: Vec<Read> = senvault_domain::reads_after(operation, actor, &snapshot)
+                .into_iter()
+                .filter(|r| !all.contains(r))
+                .collect();
+            if after.is_empty() {
+                break;
+            }
+            snapshot.merge(senvault_store::load::load(self.store.as_ref(), &after).await?);
             all.extend(after);
         }
         Ok((snapshot, all))
@@ -134,7 +150,7 @@ impl Service {
         let reads = senvault_domain::reads(&operation, actor);
         for attempt in 0..MAX_ATTEMPTS {
             let access = self.access(actor, &scope).await?;
-            let (mut snapshot, read) = self.load(&operation, &reads).await?;
+            let (mut snapshot, read) = self.load(actor, &operation, &reads).await?;
             let ctx = Context { actor: actor.clone(), membership: access.role, now: self.clock.now(), op };
             let decision = decide(&ctx, &operation, &snapshot)?;
             if decision.is_noop() {

@@ -3,11 +3,12 @@
 //! may read them.
 
 use senvault_domain::analyser::AnalyseOptions;
+use senvault_domain::audit::read_entry;
 use senvault_domain::views::{ActionFilter, Notification, notice_shown, notification_shown, notifications_since};
 use senvault_domain::{
     ActionView, Actor, AlertId, Case, CaseAggregate, CaseDetail, CaseId, Child, ChildId, Document, DocumentId,
-    DocumentUse, DomainError, Family, FamilyId, FamilyMember, Membership, Preferences, Read, ReadMarker, Record, Scope,
-    Snapshot, keys, may_use_document,
+    DocumentUse, DomainError, Family, FamilyId, FamilyMember, MemberRole, Membership, Preferences, Read, ReadMarker,
+    Record, Scope, Snapshot, keys, may_use_document,
 };
 use senvault_store::codec::live_record;
 use senvault_store::index::{action_sort_key, actions_partition, cases_partition, dated_until};
@@ -28,6 +29,48 @@ pub struct FamilyView {
 
 fn not_found(what: &'static str) -> ServiceError {
     ServiceError::Domain(DomainError::NotFound { what })
+}
+
+impl Service {
+    /// The family a child belongs to (it never changes, so it is remembered).
+    pub(crate) async fn family_of_child(&self, child: ChildId) -> Result<FamilyId, ServiceError> {
+        if let Some(Scope::Family(f)) = self.families.get(&child.to_string()) {
+            return Ok(f);
+        }
+        match get_record(self.store.as_ref(), &Scope::Child(child), keys::CHILD_PROFILE).await? {
+            Some(Record::Child(c)) => {
+                self.families.remember(&child.to_string(), &Scope::Family(c.family_id));
+                Ok(c.family_id)
+            }
+            _ => Err(not_found("child")),
+        }
+    }
+
+    /// Records a read of a child's records in the family's audit log, unless the family itself
+    /// is reading (the domain's rule). A read that cannot be recorded is not served.
+    async fn audit_read(
+        &self,
+        actor: &Actor,
+        role: MemberRole,
+        child: ChildId,
+        what: &str,
+        target: String,
+    ) -> Result<(), ServiceError> {
+        if role == MemberRole::Owner {
+            return Ok(());
+        }
+        let family = self.family_of_child(child).await?;
+        let entry = read_entry(actor, role, family, child, what, target, self.clock.now());
+        self.record_reads(entry.into_iter().collect()).await
+    }
+
+    /// Commits audit lines of reads (a hundred to a transaction).
+    async fn record_reads(&self, entries: Vec<senvault_domain::Write>) -> Result<(), ServiceError> {
+        for chunk in entries.chunks(100) {
+            self.commit_decided(chunk).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Every row of `scope` under `prefix` after the key `after`, page by page.
@@ -123,22 +166,37 @@ impl Service {
         let prefix = format!("{}child:", keys::MEMBERSHIP_PREFIX);
         let page = self.store.list(&user_scope, &prefix, after, limit).await?;
         let mut items = Vec::with_capacity(page.items.len());
+        let mut audit = Vec::new();
         for row in &page.items {
             let Some(Record::Membership(m)) = live_record(row)? else { continue };
             let Ok(scope) = m.scope.parse::<Scope>() else { continue };
             if let Some(Record::Child(child)) = get_record(self.store.as_ref(), &scope, keys::CHILD_PROFILE).await? {
+                audit.extend(read_entry(
+                    actor,
+                    m.role,
+                    child.family_id,
+                    child.id,
+                    "read_child",
+                    scope.to_string(),
+                    self.clock.now(),
+                ));
+                self.families.remember(&child.id.to_string(), &Scope::Family(child.family_id));
                 items.push(child);
             }
         }
+        self.record_reads(audit).await?;
         Ok(Listing { items, next: page.next })
     }
 
     /// One child's profile (members of the child's scope only).
     pub async fn child(&self, actor: &Actor, child_id: ChildId) -> Result<Child, ServiceError> {
         let scope = Scope::Child(child_id);
-        self.access(actor, &scope).await?.require("child")?;
+        let role = self.access(actor, &scope).await?.require("child")?;
         match get_record(self.store.as_ref(), &scope, keys::CHILD_PROFILE).await? {
-            Some(Record::Child(c)) => Ok(c),
+            Some(Record::Child(c)) => {
+                self.audit_read(actor, role, child_id, "read_child", scope.to_string()).await?;
+                Ok(c)
+            }
             _ => Err(not_found("child")),
         }
     }
@@ -170,7 +228,8 @@ impl Service {
         limit: usize,
     ) -> Result<Listing<Case>, ServiceError> {
         let scope = Scope::Child(child_id);
-        self.access(actor, &scope).await?.require("child")?;
+        let role = self.access(actor, &scope).await?.require("child")?;
+        self.audit_read(actor, role, child_id, "list_cases", scope.to_string()).await?;
         let page = self.store.query_index(Index::G1, &cases_partition(&scope), after, None, limit).await?;
         listing(page, |r| match r {
             Record::Case(c) => Some(c),
@@ -180,11 +239,14 @@ impl Service {
 
     /// A case's aggregate: one alias read, one membership read, one prefix query.
     pub async fn case_aggregate(&self, actor: &Actor, case_id: CaseId) -> Result<CaseAggregate, ServiceError> {
-        let scope = Scope::Child(self.child_of_case(case_id).await?);
-        self.access(actor, &scope).await?.require("case")?;
+        let child_id = self.child_of_case(case_id).await?;
+        let scope = Scope::Child(child_id);
+        let role = self.access(actor, &scope).await?.require("case")?;
         let snap =
             load_live(self.store.as_ref(), &[Read::Prefix(scope.clone(), keys::case_aggregate(case_id))]).await?;
-        Self::aggregate_from(&snap, &scope, case_id)
+        let agg = Self::aggregate_from(&snap, &scope, case_id)?;
+        self.audit_read(actor, role, child_id, "read_case", keys::case(case_id)).await?;
+        Ok(agg)
     }
 
     /// The case page.
@@ -215,8 +277,10 @@ impl Service {
         let today = self.today();
         let until = filter.due_until(today).map(dated_until);
         let mut merged = Vec::new();
+        let mut roles = std::collections::HashMap::new();
         for m in self.memberships(actor, "child:").await? {
             let Ok(scope @ Scope::Child(child_id)) = m.scope.parse::<Scope>() else { continue };
+            roles.insert(child_id, m.role);
             let pk = actions_partition(&scope, filter.state());
             let page =
                 self.store.query_index(Index::G1, &pk, after, until.as_deref(), (limit + 1).min(MAX_PAGE)).await?;
@@ -229,7 +293,22 @@ impl Service {
             }
         }
         merged.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(page_of(merged, after, limit, Order::Ascending))
+        let page = page_of(merged, after, limit, Order::Ascending);
+        // Each child whose actions the page shows was read.
+        let mut shown: Vec<ChildId> = page.items.iter().map(|(c, _)| *c).collect();
+        shown.sort();
+        shown.dedup();
+        let mut audit = Vec::new();
+        for child in shown {
+            let role = roles.get(&child).copied().unwrap_or(MemberRole::Reader);
+            if role != MemberRole::Owner {
+                let family = self.family_of_child(child).await?;
+                let target = Scope::Child(child).to_string();
+                audit.extend(read_entry(actor, role, family, child, "list_actions", target, self.clock.now()));
+            }
+        }
+        self.record_reads(audit).await?;
+        Ok(page)
     }
 
     /// A document the caller may use as intended (DOMAIN §5.6, checked by the domain's rule
@@ -242,9 +321,13 @@ impl Service {
     ) -> Result<(Scope, Document), ServiceError> {
         let scope = self.aliased_scope(&id.to_string(), "document").await?;
         let access = self.access(actor, &scope).await?;
-        may_use_document(access.role, intent)?;
+        let role = may_use_document(access.role, intent)?;
         match get_record(self.store.as_ref(), &scope, &keys::document(id)).await? {
-            Some(Record::Document(doc)) => Ok((scope, doc)),
+            Some(Record::Document(doc)) => {
+                // Reading a document issues its download link: each one is audited.
+                self.audit_read(actor, role, doc.child_id, "read_document", keys::document(id)).await?;
+                Ok((scope, doc))
+            }
             _ => Err(not_found("document")),
         }
     }
@@ -258,7 +341,8 @@ impl Service {
         limit: usize,
     ) -> Result<Listing<Document>, ServiceError> {
         let scope = Scope::Child(child_id);
-        self.access(actor, &scope).await?.require("child")?;
+        let role = self.access(actor, &scope).await?.require("child")?;
+        self.audit_read(actor, role, child_id, "list_documents", scope.to_string()).await?;
         let page = self.store.list(&scope.to_string(), keys::DOCUMENT_PREFIX, after, limit).await?;
         listing(page, |r| match r {
             Record::Document(d) => Some(d),

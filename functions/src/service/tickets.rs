@@ -80,6 +80,7 @@ impl Service {
         let reads = [
             Read::Get(scope.clone(), keys::CONNECTION.into()),
             Read::Get(scope.clone(), keys::TICKET.into()),
+            Read::Get(scope.clone(), keys::HANDOVER.into()),
             Read::Prefix(scope.clone(), keys::CHECKLIST_PREFIX.into()),
             Read::Prefix(scope.clone(), keys::TICKET_HISTORY_PREFIX.into()),
         ];
@@ -117,7 +118,7 @@ impl Service {
         self.access(actor, &mine).await?.require("ticket")?;
         let conn = Scope::Conn(self.connection_of(ticket).await?);
         match get_record(self.store.as_ref(), &conn, keys::TICKET).await? {
-            Some(Record::Ticket(t)) if t.advocate_id == me => {}
+            Some(Record::Ticket(t)) if t.advocate_id == Some(me) => {}
             _ => return Err(not_found("ticket")),
         }
         let rows = senvault_store::load::list_all(self.store.as_ref(), &mine, &keys::private_notes(ticket)).await?;
@@ -142,7 +143,34 @@ impl Service {
     ) -> Result<Listing<TicketView>, ServiceError> {
         let now = self.clock.now();
         let mut tickets = Vec::new();
-        if actor.role == RoleClaim::Advocate {
+        if actor.role == RoleClaim::OrgAdmin {
+            // The queues of the organisations the caller administers: their connections, and
+            // each one's ticket.
+            let open = status.is_none_or(|s| s.is_open());
+            for m in self.memberships(actor, "org:").await? {
+                let Ok(Scope::Org(org)) = m.scope.parse::<Scope>() else { continue };
+                if m.role != senvault_domain::MemberRole::Owner {
+                    continue;
+                }
+                let pk = senvault_store::index::org_queue_partition(org, open);
+                let mut cursor: Option<String> = None;
+                loop {
+                    let page = self.store.query_index(Index::G1, &pk, cursor.as_deref(), None, MAX_PAGE).await?;
+                    for row in &page.items {
+                        if let Some(Record::Connection(c)) = live_record(row)?
+                            && let Some(Record::Ticket(t)) =
+                                get_record(self.store.as_ref(), &Scope::Conn(c.id), keys::TICKET).await?
+                        {
+                            tickets.push(t);
+                        }
+                    }
+                    match page.next {
+                        Some(n) => cursor = Some(n),
+                        None => break,
+                    }
+                }
+            }
+        } else if actor.role == RoleClaim::Advocate {
             let open = status.is_none_or(|s| s.is_open());
             let pk = queue_partition(AdvocateId::for_user(&actor.user), open);
             let mut cursor: Option<String> = None;

@@ -239,6 +239,34 @@ impl RecordReader for SqliteStore {
         self.list_range(scope, prefix, after, limit, false).await
     }
 
+    async fn list_newest(
+        &self,
+        scope: &str,
+        prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<StoredRecord>, StoreError> {
+        let scope = scope.to_owned();
+        let lower = prefix.to_owned();
+        let upper = match before {
+            Some(b) if b.starts_with(prefix) => b.to_owned(),
+            _ => prefix_end(prefix).unwrap_or_else(|| KEY_MAX.to_owned()),
+        };
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT scope, key, v, seq, del, body FROM records
+                     WHERE scope = ?1 AND key >= ?2 AND key < ?3 AND del = 0 ORDER BY key DESC LIMIT ?4",
+                )
+                .map_err(backend)?;
+            let rows =
+                stmt.query_map(params![scope, lower, upper, limit_of(limit) + 1], row_to_record).map_err(backend)?;
+            let items = rows.map(|r| r.map(to_record).map_err(backend)).collect::<Result<Vec<_>, _>>()?;
+            Ok(page(items, limit, |r| r.key.clone()))
+        })
+        .await
+    }
+
     async fn load(&self, reads: &[Read], tombstones: Tombstones) -> Result<Snapshot, StoreError> {
         let reads = reads.to_vec();
         self.read(move |c| load_on(c, &reads, tombstones)).await
