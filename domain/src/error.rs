@@ -40,6 +40,13 @@ impl DomainError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         DomainError::Invalid(vec![FieldError::new(field, message)])
     }
+
+    /// A request body names a case that is not this child's (or none at all). The resource in
+    /// the path exists, so this is a fault of that field (422), not a missing resource (404);
+    /// it says no more than "not this child's", so it reveals nothing of other families.
+    pub fn not_this_childs_case(field: &str) -> Self {
+        DomainError::invalid(field, "no case of this child's has this id")
+    }
 }
 
 /// Collects field errors so a client sees every problem with its request at once.

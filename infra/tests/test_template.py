@@ -64,6 +64,9 @@ class Template(unittest.TestCase):
         self.assertEqual(routes["/v1/cases/{proxy+}"], "CasesFunction")
         self.assertEqual(routes["/v1/documents/{proxy+}"], "DocumentsFunction")
         self.assertEqual(routes["/v1/notifications"], "AccessFunction")
+        self.assertEqual(routes["/v1/connections/{proxy+}"], "AccessFunction")
+        self.assertEqual(routes["/v1/audit"], "AccessFunction")
+        self.assertEqual(routes["/v1/organisations/{proxy+}"], "TicketsFunction")
 
     def test_documents_function_has_reserved_concurrency(self):
         props = self.r["DocumentsFunction"]["Properties"]

@@ -86,6 +86,14 @@ impl TestApp {
         Self::build(store, blobs.clone(), blobs)
     }
 
+    /// The API over the SQLite database and document files kept in `dir` (`senvault.db` and
+    /// `blobs/`), so a world built once can be copied and tried afresh.
+    pub fn in_dir(dir: &std::path::Path) -> Self {
+        let store = SqliteStore::open(&dir.join("senvault.db")).expect("sqlite file");
+        let blobs = Arc::new(FsBlobs::new(dir.join("blobs"), TEST_SECRET, "http://127.0.0.1:9"));
+        Self::build(Arc::new(store), blobs.clone(), blobs)
+    }
+
     /// The API over `store`, with documents in `documents` (e.g. S3).
     pub fn with_store_and_blobs(store: Arc<dyn Store>, documents: Arc<dyn senvault_functions::blobs::Blobs>) -> Self {
         let unused = std::env::temp_dir().join(format!("senvault-blobs-{}", uuid::Uuid::now_v7().simple()));

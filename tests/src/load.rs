@@ -79,3 +79,9 @@ async fn hammer(addr: SocketAddr, path: &str, token: &str, deadline: Instant) ->
     }
     (latencies, errors)
 }
+
+/// A bench binary's numeric option `--name N`, or `default` when absent or unreadable.
+pub fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+}

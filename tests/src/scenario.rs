@@ -373,7 +373,8 @@ pub async fn support_journey(app: &TestApp) -> Support {
 
     // The case link; closing the case resolves the ticket, and reopening it does not.
     let other_family_case = stranger.case.clone();
-    app.post(&path("/link-case"), &advocate, json!({"case_id": other_family_case})).await.problem(404);
+    let p = app.post(&path("/link-case"), &advocate, json!({"case_id": other_family_case})).await.problem(422);
+    assert_eq!(p["errors"][0]["field"], "case_id", "another family's case is never named");
     let linked = app.post(&path("/link-case"), &fam.token, json!({"case_id": fam.case})).await.expect(201);
     assert_eq!(linked["case_id"], fam.case.as_str());
     let page = app.get(&format!("/v1/cases/{}", fam.case), &fam.token).await.expect(200);

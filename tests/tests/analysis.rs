@@ -107,7 +107,7 @@ async fn a_plan_is_analysed_onto_its_case_reviewed_and_reanalysed() {
 }
 
 #[tokio::test]
-async fn only_the_family_decides_and_annotates() {
+async fn only_the_family_decides_flags_and_collaborators_annotate() {
     let app = TestApp::sqlite();
     app.serve().await;
     let fam = family(&app, "mum").await;
@@ -167,8 +167,11 @@ async fn only_the_family_decides_and_annotates() {
     assert_eq!(page["annotations"]["B"].as_array().map(Vec::len), Some(1));
     let on_g = app.get(&format!("/v1/cases/{}/annotations?section=G", fam.case), &viewer).await.expect(200);
     assert_eq!(items(&on_g).len(), 1);
+    // A collaborator annotates the plan beside the family (DOMAIN §4); a viewer only reads.
     let note = json!({"section": "G", "quote": "q", "comment": "c"});
-    app.post(&format!("/v1/cases/{}/annotations", fam.case), &writer, note).await.problem(403);
+    let theirs = app.post(&format!("/v1/cases/{}/annotations", fam.case), &writer, note.clone()).await.expect(201);
+    assert_eq!(theirs["author"]["role"], "advocate");
+    app.post(&format!("/v1/cases/{}/annotations", fam.case), &viewer, note).await.problem(403);
 
     // Another family's document cannot be linked, nor another family's case analysed onto.
     let other = family(&app, "other").await;
@@ -182,7 +185,8 @@ async fn only_the_family_decides_and_annotates() {
         .await
         .problem(422);
     assert_eq!(p["errors"][0]["field"], "document_ids");
-    analyse(&app, &fam.token, &plan, json!({"case_id": other.case})).await.problem(404);
+    let p = analyse(&app, &fam.token, &plan, json!({"case_id": other.case})).await.problem(422);
+    assert_eq!(p["errors"][0]["field"], "case_id");
     analyse(&app, &fam.token, &theirs, json!({})).await.problem(404);
 }
 
@@ -233,7 +237,7 @@ async fn unreadable_files_and_bad_requests_change_nothing_they_should_not() {
     let plan = app.upload_document(&fam.token, &fam.child, "Plan", "text/plain", NOAH.as_bytes().to_vec()).await;
     analyse(&app, &fam.token, &plan, json!({"case": fam.case})).await.problem(422);
     analyse(&app, &fam.token, &plan, json!({"case_id": 7})).await.problem(422);
-    analyse(&app, &fam.token, &plan, json!({"case_id": uuid_like()})).await.problem(404);
+    analyse(&app, &fam.token, &plan, json!({"case_id": uuid_like()})).await.problem(422);
     let res = app
         .send(
             axum::http::Request::post(format!("/v1/documents/{plan}/analyse"))

@@ -98,6 +98,10 @@ fn request_constraints_are_in_the_schema() {
     assert_eq!(schemas["NewCase"]["properties"]["summary"]["maxLength"].as_u64(), Some(limits::SUMMARY as u64));
     assert_eq!(schemas["NewFlag"]["properties"]["excerpt"]["maxLength"].as_u64(), Some(limits::QUOTE as u64));
     assert_eq!(schemas["NewChild"]["properties"]["name"]["maxLength"].as_u64(), Some(limits::NAME as u64));
+    // A support request names exactly one of an advocate and an organisation, and says so.
+    let branches = schemas["SupportRequestIn"]["oneOf"].as_array().expect("oneOf");
+    let required: Vec<&Value> = branches.iter().map(|b| &b["required"][0]).collect();
+    assert_eq!(required, ["advocate_id", "organisation_id"]);
 }
 
 #[test]

@@ -14,7 +14,7 @@ use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
 use crate::vocab::*;
 
-const FAMILY_DECIDES: &str = "only the family can confirm, dismiss, edit or add flags and annotations";
+const FAMILY_DECIDES: &str = "only the family can confirm, dismiss, edit or add flags";
 
 /// Records an analysis (or its failure) on the document and, if named, on the case.
 pub(crate) fn record_analysis(
@@ -69,7 +69,7 @@ pub(crate) fn record_analysis(
                     let agg = CaseAggregate::from_records(
                         snap.prefix(scope, &keys::case_aggregate(*case_id)).map(|(_, r)| r),
                     )
-                    .ok_or(DomainError::NotFound { what: "case" })?;
+                    .ok_or_else(|| DomainError::not_this_childs_case("case_id"))?;
                     Some(reconcile(ctx, &agg, document_id, &text_hash, findings))
                 }
                 None => None,
@@ -188,7 +188,8 @@ fn take_best<'a>(candidates: &mut Vec<&'a Flag>, section: Option<crate::vocab::S
     Some(candidates.swap_remove(best))
 }
 
-/// Manual flags, decisions, flag edits and annotations (all family only).
+/// Manual flags, decisions and flag edits (the family only, DOMAIN §5.6), and annotations
+/// (the family and collaborating advocates: they "add notes and annotations").
 pub(crate) fn decide_flag(
     ctx: &Context,
     scope: &Scope,
@@ -197,7 +198,11 @@ pub(crate) fn decide_flag(
     snap: &Snapshot,
     changes: &mut Changes<'_>,
 ) -> Result<(), DomainError> {
-    ctx.require_owner("case", FAMILY_DECIDES)?;
+    if matches!(command, CaseCommand::AddAnnotation { .. }) {
+        ctx.require_writer("case")?;
+    } else {
+        ctx.require_owner("case", FAMILY_DECIDES)?;
+    }
     let case_id = agg.case.id;
     match command {
         CaseCommand::AddFlag { flag_id, kind, section, excerpt, severity, rationale, document_id, note, .. } => {

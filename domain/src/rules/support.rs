@@ -683,7 +683,7 @@ impl TicketWork<'_> {
             Some(Record::Child(c)) if c.family_id == self.ticket.family_id);
         let is_case = matches!(self.snap.get(&child_scope, &keys::case(case_id)), Some(Record::Case(_)));
         if !same_family || !is_case {
-            return Err(DomainError::NotFound { what: "case" });
+            return Err(DomainError::not_this_childs_case("case_id"));
         }
         match self.ticket.case_id {
             Some(linked) if linked == case_id => return Ok(()),

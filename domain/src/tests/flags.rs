@@ -159,7 +159,9 @@ fn only_the_family_analyses_and_decides() {
         comment: "vague".into(),
         document_ids: vec![],
     };
-    assert!(matches!(on_case(&mut f, &writer, note), Err(DomainError::Forbidden { .. })));
+    // Annotations are notes on the plan: collaborators add them too (DOMAIN §5.6); viewers may not.
+    assert!(matches!(on_case(&mut f, &reader, note.clone()), Err(DomainError::Forbidden { .. })));
+    on_case(&mut f, &writer, note).unwrap();
     let unknown = CaseCommand::DecideFlag { flag_id: FlagId::new(), status: FlagStatus::Confirmed, note: None };
     assert_eq!(decide_as_mum(&mut f, unknown).unwrap_err(), DomainError::NotFound { what: "flag" });
     decide_as_mum(&mut f, confirm).unwrap();
@@ -215,7 +217,7 @@ fn analysis_needs_an_uploaded_document_and_failures_are_recorded() {
         text_hash: hash(PLAN),
         findings: vec![],
     };
-    assert_eq!(f.w.run(&mum, other_case).unwrap_err(), DomainError::NotFound { what: "case" });
+    assert_eq!(f.w.run(&mum, other_case).unwrap_err(), DomainError::not_this_childs_case("case_id"));
 }
 
 #[test]

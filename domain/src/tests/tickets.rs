@@ -290,7 +290,7 @@ fn closing_the_linked_case_resolves_the_ticket_once() {
     let (child, case) = (d.f.child, d.f.case);
     assert_eq!(
         d.on(&adv, TicketCommand::LinkCase { child_id: child, case_id: CaseId::new() }).unwrap_err(),
-        DomainError::NotFound { what: "case" }
+        DomainError::not_this_childs_case("case_id")
     );
     d.on(&mum, TicketCommand::LinkCase { child_id: child, case_id: case }).unwrap();
     assert_eq!(d.ticket().case_id, Some(case));

@@ -75,11 +75,11 @@ pub async fn analyse(
     }
     // Refused before the (costly) reading; the domain checks again when recording.
     let (blobs, scope, doc) = open_document(&state, &actor, &id, DocumentUse::Analyse).await?;
-    let options: AnalyseOptions = state.service.analysis_defaults(&actor, body.case_id).await?.with_choices(
-        body.draft,
-        body.year_group,
-        body.personal_budget_requested,
-    );
+    let options: AnalyseOptions = state
+        .service
+        .analysis_defaults(&actor, doc.child_id, body.case_id)
+        .await?
+        .with_choices(body.draft, body.year_group, body.personal_budget_requested);
 
     // Only the bytes whose fingerprint was recorded are analysed.
     let Some(sha256) = doc.sha256.as_deref() else { return Err(not_uploaded()) };

@@ -114,6 +114,16 @@ const LINKS: &[Link] = &[
     ("request_support", "201", "ListPrivateNotes", "list_private_notes", &[("id", "$response.body#/id")]),
     ("request_support", "201", "LinkCase", "link_case", &[("id", "$response.body#/id")]),
     ("list_tickets", "200", "GetTicket", "get_ticket", &[("id", "$response.body#/items/0/id")]),
+    ("request_support", "201", "GetConnection", "get_connection", &[("id", "$response.body#/connection_id")]),
+    ("request_support", "201", "Grant", "grant", &[("id", "$response.body#/connection_id")]),
+    ("request_support", "201", "Revoke", "revoke", &[("id", "$response.body#/connection_id")]),
+    ("request_support", "201", "EndSupport", "end_support", &[("id", "$response.body#/connection_id")]),
+    ("request_support", "201", "Handover", "handover", &[("id", "$response.body#/connection_id")]),
+    ("request_support", "201", "Assign", "assign", &[("id", "$response.body#/id")]),
+    ("list_connections", "200", "GetConnection", "get_connection", &[("id", "$response.body#/items/0/id")]),
+    ("put_my_profile", "201", "ListReviews", "list_reviews", &[("id", "$response.body#/id")]),
+    ("put_organisation", "201", "GetOrganisation", "get_organisation", &[("id", "$request.path.id")]),
+    ("put_organisation", "201", "ListMembers", "list_members", &[("id", "$request.path.id")]),
     (
         "add_checklist_item",
         "201",
@@ -141,7 +151,31 @@ pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
         }
         paths.insert("/v1/openapi.json".into(), self_description());
     }
+    add_exactly_one(&mut doc);
     doc
+}
+
+/// Request bodies whose fields come in exclusive pairs: `(schema, [field, field])`. Derived
+/// schemas show each field as optional; this states that exactly one must be given (non-null),
+/// so a generated client and a fuzzer see the same rule the handler enforces.
+const EXACTLY_ONE: &[(&str, [&str; 2])] = &[("SupportRequestIn", ["advocate_id", "organisation_id"])];
+
+fn add_exactly_one(doc: &mut Value) {
+    for (schema, fields) in EXACTLY_ONE {
+        let Some(target) = doc.pointer_mut(&format!("/components/schemas/{schema}")).and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let branches: Vec<Value> = fields
+            .iter()
+            .map(|f| {
+                let mut props = Map::new();
+                props.insert((*f).to_owned(), json!({ "type": "string" }));
+                json!({ "required": [f], "properties": props })
+            })
+            .collect();
+        target.insert("oneOf".into(), Value::Array(branches));
+    }
 }
 
 fn operations(doc: &Value) -> impl Iterator<Item = (&str, &str, &Value)> {

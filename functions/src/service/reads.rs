@@ -64,10 +64,15 @@ impl Service {
         self.record_reads(entry.into_iter().collect()).await
     }
 
-    /// Commits audit lines of reads (a hundred to a transaction).
+    /// Commits audit lines of reads, in as many transactions as they need (each line is a
+    /// create of its own: a retry after a partial failure only adds lines).
     async fn record_reads(&self, entries: Vec<senvault_domain::Write>) -> Result<(), ServiceError> {
-        for chunk in entries.chunks(100) {
-            self.commit_decided(chunk).await?;
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let puts = entries.iter().map(senvault_store::codec::to_put).collect::<Result<Vec<_>, _>>()?;
+        for batch in senvault_store::CommitRequest::puts(puts).into_batches() {
+            self.store.commit(batch).await?;
         }
         Ok(())
     }
@@ -355,10 +360,19 @@ impl Service {
     pub async fn analysis_defaults(
         &self,
         actor: &Actor,
+        child_id: ChildId,
         case_id: Option<CaseId>,
     ) -> Result<AnalyseOptions, ServiceError> {
         let Some(case_id) = case_id else { return Ok(AnalyseOptions::default()) };
-        let agg = self.case_aggregate(actor, case_id).await?;
+        // The document (the path) exists; a case in the body that is not this child's is a
+        // fault of that field, not a missing resource.
+        let agg = match self.case_aggregate(actor, case_id).await {
+            Ok(agg) if agg.case.child_id == child_id => agg,
+            Ok(_) | Err(ServiceError::Domain(DomainError::NotFound { .. })) => {
+                return Err(DomainError::not_this_childs_case("case_id").into());
+            }
+            Err(e) => return Err(e),
+        };
         let child = self.child(actor, agg.case.child_id).await?;
         Ok(AnalyseOptions::for_case(agg.case.status, child.date_of_birth, self.today()))
     }

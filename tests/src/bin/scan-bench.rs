@@ -18,11 +18,7 @@ use senvault_store::counting::CountingStore;
 use senvault_store::sqlite::SqliteStore;
 use senvault_store::{CommitRequest, Store};
 use senvault_tests::TestApp;
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+use senvault_tests::load::arg;
 
 #[tokio::main]
 async fn main() {

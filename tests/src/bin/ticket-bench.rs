@@ -24,12 +24,8 @@ use senvault_functions::scanner::scan;
 use senvault_store::Store;
 use senvault_store::counting::CountingStore;
 use senvault_store::sqlite::SqliteStore;
+use senvault_tests::load::arg;
 use senvault_tests::{TestApp, default_now, load};
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() {
