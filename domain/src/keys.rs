@@ -18,6 +18,8 @@ pub const READ_PREFIX: &str = "read/";
 pub const PREFERENCES: &str = "preferences";
 pub const DOCUMENT_PREFIX: &str = "doc/";
 pub const NOTICE_PREFIX: &str = "notice/";
+/// A user scope's devices' sync state (server bookkeeping, never sent to devices).
+pub const SYNC_PREFIX: &str = "sync/";
 
 // The advocate scope.
 pub const ADVOCATE_PROFILE: &str = "profile";
@@ -132,4 +134,8 @@ pub fn review(family: FamilyId) -> String {
 }
 pub fn org_member(advocate: AdvocateId) -> String {
     format!("{ORG_MEMBER_PREFIX}{advocate}")
+}
+
+pub fn sync_client(client_id: &str) -> String {
+    format!("{SYNC_PREFIX}client/{client_id}")
 }

@@ -23,6 +23,7 @@ pub mod scan;
 pub mod scope;
 pub mod snapshot;
 pub mod support;
+pub mod sync;
 pub mod timescale;
 pub mod views;
 pub mod vocab;

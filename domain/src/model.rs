@@ -632,6 +632,7 @@ pub enum Record {
     Review(crate::support::Review),
     Organisation(crate::support::Organisation),
     OrgMember(crate::support::OrgMember),
+    SyncClient(crate::sync::SyncClient),
 }
 
 impl Record {

@@ -67,6 +67,7 @@ class Template(unittest.TestCase):
         self.assertEqual(routes["/v1/connections/{proxy+}"], "AccessFunction")
         self.assertEqual(routes["/v1/audit"], "AccessFunction")
         self.assertEqual(routes["/v1/organisations/{proxy+}"], "TicketsFunction")
+        self.assertEqual(routes["/v1/sync/{proxy+}"], "SyncFunction")
 
     def test_documents_function_has_reserved_concurrency(self):
         props = self.r["DocumentsFunction"]["Properties"]

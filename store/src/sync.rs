@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use senvault_domain::{Command, MemberRole, Record};
+use senvault_domain::{Command, MemberRole, OpId, Record};
 
 /// The version of this protocol. A push or pull naming another is refused, never guessed at.
 pub const SCHEMA: u32 = 1;
@@ -32,6 +32,10 @@ pub struct Mutation {
     pub mid: u64,
     /// The scope the command writes (the command names it too; they must agree).
     pub scope: String,
+    /// The operation's id, a UUIDv7 the device minted when the change was made: the records
+    /// the rules derive from it (history entries, statutory actions) get the same ids on the
+    /// device and the server, and sort in the order the changes were made.
+    pub op: OpId,
     pub command: Command,
 }
 
@@ -107,6 +111,9 @@ pub struct ScopeCursor {
     pub scope: String,
     #[serde(flatten)]
     pub cursor: Cursor,
+    /// While a first download is still listing the scope: the last key received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,7 +135,18 @@ pub struct ScopePull {
 pub enum PullState {
     /// Records changed after the cursor, collapsed to their current state; `to` is the new
     /// cursor. `has_more`: pull again for the rest.
-    Changes { to: Cursor, has_more: bool, upserts: Vec<WireRecord>, deletes: Vec<String> },
+    ///
+    /// A first download (`seq` 0) lists the scope's records rather than its change log (which
+    /// keeps only the retention horizon); while it has more, `resume` is the key to send back
+    /// with `to`.
+    Changes {
+        to: Cursor,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<String>,
+        has_more: bool,
+        upserts: Vec<WireRecord>,
+        deletes: Vec<String>,
+    },
     /// The client's copy cannot be brought forward: download the scope again from seq 0.
     Reset { reason: ResetReason },
     /// The user no longer has access: delete every local row of the scope.
@@ -154,5 +172,6 @@ pub struct ScopesResponse {
 pub struct ScopeInfo {
     pub scope: String,
     pub role: MemberRole,
+    #[serde(flatten)]
     pub cursor: Cursor,
 }

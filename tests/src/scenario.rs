@@ -608,3 +608,103 @@ pub async fn access_journey(app: &TestApp) {
         .await
         .problem(422);
 }
+
+/// A note command for case `case` of `child`, as a device sends it.
+pub fn note_command(child: &str, case: &str, note_id: &str, text: &str) -> Value {
+    json!({"case": {"child_id": child, "case_id": case, "command": {"type": "add_note", "note_id": note_id, "text": text}}})
+}
+
+/// One mutation of a push.
+pub fn mutation(mid: u64, scope: &str, command: Value) -> Value {
+    json!({"mid": mid, "scope": scope, "op": uuid::Uuid::now_v7(), "command": command})
+}
+
+/// The sync protocol every store must carry (DESIGN §5): exactly-once pushes answered from
+/// receipts, refusals recorded as done, whole-push refusals that apply nothing, a first
+/// download and an incremental pull, forged cursors, and revocation scope by scope.
+pub async fn sync_protocol(app: &TestApp) {
+    let suffix = uuid::Uuid::now_v7().simple().to_string();
+    let fam = app.family_with_case(&format!("parent-{suffix}"), "in_assessment").await;
+    let child_scope = format!("child:{}", fam.child);
+    let client = uuid::Uuid::new_v4().to_string();
+    let push = |mutations: Vec<Value>| json!({"client_id": client, "schema": 1, "mutations": mutations});
+    let note = |n: u64| note_command(&fam.child, &fam.case, &uuid::Uuid::now_v7().to_string(), &format!("Note {n}"));
+
+    // Two notes; the same push again (a lost answer) applies nothing twice.
+    let first = push(vec![mutation(1, &child_scope, note(1)), mutation(2, &child_scope, note(2))]);
+    let done = app.post("/v1/sync/push", &fam.token, first.clone()).await.expect(200);
+    assert_eq!(done["lmid"], 2);
+    assert_eq!(done["outcomes"][1]["outcome"], "applied");
+    let again = app.post("/v1/sync/push", &fam.token, first).await.expect(200);
+    assert_eq!((again["lmid"].as_u64(), again["outcomes"][0]["outcome"].as_str()), (Some(2), Some("applied")));
+    let page = app.get(&format!("/v1/cases/{}", fam.case), &fam.token).await.expect(200);
+    let notes = page["notes"].as_array().expect("notes").len();
+    assert_eq!(notes, 2, "{page}");
+
+    // A refused mutation is done (its refusal is its answer), and the next one still runs.
+    let stranger = app.family_with_case(&format!("other-{suffix}"), "in_assessment").await;
+    let theirs = note_command(&stranger.child, &stranger.case, &uuid::Uuid::now_v7().to_string(), "x");
+    let mixed = push(vec![
+        mutation(3, &format!("child:{}", stranger.child), theirs),
+        mutation(4, &child_scope, note(4)),
+        mutation(5, &format!("child:{}", stranger.child), note(5)),
+    ]);
+    let done = app.post("/v1/sync/push", &fam.token, mixed).await.expect(200);
+    assert_eq!(done["outcomes"][0]["outcome"], "rejected");
+    assert_eq!(done["outcomes"][0]["reason"]["status"], 404, "another family's child is never revealed");
+    assert_eq!(done["outcomes"][1]["outcome"], "applied");
+    assert_eq!(done["outcomes"][2]["reason"]["status"], 422, "the scope must be the command's: {done}");
+    assert_eq!(done["lmid"], 5);
+    let theirs_page = app.get(&format!("/v1/cases/{}", stranger.case), &stranger.token).await.expect(200);
+    assert_eq!(theirs_page["notes"].as_array().map(Vec::len), Some(0));
+
+    // Whole pushes refused, nothing applied: a gap, a foreign device, a malformed or
+    // future-schema payload, an oversized batch.
+    let gap = app.post("/v1/sync/push", &fam.token, push(vec![mutation(7, &child_scope, note(7))])).await.problem(422);
+    assert!(gap["errors"][0]["message"].as_str().unwrap_or("").contains("next mutation is 6"), "{gap}");
+    let other_token = stranger.token.clone();
+    app.post("/v1/sync/push", &other_token, push(vec![mutation(6, &child_scope, note(6))])).await.problem(403);
+    let malformed = push(vec![mutation(6, &child_scope, json!({"case": {"child_id": fam.child}}))]);
+    app.post("/v1/sync/push", &fam.token, malformed).await.problem(422);
+    let mut future = push(vec![mutation(6, &child_scope, note(6))]);
+    future["schema"] = json!(2);
+    app.post("/v1/sync/push", &fam.token, future).await.problem(422);
+    let many: Vec<Value> = (6..=506).map(|m| mutation(m, &child_scope, note(m))).collect();
+    app.post("/v1/sync/push", &fam.token, push(many)).await.problem(422);
+    let page = app.get(&format!("/v1/cases/{}", fam.case), &fam.token).await.expect(200);
+    assert_eq!(page["notes"].as_array().map(Vec::len), Some(3), "nothing of a refused push applied");
+
+    // Pull: the scopes, a first download, then only what changed.
+    let scopes = app.get("/v1/sync/scopes", &fam.token).await.expect(200);
+    let listed: Vec<&str> = scopes["scopes"].as_array().unwrap().iter().filter_map(|s| s["scope"].as_str()).collect();
+    assert!(listed.contains(&child_scope.as_str()), "{scopes}");
+    let pull = |epoch: u64, seq: u64| json!({"client_id": client, "schema": 1, "scopes": [{"scope": child_scope, "epoch": epoch, "seq": seq}]});
+    let all = app.post("/v1/sync/pull", &fam.token, pull(0, 0)).await.expect(200);
+    assert_eq!(all["lmid"], 5);
+    let answer = &all["scopes"][0];
+    assert_eq!(answer["state"], "changes");
+    let upserts = answer["upserts"].as_array().unwrap();
+    let notes = upserts.iter().filter(|u| u["record"]["type"] == "note").count();
+    assert_eq!(notes, 3, "{answer}");
+    let (epoch, seq) = (answer["to"]["epoch"].as_u64().unwrap(), answer["to"]["seq"].as_u64().unwrap());
+    let nothing = app.post("/v1/sync/pull", &fam.token, pull(epoch, seq)).await.expect(200);
+    assert_eq!(nothing["scopes"][0]["upserts"].as_array().map(Vec::len), Some(0));
+    app.post(&format!("/v1/cases/{}/notes", fam.case), &fam.token, json!({"text": "Added on the web"}))
+        .await
+        .expect(201);
+    let later = app.post("/v1/sync/pull", &fam.token, pull(epoch, seq)).await.expect(200);
+    let changed = later["scopes"][0]["upserts"].as_array().unwrap();
+    assert!(changed.iter().any(|u| u["record"]["text"] == "Added on the web"), "{later}");
+    assert!(later["scopes"][0]["to"]["seq"].as_u64().unwrap() > seq);
+
+    // Forged cursors and scopes are refused; another family's scope reads as revoked.
+    app.post("/v1/sync/pull", &fam.token, pull(epoch, seq + 1000)).await.problem(422);
+    app.post("/v1/sync/pull", &fam.token, pull(epoch + 5, 1)).await.problem(422);
+    let bad = json!({"client_id": client, "schema": 1, "scopes": [{"scope": "nonsense", "epoch": 1, "seq": 0}]});
+    app.post("/v1/sync/pull", &fam.token, bad).await.problem(422);
+    let foreign = json!({"client_id": uuid::Uuid::new_v4(), "schema": 1,
+        "scopes": [{"scope": child_scope, "epoch": 1, "seq": 0}]});
+    let refused = app.post("/v1/sync/pull", &stranger.token, foreign).await.expect(200);
+    assert_eq!(refused["scopes"][0]["state"], "revoked");
+    app.post("/v1/sync/pull", &stranger.token, pull(0, 0)).await.problem(403);
+}

@@ -445,6 +445,13 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     // Notifications and preferences: everyone's own.
     m.insert("list_notifications", r("/v1/notifications".into(), none.clone(), anyone));
     m.insert("mark_read", r(format!("/v1/notifications/{}/read", w.id("notification")), json!({}), owner_only));
+    // Sync: any signed-in device may push and pull; each mutation and each scope is then
+    // authorised on its own (refusals are outcomes, `revoked` states: `sync.rs`).
+    let client = "0193a1b2-0000-7000-8000-00000000d0e5";
+    m.insert("push", r("/v1/sync/push".into(), json!({"client_id": client, "schema": 1, "mutations": []}), anyone));
+    let cursor = json!([{"scope": format!("child:{}", w.id("child")), "epoch": 1, "seq": 0}]);
+    m.insert("pull", r("/v1/sync/pull".into(), json!({"client_id": client, "schema": 1, "scopes": cursor}), anyone));
+    m.insert("scopes", r("/v1/sync/scopes".into(), none.clone(), anyone));
     m.insert("get_preferences", r("/v1/me/preferences".into(), none.clone(), anyone));
     m.insert("put_preferences", r("/v1/me/preferences".into(), json!({"reminder_lead_days": [7]}), anyone));
     // Advocates and organisations.

@@ -179,3 +179,9 @@ async fn the_access_journey_works_on_dynamodb() {
     let Some(store) = aws::dynamo().await else { return };
     scenario::access_journey(&TestApp::with_store(Arc::new(store))).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_protocol_works_on_dynamodb() {
+    let Some(store) = aws::dynamo().await else { return };
+    scenario::sync_protocol(&TestApp::with_store(Arc::new(store))).await;
+}

@@ -15,6 +15,7 @@ pub mod flags;
 pub mod meta;
 pub mod notifications;
 pub mod organisations;
+pub mod sync;
 pub mod tickets;
 
 use std::sync::Arc;
@@ -167,6 +168,11 @@ pub fn tickets_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(organisations::put_member, organisations::remove_member))
 }
 
+/// The sync area: a device's pushes and pulls (DESIGN §5).
+pub fn sync_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(sync::push)).routes(routes!(sync::pull)).routes(routes!(sync::scopes))
+}
+
 /// Routes every area shares: health and the API description.
 fn meta_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(meta::health))
@@ -240,7 +246,9 @@ async fn answer_panics(req: Request, next: Next) -> Response {
 
 /// The whole API on one router (the local server).
 pub fn app(state: AppState) -> Router {
-    finish(cases_routes().merge(access_routes()).merge(documents_routes()).merge(tickets_routes()), state)
+    let routes =
+        cases_routes().merge(access_routes()).merge(documents_routes()).merge(tickets_routes()).merge(sync_routes());
+    finish(routes, state)
 }
 
 /// The OpenAPI document of the whole API.
@@ -252,6 +260,7 @@ pub fn openapi() -> serde_json::Value {
             .merge(access_routes())
             .merge(documents_routes())
             .merge(tickets_routes())
+            .merge(sync_routes())
             .into_openapi(),
     )
 }

@@ -13,6 +13,7 @@ mod access;
 mod aliases;
 pub mod paging;
 mod reads;
+pub mod sync;
 mod tickets;
 
 use std::sync::Arc;
@@ -145,7 +146,19 @@ impl Service {
         operation: impl Into<Operation>,
         op: OpId,
     ) -> Result<Executed, ServiceError> {
-        let operation = operation.into();
+        self.execute_with(actor, operation.into(), op, None).await
+    }
+
+    /// [`Self::execute`], committing `receipt` (a device's sync state) in the same transaction
+    /// as the operation's records, so a change and the note that it was applied land together
+    /// or not at all. A no-op commits nothing, the receipt included (`changed: false`).
+    pub(crate) async fn execute_with(
+        &self,
+        actor: &Actor,
+        operation: Operation,
+        op: OpId,
+        receipt: Option<&senvault_domain::Write>,
+    ) -> Result<Executed, ServiceError> {
         let scope = operation.scope(actor);
         let reads = senvault_domain::reads(&operation, actor);
         for attempt in 0..MAX_ATTEMPTS {
@@ -156,7 +169,10 @@ impl Service {
             if decision.is_noop() {
                 return Ok(Executed { snapshot, scope, changed: false });
             }
-            let puts = decision.writes.iter().map(to_put).collect::<Result<Vec<_>, _>>()?;
+            let mut puts = decision.writes.iter().map(to_put).collect::<Result<Vec<_>, _>>()?;
+            if let Some(r) = receipt {
+                puts.push(to_put(r)?);
+            }
             // The membership that authorised the change must still stand when it lands (unless
             // the change writes that very record, whose own condition then guards it).
             let writes_membership = puts.iter().any(|p| p.scope == access.check.scope && p.key == access.check.key);
@@ -175,6 +191,11 @@ impl Service {
                     snapshot.apply(&decision.writes);
                     tracing::info!(command = operation.name(), %scope, writes = decision.writes.len(), "committed");
                     return Ok(Executed { snapshot, scope, changed: true });
+                }
+                Err(StoreError::Conflict { scope: s, key })
+                    if receipt.is_some_and(|r| r.key == key && r.scope.to_string() == s) =>
+                {
+                    return Err(DomainError::Conflict("another sync from this device is in progress".into()).into());
                 }
                 Err(StoreError::Conflict { scope: s, key }) if !raced(&read, &access, &s, &key) => {
                     // Not a race on anything the decision read: the id belongs to a record the

@@ -48,7 +48,7 @@ impl Service {
 
     /// Records a read of a child's records in the family's audit log, unless the family itself
     /// is reading (the domain's rule). A read that cannot be recorded is not served.
-    async fn audit_read(
+    pub(super) async fn audit_read(
         &self,
         actor: &Actor,
         role: MemberRole,
