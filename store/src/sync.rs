@@ -165,6 +165,9 @@ pub enum ResetReason {
 /// The scopes a user may sync, with their role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScopesResponse {
+    /// Who the token names, so a device can decide offline as the server will.
+    pub user: senvault_domain::UserId,
+    pub role: senvault_domain::RoleClaim,
     pub scopes: Vec<ScopeInfo>,
 }
 

@@ -9,8 +9,40 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use senvault_store::*;
 
+/// A small seeded generator (xorshift64*), so a failing schedule replays from its seed.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// `true` with probability `per_mille / 1000`.
+    pub fn chance(&mut self, per_mille: u64) -> bool {
+        self.next_u64() % 1000 < per_mille
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+}
+
+/// Commits that fail at random, before or after they land (a crash at the commit boundary:
+/// the caller cannot tell which).
+struct RandomFailures {
+    rng: Rng,
+    before: u64,
+    after: u64,
+}
+
 pub struct FailingStore {
     inner: Arc<dyn Store>,
+    random: Mutex<Option<RandomFailures>>,
     commits: AtomicUsize,
     fail_on: Mutex<BTreeSet<usize>>,
     /// A record to delete just before the next commit lands (scope, key).
@@ -21,6 +53,7 @@ impl FailingStore {
     pub fn new(inner: Arc<dyn Store>) -> Self {
         Self {
             inner,
+            random: Mutex::new(None),
             commits: AtomicUsize::new(0),
             fail_on: Mutex::new(BTreeSet::new()),
             delete_first: Mutex::new(None),
@@ -31,6 +64,12 @@ impl FailingStore {
     /// decided before the deletion (a revoked membership, say) arrives after it.
     pub fn delete_before_next_commit(&self, scope: &str, key: &str) {
         *self.delete_first.lock().expect("lock") = Some((scope.to_owned(), key.to_owned()));
+    }
+
+    /// From now on each commit fails with probability `before`‰ without landing, or lands and
+    /// then reports a failure with probability `after`‰; `0, 0` stops it.
+    pub fn fail_randomly(&self, seed: u64, before: u64, after: u64) {
+        *self.random.lock().expect("lock") = Some(RandomFailures { rng: Rng::new(seed), before, after });
     }
 
     /// Fails the `n`th commit from now (1-based) with a storage error.
@@ -113,7 +152,21 @@ impl Committer for FailingStore {
         if self.fail_on.lock().expect("lock").remove(&n) {
             return Err(StoreError::Backend("injected failure".into()));
         }
-        self.inner.commit(request).await
+        let (fail_before, fail_after) = match self.random.lock().expect("lock").as_mut() {
+            Some(r) => {
+                let (before, after) = (r.before, r.after);
+                (r.rng.chance(before), r.rng.chance(after))
+            }
+            None => (false, false),
+        };
+        if fail_before {
+            return Err(StoreError::Backend("injected failure before the commit".into()));
+        }
+        let receipt = self.inner.commit(request).await?;
+        if fail_after {
+            return Err(StoreError::Backend("injected failure after the commit".into()));
+        }
+        Ok(receipt)
     }
 }
 

@@ -25,6 +25,7 @@ pub mod corpus;
 pub mod faults;
 pub mod fixtures;
 pub mod load;
+pub mod mobile;
 pub mod runtime_api;
 pub mod scenario;
 

@@ -109,6 +109,9 @@ pub struct PullOut {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct ScopesOut {
+    /// The caller's user id and role, as the token names them.
+    user: String,
+    role: senvault_domain::RoleClaim,
     /// `{scope, role, epoch, seq}` for each scope the caller may sync.
     #[schema(value_type = Vec<Object>)]
     scopes: Vec<serde_json::Value>,
@@ -193,5 +196,6 @@ pub async fn scopes(
     State(state): State<AppState>,
     Caller { actor, .. }: Caller,
 ) -> Result<Json<ScopesResponse>, Problem> {
-    Ok(Json(ScopesResponse { scopes: state.service.sync_scopes(&actor).await? }))
+    let scopes = state.service.sync_scopes(&actor).await?;
+    Ok(Json(ScopesResponse { user: actor.user, role: actor.role, scopes }))
 }

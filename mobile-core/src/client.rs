@@ -1,0 +1,503 @@
+//! `VaultClient`: the object the apps hold. Every change is decided here by the same rules
+//! as the server (`senvault-domain`), written to the overlay and the outbox in one SQLite
+//! transaction, and returns at once; `sync()` pushes the outbox, pulls each scope and rebases
+//! what is still pending on what the server said.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+use senvault_domain::{
+    Actor, Command, Context, MemberRole, OpId, Operation, Read, RoleClaim, Scope, decide, reads, reads_after,
+};
+use senvault_store::sync::{
+    Cursor, Mutation, Outcome, PullRequest, PullResponse, PullState, PushRequest, PushResponse, SCHEMA, ScopeCursor,
+    ScopesResponse,
+};
+use serde::de::DeserializeOwned;
+
+use crate::db;
+use crate::error::VaultError;
+use crate::replica;
+use crate::transport::{Http, Transport};
+
+/// At most this many mutations, and about this many bytes, per push (the API takes 1 MiB).
+const PUSH_MUTATIONS: usize = 200;
+const PUSH_BYTES: usize = 768 * 1024;
+/// Rounds of dependent reads a decision may need (as on the server).
+const READ_ROUNDS: usize = 4;
+/// Pull rounds per sync (each up to ~1 MB per scope): a first download of a big scope
+/// finishes in one sync; a pathological server cannot keep the phone busy for ever.
+const PULL_ROUNDS: usize = 1000;
+
+/// Supplies the user's current access token (the app refreshes it as needed).
+#[uniffi::export(with_foreign)]
+pub trait AuthProvider: Send + Sync {
+    fn token(&self) -> String;
+}
+
+/// What one `sync()` did.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncReport {
+    pub pushed: u64,
+    pub applied: u64,
+    pub rejected: u64,
+    pub records_received: u64,
+    pub records_removed: u64,
+    pub scopes_revoked: u64,
+    pub scopes_reset: u64,
+    pub bytes_received: u64,
+}
+
+/// Where the device stands.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SyncStatus {
+    /// Changes made on the device and not yet acknowledged by the server.
+    pub outbox_depth: u64,
+    /// When the last sync finished (RFC 3339), if ever.
+    pub last_sync: Option<String>,
+    /// Refused changes the app has not yet shown (`take_outcomes`).
+    pub pending_rejections: u64,
+}
+
+/// A change the server refused, to show the person who made it.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct RejectedChange {
+    pub mid: u64,
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+    /// The command's name (`add_note`, `change_status`, …).
+    pub command: String,
+}
+
+#[derive(uniffi::Object)]
+pub struct VaultClient {
+    db: Mutex<Connection>,
+    transport: Arc<dyn Transport>,
+    auth: Arc<dyn AuthProvider>,
+    /// One sync at a time; local changes carry on meanwhile.
+    syncing: Mutex<()>,
+}
+
+#[uniffi::export]
+impl VaultClient {
+    /// Opens (or creates) the replica at `db_path`, talking to the API at `base_url`.
+    #[uniffi::constructor]
+    pub fn open(db_path: String, base_url: String, auth: Arc<dyn AuthProvider>) -> Result<Arc<Self>, VaultError> {
+        Self::with_transport(&db_path, Arc::new(Http::new(&base_url)), auth)
+    }
+
+    /// Push, then pull every scope, then rebase pending changes. Blocking: call it from a
+    /// background thread. Local reads and changes work while it runs.
+    pub fn sync(&self) -> Result<SyncReport, VaultError> {
+        let _one = self.syncing.lock().map_err(|_| poisoned())?;
+        let token = self.auth.token();
+        let mut report = SyncReport {
+            pushed: 0,
+            applied: 0,
+            rejected: 0,
+            records_received: 0,
+            records_removed: 0,
+            scopes_revoked: 0,
+            scopes_reset: 0,
+            bytes_received: 0,
+        };
+        let scopes: ScopesResponse = self.request("GET", "/v1/sync/scopes", &token, None, &mut report)?;
+        self.learn_scopes(&scopes)?;
+        self.push(&token, &mut report)?;
+        self.pull(&token, &mut report)?;
+        db::meta_set(&*self.conn()?, "last_sync", &Utc::now().to_rfc3339())?;
+        Ok(report)
+    }
+
+    pub fn status(&self) -> Result<SyncStatus, VaultError> {
+        let conn = self.conn()?;
+        let outbox: i64 = conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+        let rejections: i64 = conn.query_row("SELECT COUNT(*) FROM outcomes", [], |r| r.get(0))?;
+        Ok(SyncStatus {
+            outbox_depth: outbox as u64,
+            last_sync: db::meta_get(&conn, "last_sync")?,
+            pending_rejections: rejections as u64,
+        })
+    }
+
+    /// The refused changes not yet shown, oldest first; they are forgotten once taken.
+    pub fn take_outcomes(&self) -> Result<Vec<RejectedChange>, VaultError> {
+        let conn = self.conn()?;
+        let tx = conn.unchecked_transaction()?;
+        let taken = {
+            let mut stmt = tx.prepare("SELECT mid, status, code, detail, command FROM outcomes ORDER BY mid")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(RejectedChange {
+                    mid: r.get::<_, i64>(0)? as u64,
+                    status: r.get::<_, i64>(1)? as u16,
+                    code: r.get(2)?,
+                    detail: r.get(3)?,
+                    command: r.get(4)?,
+                })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        tx.execute("DELETE FROM outcomes", [])?;
+        tx.commit()?;
+        Ok(taken)
+    }
+
+    /// Any command the API has, as its JSON (`{"case": {"child_id", "case_id", "command":
+    /// {"type": "add_note", …}}}`): decided and kept offline like the typed methods.
+    pub fn execute_json(&self, command: String) -> Result<(), VaultError> {
+        let command: Command =
+            serde_json::from_str(&command).map_err(|e| VaultError::Invalid { detail: format!("command: {e}") })?;
+        self.execute(command)
+    }
+}
+
+impl VaultClient {
+    /// [`Self::open`] with another way to reach the server (tests: faults, an in-process
+    /// server).
+    pub fn with_transport(
+        db_path: &str,
+        transport: Arc<dyn Transport>,
+        auth: Arc<dyn AuthProvider>,
+    ) -> Result<Arc<Self>, VaultError> {
+        let conn = db::open(std::path::Path::new(db_path))?;
+        if db::meta_get(&conn, "client_id")?.is_none() {
+            db::meta_set(&conn, "client_id", &uuid::Uuid::new_v4().to_string())?;
+        }
+        Ok(Arc::new(VaultClient { db: Mutex::new(conn), transport, auth, syncing: Mutex::new(()) }))
+    }
+
+    pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>, VaultError> {
+        self.db.lock().map_err(|_| poisoned())
+    }
+
+    /// Who the device works for, as the server last said.
+    pub(crate) fn actor(conn: &Connection) -> Result<Actor, VaultError> {
+        let user = db::meta_get(conn, "user")?;
+        let role = db::meta_get(conn, "role")?;
+        match (user, role) {
+            (Some(u), Some(r)) => Ok(Actor {
+                user: u.parse().map_err(|_| corrupt("user"))?,
+                role: serde_json::from_str::<RoleClaim>(&r).map_err(|_| corrupt("role"))?,
+            }),
+            _ => Err(VaultError::NotSetUp { detail: "sign in and sync once while online".into() }),
+        }
+    }
+
+    /// Decides `command` on the replica and keeps it: overlay and outbox in one transaction.
+    pub(crate) fn execute(&self, command: Command) -> Result<(), VaultError> {
+        let conn = self.conn()?;
+        let actor = Self::actor(&conn)?;
+        let op = OpId::new();
+        let tx = conn.unchecked_transaction()?;
+        if !decide_into(&tx, &actor, &command, op, Utc::now())? {
+            return Ok(());
+        }
+        let scope = command.scope(&actor).to_string();
+        let mid: i64 = tx.query_row("SELECT COALESCE(MAX(mid), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+        let floor: i64 = db::meta_get(&tx, "next_mid")?.and_then(|v| v.parse().ok()).unwrap_or(1);
+        let mid = mid.max(floor);
+        tx.execute(
+            "INSERT INTO outbox (mid, scope, op, command, made_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![mid, scope, op.0.to_string(), serde_json::to_string(&command)?, Utc::now().to_rfc3339()],
+        )?;
+        db::meta_set(&tx, "next_mid", &(mid + 1).to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn request<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Vec<u8>>,
+        report: &mut SyncReport,
+    ) -> Result<T, VaultError> {
+        let answer = self.transport.call(method, path, token, body).map_err(|detail| VaultError::Offline { detail })?;
+        report.bytes_received += answer.body.len() as u64;
+        let detail = || {
+            serde_json::from_slice::<serde_json::Value>(&answer.body)
+                .ok()
+                .and_then(|v| v["detail"].as_str().map(str::to_owned))
+                .unwrap_or_default()
+        };
+        match answer.status {
+            200..=299 => serde_json::from_slice(&answer.body)
+                .map_err(|e| VaultError::Server { status: answer.status, detail: format!("unreadable answer: {e}") }),
+            401 => Err(VaultError::Unauthorized { detail: detail() }),
+            // The server is busy or down: everything stays queued.
+            500..=599 | 429 => Err(VaultError::Offline { detail: format!("server answered {}", answer.status) }),
+            status => Err(VaultError::Server { status, detail: detail() }),
+        }
+    }
+
+    fn learn_scopes(&self, scopes: &ScopesResponse) -> Result<(), VaultError> {
+        let conn = self.conn()?;
+        let tx = conn.unchecked_transaction()?;
+        if let Some(user) = db::meta_get(&tx, "user")?
+            && user != scopes.user.as_str()
+        {
+            return Err(VaultError::Invalid {
+                detail: "this replica belongs to another user; open a new one for this account".into(),
+            });
+        }
+        db::meta_set(&tx, "user", scopes.user.as_str())?;
+        db::meta_set(&tx, "role", &serde_json::to_string(&scopes.role)?)?;
+        for s in &scopes.scopes {
+            tx.execute(
+                "INSERT INTO cursors (scope, role, epoch, seq, resume) VALUES (?1, ?2, 0, 0, NULL)
+                 ON CONFLICT (scope) DO UPDATE SET role = excluded.role",
+                params![s.scope, serde_json::to_string(&s.role)?],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn push(&self, token: &str, report: &mut SyncReport) -> Result<(), VaultError> {
+        loop {
+            let (client_id, batch) = {
+                let conn = self.conn()?;
+                let client_id = db::meta_get(&conn, "client_id")?.ok_or_else(|| corrupt("client id"))?;
+                (client_id, outbox_batch(&conn)?)
+            };
+            let Some(last) = batch.last().map(|m| m.mid) else { return Ok(()) };
+            let names: Vec<(u64, &'static str)> = batch.iter().map(|m| (m.mid, m.command.name())).collect();
+            let request = PushRequest { client_id, schema: SCHEMA, mutations: batch };
+            let body = serde_json::to_vec(&request)?;
+            report.pushed += request.mutations.len() as u64;
+            let answer: PushResponse = self.request("POST", "/v1/sync/push", token, Some(body), report)?;
+            let conn = self.conn()?;
+            let tx = conn.unchecked_transaction()?;
+            for o in &answer.outcomes {
+                match &o.outcome {
+                    Outcome::Rejected { reason, .. } => {
+                        report.rejected += 1;
+                        let name = names.iter().find(|(m, _)| *m == o.mid).map_or("change", |(_, n)| n);
+                        tx.execute(
+                            "INSERT OR REPLACE INTO outcomes (mid, status, code, detail, command) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![o.mid as i64, reason.status, reason.code, reason.detail, name],
+                        )?;
+                    }
+                    Outcome::Applied | Outcome::Overridden { .. } => report.applied += 1,
+                }
+            }
+            trim_outbox(&tx, answer.lmid)?;
+            tx.commit()?;
+            if answer.lmid < last {
+                return Err(VaultError::Server { status: 200, detail: "the server stopped part-way; retry".into() });
+            }
+        }
+    }
+
+    fn pull(&self, token: &str, report: &mut SyncReport) -> Result<(), VaultError> {
+        for _ in 0..PULL_ROUNDS {
+            let (client_id, cursors) = {
+                let conn = self.conn()?;
+                (db::meta_get(&conn, "client_id")?.ok_or_else(|| corrupt("client id"))?, cursors(&conn)?)
+            };
+            if cursors.is_empty() {
+                return Ok(());
+            }
+            let request = PullRequest { client_id, schema: SCHEMA, scopes: cursors };
+            let answer: PullResponse =
+                self.request("POST", "/v1/sync/pull", token, Some(serde_json::to_vec(&request)?), report)?;
+            let conn = self.conn()?;
+            let tx = conn.unchecked_transaction()?;
+            let more = apply_pull(&tx, &answer, report)?;
+            trim_outbox(&tx, answer.lmid)?;
+            rebase(&tx)?;
+            tx.commit()?;
+            if !more {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The next mutations of the outbox, oldest first, within a push's size.
+fn outbox_batch(conn: &Connection) -> Result<Vec<Mutation>, VaultError> {
+    let mut stmt = conn.prepare_cached("SELECT mid, scope, op, command FROM outbox ORDER BY mid LIMIT ?1")?;
+    let mut rows = stmt.query(params![PUSH_MUTATIONS as i64])?;
+    let (mut out, mut bytes) = (Vec::new(), 0usize);
+    while let Some(r) = rows.next()? {
+        let command: String = r.get(3)?;
+        bytes += command.len();
+        if bytes > PUSH_BYTES && !out.is_empty() {
+            break;
+        }
+        let op: String = r.get(2)?;
+        out.push(Mutation {
+            mid: r.get::<_, i64>(0)? as u64,
+            scope: r.get(1)?,
+            op: OpId(op.parse().map_err(|_| corrupt("outbox op"))?),
+            command: serde_json::from_str(&command)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The outbox is only ever trimmed by what the server says it has applied.
+fn trim_outbox(conn: &Connection, lmid: u64) -> Result<(), VaultError> {
+    conn.execute("DELETE FROM outbox WHERE mid <= ?1", params![lmid as i64])?;
+    Ok(())
+}
+
+fn cursors(conn: &Connection) -> Result<Vec<ScopeCursor>, VaultError> {
+    let mut stmt = conn.prepare_cached("SELECT scope, epoch, seq, resume FROM cursors ORDER BY scope")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ScopeCursor {
+            scope: r.get(0)?,
+            cursor: Cursor { epoch: r.get::<_, i64>(1)? as u64, seq: r.get::<_, i64>(2)? as u64 },
+            resume: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Applies one pull answer to the mirror; `true` when a scope has more to send.
+fn apply_pull(conn: &Connection, answer: &PullResponse, report: &mut SyncReport) -> Result<bool, VaultError> {
+    let mut more = false;
+    for scope in &answer.scopes {
+        match &scope.state {
+            PullState::Changes { to, resume, has_more, upserts, deletes } => {
+                let mut put = conn.prepare_cached(
+                    "INSERT INTO mirror (scope, key, version, body) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (scope, key) DO UPDATE SET version = excluded.version, body = excluded.body
+                     WHERE excluded.version >= mirror.version",
+                )?;
+                for u in upserts {
+                    put.execute(params![scope.scope, u.key, u.version as i64, serde_json::to_string(&u.record)?])?;
+                }
+                let mut del = conn.prepare_cached("DELETE FROM mirror WHERE scope = ?1 AND key = ?2")?;
+                for key in deletes {
+                    del.execute(params![scope.scope, key])?;
+                }
+                report.records_received += upserts.len() as u64;
+                report.records_removed += deletes.len() as u64;
+                conn.execute(
+                    "UPDATE cursors SET epoch = ?2, seq = ?3, resume = ?4 WHERE scope = ?1",
+                    params![scope.scope, to.epoch as i64, to.seq as i64, resume],
+                )?;
+                more |= *has_more;
+            }
+            PullState::Reset { .. } => {
+                // Download the scope afresh; pending changes stay in the outbox.
+                report.scopes_reset += 1;
+                conn.execute("DELETE FROM mirror WHERE scope = ?1", params![scope.scope])?;
+                conn.execute(
+                    "UPDATE cursors SET epoch = 0, seq = 0, resume = NULL WHERE scope = ?1",
+                    params![scope.scope],
+                )?;
+                more = true;
+            }
+            PullState::Revoked => {
+                // Access ended: nothing of the scope stays on the device, and pending changes
+                // to it are reported as refused.
+                report.scopes_revoked += 1;
+                forget_scope(conn, &scope.scope)?;
+            }
+        }
+    }
+    Ok(more)
+}
+
+/// Deletes every local row of `scope`; its pending changes become refusals to show.
+pub(crate) fn forget_scope(conn: &Connection, scope: &str) -> Result<(), VaultError> {
+    let pending: Vec<(i64, String)> = {
+        let mut stmt = conn.prepare("SELECT mid, command FROM outbox WHERE scope = ?1")?;
+        let rows = stmt.query_map(params![scope], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    for (mid, command) in pending {
+        let name = serde_json::from_str::<Command>(&command).map(|c| c.name()).unwrap_or("change");
+        conn.execute(
+            "INSERT OR REPLACE INTO outcomes (mid, status, code, detail, command) VALUES (?1, 404, 'revoked', ?2, ?3)",
+            params![mid, "access to these records has ended; the change was not sent", name],
+        )?;
+    }
+    conn.execute("DELETE FROM outbox WHERE scope = ?1", params![scope])?;
+    conn.execute("DELETE FROM mirror WHERE scope = ?1", params![scope])?;
+    conn.execute("DELETE FROM overlay WHERE scope = ?1", params![scope])?;
+    conn.execute("DELETE FROM cursors WHERE scope = ?1", params![scope])?;
+    Ok(())
+}
+
+/// Rebuilds the overlay: the server's records, with every change still pending decided again
+/// on top of them, in order, with its own operation id (so it derives the same ids the server
+/// will). A change the rules now refuse is left to the server, which has the last word.
+fn rebase(conn: &Connection) -> Result<(), VaultError> {
+    conn.execute("DELETE FROM overlay", [])?;
+    let Ok(actor) = VaultClient::actor(conn) else { return Ok(()) };
+    let pending: Vec<(String, String, String)> = {
+        let mut stmt = conn.prepare_cached("SELECT op, command, made_at FROM outbox ORDER BY mid")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    for (op, command, made_at) in pending {
+        let (Ok(op), Ok(command)) = (op.parse(), serde_json::from_str::<Command>(&command)) else { continue };
+        let at = DateTime::parse_from_rfc3339(&made_at).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now());
+        // A refusal here is the server's to give: keep going.
+        let _ = decide_into(conn, &actor, &command, OpId(op), at);
+    }
+    Ok(())
+}
+
+/// Decides `command` against the view and writes the result to the overlay; `false` for a
+/// change that changes nothing.
+fn decide_into(
+    conn: &Connection,
+    actor: &Actor,
+    command: &Command,
+    op: OpId,
+    now: DateTime<Utc>,
+) -> Result<bool, VaultError> {
+    let scope = command.scope(actor);
+    let membership = role_in(conn, actor, &scope)?;
+    let operation = Operation::from(command.clone());
+    let mut all: Vec<Read> = reads(&operation, actor);
+    let mut snapshot = replica::load(conn, &all)?;
+    for _ in 0..READ_ROUNDS {
+        let after: Vec<Read> =
+            reads_after(&operation, actor, &snapshot).into_iter().filter(|r| !all.contains(r)).collect();
+        if after.is_empty() {
+            break;
+        }
+        snapshot.merge(replica::load(conn, &after)?);
+        all.extend(after);
+    }
+    let ctx = Context { actor: actor.clone(), membership, now, op };
+    let decision = decide(&ctx, &operation, &snapshot)?;
+    if decision.is_noop() {
+        return Ok(false);
+    }
+    replica::put_overlay(conn, &decision.writes)?;
+    Ok(true)
+}
+
+/// The device's role in `scope`, from its membership record in the user's own scope — the
+/// server's rule, on the replica (a child added offline is the family's at once).
+fn role_in(conn: &Connection, actor: &Actor, scope: &Scope) -> Result<Option<MemberRole>, VaultError> {
+    if scope.owned_by(actor) {
+        return Ok(Some(MemberRole::Owner));
+    }
+    let user_scope = Scope::User(actor.user.clone()).to_string();
+    Ok(match replica::get(conn, &user_scope, &senvault_domain::keys::membership(scope))? {
+        Some(row) if !row.deleted => match row.record {
+            senvault_domain::Record::Membership(m) => Some(m.role),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+fn poisoned() -> VaultError {
+    VaultError::Storage { detail: "a previous call failed part-way; reopen the vault".into() }
+}
+
+fn corrupt(what: &str) -> VaultError {
+    VaultError::Corrupt { detail: format!("unreadable {what}") }
+}

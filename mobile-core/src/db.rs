@@ -1,0 +1,132 @@
+//! The phone's database: what the server last said (`mirror`), pending local changes
+//! (`overlay`, present only while a record has unacknowledged mutations), the `outbox` written
+//! in the same transaction as the overlay, refused changes to show (`outcomes`), each scope's
+//! cursor, and settings. Reached through numbered migrations (`PRAGMA user_version`).
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, params};
+
+use crate::error::VaultError;
+
+/// Each migration takes the schema from version `n` to `n + 1`. Never edit one that shipped:
+/// add the next.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the replica.
+    "CREATE TABLE mirror (
+        scope TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (scope, key)) WITHOUT ROWID;
+     CREATE TABLE overlay (
+        scope TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, deleted INTEGER NOT NULL,
+        body TEXT NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID;
+     CREATE TABLE outbox (
+        mid INTEGER PRIMARY KEY, scope TEXT NOT NULL, op TEXT NOT NULL, command TEXT NOT NULL,
+        made_at TEXT NOT NULL);
+     CREATE TABLE cursors (
+        scope TEXT PRIMARY KEY, role TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,
+        resume TEXT);
+     CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);",
+    // 2: refused changes, kept until the app has shown them.
+    "CREATE TABLE outcomes (
+        mid INTEGER PRIMARY KEY, status INTEGER NOT NULL, code TEXT NOT NULL, detail TEXT NOT NULL,
+        command TEXT NOT NULL);",
+    // 3: listing a scope's pending changes (revocation) without a scan.
+    "CREATE INDEX outbox_scope ON outbox (scope);",
+];
+
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Opens (creating if absent) and migrates the database at `path`. A damaged file, or one
+/// written by a newer release, is reported and left untouched — never silently recreated,
+/// since it may hold changes not yet synced.
+pub fn open(path: &Path) -> Result<Connection, VaultError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| VaultError::Corrupt { detail: e.to_string() })?;
+    if check != "ok" {
+        return Err(VaultError::Corrupt { detail: check });
+    }
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    migrate(&conn, VERSION)?;
+    Ok(conn)
+}
+
+/// Brings the schema up to `target` (tests stop at earlier versions).
+pub fn migrate(conn: &Connection, target: i64) -> Result<(), VaultError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > VERSION {
+        return Err(VaultError::Corrupt {
+            detail: format!("written by a newer release (schema {current}, this one knows {VERSION})"),
+        });
+    }
+    for (n, sql) in MIGRATIONS.iter().enumerate().skip(current as usize).take((target - current).max(0) as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (n + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub fn meta_get(conn: &Connection, k: &str) -> Result<Option<String>, VaultError> {
+    let mut stmt = conn.prepare_cached("SELECT v FROM meta WHERE k = ?1")?;
+    let mut rows = stmt.query(params![k])?;
+    Ok(match rows.next()? {
+        Some(r) => Some(r.get(0)?),
+        None => None,
+    })
+}
+
+pub fn meta_set(conn: &Connection, k: &str, v: &str) -> Result<(), VaultError> {
+    conn.prepare_cached("INSERT INTO meta (k, v) VALUES (?1, ?2) ON CONFLICT (k) DO UPDATE SET v = excluded.v")?
+        .execute(params![k, v])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("senvault-mobile-{name}-{}.db", uuid::Uuid::now_v7().simple()))
+    }
+
+    #[test]
+    fn every_earlier_version_upgrades() {
+        for version in 0..=VERSION {
+            let path = temp("migrate");
+            {
+                let conn = Connection::open(&path).unwrap();
+                migrate(&conn, version).unwrap();
+                if version >= 1 {
+                    conn.execute("INSERT INTO meta (k, v) VALUES ('client_id', 'kept')", []).unwrap();
+                }
+            }
+            let conn = open(&path).unwrap();
+            let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+            assert_eq!(v, VERSION, "from {version}");
+            if version >= 1 {
+                assert_eq!(meta_get(&conn, "client_id").unwrap().as_deref(), Some("kept"), "data survives");
+            }
+            conn.execute(
+                "INSERT INTO outcomes (mid, status, code, detail, command) VALUES (1, 403, 'f', 'd', 'c')",
+                [],
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn a_damaged_or_newer_database_is_reported_and_left_alone() {
+        let path = temp("corrupt");
+        std::fs::write(&path, b"this is not a database, but it could be someone's unsynced notes").unwrap();
+        assert!(matches!(open(&path), Err(VaultError::Corrupt { .. })));
+        assert!(std::fs::read(&path).unwrap().starts_with(b"this is not"), "never recreated");
+
+        let newer = temp("newer");
+        Connection::open(&newer).unwrap().pragma_update(None, "user_version", VERSION + 1).unwrap();
+        assert!(matches!(open(&newer), Err(VaultError::Corrupt { .. })));
+    }
+}

@@ -1,0 +1,20 @@
+//! The SEN Evidence Vault's phone core (DESIGN §5): an offline SQLite replica of the records a
+//! user may see, changes decided on the device by the same rules as the server and kept in an
+//! outbox, and sync with the server when the network returns. Exposed to Kotlin and Swift
+//! through UniFFI (proc-macros, no UDL).
+//!
+//! No async runtime: the apps call `sync()` on a background thread, and everything else
+//! returns at once from the local database.
+
+uniffi::setup_scaffolding!();
+
+mod client;
+mod db;
+mod error;
+mod replica;
+pub mod transport;
+mod views;
+
+pub use client::{AuthProvider, RejectedChange, SyncReport, SyncStatus, VaultClient};
+pub use error::VaultError;
+pub use views::*;

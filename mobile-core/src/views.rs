@@ -1,0 +1,493 @@
+//! Typed offline reads and one method per common command. Statuses, parties and kinds travel
+//! as the API's wire ids (`in_assessment`, `la`, `annual_review`), the same strings the
+//! OpenAPI document lists; deadlines and overdue lists are computed by `senvault-domain` with
+//! today's date in England, as on the server.
+
+use chrono::{NaiveDate, Utc};
+use senvault_domain::analyser::{AnalyseOptions, analyse};
+use senvault_domain::{
+    ActionId, ActionView, CaseAggregate, CaseCommand, CaseDetail, CaseId, ChildId, Command, NewAction, NoteId, Record,
+    Scope, keys,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::client::VaultClient;
+use crate::error::VaultError;
+use crate::replica;
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ChildItem {
+    pub id: String,
+    pub name: String,
+    pub date_of_birth: String,
+    pub local_authority: String,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct CaseItem {
+    pub id: String,
+    pub child_id: String,
+    pub status: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ActionItem {
+    pub id: String,
+    pub case_id: String,
+    pub description: String,
+    /// `family`, `la`, `school`, `health`, …
+    pub responsible: String,
+    pub due: String,
+    pub overdue: bool,
+    /// `open`, `done`, …
+    pub state: String,
+    /// The law behind a statutory deadline (e.g. "SEND Regulations 2014, reg 4(1)").
+    pub legal_basis: Option<String>,
+    pub statutory: bool,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NoteItem {
+    pub id: String,
+    pub text: String,
+    pub author: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct HistoryItem {
+    pub status: String,
+    pub at: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FlagItem {
+    pub id: String,
+    pub kind: String,
+    pub severity: String,
+    pub section: Option<String>,
+    pub excerpt: String,
+    pub rationale: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct AnnotationItem {
+    pub id: String,
+    pub section: String,
+    pub quote: String,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct CasePage {
+    pub case: CaseItem,
+    pub history: Vec<HistoryItem>,
+    pub notes: Vec<NoteItem>,
+    pub actions: Vec<ActionItem>,
+    pub open_actions: u64,
+    pub overdue_actions: u64,
+    pub flags: Vec<FlagItem>,
+    pub annotations: Vec<AnnotationItem>,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct TicketItem {
+    pub id: String,
+    pub connection_id: String,
+    pub child_id: String,
+    pub status: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct MessageItem {
+    pub id: String,
+    pub text: String,
+    pub author: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NotificationItem {
+    pub id: String,
+    /// `reminder` or `overdue`.
+    pub kind: String,
+    pub case_id: String,
+    pub action_id: String,
+    pub due: String,
+    pub raised_at: String,
+}
+
+/// A new action: a due date, or a statutory timescale with its start (the domain computes
+/// the date), as through the API.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NewActionInput {
+    pub description: String,
+    pub responsible: String,
+    pub due: Option<String>,
+    pub timescale: Option<String>,
+    pub start: Option<String>,
+}
+
+/// The analyser's choices (as `POST /v1/documents/{id}/analyse` takes them).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct AnalyseChoices {
+    pub draft: bool,
+    pub year_group: Option<u8>,
+    pub personal_budget_requested: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FindingItem {
+    pub rule: String,
+    pub kind: String,
+    pub severity: String,
+    pub section: Option<String>,
+    pub excerpt: String,
+    pub rationale: String,
+    pub authority: String,
+    pub suggestion: Option<String>,
+}
+
+/// A value's wire id (`"in_assessment"`).
+fn wire<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// A wire id as its type, or a clear error naming the field.
+fn parse<T: DeserializeOwned>(field: &str, s: &str) -> Result<T, VaultError> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| VaultError::Invalid { detail: format!("{field}: `{s}` is not a known value") })
+}
+
+fn id<T: std::str::FromStr>(field: &str, s: &str) -> Result<T, VaultError> {
+    s.parse().map_err(|_| VaultError::Invalid { detail: format!("{field}: not an id") })
+}
+
+fn date(field: &str, s: &str) -> Result<NaiveDate, VaultError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| VaultError::Invalid { detail: format!("{field}: YYYY-MM-DD") })
+}
+
+fn today() -> NaiveDate {
+    senvault_domain::dates::london_date(Utc::now())
+}
+
+fn action_item(v: &ActionView) -> ActionItem {
+    let a = &v.action;
+    ActionItem {
+        id: a.id.to_string(),
+        case_id: a.case_id.to_string(),
+        description: a.description.clone(),
+        responsible: wire(&a.responsible),
+        due: a.due.to_string(),
+        overdue: v.overdue,
+        state: wire(&a.state),
+        legal_basis: a.legal_basis.clone(),
+        statutory: a.timescale.is_some(),
+    }
+}
+
+fn case_item(c: &senvault_domain::Case) -> CaseItem {
+    CaseItem {
+        id: c.id.to_string(),
+        child_id: c.child_id.to_string(),
+        status: wire(&c.status),
+        summary: c.summary.clone(),
+    }
+}
+
+impl VaultClient {
+    fn aggregate(&self, conn: &rusqlite::Connection, case_id: CaseId) -> Result<(Scope, CaseAggregate), VaultError> {
+        let scope = replica::scope_of_case(conn, &case_id.to_string())?
+            .ok_or(VaultError::Refused { status: 404, detail: "case not found".into() })?;
+        let rows = replica::live(conn, &scope.to_string(), &keys::case_aggregate(case_id))?;
+        let agg = CaseAggregate::from_records(rows.iter().map(|r| &r.record))
+            .ok_or(VaultError::Refused { status: 404, detail: "case not found".into() })?;
+        Ok((scope, agg))
+    }
+
+    fn case_command(&self, case_id: &str, command: CaseCommand) -> Result<(), VaultError> {
+        let case_id: CaseId = id("case_id", case_id)?;
+        let child_id = {
+            let conn = self.conn()?;
+            self.aggregate(&conn, case_id)?.1.case.child_id
+        };
+        self.execute(Command::case(child_id, case_id, command))
+    }
+}
+
+#[uniffi::export]
+impl VaultClient {
+    /// The children whose records the device holds.
+    pub fn children(&self) -> Result<Vec<ChildItem>, VaultError> {
+        let conn = self.conn()?;
+        let mut out = Vec::new();
+        for scope in replica::scopes(&conn, "child:")? {
+            if let Some(row) = replica::get(&conn, &scope, keys::CHILD_PROFILE)?
+                && let (false, Record::Child(c)) = (row.deleted, row.record)
+            {
+                out.push(ChildItem {
+                    id: c.id.to_string(),
+                    name: c.name,
+                    date_of_birth: c.date_of_birth.to_string(),
+                    local_authority: c.local_authority,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// A child's cases.
+    pub fn cases(&self, child_id: String) -> Result<Vec<CaseItem>, VaultError> {
+        let child: ChildId = id("child_id", &child_id)?;
+        let conn = self.conn()?;
+        let rows = replica::live(&conn, &Scope::Child(child).to_string(), keys::CASE_PREFIX)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| match &r.record {
+                Record::Case(c) => Some(case_item(c)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The case page: status history, notes, actions with their deadlines and overdue state,
+    /// flags and annotations.
+    pub fn case_page(&self, case_id: String) -> Result<CasePage, VaultError> {
+        let case_id: CaseId = id("case_id", &case_id)?;
+        let conn = self.conn()?;
+        let (_, agg) = self.aggregate(&conn, case_id)?;
+        let detail = CaseDetail::new(agg, today());
+        Ok(CasePage {
+            case: case_item(&detail.case),
+            history: detail
+                .history
+                .iter()
+                .map(|h| HistoryItem { status: wire(&h.to), at: h.at.to_rfc3339(), note: h.note.clone() })
+                .collect(),
+            notes: detail
+                .notes
+                .iter()
+                .map(|n| NoteItem {
+                    id: n.id.to_string(),
+                    text: n.text.clone(),
+                    author: n.author.user.to_string(),
+                    created_at: n.created_at.to_rfc3339(),
+                })
+                .collect(),
+            actions: detail.actions.iter().map(action_item).collect(),
+            open_actions: detail.open_actions as u64,
+            overdue_actions: detail.overdue_actions as u64,
+            flags: detail
+                .flags
+                .iter()
+                .map(|f| FlagItem {
+                    id: f.id.to_string(),
+                    kind: wire(&f.kind),
+                    severity: wire(&f.severity),
+                    section: f.section.as_ref().map(wire),
+                    excerpt: f.excerpt.clone(),
+                    rationale: f.rationale.clone(),
+                    status: wire(&f.status),
+                })
+                .collect(),
+            annotations: detail
+                .annotations
+                .values()
+                .flatten()
+                .map(|a| AnnotationItem {
+                    id: a.id.to_string(),
+                    section: wire(&a.section),
+                    quote: a.quote.clone(),
+                    comment: a.comment.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Open actions across every child the device holds, soonest due first; with
+    /// `overdue_only`, only those past their date.
+    pub fn actions_due(&self, overdue_only: bool) -> Result<Vec<ActionItem>, VaultError> {
+        let conn = self.conn()?;
+        let today = today();
+        let mut out = Vec::new();
+        for scope in replica::scopes(&conn, "child:")? {
+            for row in replica::live(&conn, &scope, keys::CASE_PREFIX)? {
+                if let Record::Action(a) = row.record
+                    && a.state == senvault_domain::ActionState::Open
+                {
+                    let view = ActionView::new(a, today);
+                    if !overdue_only || view.overdue {
+                        out.push(action_item(&view));
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| a.due.cmp(&b.due).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// Support tickets the device holds.
+    pub fn tickets(&self) -> Result<Vec<TicketItem>, VaultError> {
+        let conn = self.conn()?;
+        let mut out = Vec::new();
+        for scope in replica::scopes(&conn, "conn:")? {
+            if let Some(row) = replica::get(&conn, &scope, keys::TICKET)?
+                && let (false, Record::Ticket(t)) = (row.deleted, row.record)
+            {
+                out.push(TicketItem {
+                    id: t.id.to_string(),
+                    connection_id: t.connection_id.to_string(),
+                    child_id: t.child_id.to_string(),
+                    status: wire(&t.status),
+                    kind: wire(&t.kind),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// A connection's messages, oldest first.
+    pub fn messages(&self, connection_id: String) -> Result<Vec<MessageItem>, VaultError> {
+        let conn_id: senvault_domain::ConnectionId = id("connection_id", &connection_id)?;
+        let conn = self.conn()?;
+        let rows = replica::live(&conn, &Scope::Conn(conn_id).to_string(), keys::MESSAGE_PREFIX)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match r.record {
+                Record::Message(m) => Some(MessageItem {
+                    id: m.id.to_string(),
+                    text: m.text,
+                    author: m.author.user.to_string(),
+                    at: m.at.to_rfc3339(),
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Reminders and overdue alerts about the children the device holds, newest first.
+    pub fn notifications(&self) -> Result<Vec<NotificationItem>, VaultError> {
+        let conn = self.conn()?;
+        let mut out = Vec::new();
+        for scope in replica::scopes(&conn, "child:")? {
+            for row in replica::live(&conn, &scope, keys::ALERT_PREFIX)? {
+                if let Record::Alert(a) = row.record {
+                    out.push(NotificationItem {
+                        id: a.id.to_string(),
+                        kind: wire(&a.kind),
+                        case_id: a.case_id.to_string(),
+                        action_id: a.action_id.to_string(),
+                        due: a.due.to_string(),
+                        raised_at: a.raised_at.to_rfc3339(),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| b.raised_at.cmp(&a.raised_at));
+        Ok(out)
+    }
+
+    /// Opens a case for a child; answers its id.
+    pub fn create_case(
+        &self,
+        child_id: String,
+        status: String,
+        summary: String,
+        next_action: Option<NewActionInput>,
+    ) -> Result<String, VaultError> {
+        let child: ChildId = id("child_id", &child_id)?;
+        let case_id = CaseId::new();
+        let next_action = next_action.map(new_action).transpose()?;
+        let command = CaseCommand::CreateCase { status: parse("status", &status)?, summary, next_action };
+        self.execute(Command::case(child, case_id, command))?;
+        Ok(case_id.to_string())
+    }
+
+    pub fn change_status(&self, case_id: String, status: String, note: Option<String>) -> Result<(), VaultError> {
+        self.case_command(&case_id, CaseCommand::ChangeStatus { status: parse("status", &status)?, note })
+    }
+
+    /// Adds a note; answers its id.
+    pub fn add_note(&self, case_id: String, text: String) -> Result<String, VaultError> {
+        let note_id = NoteId::new();
+        let command = CaseCommand::AddNote { note_id, text, topic: None, section: None, document_id: None };
+        self.case_command(&case_id, command)?;
+        Ok(note_id.to_string())
+    }
+
+    /// Adds an action; answers its id.
+    pub fn add_action(&self, case_id: String, action: NewActionInput) -> Result<String, VaultError> {
+        let mut action = new_action(action)?;
+        let action_id = ActionId::new();
+        action.id = Some(action_id);
+        self.case_command(&case_id, CaseCommand::AddAction { action })?;
+        Ok(action_id.to_string())
+    }
+
+    /// Marks an action done on `completed_on` (YYYY-MM-DD).
+    pub fn complete_action(&self, case_id: String, action_id: String, completed_on: String) -> Result<(), VaultError> {
+        let command = CaseCommand::CompleteAction {
+            action_id: id("action_id", &action_id)?,
+            completed_on: Some(date("completed_on", &completed_on)?),
+        };
+        self.case_command(&case_id, command)
+    }
+
+    /// Records a key date (`request_received`, `draft_issued`, …) on `date` (YYYY-MM-DD):
+    /// its statutory actions appear at once, with their deadlines.
+    pub fn record_key_date(&self, case_id: String, kind: String, on: String) -> Result<(), VaultError> {
+        let command = CaseCommand::RecordKeyDate {
+            key_date_id: None,
+            kind: parse("kind", &kind)?,
+            date: date("date", &on)?,
+            decision: None,
+            section_i_only: false,
+        };
+        self.case_command(&case_id, command)
+    }
+
+    /// The analyser, offline: the same flags the server's analyser gives for the same text.
+    pub fn analyse_text(&self, text: String, choices: AnalyseChoices) -> Result<Vec<FindingItem>, VaultError> {
+        let options = AnalyseOptions {
+            draft: choices.draft,
+            year_group: choices.year_group,
+            personal_budget_requested: choices.personal_budget_requested,
+        };
+        let analysis = analyse(&text, &options).map_err(|e| VaultError::Invalid { detail: e.to_string() })?;
+        Ok(analysis
+            .findings
+            .into_iter()
+            .map(|f| FindingItem {
+                rule: f.rule,
+                kind: wire(&f.kind),
+                severity: wire(&f.severity),
+                section: f.section.as_ref().map(wire),
+                excerpt: f.excerpt,
+                rationale: f.rationale,
+                authority: f.authority,
+                suggestion: f.suggestion,
+            })
+            .collect())
+    }
+}
+
+fn new_action(input: NewActionInput) -> Result<NewAction, VaultError> {
+    Ok(NewAction {
+        id: None,
+        description: input.description,
+        responsible: parse("responsible", &input.responsible)?,
+        due: input.due.as_deref().map(|d| date("due", d)).transpose()?,
+        priority: None,
+        timescale: input.timescale.as_deref().map(|t| parse("timescale", t)).transpose()?,
+        start: input.start.as_deref().map(|d| date("start", d)).transpose()?,
+    })
+}

@@ -1,0 +1,356 @@
+//! The phone core (`senvault-mobile`) against the server in this process: offline changes and
+//! their sync, other people's changes arriving, statutory deadlines and the analyser offline,
+//! revocation and reset, and a fault simulation over many seeded schedules.
+//!
+//! The sync calls block, as on a phone's background thread, so these tests run on plain
+//! threads and drive the server's runtime from there.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{Days, Utc};
+use senvault_mobile::{NewActionInput, VaultClient, VaultError};
+use senvault_tests::faults::{FailingStore, Rng};
+use senvault_tests::mobile::{Faulty, InProcess, NetworkFaults, StaticAuth, replica_rows, server_rows};
+use senvault_tests::{TestApp, scenario};
+use serde_json::json;
+
+const NOAH: &str = include_str!("../corpus/plans/noah-draft.txt");
+
+struct World {
+    rt: Arc<tokio::runtime::Runtime>,
+    app: TestApp,
+}
+
+fn world_with(store: Option<Arc<FailingStore>>) -> World {
+    let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+    let app = match store {
+        Some(s) => TestApp::with_store(s),
+        None => TestApp::sqlite(),
+    };
+    // Phones decide with today's date; so does this server.
+    app.clock.set(Utc::now());
+    World { rt, app }
+}
+
+fn temp_db(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("senvault-phone-{name}-{}.db", uuid::Uuid::now_v7().simple()))
+}
+
+/// A device for `token`, behind a transport the test can cut.
+fn device(w: &World, name: &str, token: &str) -> (Arc<VaultClient>, Arc<Faulty>, PathBuf) {
+    let net = Arc::new(Faulty::new(Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() })));
+    let path = temp_db(name);
+    let client = VaultClient::with_transport(path.to_str().unwrap(), net.clone(), Arc::new(StaticAuth(token.into())))
+        .expect("open replica");
+    (client, net, path)
+}
+
+const OFFLINE: NetworkFaults = NetworkFaults { drop_request: 1000, drop_response: 0, duplicate: 0 };
+
+fn assert_replica_matches_server(w: &World, db: &std::path::Path, scopes: &[String]) {
+    let (rows, overlay, outbox) = replica_rows(db);
+    assert_eq!((overlay, outbox), (0, 0), "nothing pending once quiet");
+    for scope in scopes {
+        let mine: std::collections::BTreeMap<_, _> = rows.iter().filter(|((s, _), _)| s == scope).collect();
+        let theirs = w.rt.block_on(server_rows(w.app.state.service.store().as_ref(), scope));
+        let theirs: std::collections::BTreeMap<_, _> = theirs.iter().collect();
+        assert_eq!(mine, theirs, "replica of {scope} equals the server");
+    }
+}
+
+#[test]
+fn offline_changes_sync_and_other_peoples_changes_arrive() {
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
+    let (phone, net, db) = device(&w, "mum", &fam.token);
+    assert!(
+        matches!(
+            phone.create_case(fam.child.clone(), "assessment_requested".into(), "x".into(), None),
+            Err(VaultError::NotSetUp { .. })
+        ),
+        "a device learns who it works for on its first sync"
+    );
+    phone.sync().expect("first sync");
+    assert_eq!(phone.children().unwrap().len(), 1);
+    assert_eq!(phone.cases(fam.child.clone()).unwrap().len(), 1);
+
+    // Offline: a case, its next action, and a request date ten weeks ago — the LA's 6-week
+    // decision is overdue, computed on the phone.
+    net.set(Some((Rng::new(1), OFFLINE)));
+    let case = phone
+        .create_case(fam.child.clone(), "assessment_requested".into(), "Second request".into(), None)
+        .expect("offline case");
+    let due = Utc::now().date_naive().checked_add_days(Days::new(5)).unwrap().to_string();
+    let action = NewActionInput {
+        description: "Chase the school's SENCo for the IEP".into(),
+        responsible: "family".into(),
+        due: Some(due),
+        timescale: None,
+        start: None,
+    };
+    phone.add_action(case.clone(), action).expect("offline action");
+    let asked = Utc::now().date_naive().checked_sub_days(Days::new(70)).unwrap().to_string();
+    phone.record_key_date(case.clone(), "request_received".into(), asked).expect("offline key date");
+    let overdue = phone.actions_due(true).unwrap();
+    let decision =
+        overdue.iter().find(|a| a.case_id == case && a.statutory).expect("a statutory action, overdue offline");
+    assert_eq!(decision.responsible, "la");
+    assert!(decision.legal_basis.as_deref().unwrap_or("").contains("reg"), "{decision:?}");
+    let shown = phone.case_page(case.clone()).unwrap().actions.len();
+    assert!(shown >= 3, "the action and the statutory timetable, shown at once before any sync: {shown}");
+    assert!(matches!(phone.sync(), Err(VaultError::Offline { .. })));
+    assert_eq!(phone.status().unwrap().outbox_depth, 3);
+
+    // Back online: everything lands once, and someone else's note arrives.
+    net.set(None);
+    let report = phone.sync().expect("sync");
+    assert_eq!((report.applied, report.rejected), (3, 0));
+    assert_eq!(phone.status().unwrap().outbox_depth, 0);
+    let page = w.rt.block_on(w.app.get(&format!("/v1/cases/{case}"), &fam.token)).expect(200);
+    assert_eq!(page["actions"].as_array().map(Vec::len), Some(shown), "the server decided the same: {page}");
+    w.rt.block_on(w.app.post(&format!("/v1/cases/{case}/notes"), &fam.token, json!({"text": "Phoned the LA"})))
+        .expect(201);
+    phone.sync().expect("sync");
+    let notes = phone.case_page(case.clone()).unwrap().notes;
+    assert!(notes.iter().any(|n| n.text == "Phoned the LA"), "{notes:?}");
+    drop(phone);
+    assert_replica_matches_server(&w, &db, &[format!("child:{}", fam.child)]);
+
+    // The same replica reopened (an app restart) carries on.
+    let again = VaultClient::with_transport(db.to_str().unwrap(), net.clone(), Arc::new(StaticAuth(fam.token.clone())))
+        .unwrap();
+    again.add_note(case.clone(), "After a restart".into()).unwrap();
+    assert_eq!(again.sync().unwrap().applied, 1);
+}
+
+#[test]
+fn a_revoked_advocate_keeps_nothing_of_the_child() {
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
+    let adv = w.rt.block_on(scenario::advocate(&w.app, "adv", "Alex"));
+    let (connection, _) = w.rt.block_on(scenario::connect(&w.app, &fam.token, &fam.child, &adv));
+    let grants = format!("/v1/connections/{connection}/grants");
+    w.rt.block_on(w.app.post(&grants, &fam.token, json!({"children": [fam.child], "level": "collaborate"})))
+        .expect(201);
+    let (phone, net, db) = device(&w, "adv", &adv.0);
+    phone.sync().expect("sync");
+    assert_eq!(phone.children().unwrap().len(), 1);
+    assert!(phone.case_page(fam.case.clone()).is_ok());
+
+    // A note made offline, then the family revokes: the phone keeps no row of the child and
+    // reports the note as refused.
+    net.set(Some((Rng::new(2), OFFLINE)));
+    phone.add_note(fam.case.clone(), "Draft letter to the LA attached".into()).unwrap();
+    net.set(None);
+    let revoke = axum::http::Request::builder()
+        .method("DELETE")
+        .uri(&grants)
+        .header("authorization", format!("Bearer {}", fam.token))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    w.rt.block_on(w.app.send(revoke)).expect(201);
+    let report = phone.sync().expect("sync");
+    assert!(report.scopes_revoked >= 1 || report.rejected >= 1, "{report:?}");
+    assert!(phone.children().unwrap().is_empty());
+    assert!(matches!(phone.case_page(fam.case.clone()), Err(VaultError::Refused { status: 404, .. })));
+    let (rows, overlay, _) = replica_rows(&db);
+    let child_rows = rows.keys().filter(|(s, _)| s == &format!("child:{}", fam.child)).count();
+    assert_eq!((child_rows, overlay), (0, 0), "zero rows of the child on the advocate's phone");
+    let refused = phone.take_outcomes().unwrap();
+    assert!(refused.iter().any(|o| o.command == "add_note" && o.status == 404), "{refused:?}");
+    let page = w.rt.block_on(w.app.get(&format!("/v1/cases/{}", fam.case), &fam.token)).expect(200);
+    assert!(!page.to_string().contains("Draft letter"), "the refused note never landed");
+}
+
+#[test]
+fn the_offline_analyser_gives_the_servers_flags() {
+    let w = world_with(None);
+    w.rt.block_on(w.app.serve());
+    let fam = w.rt.block_on(w.app.family_with_case("mum", "draft_ehcp_issued"));
+    let doc =
+        w.rt.block_on(w.app.upload_document(&fam.token, &fam.child, "Draft", "text/plain", NOAH.as_bytes().to_vec()));
+    let server =
+        w.rt.block_on(w.app.post(
+            &format!("/v1/documents/{doc}/analyse"),
+            &fam.token,
+            json!({"draft": true, "year_group": 3}),
+        ))
+        .expect(200);
+    let (phone, _, _) = device(&w, "mum", &fam.token);
+    let choices =
+        senvault_mobile::AnalyseChoices { draft: true, year_group: Some(3), personal_budget_requested: false };
+    let offline = phone.analyse_text(NOAH.into(), choices).unwrap();
+    let theirs: Vec<(String, String)> = server["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_owned(), f["excerpt"].as_str().unwrap().to_owned()))
+        .collect();
+    let mine: Vec<(String, String)> = offline.iter().map(|f| (f.rule.clone(), f.excerpt.clone())).collect();
+    assert!(!mine.is_empty());
+    assert_eq!(mine, theirs);
+}
+
+#[test]
+fn a_reset_downloads_the_scope_again_and_keeps_pending_changes() {
+    let dir = std::env::temp_dir().join(format!("senvault-reset-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+    let app = TestApp::in_dir(&dir);
+    app.clock.set(Utc::now());
+    let w = World { rt, app };
+    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
+    let (phone, net, db) = device(&w, "mum", &fam.token);
+    phone.sync().unwrap();
+    net.set(Some((Rng::new(3), OFFLINE)));
+    phone.add_note(fam.case.clone(), "Pending while the server rewrites history".into()).unwrap();
+    net.set(None);
+    // The operator restores the scope: its epoch changes and its change log starts again.
+    let server = rusqlite::Connection::open(dir.join("senvault.db")).unwrap();
+    server.execute("UPDATE meta SET epoch = epoch + 1 WHERE scope = ?1", [format!("child:{}", fam.child)]).unwrap();
+    let report = phone.sync().unwrap();
+    assert!(report.scopes_reset >= 1, "{report:?}");
+    assert_eq!(report.applied, 1, "the pending note was kept and sent");
+    drop(phone);
+    assert_replica_matches_server(&w, &db, &[format!("child:{}", fam.child)]);
+}
+
+/// How many seeded schedules to run (`SENVAULT_SYNC_SCHEDULES`), or the one to replay
+/// (`SENVAULT_SYNC_SEED`).
+fn schedules() -> Vec<u64> {
+    if let Some(seed) = std::env::var("SENVAULT_SYNC_SEED").ok().and_then(|s| s.parse().ok()) {
+        return vec![seed];
+    }
+    let n = std::env::var("SENVAULT_SYNC_SCHEDULES").ok().and_then(|s| s.parse().ok()).unwrap_or(1000);
+    (1..=n).collect()
+}
+
+/// Several devices (the family's and a collaborating advocate's) edit one case concurrently
+/// through a faulty network against a server whose commits fail at random (before or after
+/// they land), crash and reopen at random; once the network is quiet every acknowledged change
+/// is on the server exactly once, no cursor ever moved backwards, and every replica equals the
+/// server.
+#[test]
+fn sync_survives_seeded_faults() {
+    let seeds = schedules();
+    let started = std::time::Instant::now();
+    for seed in &seeds {
+        let outcome = std::panic::catch_unwind(|| run_schedule(*seed));
+        if let Err(e) = outcome {
+            let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+            panic!(
+                "schedule {seed} failed: {}\nreplay with: SENVAULT_SYNC_SEED={seed} cargo nextest run -p senvault-tests -E 'test(sync_survives_seeded_faults)'",
+                msg.unwrap_or_default()
+            );
+        }
+    }
+    eprintln!("{} schedules in {:.1} s", seeds.len(), started.elapsed().as_secs_f64());
+}
+
+fn run_schedule(seed: u64) {
+    let mut rng = Rng::new(seed);
+    let store = Arc::new(FailingStore::new(Arc::new(senvault_store::sqlite::SqliteStore::in_memory().unwrap())));
+    let w = world_with(Some(store.clone()));
+    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
+    let adv = w.rt.block_on(scenario::advocate(&w.app, "adv", "Alex"));
+    let (connection, _) = w.rt.block_on(scenario::connect(&w.app, &fam.token, &fam.child, &adv));
+    w.rt.block_on(w.app.post(
+        &format!("/v1/connections/{connection}/grants"),
+        &fam.token,
+        json!({"children": [fam.child], "level": "collaborate"}),
+    ))
+    .expect(201);
+
+    let tokens = [fam.token.clone(), adv.0.clone()];
+    let mut devices: Vec<(Arc<VaultClient>, Arc<Faulty>, PathBuf, String)> = tokens
+        .iter()
+        .enumerate()
+        .map(|(n, t)| {
+            let (c, net, db) = device(&w, &format!("s{seed}-{n}"), t);
+            (c, net, db, t.clone())
+        })
+        .collect();
+    for (c, ..) in &devices {
+        c.sync().expect("first sync, no faults yet");
+    }
+    let faults = NetworkFaults { drop_request: 150, drop_response: 150, duplicate: 100 };
+    for (n, (_, net, ..)) in devices.iter().enumerate() {
+        net.set(Some((Rng::new(seed * 31 + n as u64), faults)));
+    }
+    store.fail_randomly(seed, 60, 60);
+
+    // Each device: notes (commute), actions added then completed (idempotent), status changes
+    // (apply in arrival order), syncs that may fail at any point, and crashes.
+    let mut made_notes: Vec<String> = Vec::new();
+    let steps = 4 + rng.below(6);
+    for _ in 0..steps {
+        let d = rng.below(devices.len() as u64) as usize;
+        let (client, ..) = &devices[d];
+        match rng.below(6) {
+            0 | 1 => made_notes.push(client.add_note(fam.case.clone(), format!("note {seed}-{}", rng.next_u64())).unwrap()),
+            2 => {
+                let input = NewActionInput {
+                    description: "Ask for the EP report".into(),
+                    responsible: "family".into(),
+                    due: Some(Utc::now().date_naive().to_string()),
+                    timescale: None,
+                    start: None,
+                };
+                let id = client.add_action(fam.case.clone(), input).unwrap();
+                let _ = client.complete_action(fam.case.clone(), id, Utc::now().date_naive().to_string());
+            }
+            3 => {
+                let status = if rng.chance(500) { "draft_ehcp_issued" } else { "in_assessment" };
+                // A refusal (a no-op or an illegal move) is a fine answer here.
+                let _ = client.change_status(fam.case.clone(), status.into(), None);
+            }
+            4 => {
+                let _ = client.sync();
+            }
+            _ => {
+                // A crash: the app is killed and reopened from its database.
+                let (_, net, db, token) = &devices[d];
+                let reopened =
+                    VaultClient::with_transport(db.to_str().unwrap(), net.clone(), Arc::new(StaticAuth(token.clone())))
+                        .expect("reopen after a crash");
+                devices[d].0 = reopened;
+            }
+        }
+    }
+
+    // Quiet: no more faults; every device syncs until nothing is pending, then once more so
+    // each sees the others' last changes.
+    store.fail_randomly(seed, 0, 0);
+    for (_, net, ..) in &devices {
+        net.set(None);
+    }
+    for _ in 0..2 {
+        for (c, ..) in &devices {
+            c.sync().expect("a quiet sync succeeds");
+        }
+    }
+    let rejected: Vec<_> = devices.iter().flat_map(|(c, ..)| c.take_outcomes().unwrap()).collect();
+    for (_, net, ..) in &devices {
+        let v = net.violations.lock().unwrap();
+        assert!(v.is_empty(), "cursors moved backwards: {v:?}");
+    }
+    // Every note made is on the server exactly once (notes commute, so none may be refused),
+    // written once (version 1: never applied twice).
+    let scope = format!("child:{}", fam.child);
+    let server = w.rt.block_on(server_rows(w.app.state.service.store().as_ref(), &scope));
+    for note in &made_notes {
+        let key = server.keys().find(|(_, k)| k.ends_with(&format!("/note/{note}")));
+        let key = key.unwrap_or_else(|| panic!("note {note} lost; refusals {rejected:?}"));
+        assert_eq!(server[key].0, 1, "note {note} written more than once");
+    }
+    let notes_on_server = server.values().filter(|(_, body)| body["type"] == "note").count();
+    assert_eq!(notes_on_server, made_notes.len(), "no note applied twice or invented");
+    assert!(rejected.iter().all(|o| o.command != "add_note"), "{rejected:?}");
+    let dbs: Vec<PathBuf> = devices.iter().map(|(_, _, db, _)| db.clone()).collect();
+    drop(devices);
+    for db in &dbs {
+        assert_replica_matches_server(&w, db, std::slice::from_ref(&scope));
+        let _ = std::fs::remove_file(db);
+    }
+}
