@@ -125,8 +125,17 @@ pub fn reads(op: &Operation, actor: &Actor) -> Vec<Read> {
             ],
         },
         Operation::Command(Command::Case { case_id, command, .. }) => {
-            let mut reads =
-                vec![get(keys::CHILD_PROFILE.into()), Read::Prefix(scope.clone(), keys::case_aggregate(*case_id))];
+            let mut reads = match command {
+                // A note commutes with everything else in the case: it needs the case and its
+                // own id only, so adding one stays cheap however long the case's history grows
+                // (on a phone, every note is decided locally).
+                CaseCommand::AddNote { note_id, .. } => vec![
+                    get(keys::CHILD_PROFILE.into()),
+                    get(keys::case(*case_id)),
+                    get(keys::note(*case_id, *note_id)),
+                ],
+                _ => vec![get(keys::CHILD_PROFILE.into()), Read::Prefix(scope.clone(), keys::case_aggregate(*case_id))],
+            };
             // Linked documents must be this child's: each is read (a list over the limit is
             // refused by decide, so no more than one past it is loaded).
             let linked = command.linked_documents();

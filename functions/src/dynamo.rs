@@ -33,7 +33,7 @@ use senvault_store::{
 };
 
 /// Change-log entries expire after the sync horizon (devices further behind re-download).
-pub const CHANGE_LOG_TTL: Duration = Duration::from_secs(35 * 24 * 3600);
+pub const CHANGE_LOG_TTL: Duration = senvault_store::CHANGE_LOG_HORIZON;
 /// Attempts at a commit whose only failure is another commit's `#META` bump. Scopes are small
 /// (one child, one user), so contention is rare; a burst on one scope still gets through.
 const META_ATTEMPTS: u32 = 30;

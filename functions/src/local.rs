@@ -135,11 +135,14 @@ pub enum StoreChoice {
 pub async fn open_state(data_dir: &Path, choice: &StoreChoice) -> Result<Local, LocalError> {
     private_dir(data_dir).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
     let secret = secret(data_dir)?;
+    let mut sqlite = None;
     let store: Arc<dyn Store> = match choice {
         StoreChoice::Sqlite => {
             let db = data_dir.join("senvault.db");
             private_database(&db).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
-            Arc::new(sqlite_store(&db)?)
+            let store = Arc::new(sqlite_store(&db)?);
+            sqlite = Some(store.clone());
+            store
         }
         StoreChoice::Dynamo { table, create, .. } => {
             let store = DynamoStore::from_env(table.clone()).await;
@@ -165,7 +168,7 @@ pub async fn open_state(data_dir: &Path, choice: &StoreChoice) -> Result<Local, 
         }
     };
     let auth = Authenticator::hs256(&secret, &role_claim());
-    Ok(Local { state: state_with(store, Arc::new(SystemClock), auth, Some(blobs)), fs_blobs })
+    Ok(Local { state: state_with(store, Arc::new(SystemClock), auth, Some(blobs)), fs_blobs, sqlite })
 }
 
 /// The embedded SQLite engine, its blocking work on the runtime's blocking pool (so its reader
@@ -195,6 +198,8 @@ pub fn state_with(
 pub struct Local {
     pub state: AppState,
     pub fs_blobs: Option<Arc<FsBlobs>>,
+    /// The embedded store, when it is SQLite (its change log is trimmed by the scanner loop).
+    pub sqlite: Option<Arc<SqliteStore>>,
 }
 
 /// What `--demo` seeded, for the banner.
@@ -335,7 +340,11 @@ pub const DEMO_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Runs the scanner every `every` on the runtime (first run at once), and sweeps upload slots
 /// left unconfirmed for a day. Errors are logged with counts only; a failed action stays due
 /// and is retried by the next run.
-pub fn spawn_scanner(state: &AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_scanner(
+    state: &AppState,
+    every: Duration,
+    sqlite: Option<Arc<SqliteStore>>,
+) -> tokio::task::JoinHandle<()> {
     let service = state.service.clone();
     let blobs = state.blobs.clone();
     tokio::spawn(async move {
@@ -345,6 +354,16 @@ pub fn spawn_scanner(state: &AppState, every: Duration) -> tokio::task::JoinHand
             tick.tick().await;
             if let Err(e) = crate::scanner::scan(&service, service.clock.now()).await {
                 tracing::warn!(error = %e, "scheduled scan incomplete");
+            }
+            if let Some(sqlite) = &sqlite {
+                // The same horizon as DynamoDB's TTL on change-log items.
+                let horizon = chrono::Duration::from_std(senvault_store::CHANGE_LOG_HORIZON).unwrap_or_default();
+                let cutoff = (service.clock.now() - horizon).timestamp();
+                match sqlite.purge_changes(cutoff).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "change log trimmed to the sync horizon"),
+                    Err(e) => tracing::warn!(error = %e, "change-log trim failed"),
+                }
             }
             if let Some(blobs) = &blobs {
                 match blobs.expire_uploads(crate::blobs::UPLOAD_SLOT_LIFETIME).await {

@@ -19,3 +19,9 @@ pub mod sync;
 
 pub use model::*;
 pub use port::{ChangeLog, Committer, IndexReader, RecordReader, Store};
+
+/// How long each scope's change log is kept: DynamoDB expires log items after it (TTL) and
+/// the SQLite engine trims to it ([`sqlite::SqliteStore::purge_changes`]). A device whose
+/// cursor is older than the log downloads the scope afresh (a `reset`, `below_horizon`); one
+/// that syncs at least monthly never needs to.
+pub const CHANGE_LOG_HORIZON: std::time::Duration = std::time::Duration::from_secs(35 * 24 * 3600);

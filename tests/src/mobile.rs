@@ -149,10 +149,7 @@ pub fn replica_rows(db: &std::path::Path) -> (Rows, usize, usize) {
 }
 
 /// The server's live, synced records of `scope`, as a replica should hold them.
-pub async fn server_rows(
-    store: &dyn senvault_store::Store,
-    scope: &str,
-) -> Rows {
+pub async fn server_rows(store: &dyn senvault_store::Store, scope: &str) -> Rows {
     let mut out = BTreeMap::new();
     let mut after: Option<String> = None;
     loop {

@@ -120,3 +120,34 @@ async fn the_tickets_function_serves_advocates_from_their_groups() {
     let r = runtime.invoke(http_event("GET", "/v1/cases", Some(&family), None)).await.unwrap();
     assert_eq!(r["statusCode"], 404, "not this function's area");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_function_serves_pushes_and_pulls() {
+    let Some(store) = aws::dynamo().await else { return };
+    let Some(bin) = binary("sync") else { return };
+    let runtime = RuntimeApi::start().await;
+    let function = runtime.spawn(&bin, &env(store.table()));
+    assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some(), "{:?}", runtime.init_error());
+    let family = [("sub", "mum-sync-lambda")];
+    let r = runtime.invoke(http_event("GET", "/v1/sync/scopes", Some(&family), None)).await.unwrap();
+    assert_eq!(r["statusCode"], 200, "{r}");
+    assert_eq!(body(&r)["user"], "mum-sync-lambda");
+    // A device's own settings, pushed and pulled back.
+    let client = uuid::Uuid::new_v4().to_string();
+    let push = json!({"client_id": client, "schema": 1, "mutations": [{"mid": 1, "scope": "user:mum-sync-lambda",
+        "op": uuid::Uuid::now_v7(), "command": {"personal": {"command": {"type": "set_preferences", "reminder_lead_days": [3]}}}}]});
+    let r = runtime.invoke(http_event("POST", "/v1/sync/push", Some(&family), Some(&push))).await.unwrap();
+    assert_eq!((r["statusCode"].as_u64(), body(&r)["lmid"].as_u64()), (Some(200), Some(1)), "{r}");
+    assert_eq!(body(&r)["outcomes"][0]["outcome"], "applied", "{r}");
+    let pull =
+        json!({"client_id": client, "schema": 1, "scopes": [{"scope": "user:mum-sync-lambda", "epoch": 0, "seq": 0}]});
+    let r = runtime.invoke(http_event("POST", "/v1/sync/pull", Some(&family), Some(&pull))).await.unwrap();
+    let upserts = body(&r)["scopes"][0]["upserts"].as_array().cloned().unwrap_or_default();
+    assert!(upserts.iter().any(|u| u["record"]["type"] == "preferences"), "{r}");
+    assert!(
+        upserts.iter().all(|u| !u["key"].as_str().unwrap_or("").starts_with("sync/")),
+        "device bookkeeping stays on the server"
+    );
+    let r = runtime.invoke(http_event("GET", "/v1/cases", Some(&family), None)).await.unwrap();
+    assert_eq!(r["statusCode"], 404, "not this function's area");
+}

@@ -288,7 +288,9 @@ fn run_schedule(seed: u64) {
         let d = rng.below(devices.len() as u64) as usize;
         let (client, ..) = &devices[d];
         match rng.below(6) {
-            0 | 1 => made_notes.push(client.add_note(fam.case.clone(), format!("note {seed}-{}", rng.next_u64())).unwrap()),
+            0 | 1 => {
+                made_notes.push(client.add_note(fam.case.clone(), format!("note {seed}-{}", rng.next_u64())).unwrap())
+            }
             2 => {
                 let input = NewActionInput {
                     description: "Ask for the EP report".into(),
@@ -353,4 +355,34 @@ fn run_schedule(seed: u64) {
         assert_replica_matches_server(&w, db, std::slice::from_ref(&scope));
         let _ = std::fs::remove_file(db);
     }
+}
+
+#[test]
+fn a_device_behind_the_trimmed_change_log_downloads_afresh() {
+    let dir = std::env::temp_dir().join(format!("senvault-horizon-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+    let app = TestApp::in_dir(&dir);
+    app.clock.set(Utc::now());
+    let w = World { rt, app };
+    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
+    let (phone, _, db) = device(&w, "mum", &fam.token);
+    phone.sync().unwrap();
+    // The family goes on changing things on the web while the phone stays away; then the log
+    // is trimmed past the phone's cursor (as the horizon would after 35 days).
+    for n in 0..3 {
+        let note = json!({"text": format!("Web note {n}")});
+        w.rt.block_on(w.app.post(&format!("/v1/cases/{}/notes", fam.case), &fam.token, note)).expect(201);
+    }
+    let trimmer = senvault_store::sqlite::SqliteStore::open(&dir.join("senvault.db")).unwrap();
+    let removed = w.rt.block_on(trimmer.purge_changes(Utc::now().timestamp() + 1)).unwrap();
+    assert!(removed > 0);
+    let scope = format!("child:{}", fam.child);
+    let meta = w.rt.block_on(senvault_store::ChangeLog::meta(&trimmer, &scope)).unwrap();
+    assert_eq!(meta.purged_before, meta.seq + 1, "the log now starts after everything trimmed");
+    let report = phone.sync().unwrap();
+    assert!(report.scopes_reset >= 1, "{report:?}");
+    assert_eq!(phone.case_page(fam.case.clone()).unwrap().notes.len(), 3);
+    drop(phone);
+    assert_replica_matches_server(&w, &db, &[scope]);
 }

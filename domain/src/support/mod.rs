@@ -67,15 +67,29 @@ impl ReviewSummary {
     }
 }
 
-/// The key an area is listed under: case, spacing and a trailing "council" do not matter
-/// ("Leeds City Council", "leeds city" and " LEEDS  city " are one area).
+/// The key an area is listed under: what a family would type. Case and spacing do not
+/// matter, nor the words that name the kind of authority ("City Council", "County Council",
+/// "Metropolitan Borough Council", "London Borough of", "City of"): "Leeds City Council",
+/// "leeds" and " LEEDS  city " are one area, as are "City of York Council" and "York".
 pub fn area_key(area: &str) -> String {
-    let words: Vec<String> = area.split_whitespace().map(str::to_lowercase).collect();
-    let trimmed = match words.last().map(String::as_str) {
-        Some("council") if words.len() > 1 => &words[..words.len() - 1],
-        _ => &words[..],
-    };
-    trimmed.join(" ")
+    const LEADING: &[&[&str]] = &[
+        &["royal", "borough", "of"],
+        &["london", "borough", "of"],
+        &["borough", "of"],
+        &["city", "of"],
+        &["county", "of"],
+    ];
+    const TRAILING: &[&str] = &["council", "borough", "metropolitan", "county", "city", "district"];
+    let mut words: Vec<String> = area.split_whitespace().map(str::to_lowercase).collect();
+    if let Some(lead) =
+        LEADING.iter().find(|l| words.len() > l.len() && words.iter().zip(l.iter()).all(|(w, l)| w == l))
+    {
+        words.drain(..lead.len());
+    }
+    while words.len() > 1 && words.last().is_some_and(|w| TRAILING.contains(&w.as_str())) {
+        words.pop();
+    }
+    words.join(" ")
 }
 
 /// The directory listing every accepting advocate, whatever their areas.
@@ -417,9 +431,16 @@ mod tests {
 
     #[test]
     fn areas_are_matched_loosely() {
-        assert_eq!(area_key("Leeds City Council"), "leeds city");
-        assert_eq!(area_key(" LEEDS   city "), "leeds city");
+        assert_eq!(area_key("Leeds City Council"), "leeds");
+        assert_eq!(area_key(" LEEDS   city "), "leeds");
+        assert_eq!(area_key("leeds"), "leeds");
         assert_eq!(area_key("Council"), "council");
         assert_eq!(area_key("Isle of Wight Council"), "isle of wight");
+        assert_eq!(area_key("Exampleshire County Council"), "exampleshire");
+        assert_eq!(area_key("City of York Council"), "york");
+        assert_eq!(area_key("Royal Borough of Kingston upon Thames"), "kingston upon thames");
+        assert_eq!(area_key("London Borough of Camden"), "camden");
+        assert_eq!(area_key("Wigan Metropolitan Borough Council"), "wigan");
+        assert_eq!(area_key("Kent"), "kent");
     }
 }

@@ -201,7 +201,7 @@ async fn serve(cli: Cli, choice: local::StoreChoice) -> Result<(), local::LocalE
         )
     });
     if cli.scan_every > 0 {
-        local::spawn_scanner(&state, Duration::from_secs(cli.scan_every));
+        local::spawn_scanner(&state, Duration::from_secs(cli.scan_every), local.sqlite.clone());
     }
     let data = match &choice {
         local::StoreChoice::Sqlite => format!("data in {}", cli.data.display()),

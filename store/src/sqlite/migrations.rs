@@ -47,7 +47,9 @@ CREATE TABLE aliases (
     id TEXT PRIMARY KEY,
     scope TEXT NOT NULL
 ) WITHOUT ROWID;
-"#,
+"#, // 2: when each change was logged, so the log can be trimmed to the retention horizon
+    // (entries from before this migration count as old).
+    "ALTER TABLE changes ADD COLUMN at INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The schema version this release writes.

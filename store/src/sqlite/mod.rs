@@ -165,6 +165,27 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         self.run(true, f).await
     }
+
+    /// Trims every scope's change log to the retention horizon ([`crate::CHANGE_LOG_HORIZON`],
+    /// the same as DynamoDB's TTL on log items): entries logged before `cutoff` (seconds since
+    /// the epoch) go, and each scope's `purged_before` records where its log now starts, so a
+    /// device whose cursor is older downloads the scope afresh. Answers the entries removed.
+    pub async fn purge_changes(&self, cutoff: i64) -> Result<usize, StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            tx.execute(
+                "UPDATE meta SET purged_before = MAX(purged_before, (
+                    SELECT MAX(seq) + 1 FROM changes WHERE changes.scope = meta.scope AND changes.at < ?1))
+                 WHERE EXISTS (SELECT 1 FROM changes WHERE changes.scope = meta.scope AND changes.at < ?1)",
+                params![cutoff],
+            )
+            .map_err(backend)?;
+            let removed = tx.execute("DELETE FROM changes WHERE at < ?1", params![cutoff]).map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(removed)
+        })
+        .await
+    }
 }
 
 type Row = (String, String, i64, i64, bool, String);
@@ -417,6 +438,7 @@ impl Committer for SqliteStore {
         check_commit(&request)?;
         self.write(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            let now = chrono::Utc::now().timestamp();
             for check in &request.checks {
                 if !holds(check.expect, current_version(&tx, &check.scope, &check.key)?) {
                     return Err(StoreError::Conflict { scope: check.scope.clone(), key: check.key.clone() });
@@ -452,8 +474,8 @@ impl Committer for SqliteStore {
                 )
                 .and_then(|mut s| s.execute(params![p.scope, p.key, v, seq, p.deleted, p.body, g1pk, g1sk, g2pk, g2sk]))
                 .map_err(backend)?;
-                tx.prepare_cached("INSERT INTO changes (scope, seq, key, v, del) VALUES (?1, ?2, ?3, ?4, ?5)")
-                    .and_then(|mut s| s.execute(params![p.scope, seq, p.key, v, p.deleted]))
+                tx.prepare_cached("INSERT INTO changes (scope, seq, key, v, del, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                    .and_then(|mut s| s.execute(params![p.scope, seq, p.key, v, p.deleted, now]))
                     .map_err(backend)?;
             }
             for (scope, seq) in &seqs {
