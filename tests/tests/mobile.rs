@@ -386,3 +386,41 @@ fn a_device_behind_the_trimmed_change_log_downloads_afresh() {
     drop(phone);
     assert_replica_matches_server(&w, &db, &[scope]);
 }
+
+#[test]
+fn a_command_the_device_cannot_decide_is_kept_for_the_server() {
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
+    let adv = w.rt.block_on(scenario::advocate(&w.app, "adv", "Alex"));
+    let (phone, net, _) = device(&w, "mum", &fam.token);
+    phone.sync().unwrap();
+    // Asking an advocate for help reads their profile, which the family's phone does not hold:
+    // offline, the request is kept as it is, and the server decides it.
+    net.set(Some((Rng::new(4), OFFLINE)));
+    let command = senvault_domain::Command::family(
+        w.rt.block_on(w.app.get("/v1/family", &fam.token)).expect(200)["id"].as_str().unwrap().parse().unwrap(),
+        senvault_domain::FamilyCommand::RequestSupport {
+            connection_id: senvault_domain::ConnectionId::new(),
+            ticket_id: senvault_domain::TicketId::new(),
+            message_id: senvault_domain::MessageId::new(),
+            to: senvault_domain::SupportTarget::Advocate(adv.1.parse().unwrap()),
+            child_id: fam.child.parse().unwrap(),
+            kind: senvault_domain::TicketType::Ehcp,
+            message: "Written on the train".into(),
+            replaces: None,
+        },
+    );
+    phone.execute_json(serde_json::to_string(&command).unwrap()).expect("kept offline");
+    assert_eq!(phone.status().unwrap().outbox_depth, 1);
+    // A change the rules refuse is answered at once, and nothing is queued.
+    let bad = json!({"case": {"child_id": fam.child, "case_id": fam.case, "command": {"type": "add_note", "note_id": uuid::Uuid::now_v7(), "text": "   "}}});
+    assert!(matches!(phone.execute_json(bad.to_string()), Err(VaultError::Invalid { .. })));
+    assert!(matches!(phone.execute_json("{\"nonsense\": 1}".into()), Err(VaultError::Invalid { .. })));
+    net.set(None);
+    let report = phone.sync().unwrap();
+    assert_eq!((report.applied, report.rejected), (1, 0));
+    let tickets = phone.tickets().unwrap();
+    assert_eq!(tickets.len(), 1, "the new connection's ticket arrives in the same sync");
+    let messages = phone.messages(tickets[0].connection_id.clone()).unwrap();
+    assert_eq!(messages[0].text, "Written on the train");
+}
