@@ -15,9 +15,10 @@ use crate::keys;
 /// in several pushes, each answered well inside a Lambda's time.
 pub const MAX_PUSH: usize = 500;
 
-/// Receipts kept per device: enough to answer any push a device can still be retrying (one
-/// push is at most [`MAX_PUSH`]); older mids are answered `applied` (the device trims its
-/// outbox by `lmid` and never re-sends below it).
+/// Refusals are kept for the last this-many mids: enough to answer any push a device can still
+/// be retrying (one push is at most [`MAX_PUSH`]). Applied mutations need no receipt (a mid
+/// at or below `lmid` with no refusal kept was applied), so the record stays small — it is
+/// rewritten with every mutation.
 pub const RECEIPTS_KEPT: usize = 2 * MAX_PUSH;
 
 /// A device's sync state on the server, in its user's own scope under [`keys::SYNC_PREFIX`].
@@ -28,7 +29,7 @@ pub struct SyncClient {
     pub user: UserId,
     /// The last mutation applied (or refused: either way it is done).
     pub lmid: u64,
-    /// The outcomes of the latest mutations, oldest first, for answering a retried push.
+    /// The refusals among the latest mutations, oldest first, for answering a retried push.
     pub receipts: Vec<Receipt>,
 }
 
@@ -55,15 +56,14 @@ impl SyncClient {
     /// Records the outcome of the next mutation; `mid` must be `lmid + 1`.
     pub fn record(&mut self, receipt: Receipt) {
         self.lmid = receipt.mid;
-        self.receipts.push(receipt);
-        if self.receipts.len() > RECEIPTS_KEPT {
-            let drop = self.receipts.len() - RECEIPTS_KEPT;
-            self.receipts.drain(..drop);
+        if receipt.refused.is_some() {
+            self.receipts.push(receipt);
         }
+        let oldest = self.lmid.saturating_sub(RECEIPTS_KEPT as u64);
+        self.receipts.retain(|r| r.mid > oldest);
     }
 
-    /// The answer already given for `mid` (≤ `lmid`): its receipt, or applied when it is older
-    /// than the receipts kept.
+    /// The answer already given for `mid` (≤ `lmid`): its refusal, else applied.
     pub fn replay(&self, mid: u64) -> Receipt {
         self.receipts.iter().find(|r| r.mid == mid).cloned().unwrap_or(Receipt { mid, refused: None })
     }
@@ -163,6 +163,16 @@ mod tests {
     fn a_device_is_its_first_users() {
         let c = SyncClient::new("c1", user("mum"));
         assert!(matches!(plan_push(Some(&c), &user("dad"), &[1]), Err(DomainError::Forbidden { .. })));
+    }
+
+    #[test]
+    fn only_refusals_are_kept() {
+        let mut c = SyncClient::new("c1", user("mum"));
+        for mid in 1..=50 {
+            c.record(Receipt { mid, refused: None });
+        }
+        assert!(c.receipts.is_empty(), "applied mutations need no receipt");
+        assert_eq!((c.lmid, c.replay(7).refused), (50, None));
     }
 
     #[test]
