@@ -261,7 +261,7 @@ impl Service {
                 deletes.retain(|d| d != &key);
                 match snapshot.entry(scope, &key) {
                     Some(v) if !v.deleted => {
-                        bytes += key.len() + 256;
+                        bytes += key.len() + serde_json::to_vec(&v.record).map_or(256, |b| b.len());
                         upserts.push(WireRecord { key, version: v.version, record: v.record.clone() });
                     }
                     _ => deletes.push(key),
