@@ -10,19 +10,11 @@ cd "$(dirname "$0")/.."
 bin="${1:-target/debug/senvault-local}"
 examples="${SENVAULT_CONTRACT_EXAMPLES:-25}"
 seed="${SENVAULT_CONTRACT_SEED:-20261201}"
-data="$(mktemp -d)"
-log="$data/server.log"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-"$bin" --demo --port "$port" --data "$data/data" --scan-every 0 >"$log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$log" && break
-  sleep 0.2
-done
-token=$(grep -A1 "Demo family token" "$log" | tail -1 | tr -d ' ')
-[ -n "$token" ] || { echo "senvault-local did not start:"; cat "$log"; exit 1; }
-url="http://127.0.0.1:$port"
+# shellcheck source=tests/demo-server.sh
+source tests/demo-server.sh
+start_demo "$bin"
+url="$DEMO_URL"
+token="$DEMO_FAMILY_TOKEN"
 echo "schemathesis against $url ($examples examples per operation, seed $seed)"
 .venv/bin/schemathesis --config-file tests/schemathesis.toml run "$url/v1/openapi.json" --url "$url" \
   -H "Authorization: Bearer $token" --checks all --max-examples "$examples" --seed "$seed" \

@@ -36,17 +36,10 @@ echo "compiling the bindings and tests/kotlin/Main.kt"
   -d "$out/app.jar" 2>&1 | grep -v '^warning' || true
 [ -f "$out/app.jar" ] || { echo "FAILED: kotlinc produced nothing"; exit 1; }
 
-data="$(mktemp -d)"
-log="$data/server.log"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-"$bin" --demo --port "$port" --data "$data/data" --scan-every 0 >"$log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do grep -q "listening on" "$log" && break; sleep 0.2; done
-family=$(grep -A1 "Demo family token" "$log" | tail -1 | tr -d ' ')
-advocate=$(grep -A1 "Demo advocate token" "$log" | tail -1 | tr -d ' ')
-[ -n "$family" ] && [ -n "$advocate" ] || { echo "senvault-local did not start:"; cat "$log"; exit 1; }
+# shellcheck source=tests/demo-server.sh
+source tests/demo-server.sh
+start_demo "$bin"
 
 java -Djna.library.path="$PWD/target/debug" \
   -cp "$out/app.jar:$jna:$tools/kotlin/package/lib/kotlin-stdlib.jar" MainKt \
-  "http://127.0.0.1:$port" "$family" "$advocate" "$data/phone.db"
+  "$DEMO_URL" "$DEMO_FAMILY_TOKEN" "$DEMO_ADVOCATE_TOKEN" "$DEMO_DATA/phone.db"

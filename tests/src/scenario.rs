@@ -666,6 +666,8 @@ pub async fn sync_protocol(app: &TestApp) {
     app.post("/v1/sync/push", &other_token, push(vec![mutation(6, &child_scope, note(6))])).await.problem(403);
     let malformed = push(vec![mutation(6, &child_scope, json!({"case": {"child_id": fam.child}}))]);
     app.post("/v1/sync/push", &fam.token, malformed).await.problem(422);
+    // Well-formed JSON of the wrong shape is a 422 even where serde calls it a syntax error.
+    app.post("/v1/sync/push", &fam.token, push(vec![mutation(6, &child_scope, json!({}))])).await.problem(422);
     let mut future = push(vec![mutation(6, &child_scope, note(6))]);
     future["schema"] = json!(2);
     app.post("/v1/sync/push", &fam.token, future).await.problem(422);

@@ -33,6 +33,16 @@ fn world_with(store: Option<Arc<FailingStore>>) -> World {
     World { rt, app }
 }
 
+/// A world whose SQLite database is a file in a new directory (tests that reach into it).
+fn world_in_dir(name: &str) -> (World, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("senvault-{name}-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+    let app = TestApp::in_dir(&dir);
+    app.clock.set(Utc::now());
+    (World { rt, app }, dir)
+}
+
 fn temp_db(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("senvault-phone-{name}-{}.db", uuid::Uuid::now_v7().simple()))
 }
@@ -194,12 +204,7 @@ fn the_offline_analyser_gives_the_servers_flags() {
 
 #[test]
 fn a_reset_downloads_the_scope_again_and_keeps_pending_changes() {
-    let dir = std::env::temp_dir().join(format!("senvault-reset-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
-    let app = TestApp::in_dir(&dir);
-    app.clock.set(Utc::now());
-    let w = World { rt, app };
+    let (w, dir) = world_in_dir("reset");
     let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
     let (phone, net, db) = device(&w, "mum", &fam.token);
     phone.sync().unwrap();
@@ -359,12 +364,7 @@ fn run_schedule(seed: u64) {
 
 #[test]
 fn a_device_behind_the_trimmed_change_log_downloads_afresh() {
-    let dir = std::env::temp_dir().join(format!("senvault-horizon-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
-    let app = TestApp::in_dir(&dir);
-    app.clock.set(Utc::now());
-    let w = World { rt, app };
+    let (w, dir) = world_in_dir("horizon");
     let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
     let (phone, _, db) = device(&w, "mum", &fam.token);
     phone.sync().unwrap();

@@ -92,8 +92,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         }
         serde_json::from_slice(body).map(ApiJson).map_err(|e| {
             use serde_json::error::Category;
+            // Some shape errors come out of serde as syntax errors (an empty object where an
+            // enum is expected reads as "expected value"): well-formed JSON of the wrong shape
+            // is a 422, only text that is not JSON is a 400.
+            let well_formed = || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
             match e.classify() {
                 Category::Data => Problem::invalid(vec![senvault_domain::FieldError::new("body", e.to_string())]),
+                Category::Syntax if well_formed() => {
+                    Problem::invalid(vec![senvault_domain::FieldError::new("body", e.to_string())])
+                }
                 Category::Syntax | Category::Eof | Category::Io => Problem::bad_request(format!("malformed JSON: {e}")),
             }
         })
