@@ -69,6 +69,12 @@ impl SyncClient {
     }
 }
 
+/// The scope a device names for a mutation it withdraws: a change it had queued for a scope it
+/// has since lost access to. Mids must stay contiguous, so the device still sends it; the
+/// server records it as refused without running it, even if access has come back meanwhile
+/// (the person was already told it was refused).
+pub const WITHDRAWN: &str = "withdrawn";
+
 /// What the server does with each mutation of a push, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {

@@ -273,6 +273,9 @@ impl VaultClient {
             };
             let Some(last) = batch.last().map(|m| m.mid) else { return Ok(()) };
             let names: Vec<(u64, &'static str)> = batch.iter().map(|m| (m.mid, m.command.name())).collect();
+            // Withdrawn changes were reported when their scope was revoked.
+            let withdrawn: Vec<u64> =
+                batch.iter().filter(|m| m.scope == senvault_domain::sync::WITHDRAWN).map(|m| m.mid).collect();
             let request = PushRequest { client_id, schema: SCHEMA, mutations: batch };
             let body = serde_json::to_vec(&request)?;
             report.pushed += request.mutations.len() as u64;
@@ -281,6 +284,7 @@ impl VaultClient {
             let tx = conn.unchecked_transaction()?;
             for o in &answer.outcomes {
                 match &o.outcome {
+                    Outcome::Rejected { .. } if withdrawn.contains(&o.mid) => {}
                     Outcome::Rejected { reason, .. } => {
                         report.rejected += 1;
                         let name = names.iter().find(|(m, _)| *m == o.mid).map_or("change", |(_, n)| n);
@@ -328,7 +332,8 @@ impl VaultClient {
 
 /// The next mutations of the outbox, oldest first, within a push's size.
 fn outbox_batch(conn: &Connection) -> Result<Vec<Mutation>, VaultError> {
-    let mut stmt = conn.prepare_cached("SELECT mid, scope, op, command FROM outbox ORDER BY mid LIMIT ?1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT mid, scope, op, command, withdrawn FROM outbox ORDER BY mid LIMIT ?1")?;
     let mut rows = stmt.query(params![PUSH_MUTATIONS as i64])?;
     let (mut out, mut bytes) = (Vec::new(), 0usize);
     while let Some(r) = rows.next()? {
@@ -338,9 +343,10 @@ fn outbox_batch(conn: &Connection) -> Result<Vec<Mutation>, VaultError> {
             break;
         }
         let op: String = r.get(2)?;
+        let withdrawn: bool = r.get(4)?;
         out.push(Mutation {
             mid: r.get::<_, i64>(0)? as u64,
-            scope: r.get(1)?,
+            scope: if withdrawn { senvault_domain::sync::WITHDRAWN.to_owned() } else { r.get(1)? },
             op: OpId(op.parse().map_err(|_| corrupt("outbox op"))?),
             command: serde_json::from_str(&command)?,
         });
@@ -413,10 +419,11 @@ fn apply_pull(conn: &Connection, answer: &PullResponse, report: &mut SyncReport)
     Ok(more)
 }
 
-/// Deletes every local row of `scope`; its pending changes become refusals to show.
+/// Deletes every local record of `scope`; its pending changes become refusals to show and are
+/// withdrawn (sent as such, so the server never applies them, even if access comes back).
 pub(crate) fn forget_scope(conn: &Connection, scope: &str) -> Result<(), VaultError> {
     let pending: Vec<(i64, String)> = {
-        let mut stmt = conn.prepare("SELECT mid, command FROM outbox WHERE scope = ?1")?;
+        let mut stmt = conn.prepare("SELECT mid, command FROM outbox WHERE scope = ?1 AND withdrawn = 0")?;
         let rows = stmt.query_map(params![scope], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<Result<Vec<_>, _>>()?
     };
@@ -427,7 +434,8 @@ pub(crate) fn forget_scope(conn: &Connection, scope: &str) -> Result<(), VaultEr
             params![mid, "access to these records has ended; the change was not sent", name],
         )?;
     }
-    conn.execute("DELETE FROM outbox WHERE scope = ?1", params![scope])?;
+    // Still sent (mids must stay contiguous), as withdrawn: the server refuses them unrun.
+    conn.execute("UPDATE outbox SET withdrawn = 1 WHERE scope = ?1", params![scope])?;
     conn.execute("DELETE FROM mirror WHERE scope = ?1", params![scope])?;
     conn.execute("DELETE FROM overlay WHERE scope = ?1", params![scope])?;
     conn.execute("DELETE FROM cursors WHERE scope = ?1", params![scope])?;
@@ -441,7 +449,8 @@ fn rebase(conn: &Connection) -> Result<(), VaultError> {
     conn.execute("DELETE FROM overlay", [])?;
     let Ok(actor) = VaultClient::actor(conn) else { return Ok(()) };
     let pending: Vec<(String, String, String)> = {
-        let mut stmt = conn.prepare_cached("SELECT op, command, made_at FROM outbox ORDER BY mid")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT op, command, made_at FROM outbox WHERE withdrawn = 0 ORDER BY mid")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         rows.collect::<Result<Vec<_>, _>>()?
     };

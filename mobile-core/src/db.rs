@@ -32,6 +32,9 @@ pub const MIGRATIONS: &[&str] = &[
         command TEXT NOT NULL);",
     // 3: listing a scope's pending changes (revocation) without a scan.
     "CREATE INDEX outbox_scope ON outbox (scope);",
+    // 4: changes withdrawn when access to their scope ended (still sent, so mids stay
+    // contiguous, and refused by the server without being run).
+    "ALTER TABLE outbox ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -67,11 +67,19 @@ pub struct Faulty {
     /// `(client, scope)` → the highest `(epoch, seq)` sent.
     cursors: Mutex<HashMap<(String, String), (u64, u64)>>,
     pub violations: Mutex<Vec<String>>,
+    /// Runs once just before the next pull is delivered (a change made while a sync runs).
+    pub before_pull: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 impl Faulty {
     pub fn new(inner: Arc<dyn Transport>) -> Self {
-        Faulty { inner, faults: Mutex::new(None), cursors: Mutex::new(HashMap::new()), violations: Mutex::new(vec![]) }
+        Faulty {
+            inner,
+            faults: Mutex::new(None),
+            cursors: Mutex::new(HashMap::new()),
+            violations: Mutex::new(vec![]),
+            before_pull: Mutex::new(None),
+        }
     }
 
     pub fn set(&self, faults: Option<(Rng, NetworkFaults)>) {
@@ -108,6 +116,10 @@ impl Transport for Faulty {
             && let Some(b) = &body
         {
             self.check_pull(b);
+            let hook = self.before_pull.lock().expect("lock").take();
+            if let Some(hook) = hook {
+                hook();
+            }
         }
         let (drop_req, drop_res, dup) = match self.faults.lock().expect("lock").as_mut() {
             Some((rng, f)) => (rng.chance(f.drop_request), rng.chance(f.drop_response), rng.chance(f.duplicate)),

@@ -424,3 +424,38 @@ fn a_command_the_device_cannot_decide_is_kept_for_the_server() {
     let messages = phone.messages(tickets[0].connection_id.clone()).unwrap();
     assert_eq!(messages[0].text, "Written on the train");
 }
+
+#[test]
+fn a_change_queued_for_a_revoked_scope_is_withdrawn_and_never_lands() {
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
+    let adv = w.rt.block_on(scenario::advocate(&w.app, "adv", "Alex"));
+    let (connection, _) = w.rt.block_on(scenario::connect(&w.app, &fam.token, &fam.child, &adv));
+    let grants = format!("/v1/connections/{connection}/grants");
+    let grant = json!({"children": [fam.child], "level": "collaborate"});
+    w.rt.block_on(w.app.post(&grants, &fam.token, grant.clone())).expect(201);
+    let (phone, net, _) = device(&w, "adv", &adv.0);
+    phone.sync().unwrap();
+    // Access ends; while the phone's next sync is between its push and its pull, the advocate
+    // writes a note (queued after the push went). Then access is granted again.
+    w.rt.block_on(w.app.call(axum::http::Method::DELETE, &grants, Some(&fam.token), None)).expect(201);
+    let (p, case) = (phone.clone(), fam.case.clone());
+    *net.before_pull.lock().unwrap() = Some(Box::new(move || {
+        p.add_note(case, "Written as access ended".into()).unwrap();
+    }));
+    let report = phone.sync().unwrap();
+    assert!(report.scopes_revoked >= 1, "{report:?}");
+    let refused = phone.take_outcomes().unwrap();
+    assert_eq!(refused.len(), 1, "reported at once: {refused:?}");
+    w.rt.block_on(w.app.post(&grants, &fam.token, grant)).expect(201);
+    // The next sync sends it withdrawn: mids stay contiguous, nothing is stuck, and the note
+    // never lands although access is back.
+    let report = phone.sync().expect("no gap in the mids");
+    assert_eq!((report.pushed, report.rejected), (1, 0), "{report:?}");
+    assert!(phone.take_outcomes().unwrap().is_empty(), "not reported twice");
+    assert_eq!(phone.status().unwrap().outbox_depth, 0);
+    let page = w.rt.block_on(w.app.get(&format!("/v1/cases/{}", fam.case), &fam.token)).expect(200);
+    assert!(!page.to_string().contains("Written as access ended"));
+    phone.add_note(fam.case.clone(), "After the new grant".into()).unwrap();
+    assert_eq!(phone.sync().unwrap().applied, 1);
+}

@@ -3,7 +3,7 @@
 //! its cursor, or list the scope on a first download, and are refused scope by scope when the
 //! user is no longer a member.
 
-use senvault_domain::sync::{Receipt, Refusal, Step, SyncClient, plan_push, synced};
+use senvault_domain::sync::{Receipt, Refusal, Step, SyncClient, WITHDRAWN, plan_push, synced};
 use senvault_domain::{Actor, DomainError, Expect, MemberRole, Operation, Read, Record, Scope, Write, keys};
 use senvault_store::codec::from_stored;
 use senvault_store::sync::{Cursor, Mutation, PullState, ResetReason, ScopeInfo, WireRecord};
@@ -54,15 +54,22 @@ impl Service {
                 }
                 Step::Run(mid) => mid,
             };
-            let outcome = self.run_mutation(actor, &device, m).await;
+            let outcome =
+                if m.scope == WITHDRAWN { Ok(None) } else { self.run_mutation(actor, &device, m).await.map(Some) };
             let refused = match outcome {
-                Ok(committed) if committed => {
+                // Withdrawn by the device: recorded as refused, never run.
+                Ok(None) => Some(Refusal {
+                    status: 410,
+                    code: "withdrawn".into(),
+                    detail: "withdrawn by the device after its access ended".into(),
+                }),
+                Ok(Some(committed)) if committed => {
                     let receipt = Receipt { mid, refused: None };
                     device = advanced(&device, receipt.clone());
                     receipts.push(receipt);
                     continue;
                 }
-                Ok(_) => None,
+                Ok(Some(_)) => None,
                 Err(e) if transient(&e) => return Err(e),
                 Err(e) => Some(refusal(e)),
             };
