@@ -85,3 +85,23 @@ pub fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
+
+/// Prints a throughput run's line (requests, requests/s, p50, p99, errors) and answers whether
+/// it succeeded (some requests, no errors). Sorts `latencies`.
+pub fn report_throughput(
+    latencies: &mut [Duration],
+    errors: usize,
+    seconds: u64,
+    connections: usize,
+    label: &str,
+) -> bool {
+    latencies.sort();
+    println!(
+        "{label}, {connections} client connections, {seconds} s: {} requests, {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, {errors} errors",
+        latencies.len(),
+        latencies.len() as f64 / seconds as f64,
+        percentile(latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(latencies, 0.99).as_secs_f64() * 1e3,
+    );
+    errors == 0 && !latencies.is_empty()
+}

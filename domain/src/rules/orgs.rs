@@ -8,11 +8,11 @@ use crate::error::{Checks, DomainError, limits};
 use crate::ids::{AdvocateId, OrganisationId};
 use crate::keys;
 use crate::model::{Membership, Record};
-use crate::rules::ticket_records::advocate_profile;
+use crate::rules::ticket_records::{advocate_profile, checked_areas};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
 use crate::support::sla::DEFAULT_RESPONSE_HOURS;
-use crate::support::{OrgMember, Organisation, area_key};
+use crate::support::{OrgMember, Organisation};
 use crate::vocab::{MemberRole, OrgRole, RoleClaim};
 
 const ADMINS: &str = "only the organisation's admins can change it";
@@ -97,16 +97,7 @@ fn set_organisation(
     let mut checks = Checks::new();
     let name = checks.text("name", &input.name, limits::NAME);
     let bio = checks.opt_text("bio", Some(&input.bio), limits::BIO).unwrap_or_default();
-    if input.areas.len() > limits::AREAS {
-        checks.fail("areas", format!("at most {} areas", limits::AREAS));
-    }
-    let mut areas: Vec<String> = Vec::new();
-    for (i, a) in input.areas.iter().enumerate() {
-        let a = checks.text(&format!("areas[{i}]"), a, limits::NAME);
-        if !a.is_empty() && !areas.iter().any(|x| area_key(x) == area_key(&a)) {
-            areas.push(a);
-        }
-    }
+    let areas = checked_areas(&mut checks, &input.areas);
     let hours = input.response_time_hours.unwrap_or(DEFAULT_RESPONSE_HOURS);
     if !limits::RESPONSE_HOURS.contains(&hours) {
         let (lo, hi) = (limits::RESPONSE_HOURS.start(), limits::RESPONSE_HOURS.end());

@@ -9,7 +9,9 @@ use crate::error::{Checks, DomainError, limits};
 use crate::ids::{AdvocateId, CaseId, ChecklistItemId, ChildId, ConnectionId, FamilyId, MessageId, TicketId, UserId};
 use crate::keys;
 use crate::model::{NoticeKind, Record};
-use crate::rules::ticket_records::{advocate_profile, close_ticket, history, member, notify, put_ticket};
+use crate::rules::ticket_records::{
+    advocate_profile, checked_areas, close_ticket, history, member, notify, put_ticket,
+};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
 use crate::support::sla::{DEFAULT_RESPONSE_HOURS, SlaEvent};
@@ -797,16 +799,7 @@ fn set_profile(
     let name = checks.text("name", &input.name, limits::NAME);
     let organisation = checks.opt_text("organisation", input.organisation.as_deref(), limits::NAME);
     let bio = checks.opt_text("bio", Some(&input.bio), limits::BIO).unwrap_or_default();
-    if input.areas.len() > limits::AREAS {
-        checks.fail("areas", format!("at most {} areas", limits::AREAS));
-    }
-    let mut areas: Vec<String> = Vec::new();
-    for (i, a) in input.areas.iter().enumerate() {
-        let a = checks.text(&format!("areas[{i}]"), a, limits::NAME);
-        if !a.is_empty() && !areas.iter().any(|x| area_key(x) == area_key(&a)) {
-            areas.push(a);
-        }
-    }
+    let areas = checked_areas(&mut checks, &input.areas);
     let mut specialisms = input.specialisms.clone();
     specialisms.sort();
     specialisms.dedup();

@@ -87,3 +87,20 @@ pub(crate) fn notice(user: &UserId, notice: Notice, changes: &mut Changes<'_>) {
     let key = keys::notice(crate::dates::london_date(notice.raised_at), notice.id);
     changes.put(&Scope::User(user.clone()), key, Record::Notice(notice));
 }
+
+/// The areas an advocate or organisation serves, checked (at most [`limits::AREAS`], each a
+/// name) and without repeats by area key ("Leeds City Council" and "leeds" are one area).
+pub(crate) fn checked_areas(checks: &mut crate::error::Checks, input: &[String]) -> Vec<String> {
+    use crate::error::limits;
+    if input.len() > limits::AREAS {
+        checks.fail("areas", format!("at most {} areas", limits::AREAS));
+    }
+    let mut areas: Vec<String> = Vec::new();
+    for (i, a) in input.iter().enumerate() {
+        let a = checks.text(&format!("areas[{i}]"), a, limits::NAME);
+        if !a.is_empty() && !areas.iter().any(|x| crate::support::area_key(x) == crate::support::area_key(&a)) {
+            areas.push(a);
+        }
+    }
+    areas
+}

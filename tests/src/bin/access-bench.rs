@@ -124,15 +124,7 @@ async fn main() {
 
     let (mut latencies, errors) =
         load::throughput(&app.router, "/v1/actions?limit=50", &advocate.0, seconds, connections).await;
-    latencies.sort();
-    println!(
-        "loopback, SQLite store, {connections} client connections, {seconds} s: {} requests, {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, {errors} errors",
-        latencies.len(),
-        latencies.len() as f64 / seconds as f64,
-        load::percentile(&latencies, 0.5).as_secs_f64() * 1e3,
-        load::percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-    );
-    failed |= errors > 0 || latencies.is_empty();
+    failed |= !load::report_throughput(&mut latencies, errors, seconds, connections, "loopback, SQLite store");
     let _ = std::fs::remove_dir_all(&dir);
     if failed {
         eprintln!(

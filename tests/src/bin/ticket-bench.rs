@@ -120,15 +120,7 @@ async fn main() {
     failed |= used.records_read > mine;
 
     let (mut latencies, errors) = load::throughput(&app.router, "/v1/tickets", &token, seconds, connections).await;
-    latencies.sort();
-    println!(
-        "loopback, SQLite store, {connections} client connections, {seconds} s: {} requests, {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, {errors} errors",
-        latencies.len(),
-        latencies.len() as f64 / seconds as f64,
-        load::percentile(&latencies, 0.5).as_secs_f64() * 1e3,
-        load::percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-    );
-    failed |= errors > 0 || latencies.is_empty();
+    failed |= !load::report_throughput(&mut latencies, errors, seconds, connections, "loopback, SQLite store");
 
     for run in ["scan", "scan again (nothing new)"] {
         let before = counts.snapshot();
