@@ -16,8 +16,8 @@ pub struct ProfileInput {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub organisation: Option<String>,
-    /// Local authorities they work in (case, spacing and a trailing "Council" are ignored when
-    /// families search).
+    /// Local authorities they work in (case, spacing and the words naming the kind of
+    /// authority, such as "City Council", are ignored when families search).
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 50, inline, value_type = Vec<String>))]
     pub areas: Vec<String>,
