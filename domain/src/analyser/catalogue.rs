@@ -125,6 +125,15 @@ pub const RULES: &[Rule] = &[
         fix: Some("Describe the specific difficulty and its impact, with evidence."),
     },
     Rule {
+        id: "VL15",
+        kind: VagueLanguage,
+        why: "Describes what every pupil should already get (quality-first teaching, differentiation, reasonable adjustments: the school's ordinarily available provision). Special educational provision is additional to or different from that, so this wording adds nothing the child would not receive anyway.",
+        authority: "Children and Families Act 2014 s.21(2); SEND Code of Practice 6.37, 9.69",
+        fix: Some(
+            "Ask what this child will receive beyond what the school gives every pupil: the programme or teaching, who delivers it, how often and for how long.",
+        ),
+    },
+    Rule {
         id: "UQ01",
         kind: UnquantifiedProvision,
         why: "Essential details are missing, so the provision cannot be enforced.",

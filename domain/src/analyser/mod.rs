@@ -136,10 +136,12 @@ pub fn analyse(raw: &str, options: &AnalyseOptions) -> Result<Analysis, AnalyseE
     let mut hits = Vec::new();
     for (index, item) in seg.items.iter().enumerate() {
         hits.clear();
-        facts.push(rules::score(item.section, &text[item.start..item.end], &mut hits));
+        let lead = item.lead.map(|(a, b)| &text[a..b]);
+        facts.push(rules::score(item.section, &text[item.start..item.end], lead, &mut hits));
         for hit in hits.drain(..) {
             let kind = catalogue::rule(hit.rule).kind;
-            keep((item.start, index, kind), item.section, item.start, item.end, hit);
+            let (start, end) = pointed(&text, item.start, item.end, hit.at);
+            keep((item.start, index, kind), item.section, start, end, hit);
         }
     }
     let mut plan_hits = Vec::new();
@@ -175,15 +177,21 @@ pub fn analyse(raw: &str, options: &AnalyseOptions) -> Result<Analysis, AnalyseE
     Ok(Analysis { sections: found, h_merged: seg.h_merged, items: seg.items.len(), findings })
 }
 
+/// The part of an item a hit points at: the sentence holding the wording that fired, else the
+/// whole item. Items are paragraphs (§6.3), but a family should see the sentence at fault.
+fn pointed(text: &str, start: usize, end: usize, at: Option<usize>) -> (usize, usize) {
+    let Some(at) = at.map(|a| start + a) else { return (start, end) };
+    text::sentences(text, start, end).into_iter().find(|&(a, b)| a <= at && at < b).unwrap_or((start, end))
+}
+
 /// Scores one item as if it stood alone in `section`, without plan-level rules. This is what
 /// the labelled corpus measures (DOMAIN §6.9: "items are scored alone").
 pub fn analyse_item(section: Section, raw: &str) -> Vec<Finding> {
     let text = normalise(raw);
-    let item = text.trim();
-    let start = text[..text.len() - text.trim_start().len()].chars().count();
-    let span = Span { start, end: start + item.chars().count() };
+    let lead = text.len() - text.trim_start().len();
+    let (start, end) = (lead, lead + text.trim().len());
     let mut hits = Vec::new();
-    rules::score(section, item, &mut hits);
+    rules::score(section, &text[start..end], None, &mut hits);
     let mut best: BTreeMap<FlagKind, rules::Hit> = BTreeMap::new();
     for hit in hits {
         let kind = catalogue::rule(hit.rule).kind;
@@ -191,7 +199,15 @@ pub fn analyse_item(section: Section, raw: &str) -> Vec<Finding> {
             best.insert(kind, hit);
         }
     }
-    best.into_values().map(|hit| finding(hit, section, item.to_string(), span)).collect()
+    let offsets = text::CharOffsets::new(&text);
+    best.into_values()
+        .map(|hit| {
+            let (mut a, mut b) = pointed(&text, start, end, hit.at);
+            offsets.convert(&text, &mut [&mut a, &mut b]);
+            let excerpt = text.chars().skip(a).take(b - a).collect();
+            finding(hit, section, excerpt, Span { start: a, end: b })
+        })
+        .collect()
 }
 
 fn finding(hit: rules::Hit, section: Section, excerpt: String, span: Span) -> Finding {

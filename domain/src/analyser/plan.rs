@@ -385,9 +385,9 @@ pub fn plan_rules(seg: &Segmented, text: &str, facts: &[Facts], options: &Analys
             let links = index.links(need, &seg.items[need.index]);
             met.or(&links);
             let hit = if !links.any() {
-                Some(Hit { rule: "BF01", severity: FlagSeverity::Red, detail: None, suggestion: None })
+                Some(Hit::plan("BF01", FlagSeverity::Red, None))
             } else if !links.intersects(&index.specific) {
-                Some(Hit { rule: "BF03", severity: FlagSeverity::Amber, detail: None, suggestion: None })
+                Some(Hit::plan("BF03", FlagSeverity::Amber, None))
             } else {
                 None
             };
@@ -400,14 +400,14 @@ pub fn plan_rules(seg: &Segmented, text: &str, facts: &[Facts], options: &Analys
             let achievable =
                 index.in_areas(outcome.areas).any() || index.links(outcome, &seg.items[outcome.index]).any();
             if !achievable {
-                let hit = Hit { rule: "OS06", severity: FlagSeverity::Amber, detail: None, suggestion: None };
+                let hit = Hit::plan("OS06", FlagSeverity::Amber, None);
                 out.push(PlanHit { item: Some(outcome.index), section: Section::E, hit });
             }
         }
         if !needs.is_empty() {
             for (k, f) in provisions.iter().enumerate() {
                 if !met.get(k) {
-                    let hit = Hit { rule: "BF02", severity: FlagSeverity::Info, detail: None, suggestion: None };
+                    let hit = Hit::plan("BF02", FlagSeverity::Info, None);
                     out.push(PlanHit { item: Some(f.index), section: Section::F, hit });
                 }
             }
@@ -419,8 +419,7 @@ pub fn plan_rules(seg: &Segmented, text: &str, facts: &[Facts], options: &Analys
         && seg.has(Section::E)
         && !seg.items_in(Section::E).any(|i| p::PFA_OUTCOME.is_match(&text[i.start..i.end]))
     {
-        let hit =
-            Hit { rule: "OS05", severity: FlagSeverity::Amber, detail: Some(format!("Year {year}")), suggestion: None };
+        let hit = Hit::plan("OS05", FlagSeverity::Amber, Some(format!("Year {year}")));
         out.push(PlanHit { item: None, section: Section::E, hit });
     }
 }
@@ -454,7 +453,7 @@ fn same_provision_in_f_and_g(seg: &Segmented, text: &str, out: &mut Vec<PlanHit>
             out.push(PlanHit {
                 item: Some(index),
                 section: Section::G,
-                hit: Hit { rule: "WS03", severity: FlagSeverity::Amber, detail, suggestion: None },
+                hit: Hit::plan("WS03", FlagSeverity::Amber, detail),
             });
         }
     }
@@ -463,7 +462,7 @@ fn same_provision_in_f_and_g(seg: &Segmented, text: &str, out: &mut Vec<PlanHit>
 fn missing_content(seg: &Segmented, text: &str, options: &AnalyseOptions, out: &mut Vec<PlanHit>) {
     let mut push =
         |item: Option<usize>, section: Section, rule: &'static str, severity: FlagSeverity, detail: String| {
-            out.push(PlanHit { item, section, hit: Hit { rule, severity, detail: Some(detail), suggestion: None } });
+            out.push(PlanHit { item, section, hit: Hit::plan(rule, severity, Some(detail)) });
         };
     // MC01: absent sections; H1 and H2 must be separately identified.
     for &section in Section::ALL {
@@ -485,7 +484,7 @@ fn missing_content(seg: &Segmented, text: &str, options: &AnalyseOptions, out: &
     let item_text = |i: &Item| &text[i.start..i.end];
     // MC02: C, D, G, H1, H2 present but empty.
     for section in [Section::C, Section::D, Section::G, Section::H1, Section::H2] {
-        if seg.has(section) && seg.items_in(section).next().is_none() && !(seg.h_merged && section == Section::H2) {
+        if seg.has(section) && !seg.has_content(section) && !(seg.h_merged && section == Section::H2) {
             push(None, section, "MC02", FlagSeverity::Amber, format!("Section {section} is empty"));
         }
     }

@@ -43,9 +43,14 @@ pub struct Quant {
     pub dur: bool,
     pub ratio: bool,
     pub one_to_one: bool,
+    /// A group is mentioned, so its size matters.
+    pub group: bool,
     pub mode: bool,
     pub when: bool,
     pub hours: bool,
+    /// The deliverer only carries out what a named professional wrote or set, so their own
+    /// training is not required (§6.3).
+    pub authored: bool,
     /// An override clause ("unless", "may be reduced") made the quantities conditional.
     pub conditional: bool,
 }
@@ -77,25 +82,42 @@ pub enum Class {
     AllDay,
     /// Equipment or an adapted environment.
     Equipment,
+    /// One-off training of the adults around the child.
+    Training,
 }
 
-/// Finds the quantifier fields in `s`. Override clauses remove the quantities (§6.1).
+/// Finds the quantifier fields in an item, with the fields its wording implies (§6.3): a
+/// protected role carries its qualification, 1:1 and "work with" are direct, and individual
+/// therapy needs no group size. Override clauses remove the quantities (§6.1).
 pub fn quantify(t: Screened<'_>) -> Quant {
+    // "Teaching" in "teaching assistant" names who, not what.
+    let what = t.find_iter(&p::WHAT).any(|m| {
+        !(m.as_str().eq_ignore_ascii_case("teaching")
+            && t.s[m.end()..].trim_start().get(..9).is_some_and(|w| w.eq_ignore_ascii_case("assistant")))
+    });
+    // Who delivers, not who wrote or oversees what is delivered.
+    let delivered = delivered(t);
+    let who = match &delivered {
+        Some(rest) => p::WHO.is_match(rest),
+        None => t.is_match(&p::WHO),
+    };
     let mut q = Quant {
-        what: t.is_match(&p::WHAT),
-        who: t.is_match(&p::WHO),
-        qual: t.is_match(&p::QUAL),
+        what,
+        who,
+        qual: t.is_match(&p::QUAL) || t.is_match(&p::PROTECTED_ROLE),
         freq: t.is_match(&p::FREQ),
         dur: t.is_match(&p::DUR),
         ratio: t.is_match(&p::RATIO),
         one_to_one: t.is_match(&p::ONE_TO_ONE),
+        group: t.is_match(&p::GROUP_MENTION),
         mode: t.is_match(&p::MODE),
         when: t.is_match(&p::WHEN),
         hours: t.is_match(&p::HOURS),
+        authored: t.is_match(&p::AUTHORED_BY),
         conditional: t.is_match(&p::OVERRIDE),
     };
-    // "1:1" says how the therapy is delivered as well as the ratio.
-    q.mode |= q.one_to_one && t.is_match(&p::THERAPY_TERM);
+    // "1:1" says how the provision is delivered as well as the ratio.
+    q.mode |= q.one_to_one;
     if q.conditional {
         q.freq = false;
         q.dur = false;
@@ -106,15 +128,26 @@ pub fn quantify(t: Screened<'_>) -> Quant {
     q
 }
 
+/// `t` without the people who only write, set or oversee what someone else delivers.
+fn delivered(t: Screened<'_>) -> Option<String> {
+    t.is_match(&p::AUTHORED_BY).then(|| p::AUTHORED_BY.replace_all(t.s, "").into_owned())
+}
+
 pub fn classify(t: Screened<'_>) -> Class {
-    // Who trains or advises does not decide the class: "a TA trained by the OT" runs an intervention.
-    let delivered = if t.is_match(&p::TRAINED_BY) { Some(p::TRAINED_BY.replace_all(t.s, "")) } else { None };
+    // Who writes or oversees does not decide the class: "a TA trained by the OT" runs an intervention.
+    let delivered = delivered(t);
     let t = delivered.as_deref().map_or(t, Screened::new);
-    if t.is_match(&p::SCHOOL_RUN_THERAPY) {
+    let therapist_delivers =
+        t.is_match(&p::PROTECTED_ROLE) && !t.is_match(&p::SCHOOL_DELIVERER) || t.is_match(&p::SPECIALIST_TEACHER);
+    if t.is_match(&p::STAFF_TRAINING) && !t.is_match(&p::ONE_TO_ONE) {
+        Class::Training
+    } else if t.is_match(&p::SCHOOL_RUN_THERAPY) {
         Class::Intervention
-    } else if t.is_match(&p::THERAPY_TERM) || t.is_match(&p::SPECIALIST_TEACHER) {
+    } else if therapist_delivers
+        || t.is_match(&p::THERAPY_TERM) && !t.is_match(&p::SCHOOL_DELIVERER) && !t.is_match(&p::PROGRAMME)
+    {
         Class::Therapy
-    } else if t.is_match(&p::PROGRAMME) {
+    } else if t.is_match(&p::PROGRAMME) || t.is_match(&p::THERAPY_TERM) {
         Class::Intervention
     } else if t.is_match(&p::EQUIPMENT) {
         Class::Equipment
@@ -125,19 +158,35 @@ pub fn classify(t: Screened<'_>) -> Class {
     }
 }
 
+/// Whether the item names something concrete that is delivered, once the people who only write
+/// or oversee it are set aside: "support" or "strategies" for an area is not (VL08).
+pub fn concrete_what(t: Screened<'_>) -> bool {
+    match delivered(t) {
+        Some(rest) => p::CONCRETE_WHAT.is_match(&rest),
+        None => t.is_match(&p::CONCRETE_WHAT),
+    }
+}
+
 /// Fields missing for the class, and which of them are critical (§6.3).
 pub fn missing(class: Class, q: &Quant, t: Screened<'_>) -> (Vec<Field>, Vec<Field>) {
     use Field::*;
     let (mut required, critical): (Vec<Field>, &[Field]) = match class {
         Class::Therapy => (vec![What, Who, Qual, Freq, Dur, Mode], &[What, Who, Freq]),
-        Class::Intervention => (vec![What, Who, Freq, Dur, Ratio], &[What, Who, Freq]),
+        Class::Intervention => (vec![What, Who, Freq, Dur], &[What, Who, Freq]),
         Class::AllDay => (vec![Who, Hours, Ratio, When], &[Who, Hours]),
         Class::Equipment => (vec![What, Who, When], &[What, When]),
+        Class::Training => (vec![Who, Dur, When], &[Dur]),
     };
-    if class == Class::Therapy && !q.one_to_one {
+    // A group's size is needed only where a group is mentioned; individual provision is 1:1.
+    if matches!(class, Class::Therapy | Class::Intervention) && q.group && !q.one_to_one {
         required.push(Ratio);
     }
-    if class == Class::Intervention && t.is_match(&p::TA) && t.is_match(&p::PROGRAMME) {
+    // A TA running a programme or therapy needs training, unless a named professional wrote it.
+    if class == Class::Intervention
+        && t.is_match(&p::TA)
+        && (t.is_match(&p::PROGRAMME) || t.is_match(&p::THERAPY_TERM))
+        && !q.authored
+    {
         required.push(Qual);
     }
     let missing: Vec<Field> = required.into_iter().filter(|f| !q.has(*f)).collect();

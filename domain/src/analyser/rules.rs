@@ -3,13 +3,15 @@
 use crate::vocab::{FlagSeverity, Section};
 
 use super::patterns::{self as p, Screen, Screened};
-use super::quantify::{Class, Field, classify, missing, parse_number, quantify};
+use super::quantify::{Class, Field, classify, concrete_what, missing, parse_number, quantify};
 
 /// One rule firing on an item, before flags are merged.
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub rule: &'static str,
     pub severity: FlagSeverity,
+    /// Where in the item the wording that fired starts (bytes): the flag points at its sentence.
+    pub at: Option<usize>,
     /// What exactly fired, for the rationale ("\"when staff feel\"").
     pub detail: Option<String>,
     /// A suggestion specific to this item, replacing the rule's generic one.
@@ -18,7 +20,17 @@ pub struct Hit {
 
 impl Hit {
     fn new(rule: &'static str, severity: FlagSeverity, detail: Option<String>) -> Self {
-        Hit { rule, severity, detail, suggestion: None }
+        Hit { rule, severity, at: None, detail, suggestion: None }
+    }
+
+    /// A hit on the wording `m` found.
+    fn on(rule: &'static str, severity: FlagSeverity, m: regex::Match<'_>) -> Self {
+        Hit { rule, severity, at: Some(m.start()), detail: quoted(m), suggestion: None }
+    }
+
+    /// A plan-level hit on a whole item.
+    pub fn plan(rule: &'static str, severity: FlagSeverity, detail: Option<String>) -> Self {
+        Hit::new(rule, severity, detail)
     }
 }
 
@@ -42,22 +54,24 @@ fn quoted(m: regex::Match<'_>) -> Option<String> {
     Some(format!("\"{}\"", words.join(" ")))
 }
 
-/// An item that only introduces what follows ("The following provision will be made:").
+/// An item that only introduces what follows ("The following provision will be made:", "What
+/// help do I need?").
 fn is_lead_in(s: &str) -> bool {
-    s.ends_with(':') || s.split_whitespace().count() < 3
+    s.ends_with(':') || s.ends_with('?') || s.split_whitespace().count() < 3
 }
 
-/// Scores one item; pushes the rules that fire into `hits`.
-pub fn score(section: Section, s: &str, hits: &mut Vec<Hit>) -> Facts {
+/// Scores one item; pushes the rules that fire into `hits`. `lead` is the lead-in line the item
+/// follows, if any ("Outcomes by the end of Key Stage 2:"): an outcome takes its time from it.
+pub fn score(section: Section, s: &str, lead: Option<&str>, hits: &mut Vec<Hit>) -> Facts {
     let t = Screened::new(s);
-    let facts = if is_lead_in(s) { Facts::default() } else { score_screened(section, t, hits) };
+    let facts = if is_lead_in(s) { Facts::default() } else { score_screened(section, t, lead, hits) };
     Facts { screen: t.screen(), ..facts }
 }
 
-fn score_screened(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Facts {
+fn score_screened(section: Section, t: Screened<'_>, lead: Option<&str>, hits: &mut Vec<Hit>) -> Facts {
     match section {
         Section::B => need_rules(t, hits),
-        Section::E => outcome_rules(t, hits),
+        Section::E => outcome_rules(t, lead, hits),
         Section::F | Section::G | Section::H1 | Section::H2 => provision_rules(section, t, hits),
         Section::C | Section::D => {
             wrong_section_rules(section, t, hits);
@@ -65,7 +79,7 @@ fn score_screened(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fac
         }
         Section::A => {
             if let Some(m) = t.find(&p::PROVISION_WORDING) {
-                hits.push(Hit::new("WS04", FlagSeverity::Amber, quoted(m)));
+                hits.push(Hit::on("WS04", FlagSeverity::Amber, m));
             }
             Facts::default()
         }
@@ -73,33 +87,49 @@ fn score_screened(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fac
     }
 }
 
+/// A need described only in general terms: a general difficulty or delay in an area, in one
+/// short sentence, with no evidence and no number (how often, how far behind).
+fn generic_need(t: Screened<'_>) -> Option<regex::Match<'_>> {
+    let m = t.find(&p::GENERIC_NEED)?;
+    let one_sentence = !t.s.trim_end_matches(['.', ' ']).contains(". ");
+    let short = t.s.split_whitespace().count() <= 22;
+    let numbered = t.s.bytes().any(|b| b.is_ascii_digit()) || t.is_match(&p::NUMBER_WORD);
+    (one_sentence && short && !numbered && !t.is_match(&p::VL13_DATA)).then_some(m)
+}
+
 fn need_rules(t: Screened<'_>, hits: &mut Vec<Hit>) -> Facts {
     if let Some(m) = t.find(&p::VL13_DIAGNOSIS)
         && !t.is_match(&p::VL13_IMPACT)
         && !t.is_match(&p::VL13_DATA)
     {
-        hits.push(Hit::new("VL13", FlagSeverity::Amber, quoted(m)));
+        hits.push(Hit::on("VL13", FlagSeverity::Amber, m));
     }
-    if let Some(m) = t.find(&p::VL14) {
-        hits.push(Hit::new("VL14", FlagSeverity::Amber, quoted(m)));
+    if let Some(m) = t.find(&p::VL14).or_else(|| generic_need(t)) {
+        hits.push(Hit::on("VL14", FlagSeverity::Amber, m));
     }
     if let Some(m) = t.find(&p::PROVISION_WORDING) {
-        hits.push(Hit::new("WS04", FlagSeverity::Amber, quoted(m)));
+        hits.push(Hit::on("WS04", FlagSeverity::Amber, m));
     }
     let area =
         [&*p::AREA_CI, &*p::AREA_CL, &*p::AREA_SEMH, &*p::AREA_SP, &*p::AREA_PFA].iter().any(|re| t.is_match(re));
     Facts { need: area || t.is_match(&p::NEED_SIGNAL) || t.is_match(&p::VL13_DIAGNOSIS), ..Facts::default() }
 }
 
-fn outcome_rules(t: Screened<'_>, hits: &mut Vec<Hit>) -> Facts {
+fn outcome_rules(t: Screened<'_>, lead: Option<&str>, hits: &mut Vec<Hit>) -> Facts {
     if let Some(m) = t.find(&p::OS01) {
-        hits.push(Hit::new("OS01", FlagSeverity::Red, quoted(m)));
+        hits.push(Hit::on("OS01", FlagSeverity::Red, m));
     }
     let mut weak = Vec::new();
-    if !t.is_match(&p::OS02) {
+    let time = t.find(&p::OS02);
+    if time.is_none() && !lead.is_some_and(|l| p::OS02.is_match(l)) {
         weak.push(("OS02", None));
     }
-    if !t.is_match(&p::OS03) {
+    // A number inside the time ("by July 2027", "by the end of Year 6") is not a measure.
+    let measured = match time {
+        Some(m) => p::OS03.is_match(&t.s[..m.start()]) || p::OS03.is_match(&t.s[m.end()..]),
+        None => t.is_match(&p::OS03),
+    };
+    if !measured {
         weak.push(("OS03", None));
     }
     if let Some(m) = t.find(&p::OS04) {
@@ -128,22 +158,36 @@ fn wrong_section_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) {
         && t.is_match(&p::EDUCATE)
         && !t.is_match(&p::MEDICAL)
     {
-        hits.push(Hit::new("WS01", FlagSeverity::Red, quoted(m)));
+        hits.push(Hit::on("WS01", FlagSeverity::Red, m));
     }
     if section != Section::F
         && let Some(m) = t.find(&p::SALT)
         && (t.is_match(&p::FREQ) || t.is_match(&p::DUR) || t.s.to_ascii_lowercase().contains("will "))
     {
-        hits.push(Hit::new("WS02", FlagSeverity::Amber, quoted(m)));
+        hits.push(Hit::on("WS02", FlagSeverity::Amber, m));
     }
 }
 
+/// What the vague-language triggers need to know about the item's fields.
+struct Known {
+    class: Class,
+    /// Something concrete is delivered (not only "support" for an area).
+    concrete: bool,
+    who: bool,
+    ratio: bool,
+    /// A named adult with a ratio, hours or times: "support" is then adult support, described.
+    adult_support: bool,
+}
+
 /// Vague-language triggers in a provision item: (rule, severity, what matched).
-fn triggers(t: Screened<'_>, class: Class, has_what: bool, has_who: bool, has_ratio: bool) -> Vec<Hit> {
+fn triggers(t: Screened<'_>, k: &Known) -> Vec<Hit> {
     use FlagSeverity::*;
     let mut out = Vec::new();
     let mut fire = |rule: &'static str, severity: FlagSeverity, m: Option<regex::Match<'_>>| {
-        out.push(Hit::new(rule, severity, m.and_then(quoted)));
+        out.push(match m {
+            Some(m) => Hit::on(rule, severity, m),
+            None => Hit::new(rule, severity, None),
+        });
     };
     if let Some(m) = t.find(&p::VL01) {
         fire("VL01", Red, Some(m));
@@ -175,10 +219,12 @@ fn triggers(t: Screened<'_>, class: Class, has_what: bool, has_who: bool, has_ra
     if let Some(m) = t.find(&p::VL06) {
         fire("VL06", Amber, Some(m));
     }
-    if !has_who && let Some(m) = t.find(&p::VL07) {
-        fire("VL07", if class == Class::Therapy { Red } else { Amber }, Some(m));
+    if !k.who
+        && let Some(m) = t.find(&p::VL07)
+    {
+        fire("VL07", if k.class == Class::Therapy { Red } else { Amber }, Some(m));
     }
-    if !has_what {
+    if !k.concrete && !k.adult_support {
         if let Some(m) = t.find(&p::VL08) {
             fire("VL08", Red, Some(m));
         } else if let Some(m) = t.find(&p::VL10_MONEY) {
@@ -204,9 +250,12 @@ fn triggers(t: Screened<'_>, class: Class, has_what: bool, has_who: bool, has_ra
     }
     if let Some(m) = t.find(&p::VL12) {
         let small_group = m.as_str().to_ascii_lowercase().starts_with("small");
-        if !small_group || !has_ratio {
+        if !small_group || !k.ratio {
             fire("VL12", Amber, Some(m));
         }
+    }
+    if let Some(m) = t.find(&p::VL15) {
+        fire("VL15", Amber, Some(m));
     }
     out
 }
@@ -225,7 +274,7 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
     if section == Section::F
         && let Some(m) = t.find(&p::TRANSPORT)
     {
-        hits.push(Hit::new("WS05", FlagSeverity::Info, quoted(m)));
+        hits.push(Hit::on("WS05", FlagSeverity::Info, m));
     }
     // Medical treatment in G or H (a prescription, a clinic) is the commissioner's to specify;
     // the quantification duty of s.42(2) and Code 9.69 is about educational provision.
@@ -234,7 +283,25 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
     }
     let q = quantify(t);
     let class = classify(t);
-    let found = triggers(t, class, q.what, q.who, q.ratio);
+    // The plan describing itself ("These must include all the needs specified in Section B").
+    if t.is_match(&p::PLAN_META) && !(q.freq || q.dur || q.hours) {
+        return Facts::default();
+    }
+    let known = Known {
+        class,
+        concrete: concrete_what(t),
+        who: q.who,
+        ratio: q.ratio,
+        adult_support: q.who && (q.one_to_one || q.hours || q.when),
+    };
+    let found = triggers(t, &known);
+    // "Up to N hours" and "a level of 1:1" set no minimum, and a wide range lets its lowest
+    // figure be delivered: the amount is not fixed (§6.1).
+    let mut q = q;
+    if found.iter().any(|h| h.rule == "VL04" && h.severity == FlagSeverity::Red || h.rule == "VL11") {
+        q.dur = false;
+        q.hours = false;
+    }
     let provision_like =
         !found.is_empty() || q.what || q.who || q.freq || q.dur || q.hours || t.is_match(&p::PROVISION_LIKE);
     // Statements such as "None identified" or narrative with no provision content are not scored.

@@ -2,7 +2,7 @@
 
 use crate::vocab::Section;
 
-use super::text::{Line, lines, sentences};
+use super::text::{Line, lines};
 
 /// Areas of need (DOMAIN §6.5). Sub-headings set an item's area; keywords infer it otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +27,9 @@ pub struct Item {
     pub number: Option<u16>,
     /// Row of a "Need | Outcome | Provision" table: cells of one row are linked.
     pub row: Option<usize>,
+    /// The lead-in line the item follows ("Outcomes by the end of Key Stage 2:"), byte range:
+    /// it can say what every item under it leaves implied, such as when outcomes are due.
+    pub lead: Option<(usize, usize)>,
 }
 
 /// Where a section's heading was found.
@@ -44,6 +47,9 @@ pub struct Segmented {
     /// A plain "Section H" heading: H1 and H2 are not separately identified.
     pub h_merged: bool,
     pub items: Vec<Item>,
+    /// Sections named by a table column that also holds another section's cells ("Needs
+    /// (Section B, C, D)"): present, and not empty, though their cells are scored as the first.
+    pub covered: Vec<Section>,
 }
 
 impl Segmented {
@@ -57,6 +63,17 @@ impl Segmented {
 
     pub fn heading(&self, section: Section) -> Option<&HeadingAt> {
         self.headings.iter().find(|h| h.section == section)
+    }
+
+    /// A section that holds content: its own items, or a shared table column.
+    pub fn has_content(&self, section: Section) -> bool {
+        self.covered.contains(&section) || self.items_in(section).next().is_some()
+    }
+
+    fn found(&mut self, section: Section, start: usize, end: usize) {
+        if !self.has(section) {
+            self.headings.push(HeadingAt { section, start, end });
+        }
     }
 }
 
@@ -78,7 +95,7 @@ const TITLES: &[(Section, &[&str])] = &[
     ),
     (Section::C, &["health needs", "health care needs", "healthcare needs", "my health needs", "health"]),
     (Section::D, &["social care needs", "my social care needs", "social care"]),
-    (Section::E, &["outcomes", "outcomes sought", "my outcomes", "the outcomes sought"]),
+    (Section::E, &["outcomes", "outcomes sought", "my outcomes", "the outcomes sought", "objectives"]),
     (
         Section::F,
         &[
@@ -149,7 +166,9 @@ fn title_then_tail(rest: &str, title: &str) -> bool {
     let tail = tail.trim_start();
     tail.is_empty()
         || tail.starts_with(['(', ':', '-', ',', '/', '&'])
-        || ["for ", "of ", "sought", "and ", "continued", "(continued", "- "].iter().any(|p| tail.starts_with(p))
+        || ["for ", "of ", "sought", "and ", "continued", "(continued", "- ", "to meet "]
+            .iter()
+            .any(|p| tail.starts_with(p))
 }
 
 /// `title_only`: the line has no letter form, so generic titles do not count.
@@ -197,6 +216,10 @@ fn heading(line: &str) -> Option<Heading> {
         return None;
     }
     let rest = after_prefix.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' ');
+    let rest = match list_marker(rest) {
+        Some(len) if !rest.starts_with(['-', '*', '•']) => rest[len..].trim_start(),
+        _ => rest,
+    };
     title_section(rest, true)
 }
 
@@ -371,24 +394,78 @@ fn is_page_furniture(line: &str) -> bool {
         || (lower.chars().all(|c| c.is_ascii_digit()) && lower.len() < 5)
 }
 
-/// Table columns mapped to sections ("Need | Outcome | Provision").
-fn table_header(cells: &[(usize, usize)], text: &str) -> Option<Vec<Option<Section>>> {
-    let map: Vec<Option<Section>> = cells
-        .iter()
-        .map(|&(s, e)| {
-            let c = text[s..e].to_lowercase();
-            if c.contains("provision") {
-                Some(Section::F)
-            } else if c.contains("outcome") {
-                Some(Section::E)
-            } else if c.contains("need") {
-                Some(Section::B)
-            } else {
-                None
-            }
-        })
-        .collect();
-    (map.iter().filter(|m| m.is_some()).count() >= 2).then_some(map)
+/// The sections a table cell or a row label names: "Needs (Section B, C, D)" names B, C and D;
+/// otherwise its words do ("Provision" is F). The first is where the cell's items are scored.
+fn named_sections(cell: &str) -> Vec<Section> {
+    let lower = cell.to_lowercase();
+    if let Some(at) = lower.find("section") {
+        // Letters after "Section(s)": "B, C, D", "F, G, H1, H2", "E".
+        let named: Vec<Section> = cell[at + "section".len()..]
+            .trim_start_matches(['s', 'S'])
+            .split([',', ' ', '&', '/', ')', '('])
+            .map(str::trim)
+            .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("and"))
+            .map_while(|w| match w {
+                "H1" => Some(Section::H1),
+                "H2" => Some(Section::H2),
+                w if w.len() == 1 => w.chars().next().and_then(section_of_letter).filter(|_| w != "H"),
+                _ => None,
+            })
+            .collect();
+        if !named.is_empty() {
+            return named;
+        }
+    }
+    let section = if lower.contains("provision") || lower.contains("how will it be delivered") {
+        Section::F
+    } else if lower.contains("outcome") || lower.contains("objective") {
+        Section::E
+    } else if lower.contains("need") {
+        Section::B
+    } else if lower.contains("aspiration") || lower.contains("views") || lower.contains("about me") {
+        Section::A
+    } else {
+        return Vec::new();
+    };
+    vec![section]
+}
+
+/// Table columns mapped to sections ("Need | Outcome | Provision", "Needs (Section B, C, D) | …").
+fn table_header(cells: &[(usize, usize)], text: &str) -> Option<Vec<Vec<Section>>> {
+    let short = cells.iter().all(|&(s, e)| text[s..e].split_whitespace().count() <= 8);
+    let map: Vec<Vec<Section>> = cells.iter().map(|&(s, e)| named_sections(&text[s..e])).collect();
+    (short && map.iter().filter(|m| !m.is_empty()).count() >= 2).then_some(map)
+}
+
+/// A row label in an education section: a short line, not a sentence, that says what follows
+/// ("Outcomes by the end of Key Stage 2:", "What help do I need and how will it be delivered?").
+/// Templates that set outcomes and provision out per area of need use them in place of headings.
+fn row_label(line: &str, current: Option<Section>) -> Option<Section> {
+    if !matches!(current, Some(Section::B | Section::E | Section::F)) {
+        return None;
+    }
+    let ends_as_label = line.ends_with(':') || line.ends_with('?');
+    if !ends_as_label || line.chars().count() > 160 || line.split_whitespace().count() > 20 {
+        return None;
+    }
+    let lower = line.to_lowercase();
+    if lower.contains("what help")
+        || lower.contains("how will it be delivered")
+        || lower.contains("how it will be delivered")
+    {
+        return Some(Section::F);
+    }
+    if lower.contains("section e")
+        || lower.split(|c: char| !c.is_alphanumeric()).any(|w| w == "outcomes" || w == "outcome")
+    {
+        return Some(Section::E);
+    }
+    None
+}
+
+/// A line that introduces what follows ("Sophie will receive:").
+fn is_lead_line(line: &str) -> bool {
+    line.ends_with(':') && line.chars().count() <= 200
 }
 
 /// Cells of a text-table row split on `|` or tabs; `None` if the line is not a row.
@@ -410,6 +487,67 @@ fn cells(text: &str, line: Line) -> Option<Vec<(usize, usize)>> {
     (out.len() >= 2).then_some(out)
 }
 
+/// An outcome label inside a paragraph ("Long Term:", "Short term outcome:"): what follows is
+/// another outcome.
+fn outcome_labels(s: &str) -> Vec<usize> {
+    let lower = s.to_ascii_lowercase();
+    let mut at = Vec::new();
+    for label in ["long term", "long-term", "short term", "short-term", "medium term", "medium-term"] {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(label) {
+            let i = from + i;
+            let after = lower[i + label.len()..].trim_start_matches(" outcomes").trim_start_matches(" outcome");
+            if i > 0 && after.starts_with(':') {
+                at.push(i);
+            }
+            from = i + label.len();
+        }
+    }
+    at.sort_unstable();
+    at
+}
+
+/// An item's range, split where a labelled outcome starts ("Long term: … Short term: …"): in
+/// Section E those are two outcomes. Other sections keep the item whole.
+fn outcomes_apart(text: &str, section: Section, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut cuts = if section == Section::E { outcome_labels(&text[start..end]) } else { Vec::new() };
+    cuts.push(end - start);
+    let mut out = Vec::new();
+    let mut from = start;
+    for cut in cuts {
+        push_trimmed(text, from, start + cut, &mut out);
+        from = start + cut;
+    }
+    out
+}
+
+/// Paragraphs of an unmarked block: a line that ends a sentence ends the paragraph, so a block
+/// of one-sentence lines is several items, while a paragraph wrapped over lines stays one.
+fn paragraphs(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut begin = start;
+    let block = &text[start..end];
+    for (i, _) in block.match_indices('\n') {
+        let at = start + i;
+        let before = text[begin..at].trim_end();
+        if before.ends_with(['.', '!', '?', ':', ';']) {
+            push_trimmed(text, begin, at, &mut out);
+            begin = at + 1;
+        }
+    }
+    push_trimmed(text, begin, end, &mut out);
+    out
+}
+
+fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+    let slice = &text[start..end];
+    let lead = slice.len() - slice.trim_start().len();
+    let t = slice.trim();
+    if !t.is_empty() {
+        out.push((start + lead, start + lead + t.len()));
+    }
+}
+
 struct Open {
     start: usize,
     end: usize,
@@ -417,20 +555,37 @@ struct Open {
     number: Option<u16>,
 }
 
-/// Splits normalised text into sections and items.
+/// Where the segmenter is: the section and area items are filed under, and the lead-in above them.
+#[derive(Clone, Copy, Default)]
+struct Place {
+    section: Option<Section>,
+    area: Option<Area>,
+    lead: Option<(usize, usize)>,
+}
+
+/// Splits normalised text into sections and items: a table row's cells, a bullet, a numbered
+/// paragraph, else a paragraph (DOMAIN §6.3). Sentences of one item share their fields.
 pub fn segment(text: &str) -> Segmented {
     let mut seg = Segmented::default();
-    let mut current: Option<Section> = None;
-    let mut area: Option<Area> = None;
+    let mut place = Place::default();
     let mut open: Option<Open> = None;
-    let mut table: Option<Vec<Option<Section>>> = None;
+    let mut table: Option<Vec<Vec<Section>>> = None;
     let mut rows = 0usize;
 
-    let flush = |open: &mut Option<Open>, seg: &mut Segmented, section: Option<Section>, area: Option<Area>| {
-        if let (Some(o), Some(section)) = (open.take(), section) {
-            let parts = if o.marked { vec![(o.start, o.end)] } else { sentences(text, o.start, o.end) };
-            for (start, end) in parts {
-                seg.items.push(Item { section, start, end, area, number: o.number, row: None });
+    let flush = |open: &mut Option<Open>, seg: &mut Segmented, place: Place| {
+        let (Some(o), Some(section)) = (open.take(), place.section) else { return };
+        let parts = if o.marked { vec![(o.start, o.end)] } else { paragraphs(text, o.start, o.end) };
+        for (start, end) in parts {
+            for (a, b) in outcomes_apart(text, section, start, end) {
+                seg.items.push(Item {
+                    section,
+                    start: a,
+                    end: b,
+                    area: place.area,
+                    number: o.number,
+                    row: None,
+                    lead: place.lead,
+                });
             }
         }
     };
@@ -438,7 +593,7 @@ pub fn segment(text: &str) -> Segmented {
     for line in lines(text) {
         let s = &text[line.start..line.end];
         if line.is_blank() {
-            flush(&mut open, &mut seg, current, area);
+            flush(&mut open, &mut seg, place);
             table = None;
             continue;
         }
@@ -446,7 +601,7 @@ pub fn segment(text: &str) -> Segmented {
             continue;
         }
         if let Some(h) = heading(s) {
-            flush(&mut open, &mut seg, current, area);
+            flush(&mut open, &mut seg, place);
             table = None;
             let section = match h {
                 Heading::Section(sec) => sec,
@@ -455,43 +610,88 @@ pub fn segment(text: &str) -> Segmented {
                     Section::H1
                 }
             };
-            if current != Some(section) {
-                area = None;
+            if place.section != Some(section) {
+                place.area = None;
             }
-            current = Some(section);
+            place.section = Some(section);
+            place.lead = None;
             seg.headings.push(HeadingAt { section, start: line.start, end: line.end });
             continue;
         }
         if let Some(a) = area_heading(s) {
-            flush(&mut open, &mut seg, current, area);
-            area = Some(a);
+            flush(&mut open, &mut seg, place);
+            place.area = Some(a);
+            place.lead = None;
+            continue;
+        }
+        if let Some(section) = row_label(s, place.section) {
+            flush(&mut open, &mut seg, place);
+            seg.found(section, line.start, line.end);
+            place.section = Some(section);
+            place.lead = Some((line.start, line.end));
             continue;
         }
         if let Some(cells) = cells(text, line) {
-            flush(&mut open, &mut seg, current, area);
+            flush(&mut open, &mut seg, place);
             if let Some(map) = table_header(&cells, text) {
+                for (named, &(start, end)) in map.iter().zip(&cells) {
+                    for &section in named {
+                        seg.found(section, start, end);
+                    }
+                }
                 table = Some(map);
                 continue;
             }
             rows += 1;
+            let push = |section: Section, start: usize, end: usize, seg: &mut Segmented| {
+                for (a, b) in outcomes_apart(text, section, start, end) {
+                    seg.items.push(Item {
+                        section,
+                        start: a,
+                        end: b,
+                        area: place.area,
+                        number: None,
+                        row: Some(rows),
+                        lead: None,
+                    });
+                }
+            };
             match &table {
                 Some(map) => {
                     for (i, &(start, end)) in cells.iter().enumerate() {
-                        if let Some(Some(section)) = map.get(i) {
-                            seg.items.push(Item { section: *section, start, end, area, number: None, row: Some(rows) });
+                        let Some(named) = map.get(i).filter(|m| !m.is_empty()) else { continue };
+                        for &shared in &named[1..] {
+                            if !seg.covered.contains(&shared) {
+                                seg.covered.push(shared);
+                            }
                         }
+                        push(named[0], start, end, &mut seg);
                     }
                 }
                 None => {
-                    if let Some(section) = current {
-                        seg.items.push(Item {
-                            section,
-                            start: line.start,
-                            end: line.end,
-                            area,
-                            number: None,
-                            row: None,
-                        });
+                    // A row whose first cell names a section ("Outcome | By July 2027 …").
+                    let (first_start, first_end) = cells[0];
+                    let label = &text[first_start..first_end];
+                    let named = if label.split_whitespace().count() <= 6 { named_sections(label) } else { Vec::new() };
+                    match (named.first(), place.section) {
+                        (Some(&section), _) => {
+                            seg.found(section, first_start, first_end);
+                            for &(start, end) in &cells[1..] {
+                                push(section, start, end, &mut seg);
+                            }
+                        }
+                        (None, Some(section)) => {
+                            seg.items.push(Item {
+                                section,
+                                start: line.start,
+                                end: line.end,
+                                area: place.area,
+                                number: None,
+                                row: None,
+                                lead: place.lead,
+                            });
+                        }
+                        (None, None) => {}
                     }
                 }
             }
@@ -502,7 +702,7 @@ pub fn segment(text: &str) -> Segmented {
         let marker = numbered.map(|(_, len)| len).or_else(|| list_marker(s));
         match marker {
             Some(len) => {
-                flush(&mut open, &mut seg, current, area);
+                flush(&mut open, &mut seg, place);
                 let body = &s[len..];
                 let lead = body.len() - body.trim_start().len();
                 let start = line.start + len + lead;
@@ -511,12 +711,23 @@ pub fn segment(text: &str) -> Segmented {
                 }
             }
             None => match &mut open {
-                Some(o) => o.end = line.end,
-                None => open = Some(Open { start: line.start, end: line.end, marked: false, number: None }),
+                Some(o) if !o.marked => o.end = line.end,
+                // A line after a bullet continues it unless it is a lead-in of its own.
+                Some(o) if !is_lead_line(s) => o.end = line.end,
+                _ => {
+                    flush(&mut open, &mut seg, place);
+                    // A new paragraph is out of reach of the lead-in above the list before it.
+                    place.lead = None;
+                    open = Some(Open { start: line.start, end: line.end, marked: false, number: None });
+                }
             },
         }
+        if is_lead_line(s) && marker.is_none() {
+            flush(&mut open, &mut seg, place);
+            place.lead = Some((line.start, line.end));
+        }
     }
-    flush(&mut open, &mut seg, current, area);
+    flush(&mut open, &mut seg, place);
     seg
 }
 
@@ -548,6 +759,8 @@ mod tests {
         assert_eq!(h("Section A: All about me"), Some(Section::A));
         assert_eq!(h("A. All about me"), Some(Section::A));
         assert_eq!(h("Outcomes sought for Noah"), Some(Section::E));
+        assert_eq!(h("a) OBJECTIVES"), Some(Section::E));
+        assert_eq!(h("b) EDUCATIONAL PROVISION to meet the needs and objectives"), Some(Section::F));
         assert_eq!(heading("Section H: Social care provision"), Some(Heading::MergedH));
         // Not headings.
         assert_eq!(h("A) Noah will see the therapist"), None);
@@ -561,7 +774,7 @@ mod tests {
     }
 
     #[test]
-    fn items_bullets_numbers_sentences_and_areas() {
+    fn items_are_bullets_numbered_paragraphs_and_paragraphs() {
         let text = "Section B: Special educational needs\nCommunication and interaction\nB1. Noah struggles with speech sounds. He is hard to understand.\nHe has a stammer.\n\nNoah loves trains. He finds it hard to wait.\n\nSection F\n• Direct SALT 1:1,\n  30 minutes weekly\n- ELSA weekly\n";
         let seg = segment(text);
         let items: Vec<(Section, &str, Option<Area>, Option<u16>)> =
@@ -576,12 +789,66 @@ mod tests {
                     ci,
                     Some(1)
                 ),
-                (Section::B, "Noah loves trains.", ci, None),
-                (Section::B, "He finds it hard to wait.", ci, None),
+                (Section::B, "Noah loves trains. He finds it hard to wait.", ci, None),
                 (Section::F, "Direct SALT 1:1,\n  30 minutes weekly", None, None),
                 (Section::F, "ELSA weekly", None, None),
             ]
         );
+    }
+
+    #[test]
+    fn a_line_that_ends_a_sentence_ends_its_paragraph() {
+        let text =
+            "Section B\nMaya has autism.\nMaya's reading is at the 3rd percentile\nand she cannot infer meaning.\n";
+        let seg = segment(text);
+        let got: Vec<&str> = seg.items.iter().map(|i| &text[i.start..i.end]).collect();
+        assert_eq!(
+            got,
+            vec!["Maya has autism.", "Maya's reading is at the 3rd percentile\nand she cannot infer meaning."]
+        );
+    }
+
+    #[test]
+    fn columns_naming_sections_make_them_present() {
+        let text = "Aspirations (Section A) | Needs (Section B, C, D) | Outcomes (Section E) | Provisions (Sections F, G, H1, H2)\nWants friends. | Finds groups hard. | Long Term: By July 2030 he will join a club. Short Term: he will say hello to 2 peers a day. | Daily 15-minute group led by a trained TA.\n";
+        let seg = segment(text);
+        for s in [
+            Section::A,
+            Section::B,
+            Section::C,
+            Section::D,
+            Section::E,
+            Section::F,
+            Section::G,
+            Section::H1,
+            Section::H2,
+        ] {
+            assert!(seg.has(s), "{s} is named by a column");
+        }
+        assert!(seg.has_content(Section::C) && seg.has_content(Section::H2));
+        let got: Vec<(Section, &str)> = seg.items.iter().map(|i| (i.section, &text[i.start..i.end])).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Section::A, "Wants friends."),
+                (Section::B, "Finds groups hard."),
+                (Section::E, "Long Term: By July 2030 he will join a club."),
+                (Section::E, "Short Term: he will say hello to 2 peers a day."),
+                (Section::F, "Daily 15-minute group led by a trained TA."),
+            ]
+        );
+    }
+
+    #[test]
+    fn row_labels_switch_between_outcomes_and_provision() {
+        let text = "Section F\nCommunication and interaction\nShort term outcomes (from Section E), by the end of Key Stage 2:\n(1) He will ask for help.\n\nWhat help do I need and how will it be delivered?\n• Weekly SALT.\n";
+        let seg = segment(text);
+        let got: Vec<(Section, &str, bool)> =
+            seg.items.iter().map(|i| (i.section, &text[i.start..i.end], i.lead.is_some())).collect();
+        assert_eq!(got, vec![(Section::E, "He will ask for help.", true), (Section::F, "Weekly SALT.", true)]);
+        let lead = seg.items[0].lead.map(|(a, b)| &text[a..b]);
+        assert_eq!(lead, Some("Short term outcomes (from Section E), by the end of Key Stage 2:"));
+        assert!(seg.has(Section::E));
     }
 
     #[test]
