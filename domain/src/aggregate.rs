@@ -98,7 +98,8 @@ pub struct CaseDetail {
     pub actions: Vec<ActionView>,
     pub open_actions: usize,
     pub overdue_actions: usize,
-    /// Open and confirmed flags; dismissed ones are hidden here (listed by the flags endpoint).
+    /// Open and confirmed flags, red first, then amber, then info, each in reading order;
+    /// dismissed ones are hidden here (listed by the flags endpoint).
     pub flags: Vec<Flag>,
     pub dismissed_flags: usize,
     /// The family's annotations, per EHCP section.
@@ -165,7 +166,10 @@ impl CaseDetail {
         let open_actions = actions.iter().filter(|a| a.action.is_open()).count();
         let overdue_actions = actions.iter().filter(|a| a.overdue).count();
         let dismissed_flags = agg.flags.iter().filter(|f| f.status == FlagStatus::Dismissed).count();
-        let flags = agg.flags.into_iter().filter(|f| f.status != FlagStatus::Dismissed).collect();
+        // Red first, then amber, then info, each in reading order: what the family should raise
+        // with the LA leads the page.
+        let mut flags: Vec<Flag> = agg.flags.into_iter().filter(|f| f.status != FlagStatus::Dismissed).collect();
+        flags.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let mut annotations: BTreeMap<Section, Vec<Annotation>> = BTreeMap::new();
         for a in agg.annotations {
             annotations.entry(a.section).or_default().push(a);

@@ -78,7 +78,10 @@ pub fn summary(name: &str, doc: &AnalysedDocument) -> String {
         count(FlagSeverity::Amber),
         count(FlagSeverity::Info)
     );
-    for f in findings {
+    // Red first, then amber, then info; each in the plan's order.
+    let mut ordered: Vec<_> = findings.iter().collect();
+    ordered.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    for f in ordered {
         let section = f.section.map_or("-".to_owned(), |s| s.as_str().to_owned());
         let excerpt: String = f.excerpt.chars().take(160).collect();
         let more = if f.excerpt.chars().count() > 160 { "…" } else { "" };

@@ -59,6 +59,17 @@ fn a_plan_in_each_format_prints_its_flags() {
     let text = String::from_utf8(text.stdout).expect("utf-8");
     assert!(text.contains("sections found: A B C D E F G H1 H2 I J K"), "{text}");
     assert!(text.contains("[RED] Section I, missing_statutory_content"), "{text}");
+    // Red first, then amber, then info.
+    let ranks: Vec<u8> = text
+        .lines()
+        .filter_map(|l| match l.split(']').next() {
+            Some("[RED") => Some(3),
+            Some("[AMBER") => Some(2),
+            Some("[INFO") => Some(1),
+            _ => None,
+        })
+        .collect();
+    assert!(ranks.len() > 2 && ranks.windows(2).all(|w| w[0] >= w[1]), "severities out of order:\n{text}");
     assert!(text.contains("not legal advice"));
 }
 

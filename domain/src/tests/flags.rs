@@ -134,6 +134,15 @@ fn reanalysis_replaces_open_flags_and_keeps_the_familys_decisions() {
     assert_eq!(detail.dismissed_flags, 1);
     assert!(detail.flags.iter().all(|x| x.status != FlagStatus::Dismissed));
     assert_eq!(detail.flags.len(), agg.flags.len() - 1);
+    // The case page leads with red, then amber, then info; each in reading order.
+    let severities: Vec<_> = detail.flags.iter().map(|x| x.severity).collect();
+    assert!(severities.windows(2).all(|w| w[0] >= w[1]), "{severities:?}");
+    assert!(severities.first() > severities.last(), "{severities:?}");
+    for level in [FlagSeverity::Red, FlagSeverity::Amber, FlagSeverity::Info] {
+        let positions: Vec<_> =
+            detail.flags.iter().filter(|x| x.severity == level).map(|x| (x.section, x.span.map(|s| s.start))).collect();
+        assert!(positions.windows(2).all(|w| w[0] <= w[1]), "{level:?} flags out of reading order: {positions:?}");
+    }
 }
 
 #[test]
