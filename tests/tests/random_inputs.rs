@@ -60,8 +60,8 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
 #[test]
 fn the_analyser_answers_every_mutated_plan() {
     let mut rng = Rng(0x5e17_a417);
-    let plans: Vec<String> = corpus::plans().into_iter().map(|p| p.text).collect();
-    let items: Vec<String> = corpus::items().into_iter().map(|i| i.text).collect();
+    let plans: Vec<String> = corpus::plans().into_iter().chain(corpus::real_plans()).map(|p| p.text).collect();
+    let items: Vec<String> = corpus::items().into_iter().chain(corpus::real_items()).map(|i| i.text).collect();
     for round in 0..400 {
         let seed = if round % 2 == 0 {
             plans[rng.below(plans.len())].as_bytes()
@@ -79,7 +79,15 @@ fn the_analyser_answers_every_mutated_plan() {
         for f in &analysis.findings {
             assert!(f.span.start <= f.span.end && f.span.end <= chars, "round {round}: span {:?} past {chars}", f.span);
         }
-        let _ = analyse_item(Section::F, &text);
+        // Every section's rules, including outcomes, needs and the paragraph-item paths.
+        let section = Section::ALL[round % Section::ALL.len()];
+        for f in analyse_item(section, &text) {
+            assert!(
+                f.span.start <= f.span.end && f.span.end <= chars,
+                "round {round}: item span {:?} past {chars}",
+                f.span
+            );
+        }
     }
     // Pathological shapes: one huge line, only headings, only punctuation, deep numbering.
     let shapes = [
@@ -88,6 +96,15 @@ fn the_analyser_answers_every_mutated_plan() {
         ".,;:!?()[]{}".repeat(20_000),
         (1..5_000).map(|n| format!("F{n}.{n}.{n} ")).collect::<String>(),
         "\u{0}\u{feff}\u{2028}\r\n".repeat(10_000),
+        // Tables whose columns name sections, row labels, outcome labels, lead-ins, long paragraphs.
+        "Needs (Section B, C, D) | Outcomes (Section E) | Provision (Sections F, G, H1, H2)\n".repeat(5_000),
+        format!("Section E\n{}", "Long term: by July 2030. Short term: 2 a day. ".repeat(20_000)),
+        format!("Section F\n{}", "Outcomes by the end of Key Stage 2:\nWhat help do I need?\n".repeat(10_000)),
+        format!(
+            "Section F\n{}",
+            "support from a trained teaching assistant written by the therapist and\n".repeat(10_000)
+        ),
+        format!("Section B\n{}", "Outcome | x | y | z\n".repeat(10_000)),
     ];
     for text in &shapes {
         analyse(text, &AnalyseOptions::default()).expect("analysed");

@@ -91,10 +91,11 @@ pub enum Class {
 /// therapy needs no group size. Override clauses remove the quantities (§6.1).
 pub fn quantify(t: Screened<'_>) -> Quant {
     // "Teaching" in "teaching assistant" names who, not what.
-    let what = t.find_iter(&p::WHAT).any(|m| {
-        !(m.as_str().eq_ignore_ascii_case("teaching")
-            && t.s[m.end()..].trim_start().get(..9).is_some_and(|w| w.eq_ignore_ascii_case("assistant")))
-    });
+    let what = t.is_match(&p::WHAT) && !t.s.to_ascii_lowercase().contains("assistant")
+        || t.find_iter(&p::WHAT).any(|m| {
+            !(m.as_str().eq_ignore_ascii_case("teaching")
+                && t.s[m.end()..].trim_start().get(..9).is_some_and(|w| w.eq_ignore_ascii_case("assistant")))
+        });
     // Who delivers, not who wrote or oversees what is delivered.
     let delivered = delivered(t);
     let who = match &delivered {
