@@ -72,7 +72,7 @@ fn score_screened(section: Section, t: Screened<'_>, lead: Option<&str>, hits: &
     match section {
         Section::B => need_rules(t, hits),
         Section::E => outcome_rules(t, lead, hits),
-        Section::F | Section::G | Section::H1 | Section::H2 => provision_rules(section, t, hits),
+        Section::F | Section::G | Section::H1 | Section::H2 => provision_units(section, t, hits),
         Section::C | Section::D => {
             wrong_section_rules(section, t, hits);
             Facts::default()
@@ -267,6 +267,57 @@ fn list(fields: &[Field]) -> String {
         [one] => (*one).to_string(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
+}
+
+/// The provisions a paragraph describes: sentences that share their fields (§6.3: "Greg will
+/// have short and frequent touch-typing sessions. He will receive 3 × 10-minute sessions…"),
+/// split where a sentence names something new to be provided without referring back to what
+/// came before ("… He will also have access to a quiet space when needed."). Byte ranges in `s`.
+fn units(t: Screened<'_>) -> Vec<(usize, usize)> {
+    let s = t.s;
+    let whole = vec![(0, s.len())];
+    // An item that names nothing to provide is one unit, whatever its sentences.
+    if !(t.is_match(&p::WHAT) || t.is_match(&p::EQUIPMENT) || t.is_match(&p::THERAPY_TERM)) {
+        return whole;
+    }
+    let sentences = super::text::sentences(s, 0, s.len());
+    if sentences.len() < 2 {
+        return whole;
+    }
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (a, b) in sentences {
+        let sentence = &s[a..b];
+        let names_provision =
+            p::WHAT.is_match(sentence) || p::EQUIPMENT.is_match(sentence) || p::THERAPY_TERM.is_match(sentence);
+        match out.last_mut() {
+            Some(last) if !names_provision || p::REFERS_BACK.is_match(sentence) && !p::ADDS_MORE.is_match(sentence) => {
+                last.1 = b
+            }
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+/// Scores each provision of an item; the item is generic only if every provision in it is.
+fn provision_units(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Facts {
+    let units = units(t);
+    if units.len() == 1 {
+        return provision_rules(section, t, hits);
+    }
+    let mut facts = Facts::default();
+    let mut all_generic = true;
+    for (a, b) in units {
+        let before = hits.len();
+        let f = provision_rules(section, Screened::new(&t.s[a..b]), hits);
+        for hit in &mut hits[before..] {
+            hit.at = Some(hit.at.unwrap_or(0) + a);
+        }
+        facts.provision |= f.provision;
+        all_generic &= !f.provision || f.generic;
+    }
+    facts.generic = facts.provision && all_generic;
+    facts
 }
 
 fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Facts {
