@@ -397,7 +397,8 @@ fn is_page_furniture(line: &str) -> bool {
 /// The sections a table cell or a row label names: "Needs (Section B, C, D)" names B, C and D;
 /// otherwise its words do ("Provision" is F). The first is where the cell's items are scored.
 fn named_sections(cell: &str) -> Vec<Section> {
-    let lower = cell.to_lowercase();
+    // ASCII lowercase keeps byte offsets, so `at` indexes `cell` too.
+    let lower = cell.to_ascii_lowercase();
     if let Some(at) = lower.find("section") {
         // Letters after "Section(s)": "B, C, D", "F, G, H1, H2", "E".
         let named: Vec<Section> = cell[at + "section".len()..]
@@ -837,6 +838,12 @@ mod tests {
                 (Section::F, "Daily 15-minute group led by a trained TA."),
             ]
         );
+    }
+
+    #[test]
+    fn named_sections_survive_letters_that_change_length_when_lowercased() {
+        assert_eq!(named_sections("İİİ Needs (Section B, C)"), vec![Section::B, Section::C]);
+        assert_eq!(named_sections("ẞ Section"), Vec::<Section>::new());
     }
 
     #[test]
