@@ -450,6 +450,17 @@ fn row_label(line: &str, current: Option<Section>) -> Option<Section> {
         return None;
     }
     let lower = line.to_lowercase();
+    // A short label that starts with what it introduces: "Provision:", "Outcomes:", "My needs:".
+    let words: Vec<&str> = lower.trim_end_matches([':', '?']).split_whitespace().collect();
+    if words.len() <= 5 {
+        let first = words.iter().copied().find(|w| !matches!(*w, "my" | "the" | "special" | "educational"));
+        match first {
+            Some("provision" | "provisions") => return Some(Section::F),
+            Some("outcome" | "outcomes") => return Some(Section::E),
+            Some("need" | "needs") => return Some(Section::B),
+            _ => {}
+        }
+    }
     if lower.contains("what help")
         || lower.contains("how will it be delivered")
         || lower.contains("how it will be delivered")
@@ -838,6 +849,16 @@ mod tests {
                 (Section::F, "Daily 15-minute group led by a trained TA."),
             ]
         );
+    }
+
+    #[test]
+    fn short_labels_say_what_follows() {
+        assert_eq!(row_label("Provision:", Some(Section::E)), Some(Section::F));
+        assert_eq!(row_label("My outcomes:", Some(Section::F)), Some(Section::E));
+        assert_eq!(row_label("Special educational needs:", Some(Section::F)), Some(Section::B));
+        assert_eq!(row_label("To meet his needs the school will provide:", Some(Section::F)), None);
+        assert_eq!(row_label("Sophie will receive:", Some(Section::F)), None);
+        assert_eq!(row_label("Provision:", Some(Section::G)), None, "only between B, E and F");
     }
 
     #[test]
