@@ -2,7 +2,7 @@
 
 use crate::vocab::Section;
 
-use super::text::{Line, lines};
+use super::text::{Line, lines, push_trimmed};
 
 /// Areas of need (DOMAIN §6.5). Sub-headings set an item's area; keywords infer it otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -519,18 +519,21 @@ fn outcome_labels(s: &str) -> Vec<usize> {
     at
 }
 
-/// An item's range, split where a labelled outcome starts ("Long term: … Short term: …"): in
-/// Section E those are two outcomes. Other sections keep the item whole.
-fn outcomes_apart(text: &str, section: Section, start: usize, end: usize) -> Vec<(usize, usize)> {
-    let mut cuts = if section == Section::E { outcome_labels(&text[start..end]) } else { Vec::new() };
+/// Files `like` (its range and place) as an item; in Section E it is split where a labelled
+/// outcome starts ("Long term: … Short term: …"), as those are two outcomes.
+fn file(seg: &mut Segmented, text: &str, like: Item) {
+    let (start, end) = (like.start, like.end);
+    let mut cuts = if like.section == Section::E { outcome_labels(&text[start..end]) } else { Vec::new() };
     cuts.push(end - start);
-    let mut out = Vec::new();
+    let mut parts = Vec::new();
     let mut from = start;
     for cut in cuts {
-        push_trimmed(text, from, start + cut, &mut out);
+        push_trimmed(text, from, start + cut, &mut parts);
         from = start + cut;
     }
-    out
+    for (a, b) in parts {
+        seg.items.push(Item { start: a, end: b, ..like.clone() });
+    }
 }
 
 /// Paragraphs of an unmarked block: a line that ends a sentence ends the paragraph, so a block
@@ -549,15 +552,6 @@ fn paragraphs(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
     }
     push_trimmed(text, begin, end, &mut out);
     out
-}
-
-fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
-    let slice = &text[start..end];
-    let lead = slice.len() - slice.trim_start().len();
-    let t = slice.trim();
-    if !t.is_empty() {
-        out.push((start + lead, start + lead + t.len()));
-    }
 }
 
 struct Open {
@@ -588,17 +582,8 @@ pub fn segment(text: &str) -> Segmented {
         let (Some(o), Some(section)) = (open.take(), place.section) else { return };
         let parts = if o.marked { vec![(o.start, o.end)] } else { paragraphs(text, o.start, o.end) };
         for (start, end) in parts {
-            for (a, b) in outcomes_apart(text, section, start, end) {
-                seg.items.push(Item {
-                    section,
-                    start: a,
-                    end: b,
-                    area: place.area,
-                    number: o.number,
-                    row: None,
-                    lead: place.lead,
-                });
-            }
+            let like = Item { section, start, end, area: place.area, number: o.number, row: None, lead: place.lead };
+            file(seg, text, like);
         }
     };
 
@@ -656,17 +641,8 @@ pub fn segment(text: &str) -> Segmented {
             }
             rows += 1;
             let push = |section: Section, start: usize, end: usize, seg: &mut Segmented| {
-                for (a, b) in outcomes_apart(text, section, start, end) {
-                    seg.items.push(Item {
-                        section,
-                        start: a,
-                        end: b,
-                        area: place.area,
-                        number: None,
-                        row: Some(rows),
-                        lead: None,
-                    });
-                }
+                let like = Item { section, start, end, area: place.area, number: None, row: Some(rows), lead: None };
+                file(seg, text, like);
             };
             match &table {
                 Some(map) => {

@@ -88,7 +88,8 @@ fn ends_with_abbreviation(before: &str) -> bool {
     ABBREVIATIONS.contains(&word.as_str()) || (word.len() == 1 && word.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
-fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+/// Pushes `text[start..end]` without its surrounding whitespace, if anything is left.
+pub fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
     let slice = &text[start..end];
     let lead = slice.len() - slice.trim_start().len();
     let trimmed = slice.trim();
