@@ -152,7 +152,9 @@ pub fn classify(t: Screened<'_>) -> Class {
         Class::Intervention
     } else if t.is_match(&p::EQUIPMENT) {
         Class::Equipment
-    } else if t.is_match(&p::ALL_DAY) {
+    } else if t.is_match(&p::ALL_DAY) || t.is_match(&p::HOURS) && (t.is_match(&p::TA) || t.is_match(&p::ADULT_SUPPORT))
+    {
+        // Hours of a TA's or an adult's support are adult support, however the day is covered.
         Class::AllDay
     } else {
         Class::Intervention

@@ -343,7 +343,7 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
         concrete: concrete_what(t),
         who: q.who,
         ratio: q.ratio,
-        adult_support: q.who && (q.one_to_one || q.hours || q.when),
+        adult_support: class == Class::AllDay || q.who && (q.one_to_one || q.hours || q.when),
     };
     let found = triggers(t, &known);
     // "Up to N hours" and "a level of 1:1" set no minimum, and a wide range lets its lowest
