@@ -88,23 +88,19 @@ pub enum Class {
 
 /// Finds the quantifier fields in an item, with the fields its wording implies (§6.3): a
 /// protected role carries its qualification, 1:1 and "work with" are direct, and individual
-/// therapy needs no group size. Override clauses remove the quantities (§6.1).
-pub fn quantify(t: Screened<'_>) -> Quant {
+/// therapy needs no group size. Override clauses remove the quantities (§6.1). `d` is the item
+/// as [`delivered`] reads it.
+pub fn quantify(t: Screened<'_>, d: Screened<'_>) -> Quant {
     // "Teaching" in "teaching assistant" names who, not what.
     let what = t.is_match(&p::WHAT) && !t.s.to_ascii_lowercase().contains("assistant")
         || t.find_iter(&p::WHAT).any(|m| {
             !(m.as_str().eq_ignore_ascii_case("teaching")
                 && t.s[m.end()..].trim_start().get(..9).is_some_and(|w| w.eq_ignore_ascii_case("assistant")))
         });
-    // Who delivers, not who wrote or oversees what is delivered.
-    let delivered = delivered(t);
-    let who = match &delivered {
-        Some(rest) => p::WHO.is_match(rest),
-        None => t.is_match(&p::WHO),
-    };
     let mut q = Quant {
         what,
-        who,
+        // Who delivers, not who wrote or oversees what is delivered.
+        who: d.is_match(&p::WHO),
         qual: t.is_match(&p::QUAL) || t.is_match(&p::PROTECTED_ROLE),
         freq: t.is_match(&p::FREQ),
         dur: t.is_match(&p::DUR),
@@ -129,15 +125,15 @@ pub fn quantify(t: Screened<'_>) -> Quant {
     q
 }
 
-/// `t` without the people who only write, set or oversee what someone else delivers.
-fn delivered(t: Screened<'_>) -> Option<String> {
+/// `t` without the people who only write, set or oversee what someone else delivers, if it
+/// names any: who delivers, the class and what is delivered are read from this (once per item).
+pub fn delivered(t: Screened<'_>) -> Option<String> {
     t.is_match(&p::AUTHORED_BY).then(|| p::AUTHORED_BY.replace_all(t.s, "").into_owned())
 }
 
+/// The class of the item as [`delivered`] reads it: who writes or oversees does not decide it
+/// ("a TA trained by the OT" runs an intervention).
 pub fn classify(t: Screened<'_>) -> Class {
-    // Who writes or oversees does not decide the class: "a TA trained by the OT" runs an intervention.
-    let delivered = delivered(t);
-    let t = delivered.as_deref().map_or(t, Screened::new);
     let therapist_delivers =
         t.is_match(&p::PROTECTED_ROLE) && !t.is_match(&p::SCHOOL_DELIVERER) || t.is_match(&p::SPECIALIST_TEACHER);
     if t.is_match(&p::STAFF_TRAINING) && !t.is_match(&p::ONE_TO_ONE) {
@@ -163,11 +159,8 @@ pub fn classify(t: Screened<'_>) -> Class {
 
 /// Whether the item names something concrete that is delivered, once the people who only write
 /// or oversee it are set aside: "support" or "strategies" for an area is not (VL08).
-pub fn concrete_what(t: Screened<'_>) -> bool {
-    match delivered(t) {
-        Some(rest) => p::CONCRETE_WHAT.is_match(&rest),
-        None => t.is_match(&p::CONCRETE_WHAT),
-    }
+pub fn concrete_what(d: Screened<'_>) -> bool {
+    d.is_match(&p::CONCRETE_WHAT)
 }
 
 /// Fields missing for the class, and which of them are critical (§6.3).

@@ -3,7 +3,7 @@
 use crate::vocab::{FlagSeverity, Section};
 
 use super::patterns::{self as p, Screen, Screened};
-use super::quantify::{Class, Field, classify, concrete_what, missing, parse_number, quantify};
+use super::quantify::{Class, Field, classify, concrete_what, delivered, missing, parse_number, quantify};
 
 /// One rule firing on an item, before flags are merged.
 #[derive(Debug, Clone)]
@@ -332,15 +332,17 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
     if section != Section::F && t.is_match(&p::MEDICAL) && !t.is_match(&p::EDUCATE) {
         return Facts { provision: true, ..Facts::default() };
     }
-    let q = quantify(t);
-    let class = classify(t);
+    let delivered = delivered(t);
+    let d = delivered.as_deref().map_or(t, Screened::new);
+    let q = quantify(t, d);
+    let class = classify(d);
     // The plan describing itself ("These must include all the needs specified in Section B").
     if t.is_match(&p::PLAN_META) && !(q.freq || q.dur || q.hours) {
         return Facts::default();
     }
     let known = Known {
         class,
-        concrete: concrete_what(t),
+        concrete: concrete_what(d),
         who: q.who,
         ratio: q.ratio,
         adult_support: class == Class::AllDay || q.who && (q.one_to_one || q.hours || q.when),
