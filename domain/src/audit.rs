@@ -1,4 +1,4 @@
-//! The family's audit log (DOMAIN §5.6, DESIGN §2): every change by anyone (written by `decide`)
+//! The family's audit log (`docs/access.md`): every change by anyone (written by `decide`)
 //! and every advocate's read of a child's records (written here, by the read path), so the
 //! family can see who looked at what. Ids only, never content.
 

@@ -1,4 +1,4 @@
-//! Calendar arithmetic for statutory time limits in England (DOMAIN §3.2).
+//! Calendar arithmetic for statutory time limits in England (`docs/law.md`, "Counting").
 //!
 //! Everything here is a plain function of its inputs: `today` and `now` are arguments, never
 //! read from a clock, so the phone and the server compute the same dates.
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn periods_starting_with_follow_the_corresponding_date_rule() {
         let p = period_of_months_starting_with;
-        // DOMAIN §3.2: a plan of 29 Feb 2028 is reviewed by 28 Feb 2029, not the 27th.
+        // SEND Regs 2014: a period of months "starting with" a date — a plan of 29 Feb 2028 is reviewed by 28 Feb 2029, not the 27th.
         assert_eq!(p(ymd(2028, 2, 29), 12), Ok(ymd(2029, 2, 28)));
         assert_eq!(p(ymd(2026, 3, 31), 12), Ok(ymd(2027, 3, 30)));
         // The day before 1 March 2028 is 29 February (a leap year).
@@ -253,7 +253,7 @@ mod tests {
 
     #[test]
     fn working_days_skip_weekends_and_holidays() {
-        // DOMAIN §3.3 example 4: 25 Dec, the weekend and 28 Dec are skipped.
+        // Working days (`docs/law.md`, "Counting"): 25 Dec, the weekend and 28 Dec are skipped.
         assert_eq!(add_working_days(ymd(2026, 12, 24), 3), Ok(ymd(2026, 12, 31)));
         assert_eq!(is_working_day(ymd(2026, 4, 6)), Ok(false));
         assert_eq!(is_working_day(ymd(2026, 4, 7)), Ok(true));

@@ -30,8 +30,8 @@ pub enum DomainError {
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
     /// The id exists with different content, or the change contradicts the record's state.
-    #[error("{0}")]
-    Conflict(String),
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
     #[error(transparent)]
     Date(#[from] DateError),
 }
@@ -46,6 +46,90 @@ impl DomainError {
     /// it says no more than "not this child's", so it reveals nothing of other families.
     pub fn not_this_childs_case(field: &str) -> Self {
         DomainError::invalid(field, "no case of this child's has this id")
+    }
+}
+
+/// Why a change contradicts what is stored. Callers decide by the kind (retry, report, refuse),
+/// never by the text, which is for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// A record with this id already exists with different content (a retried create with the
+    /// same content is not a conflict: it changes nothing).
+    #[error("a {what} with this id already exists with different content")]
+    IdTaken { what: &'static str },
+    /// The id is held by a record the caller cannot see; retrying would meet it again.
+    #[error("this id is already in use")]
+    IdInUse,
+    /// Another push from the same device is being applied; the device retries.
+    #[error("another sync from this device is in progress")]
+    DeviceBusy,
+    /// The device's sync record could not be created this time; the device retries.
+    #[error("the device could not be registered; try again")]
+    DeviceNotRegistered,
+    #[error("you already belong to a family account")]
+    AlreadyInFamily,
+    #[error("this advocate is not taking on new families at the moment")]
+    NotTakingFamilies,
+    #[error("accept the request first")]
+    NotAccepted,
+    #[error("the request has not been assigned to an advocate yet")]
+    NotAssigned,
+    #[error("access can be granted once the advocate accepts the request")]
+    GrantBeforeAccept,
+    #[error("an accepted request cannot be declined: resolve or close the ticket instead")]
+    AlreadyAccepted,
+    #[error("this request was declined or has ended")]
+    RequestClosed,
+    /// The support between a family and an advocate has ended: its messages are kept,
+    /// read-only.
+    #[error("this support has ended: its messages are kept, read-only")]
+    SupportEnded,
+    #[error("this support is already being handed over")]
+    HandoverInProgress,
+    #[error("the ticket is closed")]
+    TicketClosed,
+    #[error("this ticket is already linked to another case")]
+    TicketLinkedElsewhere,
+    #[error("this case is already linked to another ticket")]
+    CaseLinkedElsewhere,
+    #[error("the document has not been uploaded yet")]
+    NotUploaded,
+    #[error("this document was already confirmed with other content; upload the new file as a new document")]
+    ConfirmedOtherContent,
+    #[error("an admin cannot remove themselves")]
+    AdminSelfRemoval,
+}
+
+impl Conflict {
+    /// A stable, machine-readable name for the kind (the problem body's `code`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Conflict::IdTaken { .. } => "id-taken",
+            Conflict::IdInUse => "id-in-use",
+            Conflict::DeviceBusy => "device-busy",
+            Conflict::DeviceNotRegistered => "device-not-registered",
+            Conflict::AlreadyInFamily => "already-in-family",
+            Conflict::NotTakingFamilies => "not-taking-families",
+            Conflict::NotAccepted => "not-accepted",
+            Conflict::NotAssigned => "not-assigned",
+            Conflict::GrantBeforeAccept => "grant-before-accept",
+            Conflict::AlreadyAccepted => "already-accepted",
+            Conflict::RequestClosed => "request-closed",
+            Conflict::SupportEnded => "support-ended",
+            Conflict::HandoverInProgress => "handover-in-progress",
+            Conflict::TicketClosed => "ticket-closed",
+            Conflict::TicketLinkedElsewhere => "ticket-linked-elsewhere",
+            Conflict::CaseLinkedElsewhere => "case-linked-elsewhere",
+            Conflict::NotUploaded => "not-uploaded",
+            Conflict::ConfirmedOtherContent => "confirmed-other-content",
+            Conflict::AdminSelfRemoval => "admin-self-removal",
+        }
+    }
+
+    /// A conflict of the moment, which the same request may pass later: a device retries it
+    /// rather than recording the change as refused.
+    pub fn is_transient(self) -> bool {
+        matches!(self, Conflict::DeviceBusy | Conflict::DeviceNotRegistered)
     }
 }
 

@@ -1,4 +1,4 @@
-//! Hierarchical record keys (DESIGN §3): an aggregate loads with one prefix query.
+//! Hierarchical record keys (README, "Storage"): an aggregate loads with one prefix query.
 
 use crate::ids::{
     ActionId, AdvocateId, AlertId, AnnotationId, AuditId, CaseId, ChecklistItemId, ChildId, ConnectionId, DocumentId,

@@ -1,7 +1,7 @@
 //! Every rule of the SEN Evidence Vault, shared by the server and the phone.
 //!
 //! No I/O, no async, no clock: functions take `today`/`now` as arguments so that the same
-//! inputs give the same answer on every device. See `DOMAIN.md` for the law behind the rules.
+//! inputs give the same answer on every device. See `docs/law.md` for the law behind the rules.
 
 pub mod aggregate;
 pub mod analyser;
@@ -12,6 +12,7 @@ pub mod context;
 pub mod dates;
 pub mod decide;
 pub mod error;
+pub mod execution;
 pub mod ids;
 pub mod keys;
 pub mod model;
@@ -39,6 +40,7 @@ pub use command::{
 pub use context::{Actor, Context};
 pub use decide::decide;
 pub use error::{DomainError, FieldError};
+pub use execution::{Executed, Execution, MembershipRead};
 pub use ids::*;
 pub use model::*;
 pub use reads::{reads, reads_after};

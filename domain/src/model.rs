@@ -118,7 +118,7 @@ pub struct Note {
     pub document_id: Option<DocumentId>,
 }
 
-/// A next action (DOMAIN §5.3). Overdue is derived, never stored.
+/// A next action (`docs/law.md`, "Next actions"). Overdue is derived, never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Action {
@@ -157,7 +157,7 @@ pub struct Action {
     /// The key date whose recording completed this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_by_key_date: Option<KeyDateId>,
-    /// The LA relies on an exception to this time limit (DOMAIN §4), as the family or an advocate
+    /// The LA relies on an exception to this time limit (SEND Regs 2014 regs 5(4), 8(2), 10(4), 13(3), 44(3)), as the family or an advocate
     /// recorded it. The due date never moves and overdue is still computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<ExceptionClaim>,
@@ -165,7 +165,7 @@ pub struct Action {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A stated reliance on an exception to an LA time limit (DOMAIN §4): user-entered, never
+/// A stated reliance on an exception to an LA time limit (SEND Regs 2014 regs 5(4), 8(2), 10(4), 13(3), 44(3)): user-entered, never
 /// inferred.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -458,7 +458,7 @@ pub struct DocumentAnalysis {
     pub flags: usize,
 }
 
-/// A flag on a case (DOMAIN §5.7): a passage of the plan and what is wrong with it.
+/// A flag on a case (`docs/analyser.md`): a passage of the plan and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flag {

@@ -1,4 +1,4 @@
-//! What the scheduled scanner does about one action on one day (DOMAIN §5.3, DESIGN §6): raise
+//! What the scheduled scanner does about one action on one day (`docs/law.md`, "Next actions"): raise
 //! the reminder for the nearest lead time, or find it overdue, record a missed statutory
 //! deadline as a dated legal note, and raise an overdue alert.
 //!

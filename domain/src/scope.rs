@@ -1,4 +1,4 @@
-//! Scopes: the unit of access, of transactions and of sync (DESIGN §2).
+//! Scopes: the unit of access, of transactions and of sync (README, "Storage").
 
 use std::fmt;
 use std::str::FromStr;

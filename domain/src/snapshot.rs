@@ -76,10 +76,7 @@ impl Snapshot {
     /// can answer with the state they just wrote without reading it back.
     pub fn apply(&mut self, writes: &[Write]) {
         for w in writes {
-            let version = match w.expect {
-                Expect::Absent => 1,
-                Expect::Version(v) => v + 1,
-            };
+            let version = w.expect.next_version();
             self.insert(
                 w.scope.clone(),
                 w.key.clone(),
@@ -96,6 +93,26 @@ pub enum Expect {
     Absent,
     /// Update: the stored version must still be this one.
     Version(u64),
+}
+
+impl Expect {
+    /// The version a write under this condition stores: a create is version 1, an update the
+    /// version read plus one. The one version rule of the system (stores, replica, snapshot).
+    pub fn next_version(self) -> u64 {
+        match self {
+            Expect::Absent => 1,
+            Expect::Version(v) => v + 1,
+        }
+    }
+
+    /// Whether a record at `current` (`None`: never stored) satisfies this condition.
+    pub fn holds(self, current: Option<u64>) -> bool {
+        match (self, current) {
+            (Expect::Absent, None) => true,
+            (Expect::Version(want), Some(have)) => want == have,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! The rules of sync (DESIGN §5) that both ends share: which mutations of a push are new,
+//! The rules of sync (`docs/sync.md`) that both ends share: which mutations of a push are new,
 //! replays or out of order; how a device's receipts are kept; which records a device is sent.
 //!
 //! A device numbers its changes (`mid`, rising by one from 1). The server keeps, per device,

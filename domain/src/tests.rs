@@ -21,50 +21,27 @@ impl World {
     }
 
     fn membership(&self, actor: &Actor, scope: &Scope) -> Option<MemberRole> {
-        if scope.owned_by(actor) {
-            return Some(MemberRole::Owner);
-        }
-        match self.snap.get(&Scope::User(actor.user.clone()), &keys::membership(scope)) {
-            Some(Record::Membership(m)) => Some(m.role),
-            _ => None,
-        }
+        crate::execution::role_in(actor, scope, &self.snap)
     }
 
+    /// Runs `op` through the execution kernel, as the server and the phone do: only the records
+    /// it asks for are visible to decide (tombstones included), and each write's condition is
+    /// checked against the world before it lands.
     fn run(&mut self, actor: &Actor, op: impl Into<Operation>) -> Result<Decision, DomainError> {
-        let op = op.into();
         self.now += chrono::Duration::seconds(1);
-        let scope = op.scope(actor);
-        let ctx = Context {
-            actor: actor.clone(),
-            membership: self.membership(actor, &scope),
-            now: self.now,
-            op: OpId::new(),
-        };
-        // Only the records `reads` names are visible to decide, tombstones included, as the
-        // service loads them.
-        let mut visible = Snapshot::new();
-        let mut done = reads(&op, actor);
-        self.load_into(&mut visible, &done);
-        for _ in 0..4 {
-            let after: Vec<Read> =
-                reads_after(&op, actor, &visible).into_iter().filter(|r| !done.contains(r)).collect();
-            self.load_into(&mut visible, &after);
-            done.extend(after);
-        }
-        let decision = decide(&ctx, &op, &visible)?;
+        let execution = Execution::new(actor, op.into(), self.now, OpId::new());
+        let executed = execution.load_with(|reads| Ok::<_, DomainError>(self.load(reads)))?.decide()?;
+        let decision = executed.decision;
         for w in &decision.writes {
             let stored = self.snap.entry(&w.scope, &w.key).map(|v| v.version);
-            match (w.expect, stored) {
-                (Expect::Absent, None) => {}
-                (Expect::Version(v), Some(s)) if v == s => {}
-                other => panic!("write condition failed for {}: {other:?}", w.key),
-            }
+            assert!(w.expect.holds(stored), "write condition failed for {}: {:?} vs {stored:?}", w.key, w.expect);
         }
         self.snap.apply(&decision.writes);
         Ok(decision)
     }
 
-    fn load_into(&self, visible: &mut Snapshot, reads: &[Read]) {
+    fn load(&self, reads: &[Read]) -> Snapshot {
+        let mut visible = Snapshot::new();
         for read in reads {
             let (s, p, exact) = match read {
                 Read::Get(s, k) => (s, k, true),
@@ -76,6 +53,7 @@ impl World {
                 }
             }
         }
+        visible
     }
 
     fn case(&self, child: ChildId, case: CaseId) -> CaseAggregate {

@@ -1,4 +1,4 @@
-//! The statutory timescale table (DOMAIN §3), kept as data versioned by regime.
+//! The statutory timescale table (`docs/law.md`), kept as data versioned by regime.
 //!
 //! Every deadline carries its legal basis and its force; a `guidance` date is never a breach.
 
@@ -12,7 +12,7 @@ use crate::vocab::{DeadlineKind, ExceptionGround, Party};
 /// new table, never an edit of this one.
 pub const REGIME: &str = "cfa2014";
 
-/// How a time limit is counted from its start (DOMAIN §3.2).
+/// How a time limit is counted from its start (`docs/law.md`, "Counting").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Length {
     /// N weeks after the start.
@@ -69,7 +69,7 @@ macro_rules! timescales {
         #[cfg(feature = "openapi")]
         impl utoipa::PartialSchema for TimescaleId {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                crate::openapi::string_enum(&[$($wire),+], "A statutory timescale (DOMAIN §3): its wire id.")
+                crate::openapi::string_enum(&[$($wire),+], "A statutory timescale (`docs/law.md`): its wire id.")
             }
         }
 
@@ -327,7 +327,7 @@ impl TimescaleId {
         matches!(self, T::DraftResponse | T::AmendmentResponse | T::MediationContact | T::AppealDeadline)
     }
 
-    /// The grounds on which the LA may miss this time limit (DOMAIN §4; regs 5(4), 8(2), 10(4),
+    /// The grounds on which the LA may miss this time limit (SEND Regs 2014 regs 5(4), 8(2), 10(4),
     /// 13(3), 44(3)). No exception exists for reviews, amendments, phase transfers, the family's
     /// windows or appeals.
     pub fn exception_grounds(&self) -> &'static [ExceptionGround] {

@@ -1,4 +1,4 @@
-//! The closed vocabularies of DESIGN §8, as enums so that an unknown value cannot be stored.
+//! The closed vocabularies of the wire and the store, as enums so that an unknown value cannot be stored.
 
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +52,7 @@ macro_rules! vocab {
 }
 
 vocab!(
-    /// EHCP case status (DOMAIN §5.1). Any status may move to any other.
+    /// EHCP case status (`docs/law.md`, "Case statuses"). Any status may move to any other.
     CaseStatus {
         AssessmentRequested = "assessment_requested",
         InAssessment = "in_assessment",
@@ -90,7 +90,7 @@ impl From<CloseOutcome> for CaseStatus {
 }
 
 vocab!(
-    /// Kinds of key date (DOMAIN §5.2).
+    /// Kinds of key date (`docs/law.md`).
     KeyDateKind {
         RequestReceived = "request_received",
         DecisionToAssess = "decision_to_assess",
@@ -132,7 +132,7 @@ vocab!(
 
 vocab!(
     /// A ground on which the LA may miss a fixed time limit where meeting it is impractical
-    /// (DOMAIN §4; SEND Regs 2014 regs 5(4), 8(2), 10(4), 13(3), 44(3)).
+    /// (SEND Regs 2014 regs 5(4), 8(2), 10(4), 13(3), 44(3)).
     ExceptionGround {
         SchoolClosure = "school_closure",
         EarlyYearsClosure = "early_years_closure",
@@ -171,7 +171,7 @@ vocab!(
 );
 
 impl ActionPriority {
-    /// The priority an action gets unless someone chooses one (DOMAIN §5.3): the family's own
+    /// The priority an action gets unless someone chooses one (`docs/law.md`, "Next actions"): the family's own
     /// steps are urgent; the LA's, a school's and a professional's important; a guidance date
     /// routine (it can never be breached).
     pub fn default_for(party: Party, kind: Option<DeadlineKind>) -> Self {
@@ -240,7 +240,7 @@ vocab!(
 );
 
 vocab!(
-    /// What a flag says about a passage (DOMAIN §5.7).
+    /// What a flag says about a passage (`docs/analyser.md`).
     FlagKind {
         VagueLanguage = "vague_language",
         UnquantifiedProvision = "unquantified_provision",
@@ -305,7 +305,7 @@ vocab!(
 );
 
 vocab!(
-    /// The document types the vault accepts (DESIGN §3 Blobs), by MIME type.
+    /// The document types the vault accepts (README, "Storage"), by MIME type.
     DocumentType {
         Pdf = "application/pdf",
         Docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -325,7 +325,7 @@ vocab!(
 );
 
 vocab!(
-    /// Where a support ticket is (DOMAIN §5.5).
+    /// Where a support ticket is (`docs/support.md`).
     TicketStatus {
         New = "new",
         InProgress = "in_progress",
@@ -389,7 +389,7 @@ vocab!(
 );
 
 vocab!(
-    /// How much of a child's records a grant opens to an advocate (DOMAIN §5.6).
+    /// How much of a child's records a grant opens to an advocate (`docs/access.md`).
     GrantLevel {
         View = "view",
         Collaborate = "collaborate",

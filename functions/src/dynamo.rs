@@ -1,4 +1,4 @@
-//! The DynamoDB adapter (DESIGN §3): one table, `PK`/`SK` strings.
+//! The DynamoDB adapter (README, "Storage"): one table, `PK`/`SK` strings.
 //!
 //! | item        | PK            | SK                 | attributes |
 //! |-------------|---------------|--------------------|------------|
@@ -47,16 +47,30 @@ pub struct DynamoStore {
 }
 
 fn backend<E: std::fmt::Display>(e: E) -> StoreError {
-    StoreError::Backend(e.to_string())
+    StoreError::Internal(e.to_string())
 }
 
 /// SDK errors as a storage failure: the error code and message, or the transport error chain;
 /// never request items.
 fn sdk<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
+    // Throttling, the service's own failures and transport errors (no code: a timeout, a
+    // refused connection) pass; anything else is a fault of the request or the table.
+    const OF_THE_MOMENT: [&str; 7] = [
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+        "LimitExceededException",
+    ];
     match (e.code(), e.message()) {
-        (Some(code), Some(m)) => StoreError::Backend(format!("dynamodb {code}: {m}")),
-        (Some(code), None) => StoreError::Backend(format!("dynamodb {code}")),
-        _ => StoreError::Backend(format!("dynamodb: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e))),
+        (Some(code), m) if OF_THE_MOMENT.contains(&code) => {
+            StoreError::Unavailable(format!("dynamodb {code}: {}", m.unwrap_or("")))
+        }
+        (Some(code), Some(m)) => StoreError::Internal(format!("dynamodb {code}: {m}")),
+        (Some(code), None) => StoreError::Internal(format!("dynamodb {code}")),
+        _ => StoreError::Unavailable(format!("dynamodb: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e))),
     }
 }
 
@@ -88,7 +102,7 @@ const KEY_MIN: &str = "\u{1}";
 fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Ok(v),
-        _ => Err(StoreError::Backend(format!("item lacks string attribute {name}"))),
+        _ => Err(StoreError::Internal(format!("item lacks string attribute {name}"))),
     }
 }
 
@@ -96,7 +110,7 @@ fn get_n(item: &Item, name: &str) -> Result<u64, StoreError> {
     match item.get(name) {
         Some(AttributeValue::N(v)) => v.parse().map_err(backend),
         None => Ok(0),
-        _ => Err(StoreError::Backend(format!("item attribute {name} is not a number"))),
+        _ => Err(StoreError::Internal(format!("item attribute {name} is not a number"))),
     }
 }
 
@@ -280,10 +294,7 @@ impl DynamoStore {
                 *s
             });
             let seq = seq.ok_or_else(|| backend("scope without seq"))?;
-            let v = match p.expect {
-                Expect::Absent => 1,
-                Expect::Version(v) => v + 1,
-            };
+            let v = p.expect.next_version();
             let mut item: Item = HashMap::new();
             item.insert("PK".into(), s(pk(&p.scope)));
             item.insert("SK".into(), s(record_sk(&p.key)));
@@ -585,7 +596,7 @@ impl Committer for DynamoStore {
             }
             tokio::time::sleep(backoff::delay(attempt, 5)).await;
         }
-        Err(StoreError::Backend("dynamodb: commit kept losing races on scope sequence numbers".into()))
+        Err(StoreError::Unavailable("dynamodb: commit kept losing races on scope sequence numbers".into()))
     }
 }
 

@@ -1,5 +1,5 @@
 //! Text extraction from vault documents: PDF, DOCX and plain text, all in pure Rust so that it
-//! runs inside Lambda and the family's own deployment (DOMAIN §7: never sent elsewhere).
+//! runs inside Lambda and the family's own deployment (documents are never sent to a third party; README, "Privacy").
 //!
 //! Every failure is a typed [`ExtractError`] with a reason a family can understand; nothing a
 //! file contains can panic the caller or run without bounds: inputs are size-capped, the PDF

@@ -12,24 +12,48 @@ use senvault_store::StoreError;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub title: String,
+    /// `urn:senvault:problem:<slug>`.
+    #[serde(rename = "type", serialize_with = "problem_type")]
+    #[schema(value_type = String)]
+    pub slug: &'static str,
+    pub title: &'static str,
     pub status: u16,
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a 409, the kind of conflict (stable, for programs: `ticket-closed`, `id-taken`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    /// Seconds after which the same request may pass (sent as `Retry-After`).
+    #[serde(skip)]
+    pub retry_after: Option<u32>,
 }
 
+fn problem_type<S: serde::Serializer>(slug: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("urn:senvault:problem:{slug}"))
+}
+
+/// How long a client waits before retrying after storage was unavailable.
+pub const RETRY_AFTER_SECONDS: u32 = 2;
+
 impl Problem {
-    pub fn new(status: StatusCode, slug: &str, title: &str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
         Self {
-            type_: format!("urn:senvault:problem:{slug}"),
-            title: title.to_owned(),
+            slug,
+            title,
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            code: None,
+            retry_after: None,
         }
+    }
+
+    /// 503: storage was unavailable or too busy; the same request may pass in a moment.
+    pub fn unavailable(slug: &'static str, detail: impl Into<String>) -> Self {
+        let mut p = Self::new(StatusCode::SERVICE_UNAVAILABLE, slug, "Temporarily unavailable", detail);
+        p.retry_after = Some(RETRY_AFTER_SECONDS);
+        p
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -60,10 +84,14 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status();
         let unauthorized = status == StatusCode::UNAUTHORIZED;
+        let retry_after = self.retry_after;
         let mut res = (status, axum::Json(self)).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if unauthorized {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         res
     }
@@ -75,7 +103,15 @@ impl From<DomainError> for Problem {
             DomainError::NotFound { what } => Problem::not_found(what),
             DomainError::Forbidden { rule } => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", rule),
             DomainError::Invalid(errors) => Problem::invalid(errors),
-            DomainError::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            DomainError::Conflict(kind) => {
+                let mut p = if kind.is_transient() {
+                    Problem::unavailable("conflict", kind.to_string())
+                } else {
+                    Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", kind.to_string())
+                };
+                p.code = Some(kind.code());
+                p
+            }
             DomainError::Date(d) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "date", "Date cannot be computed", d.to_string())
             }
@@ -95,8 +131,21 @@ impl From<StoreError> for Problem {
             StoreError::TooLarge { .. } => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "too-large", "Change too large", e.to_string())
             }
-            StoreError::Backend(msg) => {
+            StoreError::Unavailable(msg) => {
                 // Ids and error kinds only: storage messages never contain record bodies.
+                tracing::warn!(error = %msg, "storage unavailable");
+                Problem::unavailable("unavailable", "the records cannot be reached just now; try again shortly")
+            }
+            StoreError::Corrupt { scope, key, reason } => {
+                tracing::error!(%scope, %key, %reason, "stored record does not decode");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "corrupt",
+                    "Unreadable record",
+                    "a stored record needed for this request cannot be read; the operators have been told",
+                )
+            }
+            StoreError::Internal(msg) => {
                 tracing::error!(error = %msg, "storage failure");
                 Problem::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,7 +163,7 @@ impl From<ServiceError> for Problem {
         match e {
             ServiceError::Domain(d) => d.into(),
             ServiceError::Store(s) => s.into(),
-            ServiceError::Busy => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Busy", e.to_string()),
+            ServiceError::Busy => Problem::unavailable("busy", e.to_string()),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The scheduled scanner (DESIGN §6): reads the due index only — never a listing of the table —
+//! The scheduled scanner (README, "the overdue scanner"): reads the due index only — never a listing of the table —
 //! and applies `domain::scan::decide_scan` to each action's due tracker with work due, and
 //! `decide_sla_scan` to each ticket whose SLA colour has changed, one atomic commit per tracker
 //! (conditioned on it; every change to the action or ticket rewrites it). Used by the

@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
-use senvault_domain::{
-    Actor, Command, Context, MemberRole, OpId, Operation, Read, RoleClaim, Scope, decide, reads, reads_after,
-};
+use senvault_domain::{Actor, Command, Execution, OpId, Operation, RoleClaim};
 use senvault_store::sync::{
     Cursor, Mutation, Outcome, PullRequest, PullResponse, PullState, PushRequest, PushResponse, SCHEMA, ScopeCursor,
     ScopesResponse,
@@ -24,8 +22,6 @@ use crate::transport::{Http, Transport};
 /// At most this many mutations, and about this many bytes, per push (the API takes 1 MiB).
 const PUSH_MUTATIONS: usize = 200;
 const PUSH_BYTES: usize = 768 * 1024;
-/// Rounds of dependent reads a decision may need (as on the server).
-const READ_ROUNDS: usize = 4;
 /// Pull rounds per sync (each up to ~1 MB per scope): a first download of a big scope
 /// finishes in one sync; a pathological server cannot keep the phone busy for ever.
 const PULL_ROUNDS: usize = 1000;
@@ -472,43 +468,13 @@ fn decide_into(
     op: OpId,
     now: DateTime<Utc>,
 ) -> Result<bool, VaultError> {
-    let scope = command.scope(actor);
-    let membership = role_in(conn, actor, &scope)?;
-    let operation = Operation::from(command.clone());
-    let mut all: Vec<Read> = reads(&operation, actor);
-    let mut snapshot = replica::load(conn, &all)?;
-    for _ in 0..READ_ROUNDS {
-        let after: Vec<Read> =
-            reads_after(&operation, actor, &snapshot).into_iter().filter(|r| !all.contains(r)).collect();
-        if after.is_empty() {
-            break;
-        }
-        snapshot.merge(replica::load(conn, &after)?);
-        all.extend(after);
-    }
-    let ctx = Context { actor: actor.clone(), membership, now, op };
-    let decision = decide(&ctx, &operation, &snapshot)?;
-    if decision.is_noop() {
+    let execution = Execution::new(actor, Operation::from(command.clone()), now, op);
+    let executed = execution.load_with(|reads| replica::load(conn, reads))?.decide()?;
+    if !executed.changed() {
         return Ok(false);
     }
-    replica::put_overlay(conn, &decision.writes)?;
+    replica::put_overlay(conn, &executed.decision.writes)?;
     Ok(true)
-}
-
-/// The device's role in `scope`, from its membership record in the user's own scope — the
-/// server's rule, on the replica (a child added offline is the family's at once).
-fn role_in(conn: &Connection, actor: &Actor, scope: &Scope) -> Result<Option<MemberRole>, VaultError> {
-    if scope.owned_by(actor) {
-        return Ok(Some(MemberRole::Owner));
-    }
-    let user_scope = Scope::User(actor.user.clone()).to_string();
-    Ok(match replica::get(conn, &user_scope, &senvault_domain::keys::membership(scope))? {
-        Some(row) if !row.deleted => match row.record {
-            senvault_domain::Record::Membership(m) => Some(m.role),
-            _ => None,
-        },
-        _ => None,
-    })
 }
 
 fn poisoned() -> VaultError {

@@ -54,7 +54,7 @@ impl From<senvault_domain::DomainError> for VaultError {
         match e {
             D::NotFound { what } => VaultError::Refused { status: 404, detail: format!("{what} not found") },
             D::Forbidden { rule } => VaultError::Refused { status: 403, detail: rule.to_owned() },
-            D::Conflict(d) => VaultError::Refused { status: 409, detail: d },
+            D::Conflict(d) => VaultError::Refused { status: 409, detail: d.to_string() },
             D::Invalid(errors) => VaultError::Invalid {
                 detail: errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
             },

@@ -1,4 +1,4 @@
-//! The SEN Evidence Vault's phone core (DESIGN §5): an offline SQLite replica of the records a
+//! The SEN Evidence Vault's phone core (`docs/sync.md`): an offline SQLite replica of the records a
 //! user may see, changes decided on the device by the same rules as the server and kept in an
 //! outbox, and sync with the server when the network returns. Exposed to Kotlin and Swift
 //! through UniFFI (proc-macros, no UDL).

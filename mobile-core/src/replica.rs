@@ -113,10 +113,7 @@ pub fn put_overlay(conn: &Connection, writes: &[Write]) -> Result<(), VaultError
          ON CONFLICT (scope, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, body = excluded.body",
     )?;
     for w in writes {
-        let version = match w.expect {
-            senvault_domain::Expect::Absent => 1,
-            senvault_domain::Expect::Version(v) => v + 1,
-        };
+        let version = w.expect.next_version();
         let body = serde_json::to_string(&w.record)?;
         stmt.execute(params![w.scope.to_string(), w.key, version as i64, w.delete, body])?;
     }

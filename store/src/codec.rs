@@ -6,36 +6,20 @@
 use senvault_domain::{Record, Scope, Snapshot, Versioned, Write};
 
 use crate::index::index_keys;
-use crate::model::{Expect, Put, StoreError, StoredRecord};
+use crate::model::{Put, StoreError, StoredRecord};
 
 /// A domain write as a storage put.
 pub fn to_put(w: &Write) -> Result<Put, StoreError> {
-    let body = serde_json::to_string(&w.record).map_err(|e| StoreError::Backend(format!("encode: {}", kind(&e))))?;
+    let body = serde_json::to_string(&w.record)
+        .map_err(|e| StoreError::Internal(format!("encode {} {}: {}", w.scope, w.key, kind(&e))))?;
     let (g1, g2) = if w.delete { (None, None) } else { index_keys(&w.scope, &w.key, &w.record) };
-    Ok(Put {
-        scope: w.scope.to_string(),
-        key: w.key.clone(),
-        body,
-        deleted: w.delete,
-        expect: expect(w.expect),
-        g1,
-        g2,
-    })
-}
-
-/// A domain write condition as a storage one.
-pub fn expect(e: senvault_domain::Expect) -> Expect {
-    match e {
-        senvault_domain::Expect::Absent => Expect::Absent,
-        senvault_domain::Expect::Version(v) => Expect::Version(v),
-    }
+    Ok(Put { scope: w.scope.to_string(), key: w.key.clone(), body, deleted: w.delete, expect: w.expect, g1, g2 })
 }
 
 /// A stored row as a domain record.
 pub fn from_stored(r: &StoredRecord) -> Result<(Scope, Versioned), StoreError> {
-    let scope: Scope = r.scope.parse().map_err(|_| StoreError::Backend(format!("bad scope in store: {}", r.scope)))?;
-    let record: Record = serde_json::from_str(&r.body)
-        .map_err(|e| StoreError::Backend(format!("unreadable record {} {}: {}", r.scope, r.key, kind(&e))))?;
+    let scope: Scope = r.scope.parse().map_err(|_| StoreError::corrupt(&r.scope, &r.key, "not a scope"))?;
+    let record: Record = serde_json::from_str(&r.body).map_err(|e| StoreError::corrupt(&r.scope, &r.key, kind(&e)))?;
     Ok((scope, Versioned { version: r.version, deleted: r.deleted, record }))
 }
 

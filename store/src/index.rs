@@ -1,4 +1,4 @@
-//! Where each record appears in the secondary indexes (DESIGN §3) — the one place these rules
+//! Where each record appears in the secondary indexes (README, "Storage") — the one place these rules
 //! live, for every adapter and every reader.
 //!
 //! - GSI1 (lookups across scopes): a child's cases, `CASES#<child scope>` / case id; a child's

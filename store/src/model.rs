@@ -1,4 +1,4 @@
-//! The stored form of records (DESIGN §3): rows with hierarchical keys in scopes, a per-scope
+//! The stored form of records (README, "Storage"): rows with hierarchical keys in scopes, a per-scope
 //! `seq` with a dense change log, conditional versions, multi-scope atomic commits, two
 //! secondary indexes and id aliases. Modelled on one DynamoDB table so that every adapter can
 //! keep exactly the same promises.
@@ -46,12 +46,9 @@ pub enum Index {
     G2,
 }
 
-/// The condition a put (or a check) is committed under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
-    Absent,
-    Version(u64),
-}
+/// The condition a put (or a check) is committed under: the domain's, so the version rule is
+/// written once.
+pub use senvault_domain::Expect;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Put {
@@ -173,14 +170,31 @@ pub enum StoreError {
     AliasTaken(String),
     #[error("commit touches {actions} items; at most {MAX_COMMIT_ACTIONS} fit in one transaction")]
     TooLarge { actions: usize },
-    /// The stored data is not what this version of the software can read (ids and kinds only).
+    /// The storage cannot be reached or is overloaded right now (a timeout, throttling, a busy
+    /// database): the same request may pass later, so the API answers 503 with `Retry-After` and
+    /// a device retries its push.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// A stored record does not decode: retrying cannot help, so the API answers 500 and a
+    /// synced mutation that needs it is refused with this reason rather than retried forever.
+    /// Names the record by scope and key only (never its body).
+    #[error("unreadable record {scope} {key}: {reason}")]
+    Corrupt { scope: String, key: String, reason: String },
+    /// Anything else the software did not expect (a schema newer than this release, a record
+    /// that will not encode): a fault to fix, not to retry.
     #[error("storage failure: {0}")]
-    Backend(String),
+    Internal(String),
 }
 
 impl StoreError {
-    pub fn backend(e: impl std::fmt::Display) -> Self {
-        StoreError::Backend(e.to_string())
+    /// A failure of the moment: worth retrying.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+
+    /// A record that does not decode, named by scope and key.
+    pub fn corrupt(scope: impl Into<String>, key: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt { scope: scope.into(), key: key.into(), reason: reason.to_string() }
     }
 }
 
@@ -214,7 +228,7 @@ pub fn check_commit(request: &CommitRequest) -> Result<(), StoreError> {
         .chain(request.checks.iter().map(|c| (c.scope.as_str(), c.key.as_str())));
     for (scope, key) in touched {
         if !seen.insert((scope, key)) {
-            return Err(StoreError::Backend(format!("commit touches {scope} {key} twice")));
+            return Err(StoreError::Internal(format!("commit touches {scope} {key} twice")));
         }
     }
     Ok(())
@@ -266,7 +280,7 @@ mod tests {
     fn a_commit_may_touch_an_item_once() {
         let mut request = CommitRequest::puts(vec![put("s", 1)]);
         request.checks.push(Check { scope: "s".into(), key: "k0001".into(), expect: Expect::Version(1) });
-        assert!(matches!(check_commit(&request), Err(StoreError::Backend(_))));
+        assert!(matches!(check_commit(&request), Err(StoreError::Internal(_))));
         request.checks[0].key = "other".into();
         assert!(check_commit(&request).is_ok());
     }

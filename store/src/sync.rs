@@ -1,4 +1,4 @@
-//! The sync protocol's wire types (DESIGN §5), shared by the server's sync endpoints and the
+//! The sync protocol's wire types (`docs/sync.md`), shared by the server's sync endpoints and the
 //! phone's sync client. Serde only: how each side applies them lives with each side.
 //!
 //! - **Push**: a client's numbered mutations (`mid` rises by one per client), each a command

@@ -36,7 +36,7 @@ fn kind(code: &str) -> FlagKind {
 pub enum Expect {
     /// A defect: the kind at amber or red.
     Defect,
-    /// Worth a look only: the kind at info (a trigger the rest of the item cancels, §6.3).
+    /// Worth a look only: the kind at info (a trigger the rest of the item cancels, `docs/analyser.md`).
     Info,
 }
 

@@ -150,7 +150,7 @@ impl Committer for FailingStore {
         }
         let n = self.commits.fetch_add(1, Ordering::SeqCst) + 1;
         if self.fail_on.lock().expect("lock").remove(&n) {
-            return Err(StoreError::Backend("injected failure".into()));
+            return Err(StoreError::Unavailable("injected failure".into()));
         }
         let (fail_before, fail_after) = match self.random.lock().expect("lock").as_mut() {
             Some(r) => {
@@ -160,11 +160,11 @@ impl Committer for FailingStore {
             None => (false, false),
         };
         if fail_before {
-            return Err(StoreError::Backend("injected failure before the commit".into()));
+            return Err(StoreError::Unavailable("injected failure before the commit".into()));
         }
         let receipt = self.inner.commit(request).await?;
         if fail_after {
-            return Err(StoreError::Backend("injected failure after the commit".into()));
+            return Err(StoreError::Unavailable("injected failure after the commit".into()));
         }
         Ok(receipt)
     }

@@ -37,6 +37,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub content_type: String,
     pub json: Value,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
 }
 
 impl Resp {
@@ -172,13 +174,14 @@ impl TestApp {
         let status = res.status();
         let content_type =
             res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let retry_after = res.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
         let json = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Resp { status, content_type, json }
+        Resp { status, content_type, json, retry_after }
     }
 }
 

@@ -441,7 +441,7 @@ pub async fn connect(app: &TestApp, family: &str, child: &str, advocate: &(Strin
     (ticket["connection_id"].as_str().expect("connection").to_owned(), id)
 }
 
-/// The access journey every store must carry (DOMAIN §5.6): grant → read → change level →
+/// The access journey every store must carry (`docs/access.md`): grant → read → change level →
 /// revoke → 404; "all" covering a child added later; the audit log of an advocate's reads;
 /// ending support; a review; a handover that carries no access; an organisation assigning a
 /// request.
@@ -619,7 +619,7 @@ pub fn mutation(mid: u64, scope: &str, command: Value) -> Value {
     json!({"mid": mid, "scope": scope, "op": uuid::Uuid::now_v7(), "command": command})
 }
 
-/// The sync protocol every store must carry (DESIGN §5): exactly-once pushes answered from
+/// The sync protocol every store must carry (`docs/sync.md`): exactly-once pushes answered from
 /// receipts, refusals recorded as done, whole-push refusals that apply nothing, a first
 /// download and an incremental pull, forged cursors, and revocation scope by scope.
 pub async fn sync_protocol(app: &TestApp) {

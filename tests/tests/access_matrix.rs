@@ -1,4 +1,4 @@
-//! The access matrix (DOMAIN §5.6, DESIGN §7): every operation of the API, as each kind of
+//! The access matrix (`docs/access.md`, which this test keeps up to date): every operation of the API, as each kind of
 //! caller, with the exact answer each must get — and proof that every refused call changed
 //! nothing. The operations come from the OpenAPI document, so a route added without rows here
 //! fails this test.
@@ -691,4 +691,39 @@ async fn every_operation_as_every_caller() {
         ALL.len()
     );
     assert!(failures.is_empty(), "{} of {cells} calls answered wrongly:\n{}", failures.len(), failures.join("\n"));
+    check_reference_page(&operations, &table);
+}
+
+/// `docs/access.md`'s matrix is this test's table (which has just been proven against the
+/// API): `SENVAULT_UPDATE_DOCS=1` rewrites it, otherwise a difference fails.
+fn check_reference_page(operations: &[(String, String, String)], table: &BTreeMap<&'static str, Row>) {
+    const BEGIN: &str = "<!-- matrix:begin -->\n";
+    const END: &str = "<!-- matrix:end -->";
+    let mut out = String::from("| Operation | Request |");
+    for p in ALL {
+        out.push_str(&format!(" {p:?} |"));
+    }
+    out.push_str("\n|---|---|");
+    out.push_str(&"---|".repeat(ALL.len()));
+    out.push('\n');
+    for (id, method, path) in operations {
+        out.push_str(&format!("| `{id}` | `{method} {path}` |"));
+        for p in ALL {
+            let cell = match (table[id.as_str()].want)(p) {
+                Allowed => "✔".to_owned(),
+                Status(code) => code.to_string(),
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/access.md");
+    let page = std::fs::read_to_string(&path).expect("docs/access.md");
+    let (Some(b), Some(e)) = (page.find(BEGIN), page.find(END)) else { panic!("markers missing in {path:?}") };
+    let want = format!("{}{BEGIN}{out}{}", &page[..b], &page[e..]);
+    if std::env::var_os("SENVAULT_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &want).expect("write docs/access.md");
+    } else {
+        assert!(page == want, "docs/access.md is out of date: run the access matrix with SENVAULT_UPDATE_DOCS=1");
+    }
 }

@@ -1,5 +1,5 @@
 //! Quality of the EHCP analyser, measured on two corpora kept apart: the team-written items and
-//! synthetic plans, and real EHCP wording quoted in public sources (labelled by DOMAIN §6 before
+//! synthetic plans, and real EHCP wording quoted in public sources (labelled by `docs/analyser.md` before
 //! the analyser was run on it). Prints precision and recall per kind, and per kind at amber or
 //! red, for each; fails below the targets.
 

@@ -115,7 +115,7 @@ async fn only_the_family_decides_flags_and_collaborators_annotate() {
     let ot =
         app.upload_document(&fam.token, &fam.child, "OT report", "text/plain", b"Weekly OT, 45 minutes".to_vec()).await;
 
-    // Only the family runs the analysis (DOMAIN §5.6), at any grant level; a stranger sees nothing.
+    // Only the family runs the analysis (`docs/access.md`), at any grant level; a stranger sees nothing.
     app.grant("writer", &fam.child, MemberRole::Writer).await;
     app.grant("viewer", &fam.child, MemberRole::Reader).await;
     let (writer, viewer) = (app.token("writer", RoleClaim::Advocate), app.token("viewer", RoleClaim::Advocate));
@@ -167,7 +167,7 @@ async fn only_the_family_decides_flags_and_collaborators_annotate() {
     assert_eq!(page["annotations"]["B"].as_array().map(Vec::len), Some(1));
     let on_g = app.get(&format!("/v1/cases/{}/annotations?section=G", fam.case), &viewer).await.expect(200);
     assert_eq!(items(&on_g).len(), 1);
-    // A collaborator annotates the plan beside the family (DOMAIN §4); a viewer only reads.
+    // A collaborator annotates the plan beside the family (SEND Regs 2014 regs 5(4), 8(2), 10(4), 13(3), 44(3)); a viewer only reads.
     let note = json!({"section": "G", "quote": "q", "comment": "c"});
     let theirs = app.post(&format!("/v1/cases/{}/annotations", fam.case), &writer, note.clone()).await.expect(201);
     assert_eq!(theirs["author"]["role"], "advocate");

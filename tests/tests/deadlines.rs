@@ -1,4 +1,4 @@
-//! Deadlines as the law has them, through the API: each scenario of DOMAIN §3–§5.2 read back
+//! Deadlines as the law has them, through the API: each scenario of `docs/law.md` read back
 //! from the case page and the chronology (JSON and the printable page), and the scanner's
 //! notes.
 

@@ -208,3 +208,77 @@ async fn a_scan_never_changes_an_action() {
     let alerts = app.get("/v1/notifications", &fam.token).await.expect(200);
     assert_eq!(alerts["items"].as_array().unwrap().len(), 2, "a reminder and an overdue alert: {alerts}");
 }
+
+/// A record that does not decode is a fault no retry can mend: the API answers 500 `corrupt`
+/// (naming nothing of the record), and a device's push records the mutation that needed it as
+/// refused, with that reason, and goes on with the next — it never retries it forever. Storage
+/// that is merely unavailable is the opposite: 503 with `Retry-After`, the push stops, nothing
+/// is recorded, and the same push passes once storage is back.
+#[tokio::test]
+async fn an_unreadable_record_is_refused_and_unavailable_storage_is_retried() {
+    use senvault_store::{CommitRequest, Expect, Put};
+    use senvault_tests::scenario::{mutation, note_command};
+    let failing = Arc::new(FailingStore::new(Arc::new(SqliteStore::in_memory().expect("sqlite"))));
+    let app = TestApp::with_store(failing.clone());
+    let fam = app.family_with_case("mum", "in_assessment").await;
+    let second = app
+        .post("/v1/cases", &fam.token, json!({"child_id": fam.child, "status": "in_assessment", "summary": "Second"}))
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let scope = format!("child:{}", fam.child);
+    let key = keys::case(fam.case.parse().expect("case id"));
+    let stored = app.state.service.store().get(&scope, &key).await.expect("get").expect("the case is stored");
+    let garbage = Put {
+        scope: scope.clone(),
+        key: key.clone(),
+        body: "{\"type\":\"case\",\"not a case".into(),
+        deleted: false,
+        expect: Expect::Version(stored.version),
+        g1: None,
+        g2: None,
+    };
+    app.state.service.store().commit(CommitRequest::puts(vec![garbage])).await.expect("commit");
+
+    // REST: 500 with the `corrupt` problem, and nothing of the record in the body.
+    let page = app.get(&format!("/v1/cases/{}", fam.case), &fam.token).await.problem(500);
+    assert_eq!(page["type"], "urn:senvault:problem:corrupt", "{page}");
+    assert!(!page.to_string().contains("not a case"), "the body never echoes stored content: {page}");
+    assert!(page.get("retry_after").is_none());
+
+    // Sync: the mutation on the unreadable case is refused with the reason; the next applies.
+    let client = uuid::Uuid::new_v4().to_string();
+    let note = |case: &str| note_command(&fam.child, case, &uuid::Uuid::now_v7().to_string(), "From the phone");
+    let push = |mutations: Vec<Value>| json!({"client_id": client, "schema": 1, "mutations": mutations});
+    let done = app
+        .post(
+            "/v1/sync/push",
+            &fam.token,
+            push(vec![mutation(1, &scope, note(&fam.case)), mutation(2, &scope, note(&second))]),
+        )
+        .await
+        .expect(200);
+    assert_eq!(done["lmid"], 2, "{done}");
+    assert_eq!(done["outcomes"][0]["outcome"], "rejected", "{done}");
+    assert_eq!(done["outcomes"][0]["reason"]["status"], 500, "{done}");
+    assert_eq!(done["outcomes"][0]["reason"]["code"], "corrupt", "{done}");
+    assert_eq!(done["outcomes"][1]["outcome"], "applied", "{done}");
+
+    // Unavailable storage: 503 + Retry-After on REST; a push stops and is retried whole.
+    failing.fail_commit(1);
+    let busy = app.post(&format!("/v1/cases/{second}/notes"), &fam.token, json!({"text": "Later"})).await;
+    assert_eq!(busy.retry_after.as_deref(), Some("2"), "{:?}", busy.json);
+    let busy = busy.problem(503);
+    assert_eq!(busy["type"], "urn:senvault:problem:unavailable", "{busy}");
+    let third = push(vec![mutation(3, &scope, note(&second))]);
+    failing.fail_commit(1);
+    let stopped = app.post("/v1/sync/push", &fam.token, third.clone()).await;
+    assert_eq!(stopped.retry_after.as_deref(), Some("2"));
+    stopped.problem(503);
+    let retried = app.post("/v1/sync/push", &fam.token, third).await.expect(200);
+    assert_eq!((retried["lmid"].as_u64(), retried["outcomes"][0]["outcome"].as_str()), (Some(3), Some("applied")));
+    let notes = app.get(&format!("/v1/cases/{second}"), &fam.token).await.expect(200)["notes"].clone();
+    assert_eq!(notes.as_array().map(Vec::len), Some(2), "mid 2 and mid 3, each once: {notes}");
+}

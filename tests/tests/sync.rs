@@ -1,4 +1,4 @@
-//! The sync endpoints (DESIGN §5) through the API, on SQLite (DynamoDB: `aws.rs`).
+//! The sync endpoints (`docs/sync.md`) through the API, on SQLite (DynamoDB: `aws.rs`).
 
 use senvault_tests::{TestApp, scenario};
 

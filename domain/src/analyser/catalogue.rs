@@ -1,5 +1,5 @@
 //! What each rule says to a family: kind, reason, legal authority and a suggested rewrite.
-//! The wording is advisory, not legal advice (DOMAIN §5.7).
+//! The wording is advisory, not legal advice (`docs/analyser.md`).
 
 use crate::vocab::FlagKind;
 
@@ -310,5 +310,43 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), super::RULES.len());
+    }
+}
+
+/// `docs/analyser.md`'s rule table, from [`RULES`], so the reference page cannot drift from
+/// what the analyser says.
+pub fn reference_table() -> String {
+    let mut out =
+        String::from("| Rule | Kind | Why it is raised | Authority | Suggested fix |\n|---|---|---|---|---|\n");
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    for r in RULES {
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} |\n",
+            r.id,
+            r.kind.as_str(),
+            cell(r.why),
+            cell(r.authority),
+            r.fix.map(cell).unwrap_or_else(|| "—".into()),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod docs {
+    /// The table in `docs/analyser.md` is the catalogue's; `SENVAULT_UPDATE_DOCS=1` rewrites it.
+    #[test]
+    fn docs_analyser_table_matches_the_catalogue() {
+        const BEGIN: &str = "<!-- rules:begin -->\n";
+        const END: &str = "<!-- rules:end -->";
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/analyser.md");
+        let page = std::fs::read_to_string(&path).expect("docs/analyser.md");
+        let (Some(b), Some(e)) = (page.find(BEGIN), page.find(END)) else { panic!("markers missing in {path:?}") };
+        let want = format!("{}{}{}{}", &page[..b], BEGIN, super::reference_table(), &page[e..]);
+        if std::env::var_os("SENVAULT_UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &want).expect("write docs/analyser.md");
+        } else {
+            assert!(page == want, "docs/analyser.md is out of date: run with SENVAULT_UPDATE_DOCS=1");
+        }
     }
 }

@@ -1,9 +1,9 @@
 //! The EHCP analyser: reads a plan the way an experienced SEND advocate would and explains
-//! what it finds (DOMAIN §6). Pure and deterministic: the same text always gives the same
+//! what it finds (`docs/analyser.md`). Pure and deterministic: the same text always gives the same
 //! flags, on the server and on the phone, and no text ever leaves the family's deployment.
 //!
 //! Pipeline: normalise (one char for one char, so spans are offsets into the extracted text)
-//! → sections (§2.1) → items → quantifiers → rules scoped by section → plan-level links and
+//! → sections (SEND Regs 2014 reg 12) → items → quantifiers → rules scoped by section → plan-level links and
 //! missing content → one flag per kind per item, the most severe.
 
 mod catalogue;
@@ -107,7 +107,7 @@ pub enum AnalyseError {
     TooLong { bytes: usize },
 }
 
-/// Flags merge per (position, item, kind): one flag per kind per item (§6).
+/// Flags merge per (position, item, kind): one flag per kind per item (`docs/analyser.md`).
 type MergeKey = (usize, usize, FlagKind);
 /// A hit with its section and byte range.
 type Placed = (Section, usize, usize, rules::Hit);
@@ -178,14 +178,14 @@ pub fn analyse(raw: &str, options: &AnalyseOptions) -> Result<Analysis, AnalyseE
 }
 
 /// The part of an item a hit points at: the sentence holding the wording that fired, else the
-/// whole item. Items are paragraphs (§6.3), but a family should see the sentence at fault.
+/// whole item. Items are paragraphs (`docs/analyser.md`), but a family should see the sentence at fault.
 fn pointed(text: &str, start: usize, end: usize, at: Option<usize>) -> (usize, usize) {
     let Some(at) = at.map(|a| start + a) else { return (start, end) };
     text::sentences(text, start, end).into_iter().find(|&(a, b)| a <= at && at < b).unwrap_or((start, end))
 }
 
 /// Scores one item as if it stood alone in `section`, without plan-level rules. This is what
-/// the labelled corpus measures (DOMAIN §6.9: "items are scored alone").
+/// the labelled corpus measures (items are scored alone).
 pub fn analyse_item(section: Section, raw: &str) -> Vec<Finding> {
     let text = normalise(raw);
     let lead = text.len() - text.trim_start().len();

@@ -1,4 +1,4 @@
-//! The pattern catalogue of DOMAIN §6, compiled once.
+//! The pattern catalogue of `docs/analyser.md`, compiled once.
 //!
 //! Patterns are written with plain spaces and `\b`; `compile` turns each space into `\s+` and ` ?` into `\s*` (so a
 //! phrase still matches when a PDF wrapped it over two lines) and each `\b` into an ASCII word
@@ -129,7 +129,7 @@ const WEEKDAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday)s?";
 const THERAPY: &str = r"(?:speech and language(?: therap\w*)?|speech therap\w*|salt|slt|aac|occupational therap\w*|\bot\b|sensory integration|physiotherap\w*|physio|play therap\w*|music therap\w*|art therap\w*|drama therap\w*|counsell\w*|cbt|cognitive behavioural therap\w*|therap(?:y|ies|ist))";
 
 patterns! {
-    // ---- Vague-language triggers (§6.1) ----
+    // ---- Vague-language triggers (`docs/analyser.md`) ----
     VL01 = r"\b(?:access to|(?:made )?available|offered|opportunit(?:y|ies)|encouraged to)\b";
     VL02 = r"\b(?:(?:as|when|if|where) (?:appropriate|needed|necessary|required|possible|deemed)|(?:appropriate|suitable|adequate|sufficient) (?:adult |1:1 |additional )?(?:support|provision|strategies|resources|interventions?|help|levels? of|time|staffing|breaks|equipment)|as (?:advised|recommended|directed|determined|decided) by|(?:used|delivered|deployed|applied|provided) flexibly|a flexible (?:approach|package|amount|level)|as and when|as (?:much|far|often) as (?:possible|practicable)|at the discretion of|decided by the (?:school|senco|setting)|subject to (?:funding|availability|resources)|when staff feel|if staff feel|as staff feel|(?:a )?referral to|will be referred)\b";
     VL03 = r"\b(?:regular(?:ly)?|frequent(?:ly)?|ongoing|occasional(?:ly)?|from time to time|periodic(?:ally)?|as often as)\b";
@@ -162,11 +162,11 @@ patterns! {
     /// Any number, in digits or words.
     NUMBER_WORD = format!(r"\b{N}\b");
 
-    // ---- Quantifier fields (§6.2) ----
+    // ---- Quantifier fields (`docs/analyser.md`) ----
     WHAT = format!(r"(?:{THERAPY}|\b(?:phonics|numeracy|literacy|reading|spelling|handwriting|writing|maths|mathematics|language|vocabulary|comprehension|social skills|social communication|communication|fine motor|gross motor|motor skills|touch[- ]typing|typing|precision teaching|elsa|numicon|pecs|makaton|lego therapy|lego-based|attention autism|intensive interaction|zones of regulation|sensory circuit|sensory diet|sensory breaks?|movement breaks?|mentoring|check[- ]ins?|teach|teaching|tuition|lessons?|programme|intervention|travel training|life skills|living skills|toileting|personal care|self-care|mobility|braille|signing|bsl|british sign language|equipment|laptop|ipad|tablet|workstation|chair|cushion|writing slope|ear defenders|radio aid|hearing aid|visual timetable|visual schedules?|visual supports?|now[- ]and[- ]next|communication (?:book|device|aid)|safe space|quiet (?:room|space|area)|sensory room|pencil grip|coloured overlays?|scribe|reader|rest breaks?|exam access|transition|choices card)\b)");
     WHO = r"\b(?:classroom assistants?|(?:speech and language )?therapy assistants?|sltas?|(?:re)?habilitation (?:workers?|specialists?|officers?)|mobility (?:officers?|instructors?|specialists?)|learning mentors?|behaviour support (?:teachers?|workers?|team)|higher level teaching assistants?|members? of (?:the )?(?:learning )?support (?:team|staff)|speech and language therapists?|speech therapists?|salt|slt|occupational therapists?|ot|physiotherapists?|physio|therapists?|(?:specialist|qualified|class|subject|form) teachers?|teachers? of the deaf|tod|qtvi|(?:specialist )?teachers?|senco|teaching assistants?|tas?|hlta|elsa|learning support assistants?|lsa|educational psychologists?|ep|counsell?ors?|nurses?|mentors?|tutors?|key workers?|keyworker|intervenor|communicator|sensory support (?:service|team)|outreach (?:service|team)|advisory teachers?|(?:travel )?trainers?|instructors?|job coach(?:es)?|support workers?|personal assistants?|carers?|youth workers?|practitioners?)\b";
     QUAL = r"\b(?:hcpc[- ]registered|hcpc|qualified|specialist|teachers? of the deaf|qtvi|trained|accredited|certified|holding|mandatory qualification|registered|with (?:a|the) (?:qualification|certificate)|level \d|experienced in|with training in)\b";
-    /// Roles that carry their qualification (§6.3): a speech and language therapist is HCPC
+    /// Roles that carry their qualification (`docs/analyser.md`): a speech and language therapist is HCPC
     /// registered by law; an HLTA, ToD, QTVI, educational psychologist or ELSA is trained by title.
     PROTECTED_ROLE = r"\b(?:speech and language therapists?|speech therapists?|occupational therapists?|physiotherapists?|educational psychologists?|teachers? of the deaf|tod|qtvi|hlta|higher level teaching assistants?|elsa|counsellors?|music therapists?|play therapists?|art therapists?)\b";
     FREQ = format!(r"\b(?:(?:once|twice|{N} times) (?:a|per|each|every) (?:school )?(?:day|week|fortnight|term|half[- ]term|month)|(?:once|twice|{N} times|{N} sessions?) (?:termly|half[- ]termly|monthly)|(?:every|each) {N} (?:days|weeks|school days)|(?:each|every|per|during each|in each) (?:school )?holidays?(?: period)?|{N} (?:weekly|daily|fortnightly) sessions?|{N} (?:[\w-]+ )?sessions? (?:of (?:[\w:,-]+ ){{0,8}})?(?:across|over|during|in|within) (?:the |a |each )?(?:\w+ )?(?:term|half[- ]term|holiday|year)|(?:a|per|each|every) (?:school )?(?:day|week|fortnight|term|half[- ]term|month|morning|afternoon|lesson|break|lunch(?:time)?|{WEEKDAY})|(?:each|every) (?:other )?(?:day|week|fortnight|term|morning|afternoon|lesson|session|break|lunch(?:time)?|{WEEKDAY})|on {WEEKDAY}|daily|weekly|fortnightly|twice[- ]weekly|twice[- ]daily)\b");
@@ -175,14 +175,14 @@ patterns! {
     HOURS = format!(r"\b(?:{N} ?(?:hours?|hrs?) (?:a|per|each) (?:day|week)|{N} ?(?:hours?|hrs?) of (?:dedicated |full[- ]time )?(?:1:1|1-1|one[- ]to[- ]one|adult|ta|teaching assistant|support)|full[- ]time|throughout the (?:school )?day|all day|at all times|(?:every|each) lesson)\b");
     RATIO = format!(r"(?:\b1 ?: ?\d\b|\b\d ?: ?\d\b|\bone[- ]to[- ]one\b|\b1[- ]to[- ]1\b|\b1-1\b|\bindividual(?:ly)?\b|\bpaired\b|\bin a pair\b|\bgroups? of (?:no more than |not more than |up to |at most |a maximum of |maximum )?{N}\b|\b{N} (?:pupils|children|students)\b)");
     ONE_TO_ONE = r"(?:\b1 ?: ?1\b|\bone[- ]to[- ]one\b|\b1[- ]to[- ]1\b|\b1-1\b|\bindividual(?:ly)?\b)";
-    /// A group is mentioned, so its size is needed (§6.3: only then is RATIO required).
+    /// A group is mentioned, so its size is needed (`docs/analyser.md`: only then is RATIO required).
     GROUP_MENTION = r"\b(?:groups?|small[- ]group|pairs?|with (?:a )?peers?)\b";
     GROUP_CAP_BEFORE = r"\bgroups? of (?:no more than |not more than |at most |a maximum of |maximum )?$";
     GROUP_CAP_AFTER = r"^ ?(?:pupils|children|students|peers|others)\b";
     MODE = r"\b(?:direct(?:ly)?|indirect(?:ly)?|in[- ]class|withdrawal|withdrawn|out of class|face[- ]to[- ]face|in the classroom|delivered by|delivered in|hands[- ]on|work(?:s|ing)? with|teach(?:es|ing)? \w+|will see|see \w+ (?:1:1|individually|for)|deliver(?:s)? (?:\w+ ){0,3}sessions?)\b";
     WHEN = format!(r"\b(?:full[- ]time|covering (?:all|every|each)|(?:in|during|by|before) the (?:\w+ ){{0,4}}(?:autumn|spring|summer) (?:half[- ])?term|(?:in|for|across) all (?:\w+ ){{0,3}}(?:lessons|subjects|classes)|break ?times?|lunch ?times?|play ?times?|unstructured (?:times?|periods?)|before each lesson|during (?:lessons|break|breaks|lunch|lunchtimes?|transitions?|assembl\w*|pe|unstructured times?|fire drills?|tests|exams|school trips)|at the (?:start|end|beginning) of|in (?:all|every|each|core) [\w\s]{{0,30}}lessons?|at (?:break|lunch)(?:time)?s?|(?:each|every) (?:morning|afternoon|lesson|day)|throughout the (?:school )?day|before school|after school|on arrival|when (?:he|she|they) arrives?|on {WEEKDAY}|(?:every|each) {WEEKDAY})\b");
 
-    // ---- Provision classes (§6.3) ----
+    // ---- Provision classes (`docs/analyser.md`) ----
     THERAPY_TERM = THERAPY;
     /// Group programmes named "therapy" that schools run (not a therapist's provision).
     SCHOOL_RUN_THERAPY = r"\b(?:lego(?:[- ]based)? therapy|drawing and talking|theraplay)\b";
@@ -204,7 +204,7 @@ patterns! {
     REFERS_BACK = r"(?:^(?:this|these|it|they|those|such|each session|he|she|his|her|their)\b|\b(?:the|these|this|those|each|such|that) (?:sessions?|programmes?|interventions?|support|therapy|provision|groups?|work|equipment|training|time|approach)\b)";
     /// A sentence that adds another provision ("He will also have…").
     ADDS_MORE = r"\b(?:also|in addition|additionally|as well as this)\b";
-    /// One-off training of the adults around the child (§6.3: training, not provision for the child).
+    /// One-off training of the adults around the child (`docs/analyser.md`: training, not provision for the child).
     STAFF_TRAINING = r"\b(?:training (?:for|of|to) (?:[\w']+ ){0,3}(?:staff|teachers?|tas|teaching assistants?|lsas)|(?:staff|teachers?|teaching assistants?) (?:will be|to be) trained)\b";
     /// The plan talking about itself, not provision ("These must include all the needs specified in Section B").
     PLAN_META = r"\b(?:must|should|will) (?:include|set out|list|specify|contain) (?:[\w'/,-]+ ){0,10}(?:sections? [A-K]\b|this (?:section|plan))";
@@ -212,8 +212,8 @@ patterns! {
     ALL_DAY = r"\b(?:throughout the (?:school )?day|full[- ]time|all day|at all times|(?:adult|ta|teaching assistant) support (?:for|of) \d+ hours|\d+ hours (?:a|per) (?:week|day) of (?:1:1|adult|ta|teaching assistant)|(?:every|each|all) lessons?)\b";
     EQUIPMENT = r"\b(?:equipment|laptop|ipad|tablet|computer|workstation|chair|cushion|writing slope|slope|ear defenders|radio aid|hearing aid|visual timetable|visual schedules?|now[- ]and[- ]next|communication (?:book|device|aid)|safe space|quiet (?:room|space|area)|sensory room|pencil grip|coloured overlays?|fidget|wobble|standing frame|hoist|switch|software)\b";
 
-    // ---- Wrong section (§6.4) ----
-    /// Therapy that teaches or trains: including help to manage, cope or learn (§6.4).
+    // ---- Wrong section (`docs/analyser.md`) ----
+    /// Therapy that teaches or trains: including help to manage, cope or learn (`docs/analyser.md`).
     EDUCATE = r"\b(?:teach\w*|develop\w* [\w\s-]{0,40}skills|programme|targets|in school|around school|at school|in (?:his |her |their )?lessons?|in class|classroom|help(?:s|ing)? (?:\w+ )?(?:to )?(?:manage|cope|learn|use|regulate|communicate|access|take part)|strategies to (?:manage|cope))\b";
     MEDICAL = r"\b(?:prescri\w*|medication|medicine|surgery|surgical|clinic|orthotics?|hospital|injections?|splints?)\b";
     SALT = r"\b(?:speech and language|speech therap\w*|salt|slt)\b";
@@ -221,7 +221,7 @@ patterns! {
     TRANSPORT = r"\b(?:(?:home[- ]to[- ]school )?transport|taxi|escort|travel assistance)\b";
     PROVISION_LIKE = r"\b(?:will|shall|must|to receive|provide[ds]?|provision|sessions?|support)\b";
 
-    // ---- Outcomes (§6.6) ----
+    // ---- Outcomes (`docs/analyser.md`) ----
     /// Provision written as an outcome. "Will have" counts only with provision after it ("will have
     /// 1:1 support"), not a result ("will have 2 friends").
     OS01 = r"(?:\bwill (?:receive|attend|access|be given|be provided|be offered)\b|\bwill (?:participate|take part) in (?:a |an |the )?(?:[\w-]+ ){0,5}(?:groups?|sessions?|programmes?|interventions?|classes|lessons?)\b|\bwill have (?:access|support|sessions?|therapy|an? (?:adult|ta|teaching assistant|[\w-]+ session))\b|\b1:1\b|\bone[- ]to[- ]one\b|\bsupport from\b)";
@@ -230,14 +230,14 @@ patterns! {
     OS04 = r"\b(?:develop\w*|improv\w*|understand\w*|continue to|be supported to|make (?:good )?progress|be aware|become aware|have (?:an |a greater )?awareness|engage (?:in|with)|enjoy|explore|learn about|increase (?:his|her|their) (?:understanding|awareness|ability|independence|self-esteem)|feel more|be more|gain (?:more )?confidence|increase (?:his|her|their) confidence|be happy|be able to access|become more)\b";
     PFA_OUTCOME = r"\b(?:employment|paid work|work experience|jobs?|careers?|apprenticeships?|internships?|(?:go|move|progress|transition) (?:on )?to (?:college|university|sixth form)|college course|independent living|live independently|travel\w* independently|independent travel|community|friends?(?:hips?)?|clubs?|health\w*|money|budget\w*|cook\w*|shopping|self-care|personal care)\b";
 
-    // ---- Provision expected in F for each area of need (§6.5) ----
+    // ---- Provision expected in F for each area of need (`docs/analyser.md`) ----
     EXPECT_CI = r"\b(?:salt|slt|speech and language|language programme|visual timetables?|social communication|aac|communication (?:book|device|aid)|pecs|makaton|attention autism|lego)\b";
     EXPECT_CL = r"\b(?:spld|specialist teach\w*|precision teaching|small[- ]group|assistive technology|phonics|reading|spelling|literacy|numeracy|maths|numicon|tuition|teaching)\b";
     EXPECT_SEMH = r"\b(?:elsa|cbt|key[- ]adult|key worker|check[- ]ins?|safe space|quiet (?:space|room|area)|break|lunch\w*|counsell\w*|mentor\w*|zones of regulation|calm)\b";
     EXPECT_SP = r"\b(?:tod|qtvi|teachers? of the deaf|equipment|ot|occupational|movement breaks?|personal care|physio\w*|handwriting|radio aid|sensory|writing slope|pencil grip|touch[- ]typing)\b";
     EXPECT_PFA = r"\b(?:travel training|living[- ]skills|life skills|supported internship|work experience|independent travel)\b";
 
-    // ---- Missing statutory content (§6.7) ----
+    // ---- Missing statutory content (`docs/analyser.md`) ----
     NONE_STATEMENT = r"\b(?:none|no (?:\w+ )?(?:needs?|provision)|not applicable|n/a|nil|no social care|no health)\b";
     DRAFT_BLANK = r"\b(?:will be (?:completed|named|confirmed|added|agreed)|to be (?:named|confirmed|completed|decided|agreed)|left blank|blank (?:in|at) (?:the )?draft|not (?:be )?(?:named|completed|included) (?:in|at|until) |draft|final (?:plan|ehcp)|after consultation)\b";
     COMMISSIONER = r"\b(?:commission\w*|icb|integrated care board|ccg|nhs|trust|health board|provided by|funded by|health service)\b";
@@ -246,10 +246,10 @@ patterns! {
     MEDICAL_ADVICE = r"\b(?:medical|health|paediatric\w*|doctor|gp|nhs|nurse|consultant|community paediatrician)\b";
     SOCIAL_CARE_ADVICE = r"\b(?:social care|social work\w*|children'?s services|care assessment|early help)\b";
 
-    // ---- Needs and areas (§6.5) ----
+    // ---- Needs and areas (`docs/analyser.md`) ----
     NEED_SIGNAL = r"\b(?:struggl\w*|unable|cannot|can't|finds? it (?:hard|difficult)|difficult(?:y|ies)|delay\w*|impair\w*|needs?|below|support|anxi\w*|dysregulat\w*|meltdowns?|requires?|has not yet|is not yet|relies on)\b";
 
-    // ---- Areas of need (§6.5): B keywords and the provision expected in F ----
+    // ---- Areas of need (`docs/analyser.md`): B keywords and the provision expected in F ----
     AREA_CI = r"\b(?:speech|language|communicat\w*|stammer\w*|dld|slcn|social communication|autis\w*|asd|asc|selective mutism|salt|slt|aac|pecs|makaton|visual timetables?|instructions|vocabulary|interaction|conversations?|listening|attention autism)\b";
     AREA_CL = r"\b(?:mld|sld|spld|dyslexi\w*|dyscalculi\w*|working memory|processing speed|decoding|percentile|reading|phonics|spelling|literacy|numeracy|maths|mathematics|writing|precision teaching|learning|attainment|numicon|memory|number)\b";
     AREA_SEMH = r"\b(?:anxi\w*|regulat\w*|meltdowns?|school avoidance|attachment|trauma|adhd|self-harm|exclusions?|emotion\w*|elsa|cbt|safe space|check[- ]ins?|key adult|behaviour\w*|calm\w*|worr\w*|overwhelm\w*|mental health|counsell\w*|zones of regulation|mentor\w*)\b";

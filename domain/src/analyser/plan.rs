@@ -1,5 +1,5 @@
 //! Rules that need the whole plan: B/F links, E/F links, same provision in F and G, and
-//! missing statutory content (DOMAIN §6.4-6.7).
+//! missing statutory content (`docs/analyser.md`; SEND Regs 2014 reg 12).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -220,13 +220,13 @@ impl Bits {
     }
 }
 
-/// The plan's F provision, indexed by everything a link can go through (§6.5).
+/// The plan's F provision, indexed by everything a link can go through (`docs/analyser.md`).
 struct Provisions {
     n: usize,
     by_stem: HashMap<String, Bits>,
     by_area: [Bits; 5],
     without_area: Bits,
-    /// Provision of the kind §6.5 expects for an area ("direct SALT" for C&I).
+    /// Provision of the kind `docs/analyser.md` expects for an area ("direct SALT" for C&I).
     expecting: [Bits; 5],
     /// Provision not under an area sub-heading.
     unheaded: Bits,
@@ -294,7 +294,7 @@ impl Provisions {
 
     /// The provision linked to a need (or an outcome): same table row, same explicit number,
     /// or agreeing areas and either a shared content stem or, unless both sit under area
-    /// sub-headings (where the spec's link is exact), provision of the kind §6.5 expects for
+    /// sub-headings (where the spec's link is exact), provision of the kind `docs/analyser.md` expects for
     /// the need's area ("DLD" → "SALT").
     fn links(&self, a: &Linkable, item: &Item) -> Bits {
         let mut links = Bits::none(self.n);
@@ -333,7 +333,7 @@ impl Provisions {
     }
 }
 
-/// Areas whose expected provision (§6.5) the item describes: "direct SALT" meets C&I.
+/// Areas whose expected provision (`docs/analyser.md`) the item describes: "direct SALT" meets C&I.
 fn expected_areas(t: Screened<'_>) -> Areas {
     matching(
         t,

@@ -1,4 +1,4 @@
-//! Quantifier fields (DOMAIN §6.2) and provision classes (§6.3).
+//! Quantifier fields (`docs/analyser.md`) and provision classes.
 
 use super::patterns::{self as p, Screened};
 
@@ -49,7 +49,7 @@ pub struct Quant {
     pub when: bool,
     pub hours: bool,
     /// The deliverer only carries out what a named professional wrote or set, so their own
-    /// training is not required (§6.3).
+    /// training is not required (`docs/analyser.md`).
     pub authored: bool,
     /// An override clause ("unless", "may be reduced") made the quantities conditional.
     pub conditional: bool,
@@ -86,9 +86,9 @@ pub enum Class {
     Training,
 }
 
-/// Finds the quantifier fields in an item, with the fields its wording implies (§6.3): a
+/// Finds the quantifier fields in an item, with the fields its wording implies (`docs/analyser.md`): a
 /// protected role carries its qualification, 1:1 and "work with" are direct, and individual
-/// therapy needs no group size. Override clauses remove the quantities (§6.1). `d` is the item
+/// therapy needs no group size. Override clauses remove the quantities (`docs/analyser.md`). `d` is the item
 /// as [`delivered`] reads it.
 pub fn quantify(t: Screened<'_>, d: Screened<'_>) -> Quant {
     // "Teaching" in "teaching assistant" names who, not what.
@@ -163,7 +163,7 @@ pub fn concrete_what(d: Screened<'_>) -> bool {
     d.is_match(&p::CONCRETE_WHAT)
 }
 
-/// Fields missing for the class, and which of them are critical (§6.3).
+/// Fields missing for the class, and which of them are critical (`docs/analyser.md`).
 pub fn missing(class: Class, q: &Quant, t: Screened<'_>) -> (Vec<Field>, Vec<Field>) {
     use Field::*;
     let (mut required, critical): (Vec<Field>, &[Field]) = match class {

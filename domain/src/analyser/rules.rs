@@ -1,4 +1,4 @@
-//! Rules that score one item alone, scoped by its section (DOMAIN §6.1-6.4, 6.6).
+//! Rules that score one item alone, scoped by its section (`docs/analyser.md`).
 
 use crate::vocab::{FlagSeverity, Section};
 
@@ -135,7 +135,7 @@ fn outcome_rules(t: Screened<'_>, lead: Option<&str>, hits: &mut Vec<Hit>) -> Fa
     if let Some(m) = t.find(&p::OS04) {
         weak.push(("OS04", quoted(m)));
     }
-    // Two or more weaknesses make the outcome red (§6.6).
+    // Two or more weaknesses make the outcome red (`docs/analyser.md`).
     let severity = if weak.len() >= 2 { FlagSeverity::Red } else { FlagSeverity::Amber };
     let labels: Vec<&str> = weak
         .iter()
@@ -269,7 +269,7 @@ fn list(fields: &[Field]) -> String {
     }
 }
 
-/// The provisions a paragraph describes: sentences that share their fields (§6.3: "Greg will
+/// The provisions a paragraph describes: sentences that share their fields (`docs/analyser.md`: "Greg will
 /// have short and frequent touch-typing sessions. He will receive 3 × 10-minute sessions…"),
 /// split where a sentence names something new to be provided without referring back to what
 /// came before ("… He will also have access to a quiet space when needed."). Byte ranges in `s`.
@@ -349,7 +349,7 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
     };
     let found = triggers(t, &known);
     // "Up to N hours" and "a level of 1:1" set no minimum, and a wide range lets its lowest
-    // figure be delivered: the amount is not fixed (§6.1).
+    // figure be delivered: the amount is not fixed (`docs/analyser.md`).
     let mut q = q;
     if found.iter().any(|h| h.rule == "VL04" && h.severity == FlagSeverity::Red || h.rule == "VL11") {
         q.dur = false;
@@ -388,7 +388,7 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
     }
     generic |= found.iter().any(|h| matches!(h.rule, "VL08" | "VL10"));
     for mut hit in found {
-        // A trigger with every required field present is worth a look, not a defect (§6.3).
+        // A trigger with every required field present is worth a look, not a defect (`docs/analyser.md`).
         if missing.is_empty() {
             hit.severity = FlagSeverity::Info;
         }

@@ -1,10 +1,10 @@
-//! Splitting a plan into sections (DOMAIN §2.1) and sections into items (§6 pipeline).
+//! Splitting a plan into sections (SEND Regs 2014 reg 12) and sections into items (`docs/analyser.md`).
 
 use crate::vocab::Section;
 
 use super::text::{Line, lines, push_trimmed};
 
-/// Areas of need (DOMAIN §6.5). Sub-headings set an item's area; keywords infer it otherwise.
+/// Areas of need (SEND Code of Practice 9.69: provision must meet each need in Section B). Sub-headings set an item's area; keywords infer it otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Area {
     CommunicationInteraction,
@@ -184,7 +184,7 @@ fn title_section(rest_lower: &str, title_only: bool) -> Option<Heading> {
     None
 }
 
-/// Recognises a section heading line (DOMAIN §2.1).
+/// Recognises a section heading line (SEND Regs 2014 reg 12; `docs/analyser.md`).
 fn heading(line: &str) -> Option<Heading> {
     if line.chars().count() > 120 || line.is_empty() {
         return None;
@@ -570,7 +570,7 @@ struct Place {
 }
 
 /// Splits normalised text into sections and items: a table row's cells, a bullet, a numbered
-/// paragraph, else a paragraph (DOMAIN §6.3). Sentences of one item share their fields.
+/// paragraph, else a paragraph (SEND Code of Practice 9.69). Sentences of one item share their fields.
 pub fn segment(text: &str) -> Segmented {
     let mut seg = Segmented::default();
     let mut place = Place::default();

@@ -1,4 +1,4 @@
-//! The worked examples of DOMAIN §6.9, and whole-plan behaviour.
+//! The worked examples of the labelled corpus, and whole-plan behaviour.
 
 use super::*;
 use crate::vocab::{FlagKind::*, FlagSeverity::*, Section};

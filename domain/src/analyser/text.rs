@@ -1,7 +1,7 @@
 //! Normalised text, lines and sentences.
 //!
 //! Normalisation maps one character to one character, so a character offset into the normalised
-//! text is the same offset into the extracted text the family can see (DOMAIN §5.7 spans).
+//! text is the same offset into the extracted text the family can see (`docs/analyser.md`).
 
 /// Maps dashes, quotes, odd spaces and control characters to one plain form each.
 pub fn normalise(raw: &str) -> String {

@@ -70,7 +70,7 @@ pub struct ActionPatch {
     pub start: Option<NaiveDate>,
 }
 
-/// What a person records about an LA's reliance on an exception (DOMAIN §4).
+/// What a person records about an LA's reliance on an exception (SEND Regs 2014 regs 5(4), 8(2), 10(4), 13(3), 44(3)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

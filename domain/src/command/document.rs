@@ -1,4 +1,4 @@
-//! Changes to one vault document that a person makes (family only, DOMAIN §5.6).
+//! Changes to one vault document that a person makes (family only, `docs/access.md`).
 
 use serde::{Deserialize, Serialize};
 

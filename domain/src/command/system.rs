@@ -13,7 +13,7 @@ pub enum SystemCommand {
     ConfirmUpload { child_id: ChildId, document_id: DocumentId, size: u64, sha256: String },
     /// Store what the analyser found in a document's text, on the case if one is named.
     /// Re-analysis replaces the open analyser flags and carries the family's decisions over to
-    /// flags of the same rule and passage (DOMAIN §5.7).
+    /// flags of the same rule and passage (`docs/analyser.md`).
     RecordAnalysis {
         child_id: ChildId,
         document_id: DocumentId,

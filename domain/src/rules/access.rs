@@ -1,4 +1,4 @@
-//! Who may see which child (DOMAIN §5.6): grants to a connection's advocate, revoking them,
+//! Who may see which child (`docs/access.md`): grants to a connection's advocate, revoking them,
 //! ending support, and reviews of advocates.
 //!
 //! An advocate's membership of a child's scope is derived: for every child of the family, the
@@ -8,6 +8,7 @@
 //! membership behind that no grant explains.
 
 use crate::context::Context;
+use crate::error::Conflict;
 use crate::error::{Checks, DomainError, limits};
 use crate::ids::{AdvocateId, ChildId, ConnectionId, FamilyId, UserId};
 use crate::keys;
@@ -61,12 +62,12 @@ pub(crate) fn grant(
     match conn.state {
         ConnectionState::Active => {}
         ConnectionState::Requested => {
-            return Err(DomainError::Conflict("access can be granted once the advocate accepts the request".into()));
+            return Err(DomainError::Conflict(Conflict::GrantBeforeAccept));
         }
-        ConnectionState::Ended => return Err(DomainError::Conflict("this support has ended".into())),
+        ConnectionState::Ended => return Err(DomainError::Conflict(Conflict::SupportEnded)),
     }
     let (Some(advocate_id), Some(advocate_user)) = (conn.advocate_id, conn.advocate_user.clone()) else {
-        return Err(DomainError::Conflict("the request has not been assigned to an advocate yet".into()));
+        return Err(DomainError::Conflict(Conflict::NotAssigned));
     };
     let mut children = children.clone();
     if let GrantedChildren::Listed(list) = &mut children {

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use crate::aggregate::CaseAggregate;
 use crate::command::{ActionPatch, CaseCommand, ExceptionInput, NewAction};
 use crate::context::Context;
+use crate::error::Conflict;
 use crate::error::{Checks, DomainError, limits};
 use crate::ids::{ActionId, CaseId, ChildId, DocumentId, NoteId, StatusChangeId};
 use crate::keys;
@@ -150,7 +151,7 @@ fn create_case(
         {
             Ok(())
         } else {
-            Err(DomainError::Conflict("a case with this id already exists with different content".into()))
+            Err(DomainError::Conflict(Conflict::IdTaken { what: "case" }))
         };
     }
     let case = Case {
@@ -262,7 +263,7 @@ fn add_note(
             && existing.topic == input.topic
             && existing.section == input.section
             && existing.document_id == input.document_id;
-        return if same { Ok(()) } else { Err(DomainError::Conflict("a note with this id already exists".into())) };
+        return if same { Ok(()) } else { Err(DomainError::Conflict(Conflict::IdTaken { what: "note" })) };
     }
     let note = Note {
         id: input.id,
@@ -279,7 +280,7 @@ fn add_note(
 }
 
 /// An action's due date, from what the person entered: a date, or a statutory timescale and
-/// its start (never both: the law sets the date, DOMAIN §5.2).
+/// its start (never both: the law sets the date, `docs/law.md`).
 fn scheduled(
     checks: &mut Checks,
     due: Option<NaiveDate>,
@@ -341,7 +342,7 @@ fn add_action(
             && existing.responsible == input.responsible
             && existing.due == due
             && existing.timescale == input.timescale;
-        return if same { Ok(()) } else { Err(DomainError::Conflict("an action with this id already exists".into())) };
+        return if same { Ok(()) } else { Err(DomainError::Conflict(Conflict::IdTaken { what: "action" })) };
     }
     let action = Action {
         id,
@@ -486,7 +487,7 @@ fn reopen_action(
 }
 
 /// Records (or, with `None`, withdraws) the LA's reliance on an exception to an action's time
-/// limit. Only grounds the law allows for that timescale are accepted (DOMAIN §4); the due date
+/// limit. Only grounds the law allows for that timescale are accepted (SEND Regs 2014 regs 5(4), 8(2), 10(4), 13(3), 44(3)); the due date
 /// never moves.
 #[allow(clippy::too_many_arguments)]
 fn record_exception(

@@ -1,8 +1,9 @@
-//! Vault documents: who may do what with them (DOMAIN §5.6), registering, confirming an upload,
+//! Vault documents: who may do what with them (`docs/access.md`), registering, confirming an upload,
 //! deleting, and recording what the analyser found.
 
 use crate::command::{DocumentCommand, SystemCommand};
 use crate::context::{Context, require_member, require_owner};
+use crate::error::Conflict;
 use crate::error::{Checks, DomainError, limits};
 use crate::ids::{ChildId, DocumentId};
 use crate::keys;
@@ -84,7 +85,7 @@ pub(crate) fn decide(
                 return if same {
                     Ok(family)
                 } else {
-                    Err(DomainError::Conflict("a document with this id already exists".into()))
+                    Err(DomainError::Conflict(Conflict::IdTaken { what: "document" }))
                 };
             }
             let doc = Document {
@@ -134,10 +135,7 @@ pub(crate) fn decide_system(
                 return if doc.sha256.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(sha256)) {
                     Ok(family)
                 } else {
-                    Err(DomainError::Conflict(
-                        "this document was already confirmed with other content; upload the new file as a new document"
-                            .into(),
-                    ))
+                    Err(DomainError::Conflict(Conflict::ConfirmedOtherContent))
                 };
             }
             if *size != doc.size {

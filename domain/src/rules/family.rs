@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use crate::command::{ChildPatch, FamilyCommand};
 use crate::context::Context;
+use crate::error::Conflict;
 use crate::error::{Checks, DomainError, limits};
 use crate::ids::{ChildId, FamilyId};
 use crate::keys;
@@ -97,13 +98,13 @@ fn create_family(
         |(_, r)| matches!(r, Record::Membership(m) if m.scope.starts_with("family:") && m.scope != scope.to_string()),
     );
     if other {
-        return Err(DomainError::Conflict("you already belong to a family account".into()));
+        return Err(DomainError::Conflict(Conflict::AlreadyInFamily));
     }
     if let Some(Record::Family(existing)) = snap.get(scope, keys::FAMILY_PROFILE) {
         if existing.created_by == ctx.actor.user && existing.name == name {
             return Ok(());
         }
-        return Err(DomainError::Conflict("a family with this id already exists".into()));
+        return Err(DomainError::Conflict(Conflict::IdTaken { what: "family" }));
     }
     let family = Family { id: family_id, name, created_by: ctx.actor.user.clone(), created_at: ctx.now };
     changes.put(scope, keys::FAMILY_PROFILE.into(), Record::Family(family));
@@ -169,7 +170,7 @@ fn add_child(
             && existing.date_of_birth == date_of_birth
             && existing.local_authority == local_authority
             && existing.school == school;
-        return if same { Ok(()) } else { Err(DomainError::Conflict("a child with this id already exists".into())) };
+        return if same { Ok(()) } else { Err(DomainError::Conflict(Conflict::IdTaken { what: "child" })) };
     }
     let child = Child {
         id: child_id,

@@ -1,4 +1,4 @@
-//! Flags and section annotations (DOMAIN §5.7): recording an analysis, the family's decisions,
+//! Flags and section annotations (`docs/analyser.md`): recording an analysis, the family's decisions,
 //! manual flags and annotations.
 
 use std::collections::HashMap;
@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::aggregate::CaseAggregate;
 use crate::command::{CaseCommand, SystemCommand};
 use crate::context::Context;
+use crate::error::Conflict;
 use crate::error::{Checks, DomainError, limits};
 use crate::ids::FlagId;
 use crate::keys;
@@ -27,7 +28,7 @@ pub(crate) fn record_analysis(
 ) -> Result<(), DomainError> {
     let document_id = doc.id;
     if doc.state != DocumentState::Uploaded {
-        return Err(DomainError::Conflict("the document has not been uploaded yet".into()));
+        return Err(DomainError::Conflict(Conflict::NotUploaded));
     }
     let (analysis, flag_writes) = match command {
         SystemCommand::RecordAnalysisFailure { reason, .. } => {
@@ -188,7 +189,7 @@ fn take_best<'a>(candidates: &mut Vec<&'a Flag>, section: Option<crate::vocab::S
     Some(candidates.swap_remove(best))
 }
 
-/// Manual flags, decisions and flag edits (the family only, DOMAIN §5.6), and annotations
+/// Manual flags, decisions and flag edits (the family only, `docs/access.md`), and annotations
 /// (the family and collaborating advocates: they "add notes and annotations").
 pub(crate) fn decide_flag(
     ctx: &Context,
@@ -242,7 +243,7 @@ pub(crate) fn decide_flag(
                 return if retry == *existing {
                     Ok(())
                 } else {
-                    Err(DomainError::Conflict("a flag with this id already exists".into()))
+                    Err(DomainError::Conflict(Conflict::IdTaken { what: "flag" }))
                 };
             }
             changes.put(scope, keys::flag(case_id, flag.id), Record::Flag(flag));
@@ -313,7 +314,7 @@ pub(crate) fn decide_flag(
                 return if retry == *existing {
                     Ok(())
                 } else {
-                    Err(DomainError::Conflict("an annotation with this id already exists".into()))
+                    Err(DomainError::Conflict(Conflict::IdTaken { what: "annotation" }))
                 };
             }
             changes.put(scope, keys::annotation(case_id, annotation.id), Record::Annotation(annotation));

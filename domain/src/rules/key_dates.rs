@@ -1,4 +1,4 @@
-//! Key dates and the statutory clocks they start, stop and move (DOMAIN §5.2).
+//! Key dates and the statutory clocks they start, stop and move (`docs/law.md`).
 //!
 //! A case's statutory actions are a function of its key dates: every change to the key dates
 //! replays all of them, in date order, and brings the stored actions in line. The replay reads

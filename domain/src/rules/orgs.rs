@@ -4,6 +4,7 @@
 
 use crate::command::{OrgCommand, OrganisationInput};
 use crate::context::Context;
+use crate::error::Conflict;
 use crate::error::{Checks, DomainError, limits};
 use crate::ids::{AdvocateId, OrganisationId};
 use crate::keys;
@@ -74,7 +75,7 @@ pub(crate) fn decide(
             let key = keys::org_member(*advocate_id);
             let Some(Record::OrgMember(member)) = snap.get(&scope, &key) else { return Ok(()) };
             if *advocate_id == AdvocateId::for_user(&ctx.actor.user) {
-                return Err(DomainError::Conflict("an admin cannot remove themselves".into()));
+                return Err(DomainError::Conflict(Conflict::AdminSelfRemoval));
             }
             changes.delete(&scope, key, Record::OrgMember(member.clone()));
             let user_scope = Scope::User(member.user.clone());

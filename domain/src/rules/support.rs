@@ -1,10 +1,11 @@
-//! Advocates' profiles, support requests and tickets (DOMAIN §5.5).
+//! Advocates' profiles, support requests and tickets (`docs/support.md`).
 //!
 //! Every write of a ticket goes through [`put_ticket`], which rewrites its SLA tracker in the
 //! same commit, so the scanner's due index always agrees with the ticket.
 
 use crate::command::{AdvocateCommand, ProfileInput, SupportTarget, TicketCommand};
 use crate::context::{Context, require_member};
+use crate::error::Conflict;
 use crate::error::{Checks, DomainError, limits};
 use crate::ids::{AdvocateId, CaseId, ChecklistItemId, ChildId, ConnectionId, FamilyId, MessageId, TicketId, UserId};
 use crate::keys;
@@ -103,14 +104,10 @@ pub(crate) fn request_support(
             && existing.ticket_id == input.ticket_id
             && existing.replaces == input.replaces
             && same_message;
-        return if same {
-            Ok(())
-        } else {
-            Err(DomainError::Conflict("a connection with this id already exists".into()))
-        };
+        return if same { Ok(()) } else { Err(DomainError::Conflict(Conflict::IdTaken { what: "connection" })) };
     }
     if !recipient.accepting() {
-        return Err(DomainError::Conflict("this advocate is not taking on new families at the moment".into()));
+        return Err(DomainError::Conflict(Conflict::NotTakingFamilies));
     }
     if let Some(old) = input.replaces {
         let theirs = matches!(snap.get(&Scope::Conn(old), keys::CONNECTION),
@@ -320,7 +317,7 @@ impl TicketWork<'_> {
     /// Changes need a connection that has not ended; most need it accepted too.
     fn open(&self) -> Result<(), DomainError> {
         if self.conn.state == ConnectionState::Ended {
-            return Err(DomainError::Conflict("this support has ended: its messages are kept, read-only".into()));
+            return Err(DomainError::Conflict(Conflict::SupportEnded));
         }
         Ok(())
     }
@@ -328,7 +325,7 @@ impl TicketWork<'_> {
     fn accepted(&self) -> Result<(), DomainError> {
         self.open()?;
         if self.conn.state == ConnectionState::Requested {
-            return Err(DomainError::Conflict("accept the request first".into()));
+            return Err(DomainError::Conflict(Conflict::NotAccepted));
         }
         Ok(())
     }
@@ -350,7 +347,7 @@ impl TicketWork<'_> {
         match self.conn.state {
             ConnectionState::Active => return Ok(()),
             ConnectionState::Ended => {
-                return Err(DomainError::Conflict("this request was declined or has ended".into()));
+                return Err(DomainError::Conflict(Conflict::RequestClosed));
             }
             ConnectionState::Requested => {}
         }
@@ -393,18 +390,14 @@ impl TicketWork<'_> {
         if let Some(Record::Handover(h)) = self.snap.get(self.scope, keys::HANDOVER) {
             let same =
                 h.to_connection == to.connection_id && h.to_advocate_id == to.advocate_id && h.summary == summary;
-            return if same {
-                Ok(())
-            } else {
-                Err(DomainError::Conflict("this support is already being handed over".into()))
-            };
+            return if same { Ok(()) } else { Err(DomainError::Conflict(Conflict::HandoverInProgress)) };
         }
         self.accepted()?;
         if self.conn.advocate_id == Some(to.advocate_id) {
             return Err(DomainError::invalid("to_advocate_id", "hand over to another advocate"));
         }
         if !incoming.accepting {
-            return Err(DomainError::Conflict("this advocate is not taking on new families at the moment".into()));
+            return Err(DomainError::Conflict(Conflict::NotTakingFamilies));
         }
         let handover = Handover {
             from_connection: self.conn.id,
@@ -454,7 +447,7 @@ impl TicketWork<'_> {
         }
         self.open()?;
         if self.ticket.status == TicketStatus::Closed {
-            return Err(DomainError::Conflict("the ticket is closed".into()));
+            return Err(DomainError::Conflict(Conflict::TicketClosed));
         }
         let outgoing = self.conn.advocate_user.clone();
         if let Some(user) = &outgoing {
@@ -487,7 +480,7 @@ impl TicketWork<'_> {
         }
         self.open()?;
         if self.ticket.status == TicketStatus::Closed {
-            return Err(DomainError::Conflict("the ticket is closed".into()));
+            return Err(DomainError::Conflict(Conflict::TicketClosed));
         }
         let mut ticket = self.ticket.clone();
         self.message(&mut ticket, id, Side::Advocate, text, changes);
@@ -507,11 +500,9 @@ impl TicketWork<'_> {
             ConnectionState::Requested => {}
             ConnectionState::Ended if self.ticket.status == TicketStatus::Closed => return Ok(()),
             ConnectionState::Active => {
-                return Err(DomainError::Conflict(
-                    "an accepted request cannot be declined: resolve or close the ticket instead".into(),
-                ));
+                return Err(DomainError::Conflict(Conflict::AlreadyAccepted));
             }
-            ConnectionState::Ended => return Err(DomainError::Conflict("this support has already ended".into())),
+            ConnectionState::Ended => return Err(DomainError::Conflict(Conflict::SupportEnded)),
         }
         let mut conn = self.conn.clone();
         conn.state = ConnectionState::Ended;
@@ -544,7 +535,7 @@ impl TicketWork<'_> {
         }
         self.accepted()?;
         if ticket.status == TicketStatus::Closed {
-            return Err(DomainError::Conflict("a closed ticket cannot change".into()));
+            return Err(DomainError::Conflict(Conflict::TicketClosed));
         }
         if let Some(to) = status {
             self.with_status(&mut ticket, to, changes);
@@ -571,7 +562,7 @@ impl TicketWork<'_> {
             Some(Record::Message(m)) if m.side == side && m.author.user == self.ctx.actor.user && m.text == text => {
                 Ok(true)
             }
-            Some(_) => Err(DomainError::Conflict("a message with this id already exists".into())),
+            Some(_) => Err(DomainError::Conflict(Conflict::IdTaken { what: "message" })),
             None => Ok(false),
         }
     }
@@ -596,7 +587,7 @@ impl TicketWork<'_> {
         }
         self.open()?;
         if self.ticket.status == TicketStatus::Closed {
-            return Err(DomainError::Conflict("the ticket is closed: it takes no more messages".into()));
+            return Err(DomainError::Conflict(Conflict::TicketClosed));
         }
         let mut ticket = self.ticket.clone();
         // The family writing again means the advocate has something to answer.
@@ -631,7 +622,7 @@ impl TicketWork<'_> {
             return if same {
                 Ok(())
             } else {
-                Err(DomainError::Conflict("a checklist item with this id already exists".into()))
+                Err(DomainError::Conflict(Conflict::IdTaken { what: "checklist item" }))
             };
         }
         self.open()?;
@@ -689,13 +680,13 @@ impl TicketWork<'_> {
         }
         match self.ticket.case_id {
             Some(linked) if linked == case_id => return Ok(()),
-            Some(_) => return Err(DomainError::Conflict("this ticket is already linked to another case".into())),
+            Some(_) => return Err(DomainError::Conflict(Conflict::TicketLinkedElsewhere)),
             None => {}
         }
         if let Some(Record::TicketLink(l)) = self.snap.get(&child_scope, &keys::ticket_link(case_id))
             && l.ticket_id != self.ticket.id
         {
-            return Err(DomainError::Conflict("this case is already linked to another ticket".into()));
+            return Err(DomainError::Conflict(Conflict::CaseLinkedElsewhere));
         }
         self.open()?;
         let mut ticket = self.ticket.clone();
@@ -716,7 +707,7 @@ impl TicketWork<'_> {
 }
 
 /// A case closed into `resolved` or `closed` resolves its linked ticket in the same commit and
-/// tells the family their support request is complete (DOMAIN §5.6). Reopening the case later
+/// tells the family their support request is complete (`docs/access.md`). Reopening the case later
 /// leaves the ticket as it is. Needs the ticket's records in the snapshot (see
 /// [`crate::reads::reads_after`]); without them (a device that does not hold them) nothing is
 /// done here and the server does it when the change reaches it.
@@ -777,7 +768,7 @@ pub(crate) fn decide_advocate(
             if let Some(existing) = snap.get(&scope, &key) {
                 return match existing {
                     Record::PrivateNote(n) if n.text == text => Ok(()),
-                    _ => Err(DomainError::Conflict("a note with this id already exists".into())),
+                    _ => Err(DomainError::Conflict(Conflict::IdTaken { what: "note" })),
                 };
             }
             let note = PrivateNote { id: *note_id, ticket_id: *ticket_id, text, created_at: ctx.now };

@@ -1,4 +1,4 @@
-//! Advocates, support requests and tickets (DOMAIN §5.5, DESIGN §2): the records of the
+//! Advocates, support requests and tickets (`docs/support.md`): the records of the
 //! `advocate:` and `conn:` scopes and the ticket's response-time promise.
 //!
 //! A support request opens a connection scope holding exactly one ticket with its messages,

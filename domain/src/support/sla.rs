@@ -1,4 +1,4 @@
-//! The response-time promise on a ticket (DOMAIN §5.5): a pure function of the ticket's history
+//! The response-time promise on a ticket (`docs/support.md`): a pure function of the ticket's history
 //! and `now`. The history is folded into a small [`SlaClock`] as events happen, so reading a
 //! queue of hundreds of tickets needs the tickets alone, never their messages.
 
@@ -149,7 +149,7 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 23 + d, h, 0, 0).single().unwrap()
     }
 
-    /// DOMAIN §5.5's worked example: 48 h, high → 24 h. The family writes Monday 10:00 (due
+    /// The worked example of `docs/support.md`: 48 h, high → 24 h. The family writes Monday 10:00 (due
     /// Tuesday 10:00); pending_la Monday 16:00; back Wednesday 09:00 → due Thursday 03:00,
     /// orange from Wednesday 21:00.
     #[test]

@@ -1,4 +1,4 @@
-//! Who may see which child (DOMAIN §5.6) through `decide`: grants, revocation, ending support,
+//! Who may see which child (`docs/access.md`) through `decide`: grants, revocation, ending support,
 //! handovers, organisations and reviews.
 
 use super::*;

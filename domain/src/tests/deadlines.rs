@@ -1,4 +1,4 @@
-//! Deadlines as the law has them (DOMAIN §3, §4, §5.2): scenarios worked by
+//! Deadlines as the law has them (`docs/law.md`): scenarios worked by
 //! hand from the regulations, each read through the actions and the chronology.
 
 use super::*;
@@ -409,7 +409,7 @@ fn summary(f: &Fixture) -> Vec<String> {
 }
 
 /// Correcting and deleting key dates in any order leaves exactly the actions that recording
-/// the final dates once gives (DOMAIN §5.2: replay is deterministic).
+/// the final dates once gives (replay is deterministic, `docs/law.md`).
 #[test]
 fn corrections_and_deletions_in_any_order_give_the_same_actions() {
     // The final history, and wrong dates recorded on the way (then corrected or deleted).

@@ -151,7 +151,7 @@ fn only_the_family_analyses_and_decides() {
     let doc = uploaded_document(&mut f, "Draft EHCP");
     let writer = advocate(&mut f, "writer", MemberRole::Writer);
     let reader = advocate(&mut f, "reader", MemberRole::Reader);
-    // DOMAIN §5.6: running or editing an analysis is the family's, at any grant level.
+    // `docs/access.md`: running or editing an analysis is the family's, at any grant level.
     assert!(matches!(record(&mut f, &reader, doc, PLAN), Err(DomainError::Forbidden { .. })));
     assert!(matches!(record(&mut f, &writer, doc, PLAN), Err(DomainError::Forbidden { .. })));
     let mum = f.mum.clone();
@@ -168,7 +168,7 @@ fn only_the_family_analyses_and_decides() {
         comment: "vague".into(),
         document_ids: vec![],
     };
-    // Annotations are notes on the plan: collaborators add them too (DOMAIN §5.6); viewers may not.
+    // Annotations are notes on the plan: collaborators add them too (`docs/access.md`); viewers may not.
     assert!(matches!(on_case(&mut f, &reader, note.clone()), Err(DomainError::Forbidden { .. })));
     on_case(&mut f, &writer, note).unwrap();
     let unknown = CaseCommand::DecideFlag { flag_id: FlagId::new(), status: FlagStatus::Confirmed, note: None };

@@ -1,4 +1,4 @@
-//! Advocates, support requests and tickets (DOMAIN §5.5) through `decide`.
+//! Advocates, support requests and tickets (`docs/support.md`) through `decide`.
 
 use super::*;
 use crate::scan::decide_sla_scan;
@@ -167,7 +167,7 @@ fn requests_to_advocates_not_accepting_or_for_other_children_are_refused() {
     set_profile(&mut f.w, &adv, false).unwrap();
     let busy = AdvocateId::for_user(&adv.user);
     let err = request(&mut f, busy, ConnectionId::new(), TicketId::new()).unwrap_err();
-    assert!(matches!(err, DomainError::Conflict(ref m) if m.contains("not taking on")), "{err:?}");
+    assert!(matches!(err, DomainError::Conflict(crate::error::Conflict::NotTakingFamilies)), "{err:?}");
     let err = request(&mut f, AdvocateId::new(), ConnectionId::new(), TicketId::new()).unwrap_err();
     assert_eq!(err, DomainError::NotFound { what: "advocate" });
     // Another family's child: not found.

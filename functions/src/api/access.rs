@@ -1,5 +1,5 @@
 //! Who may see which child: connections and the access granted on them, ending support,
-//! handovers, reviews of advocates, and the family's audit log (DOMAIN §5.6).
+//! handovers, reviews of advocates, and the family's audit log (`docs/access.md`).
 
 use axum::Json;
 use axum::extract::State;

@@ -323,7 +323,7 @@ pub async fn complete_action(
     Ok(Json(run_for_action(&state, &actor, op, ids, command).await?.1))
 }
 
-/// Record that the LA relies on an exception to this action's time limit (DOMAIN §4): only the
+/// Record that the LA relies on an exception to this action's time limit (SEND Regs 2014 regs 5(4), 8(2), 10(4), 13(3), 44(3)): only the
 /// grounds the law allows for its timescale; the due date never moves.
 #[utoipa::path(put, path = "/v1/cases/{id}/actions/{aid}/exception", tag = "cases",
     params(("id" = uuid::Uuid, Path, description = "Case id"), ("aid" = uuid::Uuid, Path, description = "Action id")), request_body = ExceptionInput,

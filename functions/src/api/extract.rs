@@ -138,7 +138,7 @@ pub fn parse_id<T: FromStr>(field: &str, raw: &str) -> Result<T, Problem> {
     })
 }
 
-/// `?limit=&cursor=` (DESIGN §4: default 50, max 200; the cursor is opaque).
+/// `?limit=&cursor=` (README, "HTTP API": default 50, max 200; the cursor is opaque).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Paging {

@@ -1,4 +1,4 @@
-//! Flags on a case and the family's section annotations (DOMAIN §5.7). The analyser's flags
+//! Flags on a case and the family's section annotations (`docs/analyser.md`). The analyser's flags
 //! arrive through `POST /v1/documents/{id}/analyse`; here the family reviews them (confirm,
 //! dismiss, reopen, move, note), adds their own, and annotates the plan's sections.
 

@@ -1,4 +1,4 @@
-//! The HTTP API (DESIGN §4): one router per area, built from shared state; the OpenAPI
+//! The HTTP API (README, "HTTP API"): one router per area, built from shared state; the OpenAPI
 //! document is collected from the handlers' annotations, so it cannot drift from the routes.
 
 pub mod access;
@@ -168,7 +168,7 @@ pub fn tickets_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(organisations::put_member, organisations::remove_member))
 }
 
-/// The sync area: a device's pushes and pulls (DESIGN §5).
+/// The sync area: a device's pushes and pulls (`docs/sync.md`).
 pub fn sync_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(sync::push)).routes(routes!(sync::pull)).routes(routes!(sync::scopes))
 }

@@ -1,4 +1,4 @@
-//! The sync endpoints (DESIGN §5) the mobile core talks to. The wire types are
+//! The sync endpoints (`docs/sync.md`) the mobile core talks to. The wire types are
 //! the store crate's `sync` module (shared with the phone); the schemas here describe them for the
 //! OpenAPI document, with commands and records as the objects the API's own endpoints take
 //! and answer.

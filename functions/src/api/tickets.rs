@@ -1,4 +1,4 @@
-//! Support requests and the ticket queue (DOMAIN §5.5): requests, accepting, messages, the
+//! Support requests and the ticket queue (`docs/support.md`): requests, accepting, messages, the
 //! checklist, private notes and the link to a case.
 
 use axum::Json;

@@ -1,4 +1,4 @@
-//! Lambda function for sync (DESIGN §5): the mobile core's pushes and pulls, behind API
+//! Lambda function for sync (`docs/sync.md`): the mobile core's pushes and pulls, behind API
 //! Gateway's HTTP API.
 
 #[tokio::main]

@@ -1,4 +1,4 @@
-//! The blob port (DESIGN §3 Blobs): documents are stored under
+//! The blob port (README, "Storage"): documents are stored under
 //! `documents/<family>/<child>/<document id>` and moved by clients directly with short-lived
 //! presigned URLs; the API never proxies document bytes.
 //!

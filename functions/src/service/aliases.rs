@@ -1,5 +1,5 @@
 //! Which scope holds a record id, remembered. An alias is written once, with its record, and
-//! never moves (DESIGN §3), so a lookup that found one can be answered from memory ever after;
+//! never moves (README, "Storage"), so a lookup that found one can be answered from memory ever after;
 //! only lookups that found something are kept. Saves a storage round trip on every request that
 //! names a case or a document by id.
 

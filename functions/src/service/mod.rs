@@ -20,19 +20,16 @@ use std::sync::Arc;
 
 pub use paging::Listing;
 pub use reads::FamilyView;
-use senvault_domain::{
-    Actor, Context, DomainError, MemberRole, OpId, Operation, Read, Record, Scope, Snapshot, decide, keys,
-};
-use senvault_store::codec::{from_stored, to_put};
+use senvault_domain::error::Conflict;
+use senvault_domain::execution::role_in;
+use senvault_domain::{Actor, DomainError, Execution, MemberRole, OpId, Operation, Read, Scope, Snapshot, keys};
+use senvault_store::codec::to_put;
 use senvault_store::{Check, CommitRequest, Expect, Store, StoreError, backoff};
 
 use crate::clock::Clock;
 
 /// How many times a command is re-decided after losing a race.
 const MAX_ATTEMPTS: u32 = 6;
-
-/// Rounds of reads that depend on earlier reads (the domain needs two at most).
-const MAX_READ_ROUNDS: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -54,13 +51,12 @@ pub struct Executed {
     pub changed: bool,
 }
 
-/// The caller's access to one scope, as read from their membership record.
+/// The caller's access to one scope, as read from their membership record (for reads; a
+/// change gets its membership from the execution kernel, which reads it the same way).
 #[derive(Debug, Clone)]
 pub struct Access {
     pub scope: Scope,
     pub role: Option<MemberRole>,
-    /// The membership record as read: a commit made on this access must find it unchanged.
-    check: Check,
 }
 
 impl Access {
@@ -96,45 +92,9 @@ impl Service {
     /// anything the request says). A user's own scope, and an advocate's own workspace, are
     /// theirs without a record ([`Scope::owned_by`]).
     pub async fn access(&self, actor: &Actor, scope: &Scope) -> Result<Access, ServiceError> {
-        let user_scope = Scope::User(actor.user.clone());
-        let key = keys::membership(scope);
-        let row = self.store.get(&user_scope.to_string(), &key).await?;
-        let check_expect = row.as_ref().map_or(Expect::Absent, |r| Expect::Version(r.version));
-        let role = if scope.owned_by(actor) {
-            Some(MemberRole::Owner)
-        } else {
-            match row.filter(|r| !r.deleted).map(|r| from_stored(&r)).transpose()?.map(|(_, v)| v.record) {
-                Some(Record::Membership(m)) => Some(m.role),
-                _ => None,
-            }
-        };
-        let check = Check { scope: user_scope.to_string(), key, expect: check_expect };
-        Ok(Access { scope: scope.clone(), role, check })
-    }
-
-    /// Load: the records named by `reads`, tombstones included, into one snapshot; then the
-    /// records those name ([`senvault_domain::reads_after`]). Answers every read made, so a
-    /// conflict can be told apart from a race.
-    async fn load(
-        &self,
-        actor: &Actor,
-        operation: &Operation,
-        reads: &[Read],
-    ) -> Result<(Snapshot, Vec<Read>), ServiceError> {
-        let mut snapshot = senvault_store::load::load(self.store.as_ref(), reads).await?;
-        let mut all = reads.to_vec();
-        for _ in 0..MAX_READ_ROUNDS {
-            let after: Vec<Read> = senvault_domain::reads_after(operation, actor, &snapshot)
-                .into_iter()
-                .filter(|r| !all.contains(r))
-                .collect();
-            if after.is_empty() {
-                break;
-            }
-            snapshot.merge(senvault_store::load::load(self.store.as_ref(), &after).await?);
-            all.extend(after);
-        }
-        Ok((snapshot, all))
+        let read = Read::Get(Scope::User(actor.user.clone()), keys::membership(scope));
+        let records = senvault_store::load::load(self.store.as_ref(), std::slice::from_ref(&read)).await?;
+        Ok(Access { scope: scope.clone(), role: role_in(actor, scope, &records) })
     }
 
     /// Runs an operation: the single write path of the system. `op` is the operation's id —
@@ -159,24 +119,22 @@ impl Service {
         op: OpId,
         receipt: Option<&senvault_domain::Write>,
     ) -> Result<Executed, ServiceError> {
-        let scope = operation.scope(actor);
-        let reads = senvault_domain::reads(&operation, actor);
         for attempt in 0..MAX_ATTEMPTS {
-            let access = self.access(actor, &scope).await?;
-            let (mut snapshot, read) = self.load(actor, &operation, &reads).await?;
-            let ctx = Context { actor: actor.clone(), membership: access.role, now: self.clock.now(), op };
-            let decision = decide(&ctx, &operation, &snapshot)?;
-            if decision.is_noop() {
-                return Ok(Executed { snapshot, scope, changed: false });
+            let executed = self.decide(actor, &operation, op).await?;
+            let scope = executed.scope.clone();
+            if !executed.changed() {
+                return Ok(Executed { snapshot: executed.snapshot, scope, changed: false });
             }
+            let decision = &executed.decision;
             let mut puts = decision.writes.iter().map(to_put).collect::<Result<Vec<_>, _>>()?;
             if let Some(r) = receipt {
                 puts.push(to_put(r)?);
             }
             // The membership that authorised the change must still stand when it lands (unless
             // the change writes that very record, whose own condition then guards it).
-            let writes_membership = puts.iter().any(|p| p.scope == access.check.scope && p.key == access.check.key);
-            let checks = if writes_membership { vec![] } else { vec![access.check.clone()] };
+            let check = membership_check(&executed.membership);
+            let writes_membership = puts.iter().any(|p| p.scope == check.scope && p.key == check.key);
+            let checks = if writes_membership { vec![] } else { vec![check] };
             let request = CommitRequest {
                 puts,
                 checks,
@@ -188,32 +146,50 @@ impl Service {
             let batches = if operation.commits_in_batches() { request.into_batches() } else { vec![request] };
             match self.commit_all(batches).await {
                 Ok(()) => {
-                    snapshot.apply(&decision.writes);
                     tracing::info!(command = operation.name(), %scope, writes = decision.writes.len(), "committed");
-                    return Ok(Executed { snapshot, scope, changed: true });
+                    return Ok(Executed { snapshot: executed.snapshot, scope, changed: true });
                 }
                 Err(StoreError::Conflict { scope: s, key })
                     if receipt.is_some_and(|r| r.key == key && r.scope.to_string() == s) =>
                 {
-                    return Err(DomainError::Conflict("another sync from this device is in progress".into()).into());
+                    return Err(DomainError::Conflict(Conflict::DeviceBusy).into());
                 }
-                Err(StoreError::Conflict { scope: s, key }) if !raced(&read, &access, &s, &key) => {
+                Err(StoreError::Conflict { scope: s, key }) if !executed.raced_on(&s, &key) => {
                     // Not a race on anything the decision read: the id belongs to a record the
                     // caller cannot see. Retrying would only meet it again.
                     tracing::debug!(command = operation.name(), "id already in use");
-                    return Err(DomainError::Conflict("this id is already in use".into()).into());
+                    return Err(DomainError::Conflict(Conflict::IdInUse).into());
                 }
                 Err(StoreError::Conflict { .. }) => {
                     tracing::debug!(command = operation.name(), attempt, "lost a race; deciding again");
                     tokio::time::sleep(backoff::delay(attempt, 5)).await;
                 }
                 Err(StoreError::AliasTaken(_)) => {
-                    return Err(DomainError::Conflict("this id is already in use".into()).into());
+                    return Err(DomainError::Conflict(Conflict::IdInUse).into());
                 }
                 Err(e) => return Err(e.into()),
             }
         }
         Err(ServiceError::Busy)
+    }
+
+    /// Drives the execution kernel against the store: every round of reads it asks for (the
+    /// caller's membership first), then its decision. No I/O happens in the kernel itself.
+    async fn decide(
+        &self,
+        actor: &Actor,
+        operation: &Operation,
+        op: OpId,
+    ) -> Result<senvault_domain::Executed, ServiceError> {
+        let mut execution = Execution::new(actor, operation.clone(), self.clock.now(), op);
+        loop {
+            let reads = execution.next_reads();
+            if reads.is_empty() {
+                break;
+            }
+            execution.supply(senvault_store::load::load(self.store.as_ref(), &reads).await?);
+        }
+        Ok(execution.decide()?)
     }
 
     /// Runs a command on an existing case, named by its id alone (as REST paths name it): the
@@ -244,14 +220,7 @@ impl Service {
     }
 }
 
-/// Whether a conflict on `scope`/`key` was a race on something the decision read (the loaded
-/// records or the membership), which a fresh decision may resolve.
-fn raced(reads: &[Read], access: &Access, scope: &str, key: &str) -> bool {
-    if access.check.scope == scope && access.check.key == key {
-        return true;
-    }
-    reads.iter().any(|r| match r {
-        Read::Get(s, k) => k == key && s.to_string() == scope,
-        Read::Prefix(s, p) => key.starts_with(p.as_str()) && s.to_string() == scope,
-    })
+/// The commit condition that keeps a decision's membership as it was read.
+fn membership_check(m: &senvault_domain::MembershipRead) -> Check {
+    Check { scope: m.scope.to_string(), key: m.key.clone(), expect: m.version.map_or(Expect::Absent, Expect::Version) }
 }

@@ -316,7 +316,7 @@ impl Service {
         Ok(page)
     }
 
-    /// A document the caller may use as intended (DOMAIN §5.6, checked by the domain's rule
+    /// A document the caller may use as intended (`docs/access.md`, checked by the domain's rule
     /// before any bytes are touched), with its scope.
     pub async fn document(
         &self,

@@ -1,8 +1,9 @@
-//! Sync (DESIGN §5): a device's pushes run through the same authorise → decide → commit path
+//! Sync (`docs/sync.md`): a device's pushes run through the same authorise → decide → commit path
 //! as REST, exactly once per `(client_id, mid)`; its pulls read each scope's change log after
 //! its cursor, or list the scope on a first download, and are refused scope by scope when the
 //! user is no longer a member.
 
+use senvault_domain::error::Conflict;
 use senvault_domain::sync::{Receipt, Refusal, Step, SyncClient, WITHDRAWN, plan_push, synced};
 use senvault_domain::{Actor, DomainError, Expect, MemberRole, Operation, Read, Record, Scope, Write, keys};
 use senvault_store::codec::from_stored;
@@ -79,7 +80,7 @@ impl Service {
             match self.store().commit(CommitRequest::puts(vec![senvault_store::codec::to_put(&write)?])).await {
                 Ok(_) => {}
                 Err(StoreError::Conflict { .. }) => {
-                    return Err(DomainError::Conflict("another sync from this device is in progress".into()).into());
+                    return Err(DomainError::Conflict(Conflict::DeviceBusy).into());
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -108,7 +109,7 @@ impl Service {
         match self.store().get(&user_scope, &key).await? {
             Some(row) => match from_stored(&row)?.1.record {
                 Record::SyncClient(c) => Ok(Device { client: Some(c), version: Some(row.version) }),
-                _ => Err(StoreError::Backend("a device key holds another record".into()).into()),
+                _ => Err(StoreError::corrupt(&user_scope, &key, "not a device record").into()),
             },
             None => match self.store().resolve(&client_alias(client_id)).await? {
                 // Bound to someone else's scope: the id is theirs.
@@ -290,7 +291,7 @@ fn client_alias(client_id: &str) -> String {
 }
 
 fn not_bound() -> ServiceError {
-    DomainError::Conflict("the device could not be registered; try again".into()).into()
+    DomainError::Conflict(Conflict::DeviceNotRegistered).into()
 }
 
 /// The device's record with `receipt` added, as a write conditioned on the version read.
@@ -316,16 +317,22 @@ fn advanced(device: &Device, receipt: Receipt) -> Device {
     Device { client, version: Some(device.version.map_or(1, |v| v + 1)) }
 }
 
-/// Failures of the moment (storage, contention): the push stops and the device retries.
+/// Failures of the moment (storage unavailable, contention): the push stops and the device
+/// retries. Anything else — a refusal, a record that does not decode — is answered as the
+/// mutation's refusal and the push moves on, so one bad record is never retried forever.
 fn transient(e: &ServiceError) -> bool {
-    matches!(e, ServiceError::Busy | ServiceError::Store(StoreError::Backend(_)))
-        || matches!(e, ServiceError::Domain(DomainError::Conflict(d)) if d.starts_with("another sync"))
+    match e {
+        ServiceError::Busy => true,
+        ServiceError::Store(s) => s.is_transient(),
+        ServiceError::Domain(DomainError::Conflict(c)) => c.is_transient(),
+        ServiceError::Domain(_) => false,
+    }
 }
 
 /// A refusal as the API would have answered the same command.
 fn refusal(e: ServiceError) -> Refusal {
     let p = crate::problem::Problem::from(e);
-    let code = p.type_.rsplit(':').next().unwrap_or("refused").to_owned();
+    let code = p.code.unwrap_or(p.slug).to_owned();
     let fields: Vec<String> = p.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
     let detail = if fields.is_empty() { p.detail } else { format!("{} ({})", p.detail, fields.join("; ")) };
     Refusal { status: p.status, code, detail }

@@ -9,7 +9,7 @@ use crate::model::StoreError;
 
 /// The migrations in order: `MIGRATIONS[n - 1]` brings a database to version `n`.
 pub const MIGRATIONS: &[&str] = &[
-    // 1: the single-table model (DESIGN §3) in five tables.
+    // 1: the single-table model (README, "Storage") in five tables.
     r#"
 CREATE TABLE meta (
     scope TEXT PRIMARY KEY,
@@ -56,7 +56,7 @@ CREATE TABLE aliases (
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
 
 fn backend(e: rusqlite::Error) -> StoreError {
-    StoreError::Backend(format!("sqlite migration: {e}"))
+    StoreError::Internal(format!("sqlite migration: {e}"))
 }
 
 /// The database's schema version.
@@ -83,7 +83,7 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
 pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, StoreError> {
     let start = version(conn)?;
     if start > LATEST {
-        return Err(StoreError::Backend(format!(
+        return Err(StoreError::Internal(format!(
             "the database has schema version {start}, newer than this release ({LATEST}); upgrade the software"
         )));
     }

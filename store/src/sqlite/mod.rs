@@ -64,8 +64,16 @@ pub struct SqliteStore {
     offload: Offload,
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("sqlite: {e}"))
+/// A SQLite failure: busy, locked, out of space or an I/O error are of the moment
+/// (unavailable); anything else is a fault.
+fn backend(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::DatabaseBusy | C::DatabaseLocked | C::SystemIoFailure | C::DiskFull | C::CannotOpen) => {
+            StoreError::Unavailable(format!("sqlite: {e}"))
+        }
+        _ => StoreError::Internal(format!("sqlite: {e}")),
+    }
 }
 
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -149,7 +157,7 @@ impl SqliteStore {
             };
             let _ = tx.send(result);
         }));
-        rx.await.map_err(|_| StoreError::Backend("sqlite: the job stopped before answering".into()))?
+        rx.await.map_err(|_| StoreError::Unavailable("sqlite: the job stopped before answering".into()))?
     }
 
     async fn read<T: Send + 'static>(
@@ -222,11 +230,7 @@ fn current_version(tx: &rusqlite::Transaction<'_>, scope: &str, key: &str) -> Re
 }
 
 fn holds(expect: Expect, current: Option<i64>) -> bool {
-    match (expect, current) {
-        (Expect::Absent, None) => true,
-        (Expect::Version(want), Some(have)) => want == have as u64,
-        _ => false,
-    }
+    expect.holds(current.map(|v| v as u64))
 }
 
 #[async_trait]
@@ -462,7 +466,7 @@ impl Committer for SqliteStore {
                     *s
                 });
                 let seq = seq.unwrap_or(1) as i64;
-                let v = current.unwrap_or(0) + 1;
+                let v = p.expect.next_version() as i64;
                 let (g1pk, g1sk) = p.g1.as_ref().map(|g| (g.pk.as_str(), g.sk.as_str())).unzip();
                 let (g2pk, g2sk) = p.g2.as_ref().map(|g| (g.pk.as_str(), g.sk.as_str())).unzip();
                 tx.prepare_cached(
