@@ -115,6 +115,46 @@ pub async fn gateway_claims(mut req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// What one Lambda function serves, named by `SENVAULT_AREA`.
+pub enum Area {
+    /// An area of the HTTP API: its routes.
+    Http(fn() -> utoipa_axum::router::OpenApiRouter<AppState>),
+    /// The scheduled overdue scanner.
+    Scanner,
+}
+
+impl Area {
+    pub const NAMES: &'static str = "cases, documents, access, tickets, sync, overdue-scanner";
+
+    pub fn parse(name: &str) -> Option<Area> {
+        Some(match name {
+            "cases" => Area::Http(crate::api::cases_routes),
+            "documents" => Area::Http(crate::api::documents_routes),
+            "access" => Area::Http(crate::api::access_routes),
+            "tickets" => Area::Http(crate::api::tickets_routes),
+            "sync" => Area::Http(crate::api::sync_routes),
+            "overdue-scanner" => Area::Scanner,
+            _ => return None,
+        })
+    }
+}
+
+/// The scheduled overdue scanner. Idempotent: a retry or an overlapping run never duplicates a
+/// reminder, an alert or a missed-deadline note. A run with failures returns an error so the
+/// invocation counts as failed (and alarms), while everything that failed stays due for the
+/// next run.
+pub async fn run_scanner() -> Result<(), lambda_runtime::Error> {
+    init_logging();
+    let config = Config::from_env()?;
+    let service = crate::service::Service::new(store(&config).await, Arc::new(SystemClock));
+    let service = &service;
+    lambda_runtime::run(lambda_runtime::service_fn(move |_event: lambda_runtime::LambdaEvent<Value>| async move {
+        let report = crate::scanner::scan(service, chrono::Utc::now()).await?;
+        Ok::<crate::scanner::ScanReport, lambda_runtime::Error>(report)
+    }))
+    .await
+}
+
 /// Serves an area's routes as this Lambda function.
 pub async fn serve_http(routes: utoipa_axum::router::OpenApiRouter<AppState>) -> Result<(), lambda_http::Error> {
     init_logging();

@@ -69,6 +69,25 @@ class Template(unittest.TestCase):
         self.assertEqual(routes["/v1/organisations/{proxy+}"], "TicketsFunction")
         self.assertEqual(routes["/v1/sync/{proxy+}"], "SyncFunction")
 
+    def test_one_binary_serves_every_function_each_told_its_area(self):
+        areas = {}
+        for name, res in self.of_type("AWS::Serverless::Function").items():
+            if res.get("Metadata", {}).get("BuildMethod") != "rust-cargolambda":
+                continue
+            self.assertEqual(res["Metadata"]["BuildProperties"]["Binary"], "senvault-lambda", name)
+            areas[name] = res["Properties"]["Environment"]["Variables"]["SENVAULT_AREA"]
+        self.assertEqual(
+            areas,
+            {
+                "CasesFunction": "cases",
+                "DocumentsFunction": "documents",
+                "AccessFunction": "access",
+                "TicketsFunction": "tickets",
+                "SyncFunction": "sync",
+                "OverdueScannerFunction": "overdue-scanner",
+            },
+        )
+
     def test_documents_function_has_reserved_concurrency(self):
         props = self.r["DocumentsFunction"]["Properties"]
         self.assertEqual(props["ReservedConcurrentExecutions"], {"Ref": "DocumentsConcurrency"})

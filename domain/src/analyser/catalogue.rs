@@ -313,27 +313,27 @@ mod tests {
     }
 }
 
-/// `docs/analyser.md`'s rule table, from [`RULES`], so the reference page cannot drift from
-/// what the analyser says.
-pub fn reference_table() -> String {
-    let mut out =
-        String::from("| Rule | Kind | Why it is raised | Authority | Suggested fix |\n|---|---|---|---|---|\n");
-    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-    for r in RULES {
-        out.push_str(&format!(
-            "| `{}` | `{}` | {} | {} | {} |\n",
-            r.id,
-            r.kind.as_str(),
-            cell(r.why),
-            cell(r.authority),
-            r.fix.map(cell).unwrap_or_else(|| "—".into()),
-        ));
-    }
-    out
-}
-
 #[cfg(test)]
 mod docs {
+    /// `docs/analyser.md`'s rule table, from [`super::RULES`], so the reference page cannot drift from
+    /// what the analyser says.
+    fn reference_table() -> String {
+        let mut out =
+            String::from("| Rule | Kind | Why it is raised | Authority | Suggested fix |\n|---|---|---|---|---|\n");
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        for r in super::RULES {
+            out.push_str(&format!(
+                "| `{}` | `{}` | {} | {} | {} |\n",
+                r.id,
+                r.kind.as_str(),
+                cell(r.why),
+                cell(r.authority),
+                r.fix.map(cell).unwrap_or_else(|| "—".into()),
+            ));
+        }
+        out
+    }
+
     /// The table in `docs/analyser.md` is the catalogue's; `SENVAULT_UPDATE_DOCS=1` rewrites it.
     #[test]
     fn docs_analyser_table_matches_the_catalogue() {
@@ -342,7 +342,7 @@ mod docs {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/analyser.md");
         let page = std::fs::read_to_string(&path).expect("docs/analyser.md");
         let (Some(b), Some(e)) = (page.find(BEGIN), page.find(END)) else { panic!("markers missing in {path:?}") };
-        let want = format!("{}{}{}{}", &page[..b], BEGIN, super::reference_table(), &page[e..]);
+        let want = format!("{}{}{}{}", &page[..b], BEGIN, reference_table(), &page[e..]);
         if std::env::var_os("SENVAULT_UPDATE_DOCS").is_some() {
             std::fs::write(&path, &want).expect("write docs/analyser.md");
         } else {

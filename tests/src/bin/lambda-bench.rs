@@ -42,22 +42,20 @@ async fn main() {
     let bin_dir = arg("--bin-dir").map(PathBuf::from).unwrap_or_else(|| root.join("target/release"));
     let mut failed = false;
 
-    println!("package sizes (cargo lambda build --release --arm64):");
-    for f in FUNCTIONS {
-        let dir = root.join("target/lambda").join(f);
-        let size = |name: &str| std::fs::metadata(dir.join(name)).ok().map(|m| m.len());
-        match (size("bootstrap"), size("bootstrap.zip")) {
-            (None, None) => {
-                println!("  {f}: not built (run cargo lambda build --release --arm64 [--output-format zip])")
-            }
-            (b, z) => {
-                println!(
-                    "  {f}: binary {}, zipped {}",
-                    b.map(mib).unwrap_or_else(|| "-".into()),
-                    z.map(mib).unwrap_or_else(|| "-".into())
-                );
-                failed |= z.is_some_and(|z| z > 8 * 1024 * 1024);
-            }
+    println!("package size (cargo lambda build --release --arm64; one binary serves every function):");
+    let dir = root.join("target/lambda/senvault-lambda");
+    let size = |name: &str| std::fs::metadata(dir.join(name)).ok().map(|m| m.len());
+    match (size("bootstrap"), size("bootstrap.zip")) {
+        (None, None) => {
+            println!("  senvault-lambda: not built (run cargo lambda build --release --arm64 [--output-format zip])")
+        }
+        (b, z) => {
+            println!(
+                "  senvault-lambda: binary {}, zipped {}",
+                b.map(mib).unwrap_or_else(|| "-".into()),
+                z.map(mib).unwrap_or_else(|| "-".into())
+            );
+            failed |= z.is_some_and(|z| z > 8 * 1024 * 1024);
         }
     }
 
@@ -83,7 +81,7 @@ async fn main() {
     println!("cold starts against a local Lambda Runtime API ({runs} each, binaries from {}):", bin_dir.display());
     let family = [("sub", family_sub.as_str())];
     for f in FUNCTIONS {
-        let binary = bin_dir.join(f);
+        let binary = bin_dir.join("senvault-lambda");
         if !binary.exists() {
             println!("  {f}: {} not built (cargo build --release -p senvault-functions --bins)", binary.display());
             failed = true;
@@ -112,6 +110,7 @@ async fn main() {
                 let runtime = RuntimeApi::start().await;
                 let mut env = env.clone();
                 env.push(("SENVAULT_WARM_UP", warm.to_owned()));
+                env.push(("SENVAULT_AREA", f.to_owned()));
                 let function = runtime.spawn(&binary, &env);
                 let Some(init) = runtime.wait_initialised(&function, Duration::from_secs(30)).await else {
                     println!("  {f}: did not initialise: {:?}", runtime.init_error());

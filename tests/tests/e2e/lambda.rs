@@ -7,8 +7,10 @@ use senvault_tests::runtime_api::{RuntimeApi, http_event};
 use senvault_tests::{aws, binary};
 use serde_json::{Value, json};
 
-fn env(table: &str) -> Vec<(&'static str, String)> {
-    let mut env = vec![("TABLE_NAME", table.to_owned()), ("LOG_LEVEL", "info".to_owned())];
+/// The environment the SAM template gives the function serving `area`.
+fn env(table: &str, area: &str) -> Vec<(&'static str, String)> {
+    let mut env =
+        vec![("TABLE_NAME", table.to_owned()), ("LOG_LEVEL", "info".to_owned()), ("SENVAULT_AREA", area.to_owned())];
     for k in ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
         if let Ok(v) = std::env::var(k) {
             env.push((k, v));
@@ -24,9 +26,9 @@ fn body(response: &Value) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cases_function_serves_api_gateway_events() {
     let Some(store) = aws::dynamo().await else { return };
-    let Some(bin) = binary("cases") else { return };
+    let Some(bin) = binary("senvault-lambda") else { return };
     let runtime = RuntimeApi::start().await;
-    let function = runtime.spawn(&bin, &env(store.table()));
+    let function = runtime.spawn(&bin, &env(store.table(), "cases"));
     let init = runtime.wait_initialised(&function, Duration::from_secs(30)).await;
     assert!(init.is_some(), "the function did not initialise: {:?}", runtime.init_error());
 
@@ -73,9 +75,9 @@ async fn the_cases_function_serves_api_gateway_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_access_function_and_the_scheduled_scanner() {
     let Some(store) = aws::dynamo().await else { return };
-    let (Some(access), Some(scanner)) = (binary("access"), binary("overdue-scanner")) else { return };
+    let Some(bin) = binary("senvault-lambda") else { return };
     let runtime = RuntimeApi::start().await;
-    let function = runtime.spawn(&access, &env(store.table()));
+    let function = runtime.spawn(&bin, &env(store.table(), "access"));
     assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some());
     let mum = [("sub", "mum-2"), ("cognito:groups", "[]")];
     let r = runtime
@@ -88,7 +90,7 @@ async fn the_access_function_and_the_scheduled_scanner() {
     drop(function);
 
     let runtime = RuntimeApi::start().await;
-    let function = runtime.spawn(&scanner, &env(store.table()));
+    let function = runtime.spawn(&bin, &env(store.table(), "overdue-scanner"));
     assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some());
     let event = json!({"version": "0", "id": "e", "detail-type": "Scheduled Event", "source": "aws.events", "time": "2026-11-23T18:00:00Z", "detail": {}});
     let report = runtime.invoke(event).await.expect("scan report");
@@ -99,9 +101,9 @@ async fn the_access_function_and_the_scheduled_scanner() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tickets_function_serves_advocates_from_their_groups() {
     let Some(store) = aws::dynamo().await else { return };
-    let Some(bin) = binary("tickets") else { return };
+    let Some(bin) = binary("senvault-lambda") else { return };
     let runtime = RuntimeApi::start().await;
-    let function = runtime.spawn(&bin, &env(store.table()));
+    let function = runtime.spawn(&bin, &env(store.table(), "tickets"));
     assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some(), "{:?}", runtime.init_error());
     let advocate = [("sub", "adv-lambda"), ("cognito:groups", "[advocate]")];
     let profile = json!({"name": "Lambda Advocate", "areas": ["Leeds"], "accepting": true});
@@ -124,9 +126,9 @@ async fn the_tickets_function_serves_advocates_from_their_groups() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sync_function_serves_pushes_and_pulls() {
     let Some(store) = aws::dynamo().await else { return };
-    let Some(bin) = binary("sync") else { return };
+    let Some(bin) = binary("senvault-lambda") else { return };
     let runtime = RuntimeApi::start().await;
-    let function = runtime.spawn(&bin, &env(store.table()));
+    let function = runtime.spawn(&bin, &env(store.table(), "sync"));
     assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some(), "{:?}", runtime.init_error());
     let family = [("sub", "mum-sync-lambda")];
     let r = runtime.invoke(http_event("GET", "/v1/sync/scopes", Some(&family), None)).await.unwrap();

@@ -8,7 +8,7 @@ use senvault_tests::fixtures::{self, Block};
 use senvault_tests::{FamilyFixture, Resp, TestApp};
 use serde_json::{Value, json};
 
-const NOAH: &str = include_str!("../corpus/plans/noah-draft.txt");
+const NOAH: &str = include_str!("../../corpus/plans/noah-draft.txt");
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /// A family whose child (Year 3 in January 2026) has a case at the draft plan stage.

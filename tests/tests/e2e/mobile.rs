@@ -15,7 +15,7 @@ use senvault_tests::mobile::{Faulty, InProcess, NetworkFaults, StaticAuth, repli
 use senvault_tests::{TestApp, scenario};
 use serde_json::json;
 
-const NOAH: &str = include_str!("../corpus/plans/noah-draft.txt");
+const NOAH: &str = include_str!("../../corpus/plans/noah-draft.txt");
 
 struct World {
     rt: Arc<tokio::runtime::Runtime>,
@@ -236,16 +236,39 @@ fn schedules() -> Vec<u64> {
 /// they land), crash and reopen at random; once the network is quiet every acknowledged change
 /// is on the server exactly once, no cursor ever moved backwards, and every replica equals the
 /// server.
+///
+/// The schedules (1,000 unless `SENVAULT_SYNC_SCHEDULES` says otherwise) are split into four
+/// quarters, each its own test, so a test runner spreads them over every core.
 #[test]
-fn sync_survives_seeded_faults() {
-    let seeds = schedules();
+fn sync_survives_seeded_faults_1() {
+    run_quarter(0);
+}
+
+#[test]
+fn sync_survives_seeded_faults_2() {
+    run_quarter(1);
+}
+
+#[test]
+fn sync_survives_seeded_faults_3() {
+    run_quarter(2);
+}
+
+#[test]
+fn sync_survives_seeded_faults_4() {
+    run_quarter(3);
+}
+
+/// Runs every fourth schedule, starting at `quarter`.
+fn run_quarter(quarter: usize) {
+    let seeds: Vec<u64> = schedules().into_iter().skip(quarter).step_by(4).collect();
     let started = std::time::Instant::now();
     for seed in &seeds {
         let outcome = std::panic::catch_unwind(|| run_schedule(*seed));
         if let Err(e) = outcome {
             let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
             panic!(
-                "schedule {seed} failed: {}\nreplay with: SENVAULT_SYNC_SEED={seed} cargo nextest run -p senvault-tests -E 'test(sync_survives_seeded_faults)'",
+                "schedule {seed} failed: {}\nreplay with: SENVAULT_SYNC_SEED={seed} cargo nextest run -p senvault-tests -E 'test(sync_survives_seeded_faults_1)'",
                 msg.unwrap_or_default()
             );
         }
