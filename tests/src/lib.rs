@@ -39,6 +39,10 @@ pub struct Resp {
     pub json: Value,
     /// The `Retry-After` header, if any.
     pub retry_after: Option<String>,
+    /// The `Location` header, if any.
+    pub location: Option<String>,
+    /// Whether the answer carries `Idempotent-Replayed: true`.
+    pub replayed: bool,
 }
 
 impl Resp {
@@ -171,17 +175,19 @@ impl TestApp {
 
     pub async fn send(&self, req: Request<Body>) -> Resp {
         let res = self.router.clone().oneshot(req).await.expect("router is infallible");
-        let status = res.status();
-        let content_type =
-            res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        let retry_after = res.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let (parts, body) = res.into_parts();
+        let header_of = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let content_type = header_of("content-type").unwrap_or_default();
+        let retry_after = header_of("retry-after");
+        let location = header_of("location");
+        let replayed = header_of("idempotent-replayed").as_deref() == Some("true");
+        let bytes = body.collect().await.expect("body").to_bytes();
         let json = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Resp { status, content_type, json, retry_after }
+        Resp { status: parts.status, content_type, json, retry_after, location, replayed }
     }
 }
 

@@ -44,7 +44,9 @@ pub async fn family_journey(app: &TestApp) -> Journey {
     assert_eq!(case["status"], "assessment_requested");
     assert_eq!(case["actions"][0]["priority"], "urgent");
     // A retried create is a no-op that returns the case.
-    app.post("/v1/cases", &token, new_case).await.expect(200);
+    let retried = app.post("/v1/cases", &token, new_case).await;
+    assert!(retried.replayed, "a retried create is marked as a replay");
+    retried.expect(201);
 
     // Recording the request starts the LA's clocks.
     let page = app
@@ -54,7 +56,7 @@ pub async fn family_journey(app: &TestApp) -> Journey {
             json!({"kind": "request_received", "date": "2026-01-15"}),
         )
         .await
-        .expect(201);
+        .expect(200);
     let due = |page: &Value, t: &str| {
         page["actions"]
             .as_array()
@@ -73,7 +75,7 @@ pub async fn family_journey(app: &TestApp) -> Journey {
             json!({"kind": "request_received", "date": "2026-01-16"}),
         )
         .await
-        .expect(201);
+        .expect(200);
     assert_eq!(due(&page, "assessment_decision").as_deref(), Some("2026-02-27"));
     assert_eq!(page["actions"].as_array().map(Vec::len), Some(5));
 
@@ -305,7 +307,7 @@ pub async fn support_journey(app: &TestApp) -> Support {
     app.post(&format!("/v1/tickets/{id}/accept"), &rival, json!({})).await.problem(404);
     app.get(&format!("/v1/tickets/{id}"), &rival).await.problem(404);
     app.post(&format!("/v1/tickets/{id}/accept"), &fam.token, json!({})).await.problem(403);
-    let accepted = app.post(&format!("/v1/tickets/{id}/accept"), &advocate, json!({})).await.expect(201);
+    let accepted = app.post(&format!("/v1/tickets/{id}/accept"), &advocate, json!({})).await.expect(200);
     assert_eq!(
         (accepted["status"].as_str(), accepted["connection_state"].as_str()),
         (Some("in_progress"), Some("active"))
@@ -320,7 +322,7 @@ pub async fn support_journey(app: &TestApp) -> Support {
     let path = |rest: &str| format!("/v1/tickets/{id}{rest}");
     app.patch(&path(""), &advocate, json!({"priority": "sometime"})).await.problem(422);
     app.patch(&path(""), &fam.token, json!({"priority": "high"})).await.problem(403);
-    let patched = app.patch(&path(""), &advocate, json!({"priority": "high", "type": "tribunal"})).await.expect(201);
+    let patched = app.patch(&path(""), &advocate, json!({"priority": "high", "type": "tribunal"})).await.expect(200);
     assert_eq!((patched["priority"].as_str(), patched["type"].as_str()), (Some("high"), Some("tribunal")));
     assert_eq!(patched["history"].as_array().map(Vec::len), Some(4), "created, accepted, priority, type");
     assert!(
@@ -334,7 +336,7 @@ pub async fn support_journey(app: &TestApp) -> Support {
     let info = app
         .post(&path("/request-info"), &advocate, json!({"message": "Please upload the LA's letter."}))
         .await
-        .expect(201);
+        .expect(200);
     assert_eq!((info["status"].as_str(), info["sla"].is_null()), (Some("pending_family"), true));
     app.post(&path("/messages"), &fam.token, json!({"text": "x".repeat(20_001)})).await.problem(422);
     app.post(&path("/messages"), &fam.token, json!({"text": "Uploaded it to the vault."})).await.expect(201);
@@ -346,7 +348,7 @@ pub async fn support_journey(app: &TestApp) -> Support {
         app.post(&path("/checklist"), &advocate, json!({"text": "Draft letter before action"})).await.expect(201);
     let item_id = item["id"].as_str().expect("item").to_owned();
     app.post(&path("/checklist"), &fam.token, json!({"text": "Find the refusal letter"})).await.expect(201);
-    let done = app.patch(&path(&format!("/checklist/{item_id}")), &fam.token, json!({"done": true})).await.expect(201);
+    let done = app.patch(&path(&format!("/checklist/{item_id}")), &fam.token, json!({"done": true})).await.expect(200);
     assert_eq!(done["done"], true);
     app.patch(&path(&format!("/checklist/{}", uuid::Uuid::now_v7())), &advocate, json!({"done": true}))
         .await
@@ -375,7 +377,7 @@ pub async fn support_journey(app: &TestApp) -> Support {
     let other_family_case = stranger.case.clone();
     let p = app.post(&path("/link-case"), &advocate, json!({"case_id": other_family_case})).await.problem(422);
     assert_eq!(p["errors"][0]["field"], "case_id", "another family's case is never named");
-    let linked = app.post(&path("/link-case"), &fam.token, json!({"case_id": fam.case})).await.expect(201);
+    let linked = app.post(&path("/link-case"), &fam.token, json!({"case_id": fam.case})).await.expect(200);
     assert_eq!(linked["case_id"], fam.case.as_str());
     let page = app.get(&format!("/v1/cases/{}", fam.case), &fam.token).await.expect(200);
     assert_eq!(page["ticket"]["ticket_id"], id.as_str());
@@ -406,7 +408,7 @@ pub async fn support_journey(app: &TestApp) -> Support {
     let declined = app
         .post(&format!("/v1/tickets/{second_id}/decline"), &advocate, json!({"reason": "Outside my area"}))
         .await
-        .expect(201);
+        .expect(200);
     assert_eq!((declined["status"].as_str(), declined["connection_state"].as_str()), (Some("closed"), Some("ended")));
     app.post(&format!("/v1/tickets/{second_id}/decline"), &advocate, json!({"reason": "Outside my area"}))
         .await
@@ -437,7 +439,7 @@ pub async fn connect(app: &TestApp, family: &str, child: &str, advocate: &(Strin
         .await
         .expect(201);
     let id = ticket["id"].as_str().expect("ticket").to_owned();
-    app.post(&format!("/v1/tickets/{id}/accept"), &advocate.0, json!({})).await.expect(201);
+    app.post(&format!("/v1/tickets/{id}/accept"), &advocate.0, json!({})).await.expect(200);
     (ticket["connection_id"].as_str().expect("connection").to_owned(), id)
 }
 
@@ -456,7 +458,7 @@ pub async fn access_journey(app: &TestApp) {
     // Nothing until the family grants; then exactly what was granted.
     app.get(&case, &adv.0).await.problem(404);
     app.post(&grants, &adv.0, json!({"children": "all", "level": "view"})).await.problem(404);
-    let view = app.post(&grants, &fam.token, json!({"children": [fam.child], "level": "view"})).await.expect(201);
+    let view = app.post(&grants, &fam.token, json!({"children": [fam.child], "level": "view"})).await.expect(200);
     assert_eq!(view["grant"]["level"], "view");
     app.get(&case, &adv.0).await.expect(200);
     app.get(&format!("{case}/chronology"), &adv.0).await.expect(200);
@@ -467,7 +469,7 @@ pub async fn access_journey(app: &TestApp) {
     assert!(told["items"].as_array().expect("items").iter().any(|n| n["kind"] == "access_granted"), "{told}");
 
     // Collaborate: case work, never the family's own decisions.
-    app.post(&grants, &fam.token, json!({"children": [fam.child], "level": "collaborate"})).await.expect(201);
+    app.post(&grants, &fam.token, json!({"children": [fam.child], "level": "collaborate"})).await.expect(200);
     app.post(&format!("{case}/notes"), &adv.0, json!({"text": "Drafted the appeal"})).await.expect(201);
     app.post(&format!("{case}/status"), &adv.0, json!({"status": "appeal_lodged"})).await.expect(200);
     app.post(&format!("{case}/flags"), &adv.0, json!({"kind": "vague_language", "excerpt": "as appropriate"}))
@@ -491,12 +493,12 @@ pub async fn access_journey(app: &TestApp) {
     assert!(newest["next_cursor"].is_string());
 
     // Revoked: 404 on the very next request.
-    app.call(Method::DELETE, &grants, Some(&fam.token), None).await.expect(201);
+    app.call(Method::DELETE, &grants, Some(&fam.token), None).await.expect(200);
     app.get(&case, &adv.0).await.problem(404);
     app.post(&format!("{case}/notes"), &adv.0, json!({"text": "late"})).await.problem(404);
 
     // "all" covers a child added later.
-    app.post(&grants, &fam.token, json!({"children": "all", "level": "view"})).await.expect(201);
+    app.post(&grants, &fam.token, json!({"children": "all", "level": "view"})).await.expect(200);
     let later = app
         .post(
             "/v1/children",
@@ -529,11 +531,11 @@ pub async fn access_journey(app: &TestApp) {
             json!({"to_advocate_id": incoming.1, "summary": "Appeal lodged; hearing in March.", "reason": "capacity"}),
         )
         .await
-        .expect(201);
+        .expect(200);
     assert_eq!(handed["handover"]["to_advocate_id"], incoming.1.as_str());
     let theirs = app.get("/v1/tickets", &incoming.0).await.expect(200);
     let new_ticket = theirs["items"][0]["id"].as_str().expect("new ticket").to_owned();
-    let accepted = app.post(&format!("/v1/tickets/{new_ticket}/accept"), &incoming.0, json!({})).await.expect(201);
+    let accepted = app.post(&format!("/v1/tickets/{new_ticket}/accept"), &incoming.0, json!({})).await.expect(200);
     assert_eq!(accepted["replaces"], conn.as_str());
     app.get(&case, &adv.0).await.problem(404);
     app.get(&case, &incoming.0).await.problem(404);
@@ -551,10 +553,10 @@ pub async fn access_journey(app: &TestApp) {
     let new_conn = accepted["connection_id"].as_str().expect("connection").to_owned();
     app.post(&format!("/v1/connections/{new_conn}/grants"), &fam.token, json!({"children": "all", "level": "view"}))
         .await
-        .expect(201);
+        .expect(200);
     app.get(&case, &incoming.0).await.expect(200);
     let ended =
-        app.post(&format!("/v1/connections/{new_conn}/end"), &fam.token, json!({"note": "Thanks"})).await.expect(201);
+        app.post(&format!("/v1/connections/{new_conn}/end"), &fam.token, json!({"note": "Thanks"})).await.expect(200);
     assert_eq!((ended["state"].as_str(), ended["grant"].is_null()), (Some("ended"), true));
     app.get(&case, &incoming.0).await.problem(404);
     app.post(&format!("/v1/tickets/{new_ticket}/messages"), &incoming.0, json!({"text": "Bye"})).await.problem(409);
@@ -597,9 +599,9 @@ pub async fn access_journey(app: &TestApp) {
     let assigned = app
         .post(&format!("/v1/tickets/{org_ticket}/assign"), &admin, json!({"advocate_id": member.1}))
         .await
-        .expect(201);
+        .expect(200);
     assert_eq!(assigned["advocate_id"], member.1.as_str());
-    app.post(&format!("/v1/tickets/{org_ticket}/accept"), &member.0, json!({})).await.expect(201);
+    app.post(&format!("/v1/tickets/{org_ticket}/accept"), &member.0, json!({})).await.expect(200);
     let family_told = app.get("/v1/notifications", &fam.token).await.expect(200);
     assert!(family_told["items"].as_array().expect("items").iter().any(|n| n["kind"] == "advocate_assigned"));
     app.get(&case, &admin).await.problem(404);

@@ -13,7 +13,7 @@ use senvault_domain::{
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
-use super::{AppState, ListOf, respond};
+use super::{AppState, ListOf, Made, respond};
 use crate::problem::Problem;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -110,10 +110,10 @@ async fn family_on_connection(
     id: ConnectionId,
     command: FamilyCommand,
 ) -> Result<Response, Problem> {
-    let Caller { actor, op } = caller;
+    let Caller { actor, op, keyed } = caller;
     let family = state.service.family_of(&actor).await?;
     let done = state.service.execute(&actor, Command::family(family, command), op).await?;
-    Ok(respond(done.changed, state.service.connection(&actor, id).await?))
+    Ok(respond(Made::Updated, done.changed, keyed, state.service.connection(&actor, id).await?))
 }
 
 /// The caller's connections (as a family, an advocate or an organisation's admin), newest
@@ -142,8 +142,7 @@ pub async fn get_connection(
 /// connection). `view` reads everything of those children; `collaborate` also changes cases.
 #[utoipa::path(post, path = "/v1/connections/{id}/grants", tag = "access", params(("id" = uuid::Uuid, Path, description = "Connection id")),
     request_body = GrantIn,
-    responses((status = 201, body = ConnectionView), (status = 200, body = ConnectionView), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = ConnectionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn grant(
     State(state): State<AppState>,
     caller: Caller,
@@ -159,8 +158,7 @@ pub async fn grant(
 /// next request.
 #[utoipa::path(delete, path = "/v1/connections/{id}/grants", tag = "access", params(("id" = uuid::Uuid, Path, description = "Connection id")),
     request_body(content = RevokeIn, description = "Which children (default, or no body: all)"),
-    responses((status = 201, body = ConnectionView), (status = 200, body = ConnectionView), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = ConnectionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
@@ -176,8 +174,7 @@ pub async fn revoke(
 /// commit; the messages stay readable to both, read-only.
 #[utoipa::path(post, path = "/v1/connections/{id}/end", tag = "access", params(("id" = uuid::Uuid, Path, description = "Connection id")),
     request_body = EndIn,
-    responses((status = 201, body = ConnectionView), (status = 200, body = ConnectionView), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = ConnectionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn end_support(
     State(state): State<AppState>,
     caller: Caller,
@@ -192,11 +189,10 @@ pub async fn end_support(
 /// accept, this connection ends. Vault access never goes with it.
 #[utoipa::path(post, path = "/v1/connections/{id}/handover", tag = "access", params(("id" = uuid::Uuid, Path, description = "Connection id")),
     request_body = HandoverIn,
-    responses((status = 201, body = TicketDetail), (status = 200, body = TicketDetail), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = TicketDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn handover(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<HandoverIn>,
 ) -> Result<Response, Problem> {
@@ -217,18 +213,17 @@ pub async fn handover(
         .await?;
     // The outgoing advocate is not a party to the new connection: answer with this ticket, whose
     // page now carries the handover.
-    Ok(respond(done.changed, state.service.ticket(&actor, view.ticket_id).await?))
+    Ok(respond(Made::Updated, done.changed, keyed, state.service.ticket(&actor, view.ticket_id).await?))
 }
 
 /// Review an advocate the family has worked with (rating 1–5): one review per family,
 /// changed by posting again.
 #[utoipa::path(post, path = "/v1/advocates/{id}/reviews", tag = "access", params(("id" = uuid::Uuid, Path, description = "Advocate id")),
     request_body = ReviewIn,
-    responses((status = 201, body = ReviewView), (status = 200, body = ReviewView), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = ReviewView, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn review(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ReviewIn>,
 ) -> Result<Response, Problem> {
@@ -247,7 +242,12 @@ pub async fn review(
         FamilyCommand::Review { advocate_id, connection_id: connection.id, rating: body.rating, text: body.text };
     let done = state.service.execute(&actor, Command::family(family, command), op).await?;
     match done.snapshot.get(&Scope::Advocate(advocate_id), &keys::review(family)) {
-        Some(Record::Review(r)) => Ok(respond(done.changed, ReviewView::from(r.clone()))),
+        Some(Record::Review(r)) => Ok(respond(
+            Made::Created { location: format!("/v1/advocates/{advocate_id}/reviews") },
+            done.changed,
+            keyed,
+            ReviewView::from(r.clone()),
+        )),
         _ => Err(Problem::not_found("review")),
     }
 }

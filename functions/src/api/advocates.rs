@@ -9,7 +9,7 @@ use senvault_domain::{AdvocateCommand, AdvocateId, Command, ProfileInput, Record
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
-use super::{AppState, ListOf, respond};
+use super::{AppState, ListOf, Made, respond};
 use crate::problem::Problem;
 
 /// An advocate as families see them (never their sign-in identity).
@@ -112,18 +112,21 @@ pub async fn get_my_profile(
 /// Create or replace the calling advocate's profile (advocate accounts only). Listed in the
 /// directory, under each area, while `accepting`.
 #[utoipa::path(put, path = "/v1/advocates/me", tag = "tickets", request_body = ProfileInput,
-    responses((status = 201, body = AdvocateView), (status = 200, body = AdvocateView), (status = 403, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created", body = AdvocateView, headers(("Location" = String, description = "The new resource"))), (status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = AdvocateView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_my_profile(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiJson(profile): ApiJson<ProfileInput>,
 ) -> Result<Response, Problem> {
     let command = Command::Advocate { command: AdvocateCommand::SetProfile { profile } };
     let done = state.service.execute(&actor, command, op).await?;
     let scope = Scope::Advocate(AdvocateId::for_user(&actor.user));
     match done.snapshot.get(&scope, keys::ADVOCATE_PROFILE) {
-        Some(Record::AdvocateProfile(p)) => Ok(respond(done.changed, AdvocateView::from(p.clone()))),
+        Some(Record::AdvocateProfile(p)) => {
+            let version = done.snapshot.entry(&scope, keys::ADVOCATE_PROFILE).map(|v| v.version);
+            let made = Made::by_put(done.changed, version, "/v1/advocates/me".into());
+            Ok(respond(made, done.changed, keyed, AdvocateView::from(p.clone())))
+        }
         _ => Err(Problem::not_found("advocate")),
     }
 }

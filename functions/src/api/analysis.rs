@@ -65,7 +65,7 @@ pub struct AnalysisView {
         (status = 409, description = "Nothing was uploaded yet", body = Problem), (status = 422, body = Problem)))]
 pub async fn analyse(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AnalyseIn>,
 ) -> Result<Json<AnalysisView>, Problem> {

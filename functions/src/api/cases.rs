@@ -12,7 +12,7 @@ use senvault_domain::{
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
-use super::{AppState, ListOf, respond};
+use super::{AppState, ListOf, Made, respond};
 use crate::problem::Problem;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -118,17 +118,21 @@ async fn run_for_detail(
 
 /// Open a case for a child.
 #[utoipa::path(post, path = "/v1/cases", tag = "cases", request_body = NewCase,
-    responses((status = 201, body = CaseDetail), (status = 200, description = "Already created (safe retry)", body = CaseDetail),
-        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = CaseDetail, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_case(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiJson(body): ApiJson<NewCase>,
 ) -> Result<Response, Problem> {
     let case_id = body.id.unwrap_or(CaseId(op.derive("case")));
     let command = CaseCommand::CreateCase { status: body.status, summary: body.summary, next_action: body.next_action };
     let done = state.service.execute(&actor, Command::case(body.child_id, case_id, command), op).await?;
-    Ok(respond(done.changed, state.service.detail_from(&done.snapshot, &done.scope, case_id)?))
+    Ok(respond(
+        Made::Created { location: format!("/v1/cases/{case_id}") },
+        done.changed,
+        keyed,
+        state.service.detail_from(&done.snapshot, &done.scope, case_id)?,
+    ))
 }
 
 /// A child's cases, oldest first.
@@ -161,7 +165,7 @@ pub async fn get_case(
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_case(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CasePatch>,
 ) -> Result<Json<CaseDetail>, Problem> {
@@ -176,7 +180,7 @@ pub async fn edit_case(
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn change_status(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<StatusChangeIn>,
 ) -> Result<Json<CaseDetail>, Problem> {
@@ -189,7 +193,7 @@ pub async fn change_status(
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn close_case(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CloseIn>,
 ) -> Result<Json<CaseDetail>, Problem> {
@@ -199,11 +203,10 @@ pub async fn close_case(
 
 /// Record (or correct) a key date; creates, completes and moves the statutory actions it drives.
 #[utoipa::path(post, path = "/v1/cases/{id}/key-dates", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = KeyDateIn,
-    responses((status = 201, body = CaseDetail), (status = 200, description = "Unchanged", body = CaseDetail),
-        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_key_date(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<KeyDateIn>,
 ) -> Result<Response, Problem> {
@@ -215,7 +218,7 @@ pub async fn record_key_date(
         section_i_only: body.section_i_only,
     };
     let (changed, detail) = run_for_detail(&state, &actor, op, case_id(&id)?, command).await?;
-    Ok(respond(changed, detail))
+    Ok(respond(Made::Updated, changed, keyed, detail))
 }
 
 /// Remove a key date recorded in error: the clocks it started go, the clocks it stopped run again.
@@ -224,7 +227,7 @@ pub async fn record_key_date(
     responses((status = 200, body = CaseDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn delete_key_date(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath((case, key_date)): ApiPath<(String, String)>,
 ) -> Result<Json<CaseDetail>, Problem> {
     let (case_id, key_date_id) = (case_id(&case)?, parse_id("kid", &key_date)?);
@@ -234,11 +237,10 @@ pub async fn delete_key_date(
 
 /// Add a note to the case (author and time are set by the server).
 #[utoipa::path(post, path = "/v1/cases/{id}/notes", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = NoteIn,
-    responses((status = 201, body = Note), (status = 200, body = Note), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = Note, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_note(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NoteIn>,
 ) -> Result<Response, Problem> {
@@ -253,7 +255,12 @@ pub async fn add_note(
     };
     let done = state.service.execute_on_case(&actor, case_id, command, op).await?;
     match done.snapshot.get(&done.scope, &keys::note(case_id, note_id)) {
-        Some(Record::Note(n)) => Ok(respond(done.changed, n.clone())),
+        Some(Record::Note(n)) => Ok(respond(
+            Made::Created { location: format!("/v1/cases/{case_id}/notes/{note_id}") },
+            done.changed,
+            keyed,
+            n.clone(),
+        )),
         _ => Err(Problem::not_found("note")),
     }
 }
@@ -274,11 +281,10 @@ async fn run_for_action(
 
 /// Add a next action.
 #[utoipa::path(post, path = "/v1/cases/{id}/actions", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = NewAction,
-    responses((status = 201, body = ActionView), (status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = ActionView, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_action(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(mut body): ApiJson<NewAction>,
 ) -> Result<Response, Problem> {
@@ -286,7 +292,7 @@ pub async fn add_action(
     let action_id = *body.id.get_or_insert(ActionId(op.derive("action")));
     let (changed, view) =
         run_for_action(&state, &actor, op, (case_id, action_id), CaseCommand::AddAction { action: body }).await?;
-    Ok(respond(changed, view))
+    Ok(respond(Made::Created { location: format!("/v1/cases/{case_id}/actions/{action_id}") }, changed, keyed, view))
 }
 
 fn ids(case: &str, action: &str) -> Result<(CaseId, ActionId), Problem> {
@@ -299,7 +305,7 @@ fn ids(case: &str, action: &str) -> Result<(CaseId, ActionId), Problem> {
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_action(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath((case, action)): ApiPath<(String, String)>,
     ApiJson(patch): ApiJson<ActionPatch>,
 ) -> Result<Json<ActionView>, Problem> {
@@ -314,7 +320,7 @@ pub async fn edit_action(
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn complete_action(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath((case, action)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<CompleteIn>,
 ) -> Result<Json<ActionView>, Problem> {
@@ -330,7 +336,7 @@ pub async fn complete_action(
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_exception(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath((case, action)): ApiPath<(String, String)>,
     ApiJson(exception): ApiJson<ExceptionInput>,
 ) -> Result<Json<ActionView>, Problem> {
@@ -345,7 +351,7 @@ pub async fn record_exception(
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn clear_exception(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath((case, action)): ApiPath<(String, String)>,
 ) -> Result<Json<ActionView>, Problem> {
     let ids = ids(&case, &action)?;
@@ -358,9 +364,39 @@ pub async fn clear_exception(
     responses((status = 200, body = ActionView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn reopen_action(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath((case, action)): ApiPath<(String, String)>,
 ) -> Result<Json<ActionView>, Problem> {
     let ids = ids(&case, &action)?;
     Ok(Json(run_for_action(&state, &actor, op, ids, CaseCommand::ReopenAction { action_id: ids.1 }).await?.1))
+}
+
+/// One note of a case (the `Location` of a note just added).
+#[utoipa::path(get, path = "/v1/cases/{id}/notes/{nid}", tag = "cases",
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("nid" = uuid::Uuid, Path, description = "Note id")),
+    responses((status = 200, body = Note), (status = 404, body = Problem)))]
+pub async fn get_note(
+    State(state): State<AppState>,
+    Caller { actor, .. }: Caller,
+    ApiPath((id, nid)): ApiPath<(String, String)>,
+) -> Result<Json<Note>, Problem> {
+    let (case_id, note_id): (CaseId, NoteId) = (case_id(&id)?, parse_id("nid", &nid)?);
+    let agg = state.service.case_aggregate(&actor, case_id).await?;
+    agg.notes.into_iter().find(|n| n.id == note_id).map(Json).ok_or_else(|| Problem::not_found("note"))
+}
+
+/// One next action of a case, with whether it is overdue (the `Location` of an action just
+/// added).
+#[utoipa::path(get, path = "/v1/cases/{id}/actions/{aid}", tag = "cases",
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("aid" = uuid::Uuid, Path, description = "Action id")),
+    responses((status = 200, body = ActionView), (status = 404, body = Problem)))]
+pub async fn get_action(
+    State(state): State<AppState>,
+    Caller { actor, .. }: Caller,
+    ApiPath((id, aid)): ApiPath<(String, String)>,
+) -> Result<Json<ActionView>, Problem> {
+    let (case_id, action_id) = ids(&id, &aid)?;
+    let agg = state.service.case_aggregate(&actor, case_id).await?;
+    let action = agg.actions.into_iter().find(|a| a.id == action_id).ok_or_else(|| Problem::not_found("action"))?;
+    Ok(Json(ActionView::new(action, state.service.today())))
 }

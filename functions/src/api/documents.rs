@@ -14,7 +14,7 @@ use senvault_domain::{
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
-use super::{AppState, ListOf, respond};
+use super::{AppState, ListOf, Made, respond};
 use crate::blobs::{Blobs, MAX_GET_EXPIRY, MAX_PUT_EXPIRY, Presigned};
 use crate::problem::Problem;
 use crate::service::ServiceError;
@@ -132,11 +132,10 @@ pub(super) async fn open_document(
 /// Register a document and get its upload URL (valid 15 minutes). Wrong type or size is refused
 /// before any URL is issued.
 #[utoipa::path(post, path = "/v1/documents", tag = "documents", request_body = NewDocument,
-    responses((status = 201, body = DocumentView), (status = 200, description = "Safe retry", body = DocumentView),
-        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = DocumentView, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_document(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiJson(body): ApiJson<NewDocument>,
 ) -> Result<Response, Problem> {
     let blobs = blobs(&state)?;
@@ -161,7 +160,12 @@ pub async fn create_document(
     } else {
         None
     };
-    Ok(respond(done.changed, DocumentView { document: doc, upload_url, download_url: None }))
+    Ok(respond(
+        Made::Created { location: format!("/v1/documents/{id}") },
+        done.changed,
+        keyed,
+        DocumentView { document: doc, upload_url, download_url: None },
+    ))
 }
 
 /// Confirm the upload: the uploaded bytes are moved into the document and measured there (size
@@ -173,7 +177,7 @@ pub async fn create_document(
         (status = 409, description = "Nothing was uploaded yet", body = Problem), (status = 422, body = Problem)))]
 pub async fn confirm_upload(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DocumentView>, Problem> {
     let (blobs, scope, doc) = open_document(&state, &actor, &id, DocumentUse::Manage).await?;
@@ -245,7 +249,7 @@ pub async fn get_document(
     responses((status = 204, description = "Deleted"), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn delete_document(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {
     let (blobs, _, doc) = open_document(&state, &actor, &id, DocumentUse::Manage).await?;

@@ -21,6 +21,9 @@ use crate::problem::Problem;
 pub struct Caller {
     pub actor: Actor,
     pub op: OpId,
+    /// Whether the request carried an `Idempotency-Key`: a keyed request that changes nothing
+    /// is a retry, answered as the first was with `Idempotent-Replayed: true`.
+    pub keyed: bool,
 }
 
 /// The header a client sends to make a change safe to retry.
@@ -40,6 +43,7 @@ impl FromRequestParts<AppState> for Caller {
                 value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or(AuthError::Missing)?;
             state.auth.verify(token.trim())?
         };
+        let keyed = parts.headers.contains_key(IDEMPOTENCY_KEY);
         let op = match parts.headers.get(IDEMPOTENCY_KEY) {
             None => OpId::new(),
             Some(v) => {
@@ -57,7 +61,7 @@ impl FromRequestParts<AppState> for Caller {
                 }
             }
         };
-        Ok(Caller { actor, op })
+        Ok(Caller { actor, op, keyed })
     }
 }
 

@@ -8,7 +8,7 @@ use senvault_domain::{Child, ChildId, ChildPatch, Command, FamilyCommand, Family
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
-use super::{AppState, ListOf, respond};
+use super::{AppState, ListOf, Made, respond};
 use crate::problem::Problem;
 use crate::service::FamilyView;
 
@@ -23,17 +23,21 @@ pub struct NewFamily {
 
 /// Create the caller's family account (family role only; one per user).
 #[utoipa::path(post, path = "/v1/family", tag = "cases", request_body = NewFamily,
-    responses((status = 201, body = FamilyView), (status = 200, description = "Already created (safe retry)", body = FamilyView),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = FamilyView, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_family(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiJson(body): ApiJson<NewFamily>,
 ) -> Result<Response, Problem> {
     let family_id = body.id.unwrap_or(FamilyId(op.derive("family")));
     let command = Command::family(family_id, FamilyCommand::CreateFamily { name: body.name });
     let done = state.service.execute(&actor, command, op).await?;
-    Ok(respond(done.changed, state.service.family(&actor, family_id).await?))
+    Ok(respond(
+        Made::Created { location: "/v1/family".into() },
+        done.changed,
+        keyed,
+        state.service.family(&actor, family_id).await?,
+    ))
 }
 
 /// The caller's family and its members.
@@ -63,11 +67,10 @@ pub struct NewChild {
 
 /// Add a child to the caller's family.
 #[utoipa::path(post, path = "/v1/children", tag = "cases", request_body = NewChild,
-    responses((status = 201, body = Child), (status = 200, body = Child), (status = 404, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = Child, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_child(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiJson(body): ApiJson<NewChild>,
 ) -> Result<Response, Problem> {
     let family_id = state.service.family_of(&actor).await?;
@@ -84,7 +87,12 @@ pub async fn add_child(
     );
     let done = state.service.execute(&actor, command, op).await?;
     match done.snapshot.get(&Scope::Family(family_id), &keys::family_child(child_id)) {
-        Some(Record::Child(child)) => Ok(respond(done.changed, child.clone())),
+        Some(Record::Child(child)) => Ok(respond(
+            Made::Created { location: format!("/v1/children/{child_id}") },
+            done.changed,
+            keyed,
+            child.clone(),
+        )),
         _ => Err(Problem::not_found("child")),
     }
 }
@@ -116,7 +124,7 @@ pub async fn get_child(
     request_body = ChildPatch, responses((status = 200, body = Child), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_child(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(patch): ApiJson<ChildPatch>,
 ) -> Result<Json<Child>, Problem> {

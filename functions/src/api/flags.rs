@@ -12,7 +12,7 @@ use senvault_domain::{
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, parse_id};
-use super::{AppState, ListOf, respond};
+use super::{AppState, ListOf, Made, respond};
 use crate::problem::Problem;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -124,11 +124,10 @@ pub async fn list_flags(
 
 /// Raise a flag by hand (family only).
 #[utoipa::path(post, path = "/v1/cases/{id}/flags", tag = "flags", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = NewFlag,
-    responses((status = 201, body = Flag), (status = 200, description = "Safe retry", body = Flag), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = Flag, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_flag(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewFlag>,
 ) -> Result<Response, Problem> {
@@ -145,12 +144,12 @@ pub async fn add_flag(
         note: body.note,
     };
     let (changed, flag) = run_for_flag(&state, &actor, op, (case_id, flag_id), command).await?;
-    Ok(respond(changed, flag))
+    Ok(respond(Made::Created { location: format!("/v1/cases/{case_id}/flags/{flag_id}") }, changed, keyed, flag))
 }
 
 async fn decide(
     state: &AppState,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     (case, flag): (String, String),
     status: FlagStatus,
     note: Option<String>,
@@ -206,7 +205,7 @@ pub async fn reopen_flag(
     responses((status = 200, body = Flag), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_flag(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath((case, flag)): ApiPath<(String, String)>,
     ApiJson(patch): ApiJson<FlagPatch>,
 ) -> Result<Json<Flag>, Problem> {
@@ -218,11 +217,10 @@ pub async fn edit_flag(
 /// Annotate a section of the plan: the wording, the family's comment and the vault documents it
 /// points to (family only).
 #[utoipa::path(post, path = "/v1/cases/{id}/annotations", tag = "flags", params(("id" = uuid::Uuid, Path, description = "Case id")), request_body = NewAnnotation,
-    responses((status = 201, body = Annotation), (status = 200, description = "Safe retry", body = Annotation), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = Annotation, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_annotation(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewAnnotation>,
 ) -> Result<Response, Problem> {
@@ -237,7 +235,12 @@ pub async fn add_annotation(
     };
     let done = state.service.execute_on_case(&actor, case_id, command, op).await?;
     match done.snapshot.get(&done.scope, &keys::annotation(case_id, annotation_id)) {
-        Some(Record::Annotation(a)) => Ok(respond(done.changed, a.clone())),
+        Some(Record::Annotation(a)) => Ok(respond(
+            Made::Created { location: format!("/v1/cases/{case_id}/annotations/{annotation_id}") },
+            done.changed,
+            keyed,
+            a.clone(),
+        )),
         _ => Err(Problem::not_found("annotation")),
     }
 }
@@ -254,4 +257,36 @@ pub async fn list_annotations(
     let agg = state.service.case_aggregate(&actor, parse_id("id", &id)?).await?;
     let items = agg.annotations.into_iter().filter(|a| q.section.is_none_or(|s| a.section == s)).collect();
     Ok(Json(ListOf { items, next_cursor: None }))
+}
+
+/// One flag of a case, dismissed ones included (the `Location` of a flag just added).
+#[utoipa::path(get, path = "/v1/cases/{id}/flags/{fid}", tag = "flags",
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("fid" = uuid::Uuid, Path, description = "Flag id")),
+    responses((status = 200, body = Flag), (status = 404, body = Problem)))]
+pub async fn get_flag(
+    State(state): State<AppState>,
+    Caller { actor, .. }: Caller,
+    ApiPath((id, fid)): ApiPath<(String, String)>,
+) -> Result<Json<Flag>, Problem> {
+    let (case_id, flag_id): (CaseId, FlagId) = (parse_id("id", &id)?, parse_id("fid", &fid)?);
+    let agg = state.service.case_aggregate(&actor, case_id).await?;
+    agg.flags.into_iter().find(|f| f.id == flag_id).map(Json).ok_or_else(|| Problem::not_found("flag"))
+}
+
+/// One annotation of a case (the `Location` of an annotation just added).
+#[utoipa::path(get, path = "/v1/cases/{id}/annotations/{aid}", tag = "flags",
+    params(("id" = uuid::Uuid, Path, description = "Case id"), ("aid" = uuid::Uuid, Path, description = "Annotation id")),
+    responses((status = 200, body = Annotation), (status = 404, body = Problem)))]
+pub async fn get_annotation(
+    State(state): State<AppState>,
+    Caller { actor, .. }: Caller,
+    ApiPath((id, aid)): ApiPath<(String, String)>,
+) -> Result<Json<Annotation>, Problem> {
+    let (case_id, annotation_id): (CaseId, AnnotationId) = (parse_id("id", &id)?, parse_id("aid", &aid)?);
+    let agg = state.service.case_aggregate(&actor, case_id).await?;
+    agg.annotations
+        .into_iter()
+        .find(|a| a.id == annotation_id)
+        .map(Json)
+        .ok_or_else(|| Problem::not_found("annotation"))
 }

@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -63,10 +63,42 @@ impl<T> From<crate::service::Listing<T>> for ListOf<T> {
     }
 }
 
-/// 201 for a change, 200 for a safe retry that changed nothing.
-pub(crate) fn respond<T: Serialize>(created: bool, body: T) -> Response {
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    (status, axum::Json(body)).into_response()
+/// The header that marks an answer to a retried request.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+
+/// What a change did to the resource a request names.
+pub(crate) enum Made {
+    /// The request created the resource at `location`: 201 with `Location`.
+    Created { location: String },
+    /// The request changed (or re-set) an existing resource: 200.
+    Updated,
+}
+
+impl Made {
+    /// A PUT created the resource when it wrote the record's first version; otherwise it
+    /// replaced it, or found it already so (a PUT is idempotent: a repeat is a 200).
+    pub(crate) fn by_put(changed: bool, version: Option<u64>, location: String) -> Made {
+        if changed && version == Some(1) { Made::Created { location } } else { Made::Updated }
+    }
+}
+
+/// The answer to a change. A retried request answers what the first did — the same status,
+/// the resource as it now stands — with `Idempotent-Replayed: true`: a creation that created
+/// nothing is always a retry (its id was the first request's), a keyed update that changed
+/// nothing is one too.
+pub(crate) fn respond<T: Serialize>(made: Made, changed: bool, keyed: bool, body: T) -> Response {
+    let (status, location, replayed) = match made {
+        Made::Created { location } => (StatusCode::CREATED, Some(location), !changed),
+        Made::Updated => (StatusCode::OK, None, keyed && !changed),
+    };
+    let mut res = (status, axum::Json(body)).into_response();
+    if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    if replayed {
+        res.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    res
 }
 
 #[derive(OpenApi)]
@@ -104,19 +136,21 @@ pub fn cases_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::record_key_date))
         .routes(routes!(cases::delete_key_date))
         .routes(routes!(cases::add_note))
+        .routes(routes!(cases::get_note))
         .routes(routes!(cases::add_action))
-        .routes(routes!(cases::edit_action))
+        .routes(routes!(cases::get_action, cases::edit_action))
         .routes(routes!(cases::complete_action))
         .routes(routes!(cases::reopen_action))
         .routes(routes!(cases::record_exception, cases::clear_exception))
         .routes(routes!(actions::list_actions))
         .routes(routes!(chronology::chronology))
         .routes(routes!(flags::add_flag, flags::list_flags))
-        .routes(routes!(flags::edit_flag))
+        .routes(routes!(flags::get_flag, flags::edit_flag))
         .routes(routes!(flags::confirm_flag))
         .routes(routes!(flags::dismiss_flag))
         .routes(routes!(flags::reopen_flag))
         .routes(routes!(flags::add_annotation, flags::list_annotations))
+        .routes(routes!(flags::get_annotation))
 }
 
 /// Vault documents (the documents area).
@@ -156,9 +190,11 @@ pub fn tickets_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::decline))
         .routes(routes!(tickets::request_info))
         .routes(routes!(tickets::post_message, tickets::list_messages))
+        .routes(routes!(tickets::get_message))
         .routes(routes!(tickets::add_checklist_item))
-        .routes(routes!(tickets::edit_checklist_item))
+        .routes(routes!(tickets::get_checklist_item, tickets::edit_checklist_item))
         .routes(routes!(tickets::add_private_note, tickets::list_private_notes))
+        .routes(routes!(tickets::get_private_note))
         .routes(routes!(tickets::link_case))
         .routes(routes!(organisations::assign))
         .routes(routes!(access::review, access::list_reviews))

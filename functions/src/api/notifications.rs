@@ -61,7 +61,7 @@ pub async fn list_notifications(
     responses((status = 200, body = NotificationView), (status = 404, body = Problem)))]
 pub async fn mark_read(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<NotificationView>, Problem> {
     let id: AlertId = parse_id("id", &id)?;
@@ -110,7 +110,7 @@ pub async fn get_preferences(
     responses((status = 200, body = PreferencesBody), (status = 422, body = Problem)))]
 pub async fn put_preferences(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, .. }: Caller,
     ApiJson(body): ApiJson<PreferencesBody>,
 ) -> Result<Json<PreferencesBody>, Problem> {
     let set = Command::personal(PersonalCommand::SetPreferences { reminder_lead_days: body.reminder_lead_days });

@@ -10,7 +10,7 @@ use senvault_domain::{
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, parse_id};
-use super::{AppState, respond};
+use super::{AppState, Made, respond};
 use crate::problem::Problem;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -54,7 +54,7 @@ async fn on_org(
     id: OrganisationId,
     command: OrgCommand,
 ) -> Result<crate::service::Executed, Problem> {
-    let Caller { actor, op } = caller;
+    let Caller { actor, op, .. } = caller;
     Ok(state.service.execute(&actor, Command::Org { org_id: id, command }, op).await?)
 }
 
@@ -87,8 +87,7 @@ pub async fn get_organisation(
 /// (its admins).
 #[utoipa::path(put, path = "/v1/organisations/{id}", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Organisation id")),
     request_body = OrganisationInput,
-    responses((status = 201, body = Organisation), (status = 200, body = Organisation), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created", body = Organisation, headers(("Location" = String, description = "The new resource"))), (status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = Organisation), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_organisation(
     State(state): State<AppState>,
     caller: Caller,
@@ -96,9 +95,18 @@ pub async fn put_organisation(
     ApiJson(organisation): ApiJson<OrganisationInput>,
 ) -> Result<Response, Problem> {
     let id = org_id(&id)?;
+    let keyed = caller.keyed;
     let done = on_org(&state, caller, id, OrgCommand::SetOrganisation { organisation }).await?;
     match done.snapshot.get(&Scope::Org(id), keys::ORG_PROFILE) {
-        Some(Record::Organisation(o)) => Ok(respond(done.changed, o.clone())),
+        Some(Record::Organisation(o)) => {
+            let version = done.snapshot.entry(&Scope::Org(id), keys::ORG_PROFILE).map(|v| v.version);
+            Ok(respond(
+                Made::by_put(done.changed, version, format!("/v1/organisations/{id}")),
+                done.changed,
+                keyed,
+                o.clone(),
+            ))
+        }
         _ => Err(Problem::not_found("organisation")),
     }
 }
@@ -118,8 +126,7 @@ pub async fn list_members(
 #[utoipa::path(put, path = "/v1/organisations/{id}/members/{advocate_id}", tag = "tickets",
     params(("id" = uuid::Uuid, Path, description = "Organisation id"), ("advocate_id" = uuid::Uuid, Path, description = "Advocate id")),
     request_body = MemberIn,
-    responses((status = 201, body = OrgMember), (status = 200, body = OrgMember), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created", body = OrgMember, headers(("Location" = String, description = "The new resource"))), (status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = OrgMember), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -128,9 +135,15 @@ pub async fn put_member(
 ) -> Result<Response, Problem> {
     let id = org_id(&id)?;
     let advocate_id: AdvocateId = parse_id("advocate_id", &advocate)?;
+    let keyed = caller.keyed;
     let done = on_org(&state, caller, id, OrgCommand::SetMember { advocate_id, role: body.role }).await?;
-    match done.snapshot.get(&Scope::Org(id), &keys::org_member(advocate_id)) {
-        Some(Record::OrgMember(m)) => Ok(respond(done.changed, m.clone())),
+    let key = keys::org_member(advocate_id);
+    match done.snapshot.get(&Scope::Org(id), &key) {
+        Some(Record::OrgMember(m)) => {
+            let version = done.snapshot.entry(&Scope::Org(id), &key).map(|v| v.version);
+            let location = format!("/v1/organisations/{id}/members/{advocate_id}");
+            Ok(respond(Made::by_put(done.changed, version, location), done.changed, keyed, m.clone()))
+        }
         _ => Err(Problem::not_found("member")),
     }
 }
@@ -155,11 +168,10 @@ pub async fn remove_member(
 /// and loses any vault access.
 #[utoipa::path(post, path = "/v1/tickets/{id}/assign", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Ticket id")),
     request_body = AssignIn,
-    responses((status = 201, body = senvault_domain::support::TicketDetail), (status = 200, body = senvault_domain::support::TicketDetail),
-        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = senvault_domain::support::TicketDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn assign(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AssignIn>,
 ) -> Result<Response, Problem> {
@@ -171,5 +183,5 @@ pub async fn assign(
         command: TicketCommand::Assign { advocate_id: body.advocate_id },
     };
     let done = state.service.execute(&actor, command, op).await?;
-    Ok(respond(done.changed, state.service.ticket(&actor, ticket).await?))
+    Ok(respond(Made::Updated, done.changed, keyed, state.service.ticket(&actor, ticket).await?))
 }

@@ -13,7 +13,7 @@ use senvault_domain::{
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
-use super::{AppState, ListOf, respond};
+use super::{AppState, ListOf, Made, respond};
 use crate::problem::Problem;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -144,23 +144,21 @@ async fn on_ticket(
 /// Runs a command on the ticket and answers with the ticket page.
 async fn ticket_answer(
     state: &AppState,
-    actor: &Actor,
-    op: OpId,
+    caller: &Caller,
     ticket: TicketId,
     command: TicketCommand,
 ) -> Result<Response, Problem> {
-    let done = on_ticket(state, actor, op, ticket, command).await?;
-    Ok(respond(done.changed, state.service.ticket(actor, ticket).await?))
+    let done = on_ticket(state, &caller.actor, caller.op, ticket, command).await?;
+    Ok(respond(Made::Updated, done.changed, caller.keyed, state.service.ticket(&caller.actor, ticket).await?))
 }
 
 /// Ask an advocate for help about one of the family's children (family only). Opens a
 /// connection holding a ticket (`new`) with this first message; the advocate is notified.
 #[utoipa::path(post, path = "/v1/support-requests", tag = "tickets", request_body = SupportRequestIn,
-    responses((status = 201, body = TicketDetail), (status = 200, body = TicketDetail), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = TicketDetail, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn request_support(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiJson(body): ApiJson<SupportRequestIn>,
 ) -> Result<Response, Problem> {
     let to = match (body.advocate_id, body.organisation_id) {
@@ -187,7 +185,8 @@ pub async fn request_support(
         replaces: body.replaces,
     };
     let done = state.service.execute(&actor, Command::family(family_id, command), op).await?;
-    Ok(respond(done.changed, state.service.ticket(&actor, ticket_id).await?))
+    let location = format!("/v1/tickets/{ticket_id}");
+    Ok(respond(Made::Created { location }, done.changed, keyed, state.service.ticket(&actor, ticket_id).await?))
 }
 
 /// The caller's tickets: an advocate's queue (red, then orange, then green, then soonest
@@ -219,60 +218,56 @@ pub async fn get_ticket(
 /// history).
 #[utoipa::path(patch, path = "/v1/tickets/{id}", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Ticket id")),
     request_body = TicketPatch,
-    responses((status = 201, body = TicketDetail), (status = 200, body = TicketDetail), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = TicketDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_ticket(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<TicketPatch>,
 ) -> Result<Response, Problem> {
     let command = TicketCommand::Update { status: body.status, priority: body.priority, kind: body.kind };
-    ticket_answer(&state, &actor, op, ticket_id(&id)?, command).await
+    ticket_answer(&state, &caller, ticket_id(&id)?, command).await
 }
 
 /// Take the request on (the advocate; idempotent): the connection is active, the ticket in
 /// progress, the family told.
 #[utoipa::path(post, path = "/v1/tickets/{id}/accept", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Ticket id")),
-    responses((status = 201, body = TicketDetail), (status = 200, body = TicketDetail), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = TicketDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn accept(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {
-    ticket_answer(&state, &actor, op, ticket_id(&id)?, TicketCommand::Accept).await
+    ticket_answer(&state, &caller, ticket_id(&id)?, TicketCommand::Accept).await
 }
 
 /// Turn the request down (the advocate, before accepting): the ticket is closed, the
 /// connection ended, the family told.
 #[utoipa::path(post, path = "/v1/tickets/{id}/decline", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Ticket id")),
     request_body = DeclineIn,
-    responses((status = 201, body = TicketDetail), (status = 200, body = TicketDetail), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = TicketDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn decline(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DeclineIn>,
 ) -> Result<Response, Problem> {
-    ticket_answer(&state, &actor, op, ticket_id(&id)?, TicketCommand::Decline { reason: body.reason }).await
+    ticket_answer(&state, &caller, ticket_id(&id)?, TicketCommand::Decline { reason: body.reason }).await
 }
 
 /// Ask the family for more information (the advocate): a message, and the ticket waits on
 /// the family.
 #[utoipa::path(post, path = "/v1/tickets/{id}/request-info", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Ticket id")),
     request_body = RequestInfoIn,
-    responses((status = 201, body = TicketDetail), (status = 200, body = TicketDetail), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = TicketDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn request_info(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RequestInfoIn>,
 ) -> Result<Response, Problem> {
-    let message_id = body.id.unwrap_or(MessageId(op.derive("message")));
-    ticket_answer(&state, &actor, op, ticket_id(&id)?, TicketCommand::RequestInfo { message_id, message: body.message })
+    let message_id = body.id.unwrap_or(MessageId(caller.op.derive("message")));
+    ticket_answer(&state, &caller, ticket_id(&id)?, TicketCommand::RequestInfo { message_id, message: body.message })
         .await
 }
 
@@ -280,20 +275,22 @@ pub async fn request_info(
 /// `in_progress`; a closed ticket or ended support takes none.
 #[utoipa::path(post, path = "/v1/tickets/{id}/messages", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Ticket id")),
     request_body = MessageIn,
-    responses((status = 201, body = Message), (status = 200, body = Message), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = Message, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn post_message(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<MessageIn>,
 ) -> Result<Response, Problem> {
     let message_id = body.id.unwrap_or(MessageId(op.derive("message")));
+    let ticket = ticket_id(&id)?;
     let done =
-        on_ticket(&state, &actor, op, ticket_id(&id)?, TicketCommand::PostMessage { message_id, text: body.text })
-            .await?;
+        on_ticket(&state, &actor, op, ticket, TicketCommand::PostMessage { message_id, text: body.text }).await?;
     match done.snapshot.get(&done.scope, &keys::message(message_id)) {
-        Some(Record::Message(m)) => Ok(respond(done.changed, m.clone())),
+        Some(Record::Message(m)) => {
+            let location = format!("/v1/tickets/{ticket}/messages/{message_id}");
+            Ok(respond(Made::Created { location }, done.changed, keyed, m.clone()))
+        }
         _ => Err(Problem::not_found("message")),
     }
 }
@@ -315,40 +312,45 @@ pub async fn list_messages(
 /// Add a checklist item (either side).
 #[utoipa::path(post, path = "/v1/tickets/{id}/checklist", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Ticket id")),
     request_body = ChecklistIn,
-    responses((status = 201, body = ChecklistItem), (status = 200, body = ChecklistItem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = ChecklistItem, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_checklist_item(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ChecklistIn>,
 ) -> Result<Response, Problem> {
     let item_id = body.id.unwrap_or(ChecklistItemId(op.derive("checklist")));
+    let ticket = ticket_id(&id)?;
     let command = TicketCommand::AddChecklistItem { item_id, text: body.text, position: body.position };
-    checklist_answer(on_ticket(&state, &actor, op, ticket_id(&id)?, command).await?, item_id)
+    let made = Made::Created { location: format!("/v1/tickets/{ticket}/checklist/{item_id}") };
+    checklist_answer(on_ticket(&state, &actor, op, ticket, command).await?, item_id, made, keyed)
 }
 
 /// Change a checklist item's text, whether it is done, or its place.
 #[utoipa::path(patch, path = "/v1/tickets/{id}/checklist/{item}", tag = "tickets",
     params(("id" = uuid::Uuid, Path, description = "Ticket id"), ("item" = uuid::Uuid, Path, description = "Checklist item id")),
     request_body = ChecklistPatch,
-    responses((status = 201, body = ChecklistItem), (status = 200, body = ChecklistItem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = ChecklistItem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn edit_checklist_item(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath((id, item)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ChecklistPatch>,
 ) -> Result<Response, Problem> {
     let item_id: ChecklistItemId = parse_id("item", &item)?;
     let command =
         TicketCommand::EditChecklistItem { item_id, text: body.text, done: body.done, position: body.position };
-    checklist_answer(on_ticket(&state, &actor, op, ticket_id(&id)?, command).await?, item_id)
+    checklist_answer(on_ticket(&state, &actor, op, ticket_id(&id)?, command).await?, item_id, Made::Updated, keyed)
 }
 
-fn checklist_answer(done: crate::service::Executed, item: ChecklistItemId) -> Result<Response, Problem> {
+fn checklist_answer(
+    done: crate::service::Executed,
+    item: ChecklistItemId,
+    made: Made,
+    keyed: bool,
+) -> Result<Response, Problem> {
     match done.snapshot.get(&done.scope, &keys::checklist_item(item)) {
-        Some(Record::ChecklistItem(i)) => Ok(respond(done.changed, i.clone())),
+        Some(Record::ChecklistItem(i)) => Ok(respond(made, done.changed, keyed, i.clone())),
         _ => Err(Problem::not_found("checklist item")),
     }
 }
@@ -356,11 +358,10 @@ fn checklist_answer(done: crate::service::Executed, item: ChecklistItemId) -> Re
 /// A note on the ticket that only its author — this advocate — will ever see.
 #[utoipa::path(post, path = "/v1/tickets/{id}/private-notes", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Ticket id")),
     request_body = PrivateNoteIn,
-    responses((status = 201, body = PrivateNote), (status = 200, body = PrivateNote), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = PrivateNote, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_private_note(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    Caller { actor, op, keyed }: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PrivateNoteIn>,
 ) -> Result<Response, Problem> {
@@ -371,7 +372,10 @@ pub async fn add_private_note(
     let done = state.service.execute(&actor, Command::Advocate { command }, op).await?;
     let scope = Scope::Advocate(AdvocateId::for_user(&actor.user));
     match done.snapshot.get(&scope, &keys::private_note(ticket, note_id)) {
-        Some(Record::PrivateNote(n)) => Ok(respond(done.changed, n.clone())),
+        Some(Record::PrivateNote(n)) => {
+            let location = format!("/v1/tickets/{ticket}/private-notes/{note_id}");
+            Ok(respond(Made::Created { location }, done.changed, keyed, n.clone()))
+        }
         _ => Err(Problem::not_found("note")),
     }
 }
@@ -391,15 +395,55 @@ pub async fn list_private_notes(
 /// resolves the ticket.
 #[utoipa::path(post, path = "/v1/tickets/{id}/link-case", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Ticket id")),
     request_body = LinkCaseIn,
-    responses((status = 201, body = TicketDetail), (status = 200, body = TicketDetail), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "Changed, or already so (a retry with the same `Idempotency-Key` carries `Idempotent-Replayed: true`)", body = TicketDetail), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn link_case(
     State(state): State<AppState>,
-    Caller { actor, op }: Caller,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<LinkCaseIn>,
 ) -> Result<Response, Problem> {
     let child_id = state.service.child_of_case(body.case_id).await?;
     let command = TicketCommand::LinkCase { child_id, case_id: body.case_id };
-    ticket_answer(&state, &actor, op, ticket_id(&id)?, command).await
+    ticket_answer(&state, &caller, ticket_id(&id)?, command).await
+}
+
+/// One message of the ticket (the `Location` of a message just posted).
+#[utoipa::path(get, path = "/v1/tickets/{id}/messages/{mid}", tag = "tickets",
+    params(("id" = uuid::Uuid, Path, description = "Ticket id"), ("mid" = uuid::Uuid, Path, description = "Message id")),
+    responses((status = 200, body = Message), (status = 404, body = Problem)))]
+pub async fn get_message(
+    State(state): State<AppState>,
+    Caller { actor, .. }: Caller,
+    ApiPath((id, mid)): ApiPath<(String, String)>,
+) -> Result<Json<Message>, Problem> {
+    let message_id: MessageId = parse_id("mid", &mid)?;
+    Ok(Json(state.service.message(&actor, ticket_id(&id)?, message_id).await?))
+}
+
+/// One checklist item of the ticket (the `Location` of an item just added).
+#[utoipa::path(get, path = "/v1/tickets/{id}/checklist/{item}", tag = "tickets",
+    params(("id" = uuid::Uuid, Path, description = "Ticket id"), ("item" = uuid::Uuid, Path, description = "Checklist item id")),
+    responses((status = 200, body = ChecklistItem), (status = 404, body = Problem)))]
+pub async fn get_checklist_item(
+    State(state): State<AppState>,
+    Caller { actor, .. }: Caller,
+    ApiPath((id, item)): ApiPath<(String, String)>,
+) -> Result<Json<ChecklistItem>, Problem> {
+    let item_id: ChecklistItemId = parse_id("item", &item)?;
+    let ticket = state.service.ticket(&actor, ticket_id(&id)?).await?;
+    ticket.checklist.into_iter().find(|i| i.id == item_id).map(Json).ok_or_else(|| Problem::not_found("checklist item"))
+}
+
+/// One of the caller's own private notes on the ticket (404 for anyone but its author).
+#[utoipa::path(get, path = "/v1/tickets/{id}/private-notes/{nid}", tag = "tickets",
+    params(("id" = uuid::Uuid, Path, description = "Ticket id"), ("nid" = uuid::Uuid, Path, description = "Private note id")),
+    responses((status = 200, body = PrivateNote), (status = 404, body = Problem)))]
+pub async fn get_private_note(
+    State(state): State<AppState>,
+    Caller { actor, .. }: Caller,
+    ApiPath((id, nid)): ApiPath<(String, String)>,
+) -> Result<Json<PrivateNote>, Problem> {
+    let note_id: PrivateNoteId = parse_id("nid", &nid)?;
+    let notes = state.service.private_notes(&actor, ticket_id(&id)?).await?;
+    notes.into_iter().find(|n| n.id == note_id).map(Json).ok_or_else(|| Problem::not_found("note"))
 }

@@ -5,7 +5,8 @@ use senvault_domain::support::{
     AdvocateProfile, DirectoryEntry, Message, PrivateNote, TicketDetail, TicketView, area_key,
 };
 use senvault_domain::{
-    Actor, AdvocateId, ConnectionId, Read, Record, RoleClaim, Scope, TicketId, TicketStatus, TicketType, keys,
+    Actor, AdvocateId, ConnectionId, MessageId, Read, Record, RoleClaim, Scope, TicketId, TicketStatus, TicketType,
+    keys,
 };
 use senvault_store::codec::live_record;
 use senvault_store::index::{directory_partition, queue_partition};
@@ -108,6 +109,16 @@ impl Service {
             }
         }
         Ok(Listing { items, next: page.next })
+    }
+
+    /// One message of a ticket (members of its connection only).
+    pub async fn message(&self, actor: &Actor, ticket: TicketId, id: MessageId) -> Result<Message, ServiceError> {
+        let scope = Scope::Conn(self.connection_of(ticket).await?);
+        self.access(actor, &scope).await?.require("ticket")?;
+        match get_record(self.store.as_ref(), &scope, &keys::message(id)).await? {
+            Some(Record::Message(m)) => Ok(m),
+            _ => Err(not_found("message")),
+        }
     }
 
     /// The caller's private notes on one of their tickets. Anyone else — the family, another

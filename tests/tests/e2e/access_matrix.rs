@@ -125,7 +125,13 @@ async fn build(dir: &Path) -> World {
     ids.insert("action", id(&json_of(&app, Method::POST, &format!("{cases}/actions"), &owner, action).await));
     let flag = json!({"kind": "vague_language", "excerpt": "access to support as appropriate", "section": "F"});
     ids.insert("flag", id(&json_of(&app, Method::POST, &format!("{cases}/flags"), &owner, flag).await));
-    json_of(&app, Method::POST, &format!("{cases}/notes"), &owner, json!({"text": "Phoned the caseworker"})).await;
+    let note = json!({"text": "Phoned the caseworker"});
+    ids.insert("note", id(&json_of(&app, Method::POST, &format!("{cases}/notes"), &owner, note).await));
+    let annotation = json!({"section": "F", "quote": "as appropriate", "comment": "Not specific", "document_ids": []});
+    ids.insert(
+        "annotation",
+        id(&json_of(&app, Method::POST, &format!("{cases}/annotations"), &owner, annotation).await),
+    );
 
     // A document, uploaded through its signed link (in process) and confirmed.
     let bytes = b"Section F: Ada will have access to speech therapy as appropriate.\n".to_vec();
@@ -211,7 +217,7 @@ async fn build(dir: &Path) -> World {
     )
     .await;
     ids.insert("checklist_item", id(&item));
-    json_of(
+    let private = json_of(
         &app,
         Method::POST,
         &format!("/v1/tickets/{ticket}/private-notes"),
@@ -219,6 +225,10 @@ async fn build(dir: &Path) -> World {
         json!({"text": "Private"}),
     )
     .await;
+    ids.insert("private_note", id(&private));
+    let message =
+        json_of(&app, Method::POST, &format!("/v1/tickets/{ticket}/messages"), &owner, json!({"text": "Hi"})).await;
+    ids.insert("message", id(&message));
     ids.insert("connection", conn);
     ids.insert("ticket", ticket);
     ids.insert("collab_advocate", advocate_ids[&Collaborator].clone());
@@ -422,6 +432,10 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
         r(format!("{case}/flags"), json!({"kind": "vague_language", "excerpt": "where possible"}), family_child),
     );
     m.insert("list_flags", r(format!("{case}/flags"), none.clone(), read_child));
+    m.insert("get_flag", r(flag.clone(), none.clone(), read_child));
+    m.insert("get_note", r(format!("{case}/notes/{}", w.id("note")), none.clone(), read_child));
+    m.insert("get_action", r(action.clone(), none.clone(), read_child));
+    m.insert("get_annotation", r(format!("{case}/annotations/{}", w.id("annotation")), none.clone(), read_child));
     m.insert("edit_flag", r(flag.clone(), json!({"note": "Ask for hours"}), family_child));
     m.insert("confirm_flag", r(format!("{flag}/confirm"), json!({}), family_child));
     m.insert("dismiss_flag", r(format!("{flag}/dismiss"), json!({}), family_child));
@@ -534,6 +548,19 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     );
     m.insert("post_message", r(format!("{ticket}/messages"), json!({"text": "Hello"}), ticket_parties));
     m.insert("list_messages", r(format!("{ticket}/messages"), none.clone(), ticket_parties));
+    m.insert("get_message", r(format!("{ticket}/messages/{}", w.id("message")), none.clone(), ticket_parties));
+    m.insert(
+        "get_checklist_item",
+        r(format!("{ticket}/checklist/{}", w.id("checklist_item")), none.clone(), ticket_parties),
+    );
+    m.insert(
+        "get_private_note",
+        r(format!("{ticket}/private-notes/{}", w.id("private_note")), none.clone(), |p| match p {
+            Collaborator => Allowed,
+            NoToken | Expired => Status(401),
+            _ => Status(404),
+        }),
+    );
     m.insert("add_checklist_item", r(format!("{ticket}/checklist"), json!({"text": "Call the LA"}), ticket_parties));
     m.insert(
         "edit_checklist_item",

@@ -137,7 +137,7 @@ async fn only_the_family_decides_flags_and_collaborators_annotate() {
         "rationale": "The OT report asks for 45 minutes", "document_id": ot, "id": "0190d7a8-0000-7000-8000-000000000001"});
     let added = app.post(&format!("/v1/cases/{}/flags", fam.case), &fam.token, manual.clone()).await.expect(201);
     assert_eq!((added["origin"].as_str(), added["severity"].as_str()), (Some("manual"), Some("amber")));
-    app.post(&format!("/v1/cases/{}/flags", fam.case), &fam.token, manual).await.expect(200);
+    app.post(&format!("/v1/cases/{}/flags", fam.case), &fam.token, manual).await.expect(201);
     app.post(&format!("/v1/cases/{}/flags", fam.case), &writer, json!({"kind": "vague_language", "excerpt": "x"}))
         .await
         .problem(403);

@@ -93,7 +93,9 @@ async fn family_and_children() {
         .problem(404);
     let fid = uuid::Uuid::now_v7().to_string();
     app.post("/v1/family", &token, json!({"id": fid, "name": "Family"})).await.expect(201);
-    app.post("/v1/family", &token, json!({"id": fid, "name": "Family"})).await.expect(200);
+    let again = app.post("/v1/family", &token, json!({"id": fid, "name": "Family"})).await;
+    assert!(again.replayed);
+    again.expect(201);
     app.post("/v1/family", &token, json!({"name": "Second"})).await.problem(409);
     let advocate = app.token("adv", RoleClaim::Advocate);
     app.post("/v1/family", &advocate, json!({"name": "No"})).await.problem(403);
@@ -177,7 +179,7 @@ async fn key_dates_drive_statutory_actions() {
     let app = TestApp::sqlite();
     let (token, _, case) = family_with_case(&app).await;
     let path = format!("/v1/cases/{case}/key-dates");
-    app.post(&path, &token, json!({"kind": "final_issued", "date": "2025-03-31"})).await.expect(201);
+    app.post(&path, &token, json!({"kind": "final_issued", "date": "2025-03-31"})).await.expect(200);
     let page = app.post(&path, &token, json!({"kind": "final_issued", "date": "2025-03-31"})).await.expect(200);
     let review =
         page["actions"].as_array().unwrap().iter().find(|a| a["timescale"] == "annual_review").unwrap().clone();
@@ -190,7 +192,7 @@ async fn key_dates_drive_statutory_actions() {
     let notice = app
         .post(&path, &token, json!({"kind": "decision_notice", "date": "2025-12-31", "decision": "plan_contents", "section_i_only": true}))
         .await
-        .expect(201);
+        .expect(200);
     assert!(notice["key_dates"].as_array().unwrap().len() == 2);
     app.post(&path, &token, json!({"kind": "draft_issued", "date": "2026-01-01", "decision": "cease"}))
         .await
@@ -310,7 +312,7 @@ async fn retried_and_conflicting_creates() {
     let nid = uuid::Uuid::now_v7();
     let note = json!({"id": nid, "text": "Phoned the LA"});
     let first = app.post(&format!("/v1/cases/{case}/notes"), &token, note.clone()).await.expect(201);
-    let retry = app.post(&format!("/v1/cases/{case}/notes"), &token, note).await.expect(200);
+    let retry = app.post(&format!("/v1/cases/{case}/notes"), &token, note).await.expect(201);
     assert_eq!(first, retry);
     app.post(&format!("/v1/cases/{case}/notes"), &token, json!({"id": nid, "text": "Different"})).await.problem(409);
     app.post(

@@ -72,7 +72,7 @@ async fn the_scanner_works_over_the_dynamodb_due_index() {
         json!({"kind": "request_received", "date": "2026-01-15"}),
     )
     .await
-    .expect(201);
+    .expect(200);
     let now = Utc.with_ymd_and_hms(2026, 2, 27, 9, 0, 0).unwrap();
     app.clock.set(now);
     let report = scan(&app.state.service, now).await.expect("scan");

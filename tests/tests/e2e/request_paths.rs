@@ -35,7 +35,10 @@ async fn an_idempotency_key_makes_a_retried_request_the_same_operation() {
     let notes = format!("/v1/cases/{}/notes", fam.case);
     let body = json!({"text": "Phoned the caseworker"});
     let first = post_with_key(&app, &notes, &fam.token, "retry-1", body.clone()).await.expect(201);
-    let again = post_with_key(&app, &notes, &fam.token, "retry-1", body.clone()).await.expect(200);
+    let again = post_with_key(&app, &notes, &fam.token, "retry-1", body.clone()).await;
+    assert!(again.replayed, "a retry is answered as the first was, marked Idempotent-Replayed");
+    assert!(again.location.as_deref().is_some_and(|l| l.ends_with(again.json["id"].as_str().unwrap_or("?"))));
+    let again = again.expect(201);
     assert_eq!(first["id"], again["id"], "the retry found the note its first attempt made");
     let other = post_with_key(&app, &notes, &fam.token, "retry-2", body.clone()).await.expect(201);
     assert_ne!(first["id"], other["id"], "another key is another operation");

@@ -42,7 +42,7 @@ async fn setup(app: &TestApp) -> Setup {
     let case = case["id"].as_str().unwrap().to_owned();
     app.post(&format!("/v1/cases/{case}/key-dates"), &token, json!({"kind": "request_received", "date": "2026-01-15"}))
         .await
-        .expect(201);
+        .expect(200);
     Setup { token, case }
 }
 
@@ -205,7 +205,7 @@ async fn the_due_index_follows_completion_reopening_and_redating() {
         json!({"kind": "request_received", "date": "2026-01-22"}),
     )
     .await
-    .expect(201);
+    .expect(200);
     let all = due_sort_keys(store.as_ref()).await;
     assert!(
         all.iter().any(|sk| sk.starts_with("2026-02-26#")),
@@ -259,7 +259,7 @@ async fn a_scan_that_fails_half_way_is_completed_by_the_next_without_duplicates(
             json!({"kind": "final_issued", "date": "2025-02-01"}),
         )
         .await
-        .expect(201);
+        .expect(200);
         cases.push(s);
     }
     let now = at(2026, 2, 27);
@@ -300,7 +300,7 @@ async fn chronology_as_json_and_printable_html() {
         json!({"kind": "decision_to_assess", "date": "2026-03-05"}),
     )
     .await
-    .expect(201);
+    .expect(200);
     app.clock.set(at(2026, 3, 10));
     let c = app.get(&format!("/v1/cases/{}/chronology", s.case), &s.token).await.expect(200);
     let entry = c["entries"]
