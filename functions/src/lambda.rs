@@ -15,12 +15,9 @@ use serde_json::{Map, Value};
 
 use crate::api::AppState;
 use crate::auth::{Authenticator, GatewayClaims, RoleSource};
-use crate::blobs::Blobs;
-use crate::blobs::s3::S3Blobs;
 use crate::clock::SystemClock;
-use crate::dynamo::DynamoStore;
-use crate::local::state_with;
-use senvault_store::{ChangeLog, Store};
+use crate::setup;
+use senvault_store::Store;
 
 /// The role claim behind a Cognito user pool: the groups an operator put the user in.
 pub const DEFAULT_GATEWAY_ROLE_CLAIM: &str = "cognito:groups";
@@ -76,26 +73,16 @@ pub fn init_logging() {
     crate::panics::log_locations_only();
 }
 
-/// The store for this container, built once during init. A first cheap read opens the TLS
-/// connection now, so the first request does not pay for it (`SENVAULT_WARM_UP=0` skips it).
+/// The store for this container (see [`setup::dynamo_store`]).
 pub async fn store(config: &Config) -> Arc<dyn Store> {
-    let store = DynamoStore::from_env(config.table.clone()).await;
-    if std::env::var("SENVAULT_WARM_UP").map(|v| v != "0").unwrap_or(true)
-        && let Err(e) = store.meta("warm-up").await
-    {
-        tracing::warn!(error = %e, "warm-up read failed");
-    }
-    Arc::new(store)
+    setup::dynamo_store(config.table.clone()).await
 }
 
 /// Shared state for an HTTP function: identity from the gateway's authorizer; documents in S3
 /// when the function is given a bucket.
 pub async fn http_state(config: &Config) -> AppState {
-    let blobs: Option<Arc<dyn Blobs>> = match &config.bucket {
-        Some(bucket) => Some(Arc::new(S3Blobs::from_env(bucket.clone(), config.kms_key.clone()).await)),
-        None => None,
-    };
-    state_with(store(config).await, Arc::new(SystemClock), Authenticator::gateway(config.roles.clone()), blobs)
+    let blobs = setup::s3_blobs(config.bucket.as_deref(), config.kms_key.clone()).await;
+    setup::state_with(store(config).await, Arc::new(SystemClock), Authenticator::gateway(config.roles.clone()), blobs)
 }
 
 /// Moves the JWT authorizer's verified claims from the API Gateway request context into the

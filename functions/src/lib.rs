@@ -13,3 +13,4 @@ pub mod panics;
 pub mod problem;
 pub mod scanner;
 pub mod service;
+pub mod setup;

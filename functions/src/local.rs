@@ -14,13 +14,10 @@ use senvault_domain::{
 
 use crate::api::{self, AppState};
 use crate::auth::Authenticator;
-use crate::blobs::Blobs;
 use crate::blobs::fs::FsBlobs;
-use crate::blobs::s3::S3Blobs;
-use crate::clock::{Clock, SystemClock};
-use crate::dynamo::DynamoStore;
-use crate::service::{Service, ServiceError};
-use senvault_store::Store;
+use crate::clock::SystemClock;
+use crate::service::ServiceError;
+use crate::setup::{self, StoreChoice};
 use senvault_store::sqlite::SqliteStore;
 
 /// The claim that carries the role unless `SENVAULT_ROLE_CLAIM` says otherwise.
@@ -35,7 +32,7 @@ pub enum LocalError {
     #[error(transparent)]
     Service(#[from] ServiceError),
     #[error(transparent)]
-    Blobs(crate::blobs::BlobError),
+    Open(#[from] crate::setup::OpenError),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
 }
@@ -120,77 +117,22 @@ fn private_database(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Which store the local server runs on.
-#[derive(Debug, Clone)]
-pub enum StoreChoice {
-    /// The embedded SQLite file under the data directory.
-    Sqlite,
-    /// DynamoDB (and S3 for documents) from the standard AWS environment; `create` makes the
-    /// table and bucket if they do not exist.
-    Dynamo { table: String, bucket: Option<String>, create: bool },
-}
-
 /// Opens the chosen store and builds the shared state. Tokens are verified here (HS256 with the
 /// data directory's secret) whichever store is used.
 pub async fn open_state(data_dir: &Path, choice: &StoreChoice) -> Result<Local, LocalError> {
     private_dir(data_dir).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
     let secret = secret(data_dir)?;
-    let mut sqlite = None;
-    let store: Arc<dyn Store> = match choice {
-        StoreChoice::Sqlite => {
-            let db = data_dir.join("senvault.db");
-            private_database(&db).map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
-            let store = Arc::new(sqlite_store(&db)?);
-            sqlite = Some(store.clone());
-            store
-        }
-        StoreChoice::Dynamo { table, create, .. } => {
-            let store = DynamoStore::from_env(table.clone()).await;
-            if *create {
-                store.create_table().await?;
-            }
-            Arc::new(store)
-        }
-    };
-    // Documents: S3 when a bucket is named, else files under the data directory whose signed
-    // URLs this server serves.
-    let (blobs, fs_blobs): (Arc<dyn Blobs>, Option<Arc<FsBlobs>>) = match choice {
-        StoreChoice::Dynamo { bucket: Some(bucket), create, .. } => {
-            let s3 = S3Blobs::from_env(bucket.clone(), None).await;
-            if *create {
-                s3.create_bucket().await.map_err(LocalError::Blobs)?;
-            }
-            (Arc::new(s3), None)
-        }
-        _ => {
-            let fs = Arc::new(FsBlobs::new(crate::blobs::fs::default_root(data_dir), &secret, "http://127.0.0.1"));
-            (fs.clone(), Some(fs))
-        }
-    };
+    if let StoreChoice::Sqlite = choice {
+        private_database(&data_dir.join(setup::SQLITE_FILE))
+            .map_err(|e| LocalError::DataDir(data_dir.to_owned(), e))?;
+    }
+    let stores = setup::open(choice, data_dir, &secret).await?;
     let auth = Authenticator::hs256(&secret, &role_claim());
-    Ok(Local { state: state_with(store, Arc::new(SystemClock), auth, Some(blobs)), fs_blobs, sqlite })
-}
-
-/// The embedded SQLite engine, its blocking work on the runtime's blocking pool (so its reader
-/// connections run in parallel and the reactor never waits on disk).
-pub fn sqlite_store(path: &Path) -> Result<SqliteStore, senvault_store::StoreError> {
-    Ok(SqliteStore::open(path)?.with_offload(tokio_offload()))
-}
-
-/// Runs the SQLite engine's jobs on tokio's blocking pool.
-pub fn tokio_offload() -> senvault_store::sqlite::Offload {
-    Arc::new(|job: senvault_store::sqlite::Job| {
-        tokio::task::spawn_blocking(job);
+    Ok(Local {
+        state: setup::state_with(stores.records, Arc::new(SystemClock), auth, Some(stores.documents)),
+        fs_blobs: stores.fs_blobs,
+        sqlite: stores.sqlite,
     })
-}
-
-pub fn state_with(
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    auth: Authenticator,
-    blobs: Option<Arc<dyn crate::blobs::Blobs>>,
-) -> AppState {
-    AppState { service: Arc::new(Service::new(store, clock)), auth: Arc::new(auth), blobs }
 }
 
 /// The local server's state and, when documents are kept on disk, the blob adapter whose

@@ -56,21 +56,23 @@ pub fn open(path: &Path) -> Result<Connection, VaultError> {
     Ok(conn)
 }
 
+/// The replica's migrations, run by the store's one migration runner.
+pub const SCHEMA: senvault_store::sqlite::migrations::Schema = senvault_store::sqlite::migrations::Schema {
+    name: "the phone's replica",
+    migrations: MIGRATIONS,
+    unnumbered_v1_table: None,
+};
+
 /// Brings the schema up to `target` (tests stop at earlier versions).
 pub fn migrate(conn: &Connection, target: i64) -> Result<(), VaultError> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if current > VERSION {
-        return Err(VaultError::Corrupt {
-            detail: format!("written by a newer release (schema {current}, this one knows {VERSION})"),
-        });
+    use senvault_store::sqlite::migrations::MigrationError;
+    match SCHEMA.migrate_to(conn, target.max(0) as u32) {
+        Ok(_) => Ok(()),
+        Err(MigrationError::Newer { found, latest, .. }) => Err(VaultError::Corrupt {
+            detail: format!("written by a newer release (schema {found}, this one knows {latest})"),
+        }),
+        Err(MigrationError::Sqlite(e)) => Err(e.into()),
     }
-    for (n, sql) in MIGRATIONS.iter().enumerate().skip(current as usize).take((target - current).max(0) as usize) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (n + 1) as i64)?;
-        tx.commit()?;
-    }
-    Ok(())
 }
 
 pub fn meta_get(conn: &Connection, k: &str) -> Result<Option<String>, VaultError> {

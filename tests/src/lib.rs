@@ -14,7 +14,7 @@ use senvault_functions::api::{self, AppState};
 use senvault_functions::auth::Authenticator;
 use senvault_functions::blobs::fs::FsBlobs;
 use senvault_functions::clock::ManualClock;
-use senvault_functions::local::state_with;
+use senvault_functions::setup::state_with;
 use senvault_store::Store;
 use senvault_store::sqlite::SqliteStore;
 use serde_json::{Value, json};

@@ -63,10 +63,10 @@ enum StoreKind {
     Dynamodb,
 }
 
-fn store_choice(cli: &Cli) -> Result<local::StoreChoice, String> {
+fn store_choice(cli: &Cli) -> Result<senvault_functions::setup::StoreChoice, String> {
     match cli.store {
-        StoreKind::Sqlite => Ok(local::StoreChoice::Sqlite),
-        StoreKind::Dynamodb => Ok(local::StoreChoice::Dynamo {
+        StoreKind::Sqlite => Ok(senvault_functions::setup::StoreChoice::Sqlite),
+        StoreKind::Dynamodb => Ok(senvault_functions::setup::StoreChoice::Dynamo {
             table: cli.table.clone().ok_or("--store dynamodb needs --table NAME")?,
             bucket: cli.bucket.clone(),
             create: cli.create,
@@ -190,7 +190,7 @@ fn analyse_file(file: &std::path::Path, options: &AnalyseOptions, format: Format
     Ok(())
 }
 
-async fn serve(cli: Cli, choice: local::StoreChoice) -> Result<(), local::LocalError> {
+async fn serve(cli: Cli, choice: senvault_functions::setup::StoreChoice) -> Result<(), local::LocalError> {
     let local = local::open_state(&cli.data, &choice).await?;
     let state = local.state.clone();
     let demo = if cli.demo { Some(local::seed_demo(&state).await?) } else { None };
@@ -204,8 +204,8 @@ async fn serve(cli: Cli, choice: local::StoreChoice) -> Result<(), local::LocalE
         local::spawn_scanner(&state, Duration::from_secs(cli.scan_every), local.sqlite.clone());
     }
     let data = match &choice {
-        local::StoreChoice::Sqlite => format!("data in {}", cli.data.display()),
-        local::StoreChoice::Dynamo { table, .. } => format!("DynamoDB table {table}"),
+        senvault_functions::setup::StoreChoice::Sqlite => format!("data in {}", cli.data.display()),
+        senvault_functions::setup::StoreChoice::Dynamo { table, .. } => format!("DynamoDB table {table}"),
     };
     let fs_blobs = local.fs_blobs.clone();
     local::serve(local::router(&local), SocketAddr::new(cli.bind, cli.port), move |addr| {

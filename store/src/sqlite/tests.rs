@@ -4,6 +4,7 @@ use futures_executor::block_on;
 
 use super::migrations::{LATEST, MIGRATIONS, migrate_to, version};
 use super::*;
+use rusqlite::OptionalExtension;
 
 fn temp_db(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("senvault-store-{}-{name}", uuid::Uuid::now_v7().simple()));
@@ -68,6 +69,11 @@ fn databases_at_every_earlier_version_are_migrated() {
         let store = SqliteStore::open(&path).unwrap();
         let conn = Connection::open(&path).unwrap();
         assert_eq!(version(&conn).unwrap(), LATEST, "from version {start}");
+        let unused: Option<String> = conn
+            .query_row("SELECT name FROM sqlite_master WHERE name = 'clients'", [], |r| r.get(0))
+            .optional()
+            .unwrap();
+        assert_eq!(unused, None, "the never-written clients table is dropped (from version {start})");
         if start >= 1 {
             let got = block_on(store.get("s", "k")).unwrap().expect("kept");
             assert_eq!(got.body, "{\"n\":1}");

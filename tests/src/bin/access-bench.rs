@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::http::Method;
-use senvault_functions::local::tokio_offload;
+use senvault_functions::setup::tokio_offload;
 use senvault_store::Store;
 use senvault_store::counting::CountingStore;
 use senvault_store::sqlite::SqliteStore;

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use senvault_domain::{MemberRole, RoleClaim};
-use senvault_functions::local::tokio_offload;
+use senvault_functions::setup::tokio_offload;
 use senvault_store::Store;
 use senvault_store::counting::CountingStore;
 use senvault_store::sqlite::{SqliteOptions, SqliteStore};

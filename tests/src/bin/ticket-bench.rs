@@ -19,8 +19,8 @@ use std::time::Instant;
 
 use chrono::Duration;
 use senvault_domain::*;
-use senvault_functions::local::tokio_offload;
 use senvault_functions::scanner::scan;
+use senvault_functions::setup::tokio_offload;
 use senvault_store::Store;
 use senvault_store::counting::CountingStore;
 use senvault_store::sqlite::SqliteStore;

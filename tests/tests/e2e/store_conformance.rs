@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use senvault_functions::local::sqlite_store;
+use senvault_functions::setup::sqlite_store;
 use senvault_store::conformance;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
