@@ -11,7 +11,7 @@ use crate::error::DomainError;
 use crate::ids::AuditId;
 use crate::keys;
 use crate::model::{AuditEntry, Record};
-use crate::rules::{case, documents, family, orgs, personal, support};
+use crate::rules::{case, documents, family, orgs, personal, tickets};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Decision, Snapshot};
 
@@ -35,11 +35,11 @@ pub fn decide(ctx: &Context, op: &Operation, snap: &Snapshot) -> Result<Decision
             None
         }
         Operation::Command(Command::Ticket { connection_id, ticket_id, command }) => {
-            Some(support::decide_ticket(ctx, *connection_id, *ticket_id, command, snap, &mut changes)?)
+            Some(tickets::decide_ticket(ctx, *connection_id, *ticket_id, command, snap, &mut changes)?)
         }
         // The advocate's own workspace is their business, not a family's.
         Operation::Command(Command::Advocate { command }) => {
-            support::decide_advocate(ctx, command, snap, &mut changes)?;
+            tickets::decide_advocate(ctx, command, snap, &mut changes)?;
             None
         }
         Operation::Command(Command::Org { org_id, command }) => {

@@ -650,7 +650,7 @@ fn a_family_user_has_one_family() {
 
 mod scanning {
     use super::*;
-    use crate::scan::decide_scan;
+    use crate::overdue::decide_scan;
 
     /// A snapshot holding an open action's due tracker; returns its scope and key.
     fn open_action(due: NaiveDate, responsible: Party, statutory: bool) -> (Scope, String, Snapshot, Action) {

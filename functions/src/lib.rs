@@ -1,6 +1,6 @@
 //! The SEN Evidence Vault server: HTTP API, storage adapters and the binaries that serve them.
 
-pub mod analysis;
+pub mod analyse;
 pub mod api;
 pub mod auth;
 pub mod blobs;

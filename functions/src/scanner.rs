@@ -1,5 +1,5 @@
 //! The scheduled scanner (README, "the overdue scanner"): reads the due index only — never a listing of the table —
-//! and applies `domain::scan::decide_scan` to each action's due tracker with work due, and
+//! and applies `domain::overdue::decide_scan` to each action's due tracker with work due, and
 //! `decide_sla_scan` to each ticket whose SLA colour has changed, one atomic commit per tracker
 //! (conditioned on it; every change to the action or ticket rewrites it). Used by the
 //! scheduled Lambda, the local server's timer and `senvault-local scan`.
@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use senvault_domain::dates::london_date;
-use senvault_domain::scan::{decide_scan, decide_sla_scan};
+use senvault_domain::overdue::{decide_scan, decide_sla_scan};
 use senvault_domain::{Decision, NoticeKind, Record, Scope, Snapshot};
 use serde::Serialize;
 

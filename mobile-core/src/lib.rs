@@ -11,10 +11,10 @@ uniffi::setup_scaffolding!();
 mod client;
 mod db;
 mod error;
+mod methods;
 mod replica;
 pub mod transport;
-mod views;
 
 pub use client::{AuthProvider, RejectedChange, SyncReport, SyncStatus, VaultClient};
 pub use error::VaultError;
-pub use views::*;
+pub use methods::*;

@@ -91,7 +91,7 @@ pub(crate) fn decide(
         && agg.as_ref().is_some_and(|a| !a.case.status.is_terminal())
         && matches!(changes.current(scope, &keys::case(case_id)), Some(Record::Case(c)) if c.status.is_terminal());
     if closed_now {
-        crate::rules::support::resolve_linked_ticket(ctx, scope, case_id, snap, changes);
+        crate::rules::tickets::resolve_linked_ticket(ctx, scope, case_id, snap, changes);
     }
     Ok(family_scope)
 }

@@ -48,7 +48,7 @@ pub(crate) fn decide(
             message,
             replaces,
         } => {
-            let request = crate::rules::support::Request {
+            let request = crate::rules::tickets::Request {
                 family_id,
                 connection_id: *connection_id,
                 ticket_id: *ticket_id,
@@ -59,7 +59,7 @@ pub(crate) fn decide(
                 message,
                 replaces: *replaces,
             };
-            crate::rules::support::request_support(ctx, request, snap, changes)?
+            crate::rules::tickets::request_support(ctx, request, snap, changes)?
         }
         FamilyCommand::Grant { connection_id, children, level } => {
             access::grant(ctx, family_id, *connection_id, children, *level, snap, changes)?

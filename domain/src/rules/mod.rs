@@ -11,5 +11,5 @@ pub(crate) mod flags;
 pub(crate) mod key_dates;
 pub(crate) mod orgs;
 pub(crate) mod personal;
-pub(crate) mod support;
 pub(crate) mod ticket_records;
+pub(crate) mod tickets;

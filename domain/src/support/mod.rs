@@ -7,7 +7,7 @@
 //! so no endpoint can return them to anyone else.
 
 pub mod sla;
-mod views;
+mod ticket_page;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ use crate::vocab::{
     ConnectionState, GrantLevel, HandoverReason, OrgRole, Side, TicketPriority, TicketStatus, TicketType,
 };
 pub use sla::{Sla, SlaClock};
-pub use views::{ConnectionView, GrantView, TicketDetail, TicketView};
+pub use ticket_page::{ConnectionView, GrantView, TicketDetail, TicketView};
 
 /// An advocate's public profile (key `profile` in the advocate scope).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! hand from the regulations, each read through the actions and the chronology.
 
 use super::*;
-use crate::scan::decide_scan;
+use crate::overdue::decide_scan;
 
 fn at(d: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&d.and_hms_opt(9, 0, 0).unwrap())

@@ -1,7 +1,7 @@
 //! Advocates, support requests and tickets (`docs/support.md`) through `decide`.
 
 use super::*;
-use crate::scan::decide_sla_scan;
+use crate::overdue::decide_sla_scan;
 use crate::support::{AdvocateProfile, Connection, SlaTracker, Ticket, TicketChange};
 
 struct Desk {

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use senvault_domain::views::ActionFilter;
+use senvault_domain::lists::ActionFilter;
 use senvault_domain::{ActionView, ChildId};
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,7 @@
 pub mod access;
 pub mod actions;
 pub mod advocates;
-pub mod analysis;
+pub mod analyse_document;
 pub mod cases;
 pub mod chronology;
 pub mod contract;
@@ -106,7 +106,7 @@ pub(crate) fn respond<T: Serialize>(made: Made, changed: bool, keyed: bool, body
     info(title = "SEN Evidence Vault API", description = "EHCP case tracking, evidence and access for families of children with SEND in England."),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(Problem, senvault_domain::FieldError, senvault_domain::views::ActionFilter))
+    components(schemas(Problem, senvault_domain::FieldError, senvault_domain::lists::ActionFilter))
 )]
 struct ApiDoc;
 
@@ -159,7 +159,7 @@ pub fn documents_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::create_document, documents::list_documents))
         .routes(routes!(documents::get_document, documents::delete_document))
         .routes(routes!(documents::confirm_upload))
-        .routes(routes!(analysis::analyse))
+        .routes(routes!(analyse_document::analyse))
 }
 
 /// Notifications, personal preferences, connections and their grants, reviews and the audit

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use senvault_domain::views::Notification;
+use senvault_domain::lists::Notification;
 use senvault_domain::{AlertId, Command, PersonalCommand};
 use serde::{Deserialize, Serialize};
 

@@ -22,7 +22,7 @@ use clap::{Parser, Subcommand};
 use senvault_domain::analyser::AnalyseOptions;
 use senvault_domain::{RoleClaim, UserId};
 use senvault_functions::auth::Authenticator;
-use senvault_functions::{analysis, local};
+use senvault_functions::{analyse, local};
 
 #[derive(Parser)]
 #[command(name = "senvault-local", version, about = "The SEN Evidence Vault API on localhost")]
@@ -178,14 +178,14 @@ async fn run(cli: Cli) -> Result<(), String> {
 fn analyse_file(file: &std::path::Path, options: &AnalyseOptions, format: Format) -> Result<(), String> {
     let name = file.display().to_string();
     let bytes = std::fs::read(file).map_err(|e| format!("{name}: {e}"))?;
-    let kind = analysis::type_of_file(file, &bytes).ok_or(format!("{name}: not a PDF, Word (.docx) or text file"))?;
-    let doc = analysis::analyse_document(bytes, kind, options).map_err(|e| format!("{name}: {e}"))?;
+    let kind = analyse::type_of_file(file, &bytes).ok_or(format!("{name}: not a PDF, Word (.docx) or text file"))?;
+    let doc = analyse::analyse_document(bytes, kind, options).map_err(|e| format!("{name}: {e}"))?;
     match format {
         Format::Json => {
             let json = serde_json::to_string_pretty(&doc.analysis.findings).map_err(|e| e.to_string())?;
             println!("{json}");
         }
-        Format::Text => print!("{}", analysis::summary(&name, &doc)),
+        Format::Text => print!("{}", analyse::summary(&name, &doc)),
     }
     Ok(())
 }

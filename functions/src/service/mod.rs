@@ -12,14 +12,14 @@
 mod access;
 mod aliases;
 pub mod paging;
-mod reads;
+mod queries;
 pub mod sync;
 mod tickets;
 
 use std::sync::Arc;
 
 pub use paging::Listing;
-pub use reads::FamilyView;
+pub use queries::FamilyView;
 use senvault_domain::error::Conflict;
 use senvault_domain::execution::role_in;
 use senvault_domain::{Actor, DomainError, Execution, MemberRole, OpId, Operation, Read, Scope, Snapshot, keys};

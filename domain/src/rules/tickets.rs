@@ -709,7 +709,7 @@ impl TicketWork<'_> {
 /// A case closed into `resolved` or `closed` resolves its linked ticket in the same commit and
 /// tells the family their support request is complete (`docs/access.md`). Reopening the case later
 /// leaves the ticket as it is. Needs the ticket's records in the snapshot (see
-/// [`crate::reads::reads_after`]); without them (a device that does not hold them) nothing is
+/// [`crate::inputs::reads_after`]); without them (a device that does not hold them) nothing is
 /// done here and the server does it when the change reaches it.
 pub(crate) fn resolve_linked_ticket(
     ctx: &Context,

@@ -4,7 +4,7 @@
 
 use senvault_domain::analyser::AnalyseOptions;
 use senvault_domain::audit::read_entry;
-use senvault_domain::views::{ActionFilter, Notification, notice_shown, notification_shown, notifications_since};
+use senvault_domain::lists::{ActionFilter, Notification, notice_shown, notification_shown, notifications_since};
 use senvault_domain::{
     ActionView, Actor, AlertId, Case, CaseAggregate, CaseDetail, CaseId, Child, ChildId, Document, DocumentId,
     DocumentUse, DomainError, Family, FamilyId, FamilyMember, MemberRole, Membership, Preferences, Read, ReadMarker,

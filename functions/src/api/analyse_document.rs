@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::documents::{blob_problem, not_uploaded, open_document};
 use super::extract::{ApiJson, ApiPath, Caller};
-use crate::analysis::analyse_document;
+use crate::analyse::analyse_document;
 use crate::problem::Problem;
 use crate::service::Service;
 
