@@ -41,7 +41,10 @@ pub struct Receipt {
     pub refused: Option<Refusal>,
 }
 
+/// Why a mutation was refused: the HTTP status and problem code the same command would have
+/// had through the API, and words for the person who made the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Refusal {
     pub status: u16,
     pub code: String,

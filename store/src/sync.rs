@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use senvault_domain::sync::Refusal;
 use senvault_domain::{Command, MemberRole, OpId, Record};
 
 /// The version of this protocol. A push or pull naming another is refused, never guessed at.
@@ -16,30 +17,42 @@ pub const SCHEMA: u32 = 1;
 
 /// A client's numbered changes, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     /// A UUID the device chose once; bound to the user who first pushed with it.
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub client_id: String,
+    /// The protocol version ([`SCHEMA`]).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub schema: u32,
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub mutations: Vec<Mutation>,
 }
 
 /// One change made on a device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Mutation {
     /// Rises by one per client, from 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub mid: u64,
     /// The scope the command writes (the command names it too; they must agree).
     pub scope: String,
     /// The operation's id, a UUIDv7 the device minted when the change was made: the records
     /// the rules derive from it (history entries, statutory actions) get the same ids on the
     /// device and the server, and sort in the order the changes were made.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub op: OpId,
+    /// A command, as the API's own endpoints take it: e.g. `{"case": {"child_id", "case_id",
+    /// "command": {"type": "add_note", ...}}}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub command: Command,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// The last mutation id applied for this client (including earlier pushes).
     pub lmid: u64,
@@ -47,6 +60,7 @@ pub struct PushResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MutationOutcome {
     pub mid: u64,
     #[serde(flatten)]
@@ -55,12 +69,13 @@ pub struct MutationOutcome {
 
 /// What became of one mutation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Applied,
     /// Refused by the rules or by access; nothing of it was written.
     Rejected {
-        reason: Rejection,
+        reason: Refusal,
         /// The record as the server holds it, when the refusal was about its state.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         current: Option<WireRecord>,
@@ -72,33 +87,32 @@ pub enum Outcome {
     },
 }
 
-/// Why a mutation was refused: the HTTP status the same command would have had through the API,
-/// a stable code and words for the person who made the change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rejection {
-    pub status: u16,
-    pub code: String,
-    pub detail: String,
-}
-
 /// A record as sync carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WireRecord {
     pub key: String,
     pub version: u64,
+    /// A record, tagged with its `type`, as the API's own endpoints answer it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub record: Record,
 }
 
 /// Where a client's copy of each scope stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PullRequest {
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub client_id: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub schema: u32,
+    #[cfg_attr(feature = "openapi", schema(max_items = 200))]
     pub scopes: Vec<ScopeCursor>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cursor {
     pub epoch: u64,
     /// The last change-log seq the client holds (0: nothing yet).
@@ -106,6 +120,7 @@ pub struct Cursor {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScopeCursor {
     pub scope: String,
@@ -117,12 +132,14 @@ pub struct ScopeCursor {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub lmid: u64,
     pub scopes: Vec<ScopePull>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScopePull {
     pub scope: String,
     #[serde(flatten)]
@@ -131,6 +148,7 @@ pub struct ScopePull {
 
 /// One scope's answer to a pull.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum PullState {
     /// Records changed after the cursor, collapsed to their current state; `to` is the new
@@ -154,6 +172,7 @@ pub enum PullState {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ResetReason {
     /// The scope's history was rewritten.
@@ -164,14 +183,17 @@ pub enum ResetReason {
 
 /// The scopes a user may sync, with their role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScopesResponse {
     /// Who the token names, so a device can decide offline as the server will.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub user: senvault_domain::UserId,
     pub role: senvault_domain::RoleClaim,
     pub scopes: Vec<ScopeInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScopeInfo {
     pub scope: String,
     pub role: MemberRole,
