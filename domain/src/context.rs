@@ -48,6 +48,19 @@ pub struct Context {
     /// The operation: the seed of every id the rules derive (history, audit, default ids), so
     /// a retried request or a replayed mutation decides exactly the same writes.
     pub op: OpId,
+    /// The device change this operation replays, when it came by sync (`None`: a request to the
+    /// API, or a decision on the phone itself).
+    pub origin: Option<Origin>,
+}
+
+/// Where a synced change came from: the device, its mutation, and the version of the record it
+/// edited as the device last saw it, so an edit made without seeing another writer's can be
+/// told apart from one made after it (`docs/sync.md`, "Conflicts").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub client_id: String,
+    pub mid: u64,
+    pub base: Option<u64>,
 }
 
 /// Why a view-only member is refused a change.

@@ -48,6 +48,9 @@ pub fn decide(ctx: &Context, op: &Operation, snap: &Snapshot) -> Result<Decision
         }
         Operation::System(system) => Some(documents::decide_system(ctx, system, snap, &mut changes)?),
     };
+    // A synced edit of text notes its device as the field's last editor, and tells the one it
+    // replaced unseen.
+    crate::rules::overrides::record_text_edits(ctx, op, snap, &mut changes);
     if let Some(family_scope) = audited_in
         && changes.has_writes()
     {

@@ -12,7 +12,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::command::Operation;
-use crate::context::{Actor, Context};
+use crate::context::{Actor, Context, Origin};
 use crate::decide::decide;
 use crate::error::DomainError;
 use crate::ids::OpId;
@@ -48,6 +48,7 @@ pub struct Execution {
     snapshot: Snapshot,
     asked: Vec<Read>,
     rounds: usize,
+    origin: Option<Origin>,
 }
 
 /// What a run decided, with everything a caller needs to commit it and to answer.
@@ -95,7 +96,14 @@ impl Execution {
             snapshot: Snapshot::new(),
             asked: Vec::new(),
             rounds: 0,
+            origin: None,
         }
+    }
+
+    /// The run of a change that came by sync, from this device mutation.
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = Some(origin);
+        self
     }
 
     /// The scope the command runs in.
@@ -151,7 +159,8 @@ impl Execution {
     /// Decides on the records supplied.
     pub fn decide(self) -> Result<Executed, DomainError> {
         let membership = self.membership();
-        let ctx = Context { actor: self.actor.clone(), membership, now: self.now, op: self.op };
+        let ctx =
+            Context { actor: self.actor.clone(), membership, now: self.now, op: self.op, origin: self.origin.clone() };
         let decision = decide(&ctx, &self.operation, &self.snapshot)?;
         let (scope, key) = self.membership_key();
         let version = self.snapshot.entry(&scope, &key).map(|v| v.version);

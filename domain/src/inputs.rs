@@ -14,8 +14,19 @@ use crate::model::Record;
 use crate::scope::Scope;
 use crate::snapshot::{Read, Snapshot};
 
-/// The reads `decide` needs for `op`.
+/// The reads `decide` needs for `op`: its own, and who last edited each text field it edits
+/// (for a synced edit that replaces another device's unseen, `rules::overrides`).
 pub fn reads(op: &Operation, actor: &Actor) -> Vec<Read> {
+    let mut reads = command_reads(op, actor);
+    reads.extend(
+        crate::rules::overrides::text_fields(op)
+            .into_iter()
+            .map(|f| Read::Get(f.scope, keys::text_edit(&f.key, f.field))),
+    );
+    reads
+}
+
+fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
     let scope = op.scope(actor);
     let get = |key: String| Read::Get(scope.clone(), key);
     match op {

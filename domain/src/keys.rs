@@ -139,3 +139,15 @@ pub fn org_member(advocate: AdvocateId) -> String {
 pub fn sync_client(client_id: &str) -> String {
     format!("{SYNC_PREFIX}client/{client_id}")
 }
+
+/// Who last edited one text field of a record by sync (server bookkeeping, never pulled).
+pub fn text_edit(record_key: &str, field: &str) -> String {
+    format!("{SYNC_PREFIX}text-edit/{record_key}#{field}")
+}
+
+/// A device's notice that one of its edits was overridden (in its user's scope).
+pub const OVERRIDDEN_PREFIX: &str = "overridden/";
+
+pub fn overridden(id: uuid::Uuid) -> String {
+    format!("{OVERRIDDEN_PREFIX}{id}")
+}

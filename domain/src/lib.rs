@@ -37,7 +37,7 @@ pub use command::{
     NewAction, Operation, OrgCommand, OrganisationInput, PersonalCommand, ProfileInput, SupportTarget, SystemCommand,
     TicketCommand,
 };
-pub use context::{Actor, Context};
+pub use context::{Actor, Context, Origin};
 pub use decide::decide;
 pub use error::{DomainError, FieldError};
 pub use execution::{Executed, Execution, MembershipRead};
@@ -45,6 +45,7 @@ pub use ids::*;
 pub use inputs::{reads, reads_after};
 pub use model::*;
 pub use rules::documents::{DocumentUse, may_use as may_use_document};
+pub use rules::overrides::{TextField, field_value, text_fields};
 pub use scope::Scope;
 pub use snapshot::{Alias, Decision, Expect, Read, Snapshot, Versioned, Write};
 pub use timescale::{Deadline, TimescaleId};

@@ -633,6 +633,8 @@ pub enum Record {
     Organisation(crate::support::Organisation),
     OrgMember(crate::support::OrgMember),
     SyncClient(crate::sync::SyncClient),
+    TextEdit(crate::sync::TextEdit),
+    Overridden(crate::sync::Overridden),
 }
 
 impl Record {

@@ -208,3 +208,28 @@ mod tests {
         assert!(synced(keys::PREFERENCES));
     }
 }
+
+/// The last edit of one text field made by sync: which device made it, with which mutation, and
+/// the version of the record it wrote. Kept beside the record (`keys::text_edit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextEdit {
+    pub client_id: String,
+    pub user: UserId,
+    pub mid: u64,
+    pub version: u64,
+}
+
+/// Told to a device whose edit of a text field was replaced by another writer's edit made
+/// without seeing it (the later edit wins). Ids only: the value that won is the record's, which
+/// the device reads from its own copy — so nothing of a child's records outlives a revocation
+/// here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overridden {
+    pub client_id: String,
+    /// The device's mutation whose edit was replaced.
+    pub mid: u64,
+    pub scope: String,
+    pub key: String,
+    pub field: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}

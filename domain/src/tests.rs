@@ -9,6 +9,7 @@ use crate::*;
 struct World {
     snap: Snapshot,
     now: DateTime<Utc>,
+    origin: Option<Origin>,
 }
 
 fn family_actor(u: &str) -> Actor {
@@ -17,11 +18,19 @@ fn family_actor(u: &str) -> Actor {
 
 impl World {
     fn new() -> Self {
-        World { snap: Snapshot::new(), now: Utc.with_ymd_and_hms(2026, 1, 20, 10, 0, 0).unwrap() }
+        World { snap: Snapshot::new(), now: Utc.with_ymd_and_hms(2026, 1, 20, 10, 0, 0).unwrap(), origin: None }
     }
 
     fn membership(&self, actor: &Actor, scope: &Scope) -> Option<MemberRole> {
         crate::execution::role_in(actor, scope, &self.snap)
+    }
+
+    /// [`World::run`] for a change that came by sync from `origin`.
+    fn run_synced(&mut self, actor: &Actor, op: impl Into<Operation>, origin: Origin) -> Result<Decision, DomainError> {
+        self.origin = Some(origin);
+        let result = self.run(actor, op);
+        self.origin = None;
+        result
     }
 
     /// Runs `op` through the execution kernel, as the server and the phone do: only the records
@@ -29,7 +38,10 @@ impl World {
     /// checked against the world before it lands.
     fn run(&mut self, actor: &Actor, op: impl Into<Operation>) -> Result<Decision, DomainError> {
         self.now += chrono::Duration::seconds(1);
-        let execution = Execution::new(actor, op.into(), self.now, OpId::new());
+        let mut execution = Execution::new(actor, op.into(), self.now, OpId::new());
+        if let Some(origin) = self.origin.clone() {
+            execution = execution.with_origin(origin);
+        }
         let executed = execution.load_with(|reads| Ok::<_, DomainError>(self.load(reads)))?.decide()?;
         let decision = executed.decision;
         for w in &decision.writes {
@@ -941,3 +953,46 @@ mod access;
 mod deadlines;
 mod flags;
 mod tickets;
+
+/// Text edits that cross: the later wins, and the device whose edit it replaced unseen is told,
+/// in its user's scope, by ids only; an edit made after seeing the other's tells nobody, and a
+/// request to the API (no origin) keeps no ledger.
+#[test]
+fn a_crossing_text_edit_tells_the_device_it_replaced() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let scope = Scope::Child(f.child);
+    let version = |f: &Fixture| f.w.snap.entry(&scope, &keys::case(f.case)).map(|v| v.version).unwrap();
+    let edit = |summary: &str| Command::case(f.child, f.case, CaseCommand::EditCase { summary: summary.into() });
+    let seen = version(&f);
+    let origin = |client: &str, mid: u64, base: u64| Origin { client_id: client.into(), mid, base: Some(base) };
+    let notices = |f: &Fixture| -> Vec<crate::sync::Overridden> {
+        f.w.snap
+            .prefix(&Scope::User(mum.user.clone()), keys::OVERRIDDEN_PREFIX)
+            .filter_map(|(_, r)| match r {
+                Record::Overridden(o) => Some(o.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+
+    f.w.run_synced(&mum, edit("From the phone"), origin("phone", 7, seen)).unwrap();
+    assert!(notices(&f).is_empty(), "the first edit replaces nobody's");
+    f.w.run_synced(&mum, edit("From the tablet"), origin("tablet", 3, seen)).unwrap();
+    let told = notices(&f);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!((told[0].client_id.as_str(), told[0].mid, told[0].field.as_str()), ("phone", 7, "summary"));
+    assert_eq!(told[0].key, keys::case(f.case));
+
+    // The phone has now seen the tablet's edit: its next edit is an ordinary one.
+    let now_seen = version(&f);
+    f.w.run_synced(&mum, edit("Seen, and changed again"), origin("phone", 8, now_seen)).unwrap();
+    assert_eq!(notices(&f).len(), 1, "nobody is told about an edit made after seeing the other");
+    // Re-setting the same text changes nothing, and tells nobody.
+    f.w.run_synced(&mum, edit("Seen, and changed again"), origin("tablet", 4, seen)).unwrap();
+    assert_eq!(notices(&f).len(), 1);
+    // Through the API: applied, no ledger written.
+    let before = f.w.snap.entry(&scope, &keys::text_edit(&keys::case(f.case), "summary")).cloned();
+    f.w.run(&mum, edit("From the web")).unwrap();
+    assert_eq!(f.w.snap.entry(&scope, &keys::text_edit(&keys::case(f.case), "summary")).cloned(), before);
+}

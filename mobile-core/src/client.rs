@@ -60,11 +60,26 @@ pub struct SyncStatus {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct RejectedChange {
     pub mid: u64,
+    /// `Rejected`: the server refused the change. `Overridden`: it was applied, then replaced by
+    /// another device's later edit of the same text, made without seeing this one.
+    pub kind: OutcomeKind,
     pub status: u16,
     pub code: String,
     pub detail: String,
     /// The command's name (`add_note`, `change_status`, …).
     pub command: String,
+    /// For an overridden edit: the record (`<scope> <key>`) and field it changed, and the value
+    /// that won, as this device now holds it (`None` once the device no longer holds it).
+    pub record: Option<String>,
+    pub field: Option<String>,
+    pub value: Option<String>,
+}
+
+/// What became of a change the app should tell its user about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum OutcomeKind {
+    Rejected,
+    Overridden,
 }
 
 #[derive(uniffi::Object)]
@@ -125,17 +140,36 @@ impl VaultClient {
         let conn = self.conn()?;
         let tx = conn.unchecked_transaction()?;
         let taken = {
-            let mut stmt = tx.prepare("SELECT mid, status, code, detail, command FROM outcomes ORDER BY mid")?;
+            let mut stmt = tx.prepare(
+                "SELECT mid, status, code, detail, command, kind, scope, record_key, field FROM outcomes ORDER BY mid",
+            )?;
             let rows = stmt.query_map([], |r| {
+                let kind: String = r.get(5)?;
+                let scope: Option<String> = r.get(6)?;
+                let key: Option<String> = r.get(7)?;
                 Ok(RejectedChange {
                     mid: r.get::<_, i64>(0)? as u64,
+                    kind: if kind == "overridden" { OutcomeKind::Overridden } else { OutcomeKind::Rejected },
                     status: r.get::<_, i64>(1)? as u16,
                     code: r.get(2)?,
                     detail: r.get(3)?,
                     command: r.get(4)?,
+                    record: scope.zip(key).map(|(s, k)| format!("{s} {k}")),
+                    field: r.get(8)?,
+                    value: None,
                 })
             })?;
-            rows.collect::<Result<Vec<_>, _>>()?
+            let mut taken = rows.collect::<Result<Vec<_>, _>>()?;
+            for o in &mut taken {
+                if let (Some(record), Some(field)) = (&o.record, &o.field)
+                    && let Some((scope, key)) = record.split_once(' ')
+                {
+                    o.value = replica::get(&tx, scope, key)?
+                        .filter(|row| !row.deleted)
+                        .and_then(|row| senvault_domain::field_value(&row.record, field));
+                }
+            }
+            taken
         };
         tx.execute("DELETE FROM outcomes", [])?;
         tx.commit()?;
@@ -199,12 +233,25 @@ impl VaultClient {
             Err(e) => return Err(e),
         }
         let scope = command.scope(&actor).to_string();
+        // An edit of text says which version of the record it was made on: the server's, as
+        // this device last had it (never its own pending change).
+        let base: Option<i64> = match senvault_domain::text_fields(&Operation::from(command.clone())).first() {
+            Some(f) => tx
+                .query_row(
+                    "SELECT version FROM mirror WHERE scope = ?1 AND key = ?2",
+                    params![f.scope.to_string(), f.key],
+                    |r| r.get(0),
+                )
+                .map(Some)
+                .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?,
+            None => None,
+        };
         let mid: i64 = tx.query_row("SELECT COALESCE(MAX(mid), 0) + 1 FROM outbox", [], |r| r.get(0))?;
         let floor: i64 = db::meta_get(&tx, "next_mid")?.and_then(|v| v.parse().ok()).unwrap_or(1);
         let mid = mid.max(floor);
         tx.execute(
-            "INSERT INTO outbox (mid, scope, op, command, made_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![mid, scope, op.0.to_string(), serde_json::to_string(&command)?, Utc::now().to_rfc3339()],
+            "INSERT INTO outbox (mid, scope, op, command, made_at, base) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![mid, scope, op.0.to_string(), serde_json::to_string(&command)?, Utc::now().to_rfc3339(), base],
         )?;
         db::meta_set(&tx, "next_mid", &(mid + 1).to_string())?;
         tx.commit()?;
@@ -329,7 +376,7 @@ impl VaultClient {
 /// The next mutations of the outbox, oldest first, within a push's size.
 fn outbox_batch(conn: &Connection) -> Result<Vec<Mutation>, VaultError> {
     let mut stmt =
-        conn.prepare_cached("SELECT mid, scope, op, command, withdrawn FROM outbox ORDER BY mid LIMIT ?1")?;
+        conn.prepare_cached("SELECT mid, scope, op, command, withdrawn, base FROM outbox ORDER BY mid LIMIT ?1")?;
     let mut rows = stmt.query(params![PUSH_MUTATIONS as i64])?;
     let (mut out, mut bytes) = (Vec::new(), 0usize);
     while let Some(r) = rows.next()? {
@@ -345,6 +392,7 @@ fn outbox_batch(conn: &Connection) -> Result<Vec<Mutation>, VaultError> {
             scope: if withdrawn { senvault_domain::sync::WITHDRAWN.to_owned() } else { r.get(1)? },
             op: OpId(op.parse().map_err(|_| corrupt("outbox op"))?),
             command: serde_json::from_str(&command)?,
+            base: r.get::<_, Option<i64>>(5)?.map(|b| b as u64),
         });
     }
     Ok(out)
@@ -381,6 +429,9 @@ fn apply_pull(conn: &Connection, answer: &PullResponse, report: &mut SyncReport)
                 )?;
                 for u in upserts {
                     put.execute(params![scope.scope, u.key, u.version as i64, serde_json::to_string(&u.record)?])?;
+                    if let senvault_domain::Record::Overridden(notice) = &u.record {
+                        note_overridden(conn, notice)?;
+                    }
                 }
                 let mut del = conn.prepare_cached("DELETE FROM mirror WHERE scope = ?1 AND key = ?2")?;
                 for key in deletes {
@@ -413,6 +464,34 @@ fn apply_pull(conn: &Connection, answer: &PullResponse, report: &mut SyncReport)
         }
     }
     Ok(more)
+}
+
+/// Keeps a notice that one of this device's edits was overridden as an outcome to show (once:
+/// the notice stays in the mirror, and a later pull of it changes nothing here).
+fn note_overridden(conn: &Connection, notice: &senvault_domain::sync::Overridden) -> Result<(), VaultError> {
+    if db::meta_get(conn, "client_id")?.as_deref() != Some(notice.client_id.as_str()) {
+        return Ok(());
+    }
+    let seen = format!("overridden-seen/{}/{}/{}", notice.mid, notice.key, notice.field);
+    if db::meta_get(conn, &seen)?.is_some() {
+        return Ok(());
+    }
+    conn.execute(
+        "INSERT OR REPLACE INTO outcomes (mid, status, code, detail, command, kind, scope, record_key, field)
+         VALUES (?1, 409, 'overridden', ?2, 'edit', 'overridden', ?3, ?4, ?5)",
+        params![
+            notice.mid as i64,
+            format!(
+                "your change to the {} was replaced by a later edit from another device",
+                notice.field.replace('_', " ")
+            ),
+            notice.scope,
+            notice.key,
+            notice.field
+        ],
+    )?;
+    db::meta_set(conn, &seen, "1")?;
+    Ok(())
 }
 
 /// Deletes every local record of `scope`; its pending changes become refusals to show and are

@@ -35,6 +35,15 @@ pub const MIGRATIONS: &[&str] = &[
     // 4: changes withdrawn when access to their scope ended (still sent, so mids stay
     // contiguous, and refused by the server without being run).
     "ALTER TABLE outbox ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;",
+    // 5: an edit of text carries the version of the record the device last had (so the server
+    // can tell an edit that crossed another device's), and an outcome may be an edit of this
+    // device's overridden by a later one (naming the record and field; the value that won is
+    // read from the replica when shown).
+    "ALTER TABLE outbox ADD COLUMN base INTEGER;
+     ALTER TABLE outcomes ADD COLUMN kind TEXT NOT NULL DEFAULT 'rejected';
+     ALTER TABLE outcomes ADD COLUMN scope TEXT;
+     ALTER TABLE outcomes ADD COLUMN record_key TEXT;
+     ALTER TABLE outcomes ADD COLUMN field TEXT;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

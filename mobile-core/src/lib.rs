@@ -15,6 +15,6 @@ mod methods;
 mod replica;
 pub mod transport;
 
-pub use client::{AuthProvider, RejectedChange, SyncReport, SyncStatus, VaultClient};
+pub use client::{AuthProvider, OutcomeKind, RejectedChange, SyncReport, SyncStatus, VaultClient};
 pub use error::VaultError;
 pub use methods::*;

@@ -49,6 +49,13 @@ pub struct Mutation {
     /// "command": {"type": "add_note", ...}}}`.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub command: Command,
+    /// For an edit of text (a case summary, an action's description, a checklist item, a
+    /// child's details): the version of the edited record the device last had from the server.
+    /// An edit made without seeing another device's is still applied (the later edit wins), and
+    /// that device is told its edit was overridden.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub base: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

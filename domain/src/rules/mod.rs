@@ -10,6 +10,7 @@ pub(crate) mod family;
 pub(crate) mod flags;
 pub(crate) mod key_dates;
 pub(crate) mod orgs;
+pub(crate) mod overrides;
 pub(crate) mod personal;
 pub(crate) mod ticket_records;
 pub(crate) mod tickets;

@@ -106,7 +106,7 @@ impl Service {
         operation: impl Into<Operation>,
         op: OpId,
     ) -> Result<Executed, ServiceError> {
-        self.execute_with(actor, operation.into(), op, None).await
+        self.execute_with(actor, operation.into(), op, None, None).await
     }
 
     /// [`Self::execute`], committing `receipt` (a device's sync state) in the same transaction
@@ -118,9 +118,10 @@ impl Service {
         operation: Operation,
         op: OpId,
         receipt: Option<&senvault_domain::Write>,
+        origin: Option<senvault_domain::Origin>,
     ) -> Result<Executed, ServiceError> {
         for attempt in 0..MAX_ATTEMPTS {
-            let executed = self.decide(actor, &operation, op).await?;
+            let executed = self.decide(actor, &operation, op, origin.clone()).await?;
             let scope = executed.scope.clone();
             if !executed.changed() {
                 return Ok(Executed { snapshot: executed.snapshot, scope, changed: false });
@@ -180,8 +181,12 @@ impl Service {
         actor: &Actor,
         operation: &Operation,
         op: OpId,
+        origin: Option<senvault_domain::Origin>,
     ) -> Result<senvault_domain::Executed, ServiceError> {
         let mut execution = Execution::new(actor, operation.clone(), self.clock.now(), op);
+        if let Some(origin) = origin {
+            execution = execution.with_origin(origin);
+        }
         loop {
             let reads = execution.next_reads();
             if reads.is_empty() {

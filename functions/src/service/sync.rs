@@ -97,8 +97,10 @@ impl Service {
             return Err(DomainError::invalid("scope", "the mutation's scope is not the one its command writes").into());
         }
         let receipt = receipt_write(actor, device, Receipt { mid: m.mid, refused: None })?;
+        let client_id = device.client.as_ref().map(|c| c.client_id.clone()).unwrap_or_default();
+        let origin = senvault_domain::Origin { client_id, mid: m.mid, base: m.base };
         let operation = Operation::from(m.command);
-        let done = self.execute_with(actor, operation, m.op, Some(&receipt)).await?;
+        let done = self.execute_with(actor, operation, m.op, Some(&receipt), Some(origin)).await?;
         Ok(done.changed)
     }
 

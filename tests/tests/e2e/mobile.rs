@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{Days, Utc};
-use senvault_mobile::{NewActionInput, VaultClient, VaultError};
+use senvault_mobile::{NewActionInput, OutcomeKind, VaultClient, VaultError};
 use senvault_tests::faults::{FailingStore, Rng};
 use senvault_tests::mobile::{Faulty, InProcess, NetworkFaults, StaticAuth, replica_rows, server_rows};
 use senvault_tests::{TestApp, scenario};
@@ -481,4 +481,58 @@ fn a_change_queued_for_a_revoked_scope_is_withdrawn_and_never_lands() {
     assert!(!page.to_string().contains("Written as access ended"));
     phone.add_note(fam.case.clone(), "After the new grant".into()).unwrap();
     assert_eq!(phone.sync().unwrap().applied, 1);
+}
+
+/// Two devices edit the same case summary offline, neither seeing the other's edit. The later
+/// edit to reach the server wins; the device whose edit it replaced is told, by an
+/// `Overridden` outcome naming the record, the field and the value that won. A later edit
+/// made after seeing the other's is an ordinary edit: nobody is told anything.
+#[test]
+fn an_edit_replaced_unseen_is_reported_overridden() {
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
+    let adv = w.rt.block_on(scenario::advocate(&w.app, "adv", "Alex"));
+    let (connection, _) = w.rt.block_on(scenario::connect(&w.app, &fam.token, &fam.child, &adv));
+    let grants = format!("/v1/connections/{connection}/grants");
+    w.rt.block_on(w.app.post(&grants, &fam.token, json!({"children": [fam.child], "level": "collaborate"})))
+        .expect(200);
+    let (mum_phone, mum_net, _) = device(&w, "mum", &fam.token);
+    let (adv_phone, adv_net, _) = device(&w, "adv", &adv.0);
+    mum_phone.sync().expect("sync");
+    adv_phone.sync().expect("sync");
+    let edit = |summary: &str| {
+        json!({"case": {"child_id": fam.child, "case_id": fam.case, "command": {"type": "edit_case", "summary": summary}}})
+            .to_string()
+    };
+
+    // Both offline; each edits the summary without seeing the other's edit.
+    mum_net.set(Some((Rng::new(3), OFFLINE)));
+    adv_net.set(Some((Rng::new(4), OFFLINE)));
+    mum_phone.execute_json(edit("Waiting for the LA's decision")).unwrap();
+    adv_phone.execute_json(edit("Appeal being prepared")).unwrap();
+    mum_net.set(None);
+    adv_net.set(None);
+    assert_eq!(mum_phone.sync().unwrap().applied, 1);
+    assert_eq!(adv_phone.sync().unwrap().applied, 1, "the later edit is applied too: it wins");
+    mum_phone.sync().unwrap();
+
+    let told = mum_phone.take_outcomes().unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    let o = &told[0];
+    assert_eq!(o.kind, OutcomeKind::Overridden, "{o:?}");
+    assert_eq!(o.record.as_deref(), Some(format!("child:{} case/{}", fam.child, fam.case).as_str()));
+    assert_eq!((o.field.as_deref(), o.value.as_deref()), (Some("summary"), Some("Appeal being prepared")));
+    assert!(mum_phone.take_outcomes().unwrap().is_empty(), "told once");
+    mum_phone.sync().unwrap();
+    assert!(mum_phone.take_outcomes().unwrap().is_empty(), "not told again by a later pull");
+    assert!(adv_phone.take_outcomes().unwrap().is_empty(), "the winner is told nothing");
+    let page = w.rt.block_on(w.app.get(&format!("/v1/cases/{}", fam.case), &fam.token)).expect(200);
+    assert_eq!(page["summary"], "Appeal being prepared");
+
+    // Having seen it, the family edits again: an ordinary edit, nobody is told.
+    mum_phone.execute_json(edit("Appeal lodged on 3 March")).unwrap();
+    mum_phone.sync().unwrap();
+    adv_phone.sync().unwrap();
+    assert!(adv_phone.take_outcomes().unwrap().is_empty());
+    assert!(mum_phone.take_outcomes().unwrap().is_empty());
 }
