@@ -269,11 +269,7 @@ pub async fn serve(router: axum::Router, addr: SocketAddr, ready: impl FnOnce(So
 
 /// The router of the whole API, plus the signed blob URLs when documents are kept on disk.
 pub fn router(local: &Local) -> axum::Router {
-    let app = api::app(local.state.clone());
-    match &local.fs_blobs {
-        Some(fs) => app.merge(fs.routes()),
-        None => app,
-    }
+    api::app_with(local.state.clone(), local.fs_blobs.as_ref().map(|fs| fs.routes()))
 }
 
 /// Token lifetime for `--demo` and `token` (long enough for a day of trying things).

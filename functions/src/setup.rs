@@ -80,6 +80,12 @@ pub async fn open(choice: &StoreChoice, data_dir: &Path, secret: &[u8]) -> Resul
         }
         _ => {
             let fs = Arc::new(FsBlobs::new(crate::blobs::fs::default_root(data_dir), secret, "http://127.0.0.1"));
+            // Documents stored by an earlier release (or copied in) become owner-only.
+            let narrowed =
+                fs.secure_existing().map_err(|e| OpenError::Blobs(crate::blobs::BlobError::Backend(e.to_string())))?;
+            if narrowed > 0 {
+                tracing::info!(narrowed, "blob permissions narrowed to the owner");
+            }
             (fs.clone(), Some(fs))
         }
     };

@@ -110,7 +110,7 @@ impl TestApp {
     fn build(store: Arc<dyn Store>, documents: Arc<dyn senvault_functions::blobs::Blobs>, blobs: Arc<FsBlobs>) -> Self {
         let clock = Arc::new(ManualClock::new(default_now()));
         let state = state_with(store, clock.clone(), Authenticator::hs256(TEST_SECRET, "role"), Some(documents));
-        let router = api::app(state.clone()).merge(blobs.routes());
+        let router = api::app_with(state.clone(), Some(blobs.routes()));
         TestApp { state, router, clock, blobs }
     }
 

@@ -39,8 +39,14 @@ pub(crate) fn decide(
         Some(Record::Organisation(o)) => Some(o),
         _ => None,
     };
+    let creating = matches!(command, OrgCommand::SetOrganisation { .. });
     match (existing, ctx.membership) {
-        (None, _) if matches!(command, OrgCommand::SetOrganisation { .. }) => {
+        // An account that may not create organisations hears the same whether the id is taken
+        // or not: nothing about an organisation it is not part of.
+        (_, None) if creating && ctx.actor.role != RoleClaim::OrgAdmin => {
+            return Err(DomainError::Forbidden { rule: ORG_ADMIN_ACCOUNTS });
+        }
+        (None, _) if creating => {
             if ctx.actor.role != RoleClaim::OrgAdmin {
                 return Err(DomainError::Forbidden { rule: ORG_ADMIN_ACCOUNTS });
             }

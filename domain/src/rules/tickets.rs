@@ -747,16 +747,19 @@ pub(crate) fn decide_advocate(
     snap: &Snapshot,
     changes: &mut Changes<'_>,
 ) -> Result<(), DomainError> {
-    if ctx.actor.role != RoleClaim::Advocate {
-        return Err(DomainError::Forbidden { rule: ADVOCATES_ONLY });
-    }
+    let advocate = ctx.actor.role == RoleClaim::Advocate;
     let me = AdvocateId::for_user(&ctx.actor.user);
     let scope = Scope::Advocate(me);
     match command {
+        AdvocateCommand::SetProfile { .. } if !advocate => Err(DomainError::Forbidden { rule: ADVOCATES_ONLY }),
         AdvocateCommand::SetProfile { profile } => set_profile(ctx, &scope, me, profile, snap, changes),
         AdvocateCommand::AddPrivateNote { connection_id, ticket_id, note_id, text } => {
+            // Anyone but the ticket's own advocate — a family, an organisation's admin, another
+            // advocate — is told the ticket does not exist, in the very words an unknown id
+            // gets: a family must not learn that another family's ticket exists.
             let conn_scope = Scope::Conn(*connection_id);
-            let mine = matches!(snap.get(&conn_scope, keys::TICKET),
+            let mine = advocate
+                && matches!(snap.get(&conn_scope, keys::TICKET),
                 Some(Record::Ticket(t)) if t.id == *ticket_id && t.advocate_id == Some(me));
             if !mine {
                 return Err(DomainError::NotFound { what: "ticket" });

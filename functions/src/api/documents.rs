@@ -183,6 +183,8 @@ pub async fn confirm_upload(
     let (blobs, scope, doc) = open_document(&state, &actor, &id, DocumentUse::Manage).await?;
     let id = doc.id;
     if doc.state == DocumentState::Uploaded {
+        // A retry: the slot is closed (again, should the first attempt have stopped short).
+        blobs.seal(&doc.upload_key()).await.map_err(blob_problem)?;
         return Ok(Json(DocumentView { document: doc, upload_url: None, download_url: None }));
     }
     // The upload, moved into the document; or, if an earlier attempt moved it and then failed
@@ -205,6 +207,8 @@ pub async fn confirm_upload(
             return Err(e.into());
         }
     };
+    // Confirmed: the upload slot is closed for good.
+    blobs.seal(&doc.upload_key()).await.map_err(blob_problem)?;
     match done.snapshot.get(&scope, &keys::document(id)) {
         Some(Record::Document(d)) => {
             Ok(Json(DocumentView { document: d.clone(), upload_url: None, download_url: None }))
@@ -253,7 +257,9 @@ pub async fn delete_document(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {
     let (blobs, _, doc) = open_document(&state, &actor, &id, DocumentUse::Manage).await?;
-    // Every stored version of the document, and anything left in its upload slot.
+    // Every stored version of the document, and anything left in its upload slot, which is
+    // closed first so a replayed upload link cannot put bytes back.
+    blobs.seal(&doc.upload_key()).await.map_err(blob_problem)?;
     blobs.delete(&doc.blob_key()).await.map_err(blob_problem)?;
     blobs.delete(&doc.upload_key()).await.map_err(blob_problem)?;
     let delete = Command::document(doc.child_id, doc.id, DocumentCommand::DeleteDocument);

@@ -216,9 +216,18 @@ fn meta_routes() -> OpenApiRouter<AppState> {
 
 /// Wraps an area's routes into a servable router with the API's common behaviour.
 pub fn finish(routes: OpenApiRouter<AppState>, state: AppState) -> Router {
+    finish_with(routes, state, None)
+}
+
+fn finish_with(routes: OpenApiRouter<AppState>, state: AppState, extra: Option<Router>) -> Router {
     let (router, openapi) =
         OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(meta_routes()).merge(routes).split_for_parts();
     let openapi = Arc::new(contract::complete(openapi));
+    let router = router.with_state(state);
+    let router = match extra {
+        Some(extra) => router.merge(extra),
+        None => router,
+    };
     router
         .route(
             "/v1/openapi.json",
@@ -240,7 +249,6 @@ pub fn finish(routes: OpenApiRouter<AppState>, state: AppState) -> Router {
         .layer(axum::middleware::from_fn(log_request))
         .layer(axum::middleware::from_fn(answer_panics))
         .layer(axum::middleware::from_fn(protective_headers))
-        .with_state(state)
 }
 
 /// Headers on every answer: records about children are never cached by anything between the
@@ -282,9 +290,16 @@ async fn answer_panics(req: Request, next: Next) -> Response {
 
 /// The whole API on one router (the local server).
 pub fn app(state: AppState) -> Router {
+    app_with(state, None)
+}
+
+/// The whole API, and `extra` routes (the signed blob routes of filesystem document storage)
+/// served through the same layers: the panic handler, the request log and the protective
+/// headers apply to them too.
+pub fn app_with(state: AppState, extra: Option<Router>) -> Router {
     let routes =
         cases_routes().merge(access_routes()).merge(documents_routes()).merge(tickets_routes()).merge(sync_routes());
-    finish(routes, state)
+    finish_with(routes, state, extra)
 }
 
 /// The OpenAPI document of the whole API.

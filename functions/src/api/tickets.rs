@@ -402,9 +402,20 @@ pub async fn link_case(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<LinkCaseIn>,
 ) -> Result<Response, Problem> {
-    let child_id = state.service.child_of_case(body.case_id).await?;
+    // The ticket first: a caller who may not see it learns nothing of the case they name. Then
+    // the case: one that does not exist is refused in the very words another family's case is
+    // (the rule's), so its existence never shows either.
+    let ticket = ticket_id(&id)?;
+    state.service.ticket(&caller.actor, ticket).await?;
+    let child_id = match state.service.child_of_case(body.case_id).await {
+        Ok(child_id) => child_id,
+        Err(crate::service::ServiceError::Domain(senvault_domain::DomainError::NotFound { .. })) => {
+            return Err(senvault_domain::DomainError::not_this_childs_case("case_id").into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let command = TicketCommand::LinkCase { child_id, case_id: body.case_id };
-    ticket_answer(&state, &caller, ticket_id(&id)?, command).await
+    ticket_answer(&state, &caller, ticket, command).await
 }
 
 /// One message of the ticket (the `Location` of a message just posted).

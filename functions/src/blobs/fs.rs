@@ -76,6 +76,32 @@ impl FsBlobs {
         Ok(self.root.join(key))
     }
 
+    /// The marker that closes `key` to uploads: written when its bytes are confirmed (moved
+    /// away) or deleted, so a signed upload link replayed afterwards cannot put an orphan file
+    /// back. Keys never contain a `.`, so no key is ever a marker.
+    fn closed_marker(&self, key: &str) -> Result<PathBuf, BlobError> {
+        let path = self.path(key)?;
+        let mut name = path.clone().into_os_string();
+        name.push(".closed");
+        Ok(PathBuf::from(name))
+    }
+
+    async fn close(&self, key: &str) -> Result<(), BlobError> {
+        let marker = self.closed_marker(key)?;
+        if let Some(dir) = marker.parent() {
+            private_dirs(dir).await.map_err(backend)?;
+        }
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        options.mode(0o600);
+        options.open(&marker).await.map(|_| ()).map_err(backend)
+    }
+
+    fn is_closed(&self, key: &str) -> bool {
+        self.closed_marker(key).is_ok_and(|m| m.exists())
+    }
+
     fn sign(&self, op: &str, key: &str, exp: i64, content_type: &str, len: Option<u64>) -> String {
         let len = len.map(|l| l.to_string()).unwrap_or_default();
         let message = format!("{op}\n{key}\n{exp}\n{content_type}\n{len}");
@@ -180,7 +206,7 @@ impl Blobs for FsBlobs {
         let (source, target) = (self.path(from)?, self.path(to)?);
         // Moved first, then measured where it now is: what is hashed is what stays.
         if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(backend)?;
+            private_dirs(dir).await.map_err(backend)?;
         }
         match tokio::fs::rename(&source, &target).await {
             Ok(()) => {}
@@ -201,6 +227,10 @@ impl Blobs for FsBlobs {
             hasher.update(&buf[..n]);
         }
         Ok(Some((size, hex(&hasher.finalize()))))
+    }
+
+    async fn seal(&self, key: &str) -> Result<(), BlobError> {
+        self.close(key).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {
@@ -275,17 +305,30 @@ async fn upload(
         return Err(forbidden("the body length differs from the one signed"));
     }
     let path = blobs.path(&key).map_err(|_| Problem::not_found("blob"))?;
+    let closed = || {
+        Problem::new(
+            StatusCode::GONE,
+            "upload-closed",
+            "Upload link used up",
+            "this document was already uploaded and confirmed, or deleted; register a new document",
+        )
+    };
+    if blobs.is_closed(&key) {
+        return Err(closed());
+    }
     let failed = |e: std::io::Error| {
         tracing::error!(error = %e, "blob write failed");
         Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "the upload could not be stored")
     };
     if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await.map_err(failed)?;
+        private_dirs(dir).await.map_err(failed)?;
     }
     // Atomic: a reader never sees half a document, and a failed upload leaves nothing.
     let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
     let written = stream_to(&tmp, body, declared).await;
     let finished = match written {
+        // Closed while the body arrived (confirmed or deleted meanwhile): nothing is kept.
+        Ok(_) if blobs.is_closed(&key) => Err(closed()),
         Ok(n) if n == declared => tokio::fs::rename(&tmp, &path).await.map_err(failed),
         Ok(_) => Err(forbidden("the body length differs from the one signed")),
         Err(StreamError::TooLong) => Err(forbidden("the body length differs from the one signed")),
@@ -309,7 +352,11 @@ enum StreamError {
 /// Writes the body to `path` as it arrives, stopping as soon as it passes `limit` bytes.
 async fn stream_to(path: &Path, body: Body, limit: u64) -> Result<u64, StreamError> {
     use tokio::io::AsyncWriteExt;
-    let mut file = tokio::fs::File::create(path).await.map_err(StreamError::Io)?;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await.map_err(StreamError::Io)?;
     // Each write hands at most one body chunk's worth to the blocking pool (tokio's default
     // would gather up to 2 MiB per upload in memory).
     file.set_max_buf_size(64 * 1024);
@@ -336,20 +383,127 @@ async fn download(
         .map_err(|_| Problem::new(StatusCode::FORBIDDEN, "bad-signature", "Link not valid", "not a signed link"))?;
     blobs.verify("get", &key, &q, None)?;
     let path = blobs.path(&key).map_err(|_| Problem::not_found("blob"))?;
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()),
-        Err(_) => Err(Problem::not_found("blob")),
-    }
+    let file = tokio::fs::File::open(&path).await.map_err(|_| Problem::not_found("blob"))?;
+    let size = file.metadata().await.map(|m| m.len()).map_err(|_| Problem::not_found("blob"))?;
+    // Streamed in bounded chunks: a download never holds the document in memory, however many
+    // run at once.
+    let chunks = futures_util::stream::unfold(Some(file), |file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut file = file?;
+        let mut buf = vec![0u8; DOWNLOAD_CHUNK];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(axum::body::Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    });
+    // The key's last segment is an id (letters, digits, `-`, `_`: `safe_key`), so it is a safe
+    // file name as it stands.
+    let name = key.rsplit('/').next().unwrap_or("document");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, size.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response())
 }
+
+/// How much of a document a download reads at a time.
+const DOWNLOAD_CHUNK: usize = 64 * 1024;
 
 /// A directory under the data directory for blobs.
 pub fn default_root(data_dir: &Path) -> PathBuf {
     data_dir.join("blobs")
 }
 
+/// Creates `dir` and its missing parents readable by the owner only: documents about children
+/// must not depend on a parent directory's mode (`cp -a` and `rsync -a` keep modes, not
+/// parents).
+async fn private_dirs(dir: &Path) -> std::io::Result<()> {
+    let mut builder = tokio::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(dir).await
+}
+
+impl FsBlobs {
+    /// Narrows every directory under the blob root to 0700 and every file to 0600 (documents
+    /// stored by an earlier release, or copied in, may be readable by others). Run at start-up;
+    /// answers how many entries it changed.
+    pub fn secure_existing(&self) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mut changed = 0;
+            let mut pending = vec![self.root.clone()];
+            while let Some(dir) = pending.pop() {
+                let meta = match std::fs::symlink_metadata(&dir) {
+                    Ok(m) => m,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
+                if !meta.is_dir() {
+                    continue;
+                }
+                if meta.permissions().mode() & 0o777 != 0o700 {
+                    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+                    changed += 1;
+                }
+                for entry in std::fs::read_dir(&dir)? {
+                    let entry = entry?;
+                    let kind = entry.file_type()?;
+                    if kind.is_dir() {
+                        pending.push(entry.path());
+                    } else if kind.is_file() && entry.metadata()?.permissions().mode() & 0o777 != 0o600 {
+                        std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+                        changed += 1;
+                    }
+                }
+            }
+            Ok(changed)
+        }
+        #[cfg(not(unix))]
+        Ok(0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Blob directories are 0700 and documents 0600, whatever the umask; ones left readable by
+    /// an earlier release are narrowed at start-up.
+    #[cfg(unix)]
+    #[test]
+    fn documents_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = std::env::temp_dir().join(format!("senvault-blob-modes-{}", uuid::Uuid::new_v4().simple()));
+        let old = root.join("documents/a/b");
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(old.join("plan"), b"Section F").unwrap();
+        std::fs::set_permissions(old.join("plan"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let blobs = FsBlobs::new(&root, b"secret", "http://h");
+        assert!(blobs.secure_existing().unwrap() >= 2);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!((mode(&old), mode(&old.join("plan"))), (0o700, 0o600));
+        assert_eq!(blobs.secure_existing().unwrap(), 0, "nothing left to narrow");
+
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let fresh = root.join("documents/c/d");
+        rt.block_on(private_dirs(&fresh)).unwrap();
+        let file = fresh.join("upload");
+        rt.block_on(stream_to(&file, Body::from("bytes"), 5)).ok().unwrap();
+        assert_eq!((mode(&fresh), mode(&root.join("documents/c")), mode(&file)), (0o700, 0o700, 0o600));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn keys_cannot_escape_the_root() {

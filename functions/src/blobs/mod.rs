@@ -107,6 +107,12 @@ pub trait Blobs: Send + Sync + 'static {
     async fn promote(&self, from: &str, to: &str) -> Result<Option<(u64, String)>, BlobError>;
     /// Deletes `key`, every stored version of it included.
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
+    /// Closes the upload slot `key` for good (its document was confirmed or deleted), so a
+    /// signed upload link replayed afterwards stores nothing. Storage that cannot refuse an
+    /// upload it has signed (S3) relies on the link's short life and on the sweep of slots.
+    async fn seal(&self, _key: &str) -> Result<(), BlobError> {
+        Ok(())
+    }
     /// Removes uploads older than `age` that were never promoted; answers how many. Storage
     /// that expires them itself (an S3 lifecycle rule) does nothing here.
     async fn expire_uploads(&self, age: Duration) -> Result<usize, BlobError> {

@@ -498,10 +498,11 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     m.insert("get_organisation", r(org.clone(), none.clone(), anyone));
     m.insert(
         "put_organisation",
+        // Accounts that may not create organisations hear the same whether the id exists or not.
         r(org.clone(), json!({"name": "Renamed org", "accepting": true}), |p| match p {
             OrgAdmin => Allowed,
             NoToken | Expired => Status(401),
-            _ => Status(404),
+            _ => Status(403),
         }),
     );
     m.insert(
@@ -568,9 +569,9 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     );
     m.insert(
         "add_private_note",
+        // Anyone but the ticket's advocate is told the ticket does not exist.
         r(format!("{ticket}/private-notes"), json!({"text": "Mine"}), |p| match p {
             Collaborator => Allowed,
-            Owner | OtherFamily | OrgAdmin => Status(403),
             NoToken | Expired => Status(401),
             _ => Status(404),
         }),
@@ -753,4 +754,100 @@ fn check_reference_page(operations: &[(String, String, String)], table: &BTreeMa
     } else {
         assert!(page == want, "docs/access.md is out of date: run the access matrix with SENVAULT_UPDATE_DOCS=1");
     }
+}
+
+/// Every UUID in `text` replaced by a fresh one (the same UUID by the same fresh one).
+fn with_fresh_ids(text: &str, fresh: &mut BTreeMap<String, String>) -> String {
+    let bytes = text.as_bytes();
+    let shape = |s: &[u8]| {
+        s.len() == 36
+            && s.iter()
+                .enumerate()
+                .all(|(i, b)| if [8, 13, 18, 23].contains(&i) { *b == b'-' } else { b.is_ascii_hexdigit() })
+    };
+    let (mut out, mut i) = (String::new(), 0);
+    while i < bytes.len() {
+        if i + 36 <= bytes.len() && shape(&bytes[i..i + 36]) {
+            let id = &text[i..i + 36];
+            out.push_str(fresh.entry(id.to_owned()).or_insert_with(|| uuid::Uuid::now_v7().to_string()));
+            i += 36;
+        } else {
+            let c = text[i..].chars().next().expect("a char");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// Status and raw bytes of an answer.
+async fn raw_call(app: &TestApp, method: &Method, path: &str, token: Option<&str>, body: &Value) -> (u16, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut req = Request::builder().method(method.clone()).uri(path);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let body = if body.is_null() {
+        Body::empty()
+    } else {
+        req = req.header(header::CONTENT_TYPE, "application/json");
+        Body::from(body.to_string())
+    };
+    let res = app.router.clone().oneshot(req.body(body).expect("request")).await.expect("answer");
+    let status = res.status().as_u16();
+    (status, res.into_body().collect().await.expect("body").to_bytes().to_vec())
+}
+
+/// Existence never leaks: for every operation, a caller who may not see the records it names —
+/// another family, an advocate without a grant, an organisation's admin — gets the same status
+/// and the same bytes for the family's real ids as for ids that do not exist, in the path and
+/// in the body alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn existence_never_leaks() {
+    let base = std::env::temp_dir().join(format!("senvault-leaks-{}", uuid::Uuid::now_v7().simple()));
+    let world = build(&base.join("world")).await;
+    let table = rows(&world);
+    let app = TestApp::in_dir(&world.dir);
+    let doc = senvault_functions::api::openapi();
+    let mut compared = 0;
+    let mut leaks = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
+            let row = &table[id];
+            let method: Method = method.to_uppercase().parse().expect("method");
+            for persona in [OtherFamily, Unrelated, OrgAdmin, NoGrant] {
+                if !matches!((row.want)(persona), Status(403 | 404)) {
+                    continue;
+                }
+                let token = world.tokens.get(&persona).map(String::as_str);
+                let mut fresh = BTreeMap::new();
+                let (fresh_path, fresh_body) = (
+                    with_fresh_ids(&row.path, &mut fresh),
+                    serde_json::from_str(&with_fresh_ids(&row.body.to_string(), &mut fresh)).expect("json"),
+                );
+                if fresh.is_empty() {
+                    continue;
+                }
+                let real = raw_call(&app, &method, &row.path, token, &row.body).await;
+                let unknown = raw_call(&app, &method, &fresh_path, token, &fresh_body).await;
+                compared += 1;
+                if real != unknown {
+                    leaks.push(format!(
+                        "{id} ({method} {path}) as {persona:?}: real ids answer {} {}, unknown ids {} {}",
+                        real.0,
+                        String::from_utf8_lossy(&real.1),
+                        unknown.0,
+                        String::from_utf8_lossy(&unknown.1)
+                    ));
+                }
+            }
+        }
+    }
+    drop(app);
+    let _ = std::fs::remove_dir_all(&base);
+    println!("existence: {compared} refused calls compared byte for byte with unknown ids");
+    assert!(compared > 100, "only {compared} comparisons");
+    assert!(leaks.is_empty(), "{} answers tell real ids from unknown ones:\n{}", leaks.len(), leaks.join("\n"));
 }

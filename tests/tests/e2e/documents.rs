@@ -56,6 +56,10 @@ async fn upload_confirm_download_delete() {
     let sha = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
     assert_eq!((confirmed["state"].as_str(), confirmed["sha256"].as_str()), (Some("uploaded"), Some(sha.as_str())));
     app.post(&format!("/v1/documents/{id}/uploaded"), &token, json!({})).await.expect(200);
+    // The upload link is used up: replayed, it stores nothing.
+    let slot = url.split_once("/blobs/").unwrap().1.split('?').next().unwrap().to_owned();
+    assert_eq!(http(Method::PUT, url, &signed_headers(upload), bytes.clone()).await.0, 410);
+    assert!(app.blobs.head(&slot).await.unwrap().is_none(), "no orphan in the upload slot");
 
     let listed = app.get(&format!("/v1/documents?child_id={child}"), &token).await.expect(200);
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
@@ -68,6 +72,8 @@ async fn upload_confirm_download_delete() {
     assert_eq!(res.status.as_u16(), 204);
     app.get(&format!("/v1/documents/{id}"), &token).await.problem(404);
     assert_eq!(http(Method::GET, &download, &[], vec![]).await.0, 404, "the bytes are gone too");
+    assert_eq!(http(Method::PUT, url, &signed_headers(upload), bytes.clone()).await.0, 410, "deleted stays deleted");
+    assert!(app.blobs.head(&slot).await.unwrap().is_none(), "a replayed upload leaves no orphan file");
     assert_eq!(app.get(&format!("/v1/documents?child_id={child}"), &token).await.expect(200)["items"], json!([]));
 }
 
@@ -130,8 +136,10 @@ async fn evidence_cannot_be_swapped_on_local_storage() {
     let app = TestApp::sqlite();
     app.serve().await;
     let left = senvault_tests::scenario::evidence_cannot_be_swapped(&app).await;
-    // Local storage sweeps abandoned upload slots itself (the server does so hourly).
-    assert_eq!(app.blobs.expire_uploads(Duration::ZERO).await.expect("sweep"), 1);
+    // Local storage refused the late upload, and sweeps what is left in upload slots itself
+    // (the server does so hourly).
+    assert!(app.blobs.head(&left.slot).await.expect("head").is_none());
+    app.blobs.expire_uploads(Duration::ZERO).await.expect("sweep");
     assert!(app.blobs.head(&left.slot).await.expect("head").is_none());
     assert!(app.blobs.head(&left.key).await.expect("head").is_none());
 }

@@ -95,3 +95,38 @@ async fn the_scanner_announces_sla_colours_once() {
     let kinds: Vec<&str> = told["items"].as_array().expect("items").iter().filter_map(|n| n["kind"].as_str()).collect();
     assert_eq!(kinds.iter().filter(|k| k.starts_with("sla_")).count(), 2, "{kinds:?}");
 }
+
+/// Linking a ticket to a case: another family's case and a case that does not exist are
+/// refused in the same words, so a family cannot probe for other families' cases; and a
+/// family cannot learn of another family's ticket through its private notes either.
+#[tokio::test]
+async fn linking_and_private_notes_reveal_nothing_of_other_families() {
+    let app = TestApp::sqlite();
+    let fam = app.family_with_case("mum", "in_assessment").await;
+    let other = app.family_with_case("other-mum", "in_assessment").await;
+    let adv = scenario::advocate(&app, "adv", "Alex").await;
+    let (_, ticket) = scenario::connect(&app, &fam.token, &fam.child, &adv).await;
+    let link = format!("/v1/tickets/{ticket}/link-case");
+    let theirs = app.post(&link, &fam.token, json!({"case_id": other.case})).await;
+    let unknown = app.post(&link, &fam.token, json!({"case_id": uuid::Uuid::now_v7()})).await;
+    assert_eq!((theirs.status, &theirs.json), (unknown.status, &unknown.json));
+    assert_eq!(theirs.status.as_u16(), 422, "{}", theirs.json);
+    // A stranger naming the ticket learns nothing, whatever case they name.
+    let by_stranger = app.post(&link, &other.token, json!({"case_id": other.case})).await;
+    let fresh = app
+        .post(
+            &format!("/v1/tickets/{}/link-case", uuid::Uuid::now_v7()),
+            &other.token,
+            json!({"case_id": uuid::Uuid::now_v7()}),
+        )
+        .await;
+    assert_eq!((by_stranger.status.as_u16(), &by_stranger.json), (404, &fresh.json));
+    // Private notes: a family, on a real ticket or an unknown one, hears the same.
+    let notes = |t: &str| format!("/v1/tickets/{t}/private-notes");
+    let real = app.post(&notes(&ticket), &other.token, json!({"text": "x"})).await;
+    let none = app.post(&notes(&uuid::Uuid::now_v7().to_string()), &other.token, json!({"text": "x"})).await;
+    assert_eq!((real.status.as_u16(), &real.json), (404, &none.json));
+    let own_family = app.post(&notes(&ticket), &fam.token, json!({"text": "x"})).await;
+    assert_eq!((own_family.status.as_u16(), &own_family.json), (404, &none.json));
+    app.post(&notes(&ticket), &adv.0, json!({"text": "Chase the LA"})).await.expect(201);
+}
