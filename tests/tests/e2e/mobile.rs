@@ -58,6 +58,18 @@ fn device(w: &World, name: &str, token: &str) -> (Arc<VaultClient>, Arc<Faulty>,
 
 const OFFLINE: NetworkFaults = NetworkFaults { drop_request: 1000, drop_response: 0, duplicate: 0 };
 
+/// The family with a case, and an advocate connected to it and granted `collaborate` on the
+/// child; answers the family, the advocate (token, id) and the connection's grants path.
+fn family_and_collaborator(w: &World) -> (senvault_tests::FamilyFixture, (String, String), String) {
+    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
+    let adv = w.rt.block_on(scenario::advocate(&w.app, "adv", "Alex"));
+    let (connection, _) = w.rt.block_on(scenario::connect(&w.app, &fam.token, &fam.child, &adv));
+    let grants = format!("/v1/connections/{connection}/grants");
+    let grant = json!({"children": [fam.child], "level": "collaborate"});
+    w.rt.block_on(w.app.post(&grants, &fam.token, grant)).expect(200);
+    (fam, adv, grants)
+}
+
 fn assert_replica_matches_server(w: &World, db: &std::path::Path, scopes: &[String]) {
     let (rows, overlay, outbox) = replica_rows(db);
     assert_eq!((overlay, outbox), (0, 0), "nothing pending once quiet");
@@ -137,12 +149,7 @@ fn offline_changes_sync_and_other_peoples_changes_arrive() {
 #[test]
 fn a_revoked_advocate_keeps_nothing_of_the_child() {
     let w = world_with(None);
-    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
-    let adv = w.rt.block_on(scenario::advocate(&w.app, "adv", "Alex"));
-    let (connection, _) = w.rt.block_on(scenario::connect(&w.app, &fam.token, &fam.child, &adv));
-    let grants = format!("/v1/connections/{connection}/grants");
-    w.rt.block_on(w.app.post(&grants, &fam.token, json!({"children": [fam.child], "level": "collaborate"})))
-        .expect(200);
+    let (fam, adv, grants) = family_and_collaborator(&w);
     let (phone, net, db) = device(&w, "adv", &adv.0);
     phone.sync().expect("sync");
     assert_eq!(phone.children().unwrap().len(), 1);
@@ -280,15 +287,7 @@ fn run_schedule(seed: u64) {
     let mut rng = Rng::new(seed);
     let store = Arc::new(FailingStore::new(Arc::new(senvault_store::sqlite::SqliteStore::in_memory().unwrap())));
     let w = world_with(Some(store.clone()));
-    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
-    let adv = w.rt.block_on(scenario::advocate(&w.app, "adv", "Alex"));
-    let (connection, _) = w.rt.block_on(scenario::connect(&w.app, &fam.token, &fam.child, &adv));
-    w.rt.block_on(w.app.post(
-        &format!("/v1/connections/{connection}/grants"),
-        &fam.token,
-        json!({"children": [fam.child], "level": "collaborate"}),
-    ))
-    .expect(200);
+    let (fam, adv, _) = family_and_collaborator(&w);
 
     let tokens = [fam.token.clone(), adv.0.clone()];
     let mut devices: Vec<(Arc<VaultClient>, Arc<Faulty>, PathBuf, String)> = tokens
@@ -451,12 +450,8 @@ fn a_command_the_device_cannot_decide_is_kept_for_the_server() {
 #[test]
 fn a_change_queued_for_a_revoked_scope_is_withdrawn_and_never_lands() {
     let w = world_with(None);
-    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
-    let adv = w.rt.block_on(scenario::advocate(&w.app, "adv", "Alex"));
-    let (connection, _) = w.rt.block_on(scenario::connect(&w.app, &fam.token, &fam.child, &adv));
-    let grants = format!("/v1/connections/{connection}/grants");
+    let (fam, adv, grants) = family_and_collaborator(&w);
     let grant = json!({"children": [fam.child], "level": "collaborate"});
-    w.rt.block_on(w.app.post(&grants, &fam.token, grant.clone())).expect(200);
     let (phone, net, _) = device(&w, "adv", &adv.0);
     phone.sync().unwrap();
     // Access ends; while the phone's next sync is between its push and its pull, the advocate
@@ -490,12 +485,7 @@ fn a_change_queued_for_a_revoked_scope_is_withdrawn_and_never_lands() {
 #[test]
 fn an_edit_replaced_unseen_is_reported_overridden() {
     let w = world_with(None);
-    let fam = w.rt.block_on(w.app.family_with_case("mum", "in_assessment"));
-    let adv = w.rt.block_on(scenario::advocate(&w.app, "adv", "Alex"));
-    let (connection, _) = w.rt.block_on(scenario::connect(&w.app, &fam.token, &fam.child, &adv));
-    let grants = format!("/v1/connections/{connection}/grants");
-    w.rt.block_on(w.app.post(&grants, &fam.token, json!({"children": [fam.child], "level": "collaborate"})))
-        .expect(200);
+    let (fam, adv, _) = family_and_collaborator(&w);
     let (mum_phone, mum_net, _) = device(&w, "mum", &fam.token);
     let (adv_phone, adv_net, _) = device(&w, "adv", &adv.0);
     mum_phone.sync().expect("sync");
