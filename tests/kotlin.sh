@@ -8,24 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${1:-target/debug/senvault-local}"
+# shellcheck source=tests/tools.sh
+source tests/tools.sh
+ensure_kotlin_tools
 tools="$PWD/.tools"
-mkdir -p "$tools"
-
-# kotlinc (the npm package carries the compiler and the standard library).
-kotlinc="$tools/kotlin/package/bin/kotlinc"
-if [ ! -x "$kotlinc" ]; then
-  echo "installing kotlin-compiler 2.4.20 from npm into $tools (once)"
-  (cd "$tools" && [ -f kotlin-compiler-2.4.20.tgz ] || npm pack --silent kotlin-compiler@2.4.20 >/dev/null)
-  mkdir -p "$tools/kotlin" && tar -xzf "$tools/kotlin-compiler-2.4.20.tgz" -C "$tools/kotlin"
-  chmod +x "$tools/kotlin/package/bin/"*
-fi
-# JNA, which the generated bindings load the library with.
-jna=/usr/share/java/jna.jar
-if [ ! -f "$jna" ]; then
-  echo "installing libjna-java from Debian"
-  sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
-  $sudo_ apt-get install -y -q libjna-java >/dev/null || { $sudo_ apt-get update -q >/dev/null && $sudo_ apt-get install -y -q libjna-java >/dev/null; }
-fi
+kotlinc="$KOTLINC"
+jna="$JNA_JAR"
 command -v java >/dev/null || { echo "FAILED: a Java runtime (17+) is needed"; exit 1; }
 
 out=target/kotlin

@@ -45,3 +45,24 @@ start_moto() {
   export SENVAULT_REQUIRE_AWS=1
   echo "moto server on $AWS_ENDPOINT_URL (pid $MOTO_PID)"
 }
+
+# The Kotlin compiler (npm) and JNA (Debian) the phone core's JVM test needs, installed once.
+KOTLIN_VERSION=2.4.20
+KOTLINC="$PWD/.tools/kotlin/package/bin/kotlinc"
+JNA_JAR=/usr/share/java/jna.jar
+
+ensure_kotlin_tools() {
+  local tools="$PWD/.tools"
+  mkdir -p "$tools"
+  if [ ! -x "$KOTLINC" ]; then
+    echo "installing kotlin-compiler $KOTLIN_VERSION from npm into $tools (once)"
+    (cd "$tools" && [ -f "kotlin-compiler-$KOTLIN_VERSION.tgz" ] || npm pack --silent "kotlin-compiler@$KOTLIN_VERSION" >/dev/null)
+    mkdir -p "$tools/kotlin" && tar -xzf "$tools/kotlin-compiler-$KOTLIN_VERSION.tgz" -C "$tools/kotlin"
+    chmod +x "$tools/kotlin/package/bin/"*
+  fi
+  if [ ! -f "$JNA_JAR" ]; then
+    echo "installing libjna-java from Debian"
+    local sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+    $sudo_ apt-get install -y -q libjna-java >/dev/null || { $sudo_ apt-get update -q >/dev/null && $sudo_ apt-get install -y -q libjna-java >/dev/null; }
+  fi
+}
