@@ -19,6 +19,10 @@ impl FieldError {
     }
 }
 
+/// The refusal of a document id that is not the child's: one text for another family's document
+/// and for an id never used.
+pub const NOT_THIS_CHILDS_DOCUMENT: &str = "names a document that is not this child's";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     /// The record does not exist, or the caller may not know that it does.
@@ -27,8 +31,16 @@ pub enum DomainError {
     /// The caller can see the record but a rule forbids this change; the text names the rule.
     #[error("{rule}")]
     Forbidden { rule: &'static str },
+    /// The request contradicts the API's document (a bound, a pattern, a required field); each
+    /// field is named. Only what the document states is refused this way (HTTP 422).
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
+    /// The request is well formed — the document allows it — but a rule refuses it that no
+    /// static schema can state: what is stored (another record, the action's timescale, the
+    /// device's last mutation), today's date, or how two of its fields relate. Each field is
+    /// named (HTTP 409).
+    #[error("a rule refuses the request")]
+    Refused(Vec<FieldError>),
     /// The id exists with different content, or the change contradicts the record's state.
     #[error(transparent)]
     Conflict(#[from] Conflict),
@@ -41,11 +53,22 @@ impl DomainError {
         DomainError::Invalid(vec![FieldError::new(field, message)])
     }
 
-    /// A request body names a case that is not this child's (or none at all). The resource in
-    /// the path exists, so this is a fault of that field (422), not a missing resource (404);
-    /// it says no more than "not this child's", so it reveals nothing of other families.
+    /// A rule that the document cannot state refuses `field` (see [`DomainError::Refused`]).
+    pub fn refused(field: &str, message: impl Into<String>) -> Self {
+        DomainError::Refused(vec![FieldError::new(field, message)])
+    }
+
+    /// A request body names a case that is not this child's. The resource in the path exists, so
+    /// this is not a missing resource (404); what the id names depends on what is stored, so it
+    /// is a refusal by rule (409). It says no more than "not this child's" — the same words for
+    /// another family's case and for an id never used — so it reveals nothing of other families.
     pub fn not_this_childs_case(field: &str) -> Self {
-        DomainError::invalid(field, "no case of this child's has this id")
+        DomainError::refused(field, "no case of this child's has this id")
+    }
+
+    /// A request body names a document that is not this child's (see [`Self::not_this_childs_case`]).
+    pub fn not_this_childs_document(field: &str) -> Self {
+        DomainError::refused(field, NOT_THIS_CHILDS_DOCUMENT)
     }
 }
 
@@ -133,9 +156,15 @@ impl Conflict {
     }
 }
 
-/// Collects field errors so a client sees every problem with its request at once.
+/// Collects field errors so a client sees every problem with its request at once: what the
+/// document states (`fail`, 422) apart from what a rule beyond it refuses (`refuse`, 409). A
+/// request with both is answered with the first kind, which the client can fix without asking
+/// the server anything.
 #[derive(Debug, Default)]
-pub struct Checks(Vec<FieldError>);
+pub struct Checks {
+    invalid: Vec<FieldError>,
+    refused: Vec<FieldError>,
+}
 
 impl Checks {
     pub fn new() -> Self {
@@ -181,12 +210,25 @@ impl Checks {
         value.to_ascii_lowercase()
     }
 
+    /// A field breaks what the API's document states.
     pub fn fail(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
+        self.invalid.push(FieldError::new(field, message));
+    }
+
+    /// A field is refused by a rule the document cannot state (stored records, today's date, how
+    /// two fields relate).
+    pub fn refuse(&mut self, field: &str, message: impl Into<String>) {
+        self.refused.push(FieldError::new(field, message));
     }
 
     pub fn finish(self) -> Result<(), DomainError> {
-        if self.0.is_empty() { Ok(()) } else { Err(DomainError::Invalid(self.0)) }
+        if !self.invalid.is_empty() {
+            Err(DomainError::Invalid(self.invalid))
+        } else if !self.refused.is_empty() {
+            Err(DomainError::Refused(self.refused))
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -64,7 +64,7 @@ impl FromStr for Scope {
     type Err = ScopeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (kind, id) = s.split_once(':').ok_or_else(|| ScopeError::Kind(s.chars().take(64).collect()))?;
-        Ok(match kind {
+        let scope = match kind {
             "family" => Scope::Family(id.parse()?),
             "child" => Scope::Child(id.parse()?),
             "user" => Scope::User(id.parse()?),
@@ -72,7 +72,13 @@ impl FromStr for Scope {
             "advocate" => Scope::Advocate(id.parse()?),
             "org" => Scope::Org(id.parse()?),
             _ => return Err(ScopeError::Kind(s.chars().take(64).collect())),
-        })
+        };
+        // One spelling per scope (lower-case, hyphenated ids), as the server writes it: the
+        // document's pattern says exactly this, and a pull for `CHILD:…` never aliases a scope.
+        if scope.to_string() != s {
+            return Err(ScopeError::Kind(s.chars().take(64).collect()));
+        }
+        Ok(scope)
     }
 }
 

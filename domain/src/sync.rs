@@ -15,6 +15,10 @@ use crate::keys;
 /// in several pushes, each answered well inside a Lambda's time.
 pub const MAX_PUSH: usize = 500;
 
+/// The largest `mid`, `base`, `epoch` or `seq` the protocol carries: 2^53 − 1, the largest
+/// integer every JSON client reads exactly (the API's document states it as each one's maximum).
+pub const MAX_COUNTER: u64 = (1 << 53) - 1;
+
 /// Refusals are kept for the last this-many mids: enough to answer any push a device can still
 /// be retrying (one push is at most [`MAX_PUSH`]). Applied mutations need no receipt (a mid
 /// at or below `lmid` with no refusal kept was applied), so the record stays small — it is
@@ -104,20 +108,22 @@ pub fn plan_push(client: Option<&SyncClient>, user: &UserId, mids: &[u64]) -> Re
     let mut steps = Vec::with_capacity(mids.len());
     let mut expected = None;
     for (n, &mid) in mids.iter().enumerate() {
-        if mid == 0 {
-            checks.fail(&format!("mutations[{n}].mid"), "mids start at 1");
+        if !(1..=MAX_COUNTER).contains(&mid) {
+            checks.fail(&format!("mutations[{n}].mid"), format!("mids run from 1 to {MAX_COUNTER}"));
             break;
         }
+        // Whether the mids continue the device's sequence depends on what the server has
+        // applied, and their order on each other: rules beyond the document (409).
         match expected {
             None if mid > lmid + 1 => {
-                checks.fail(
+                checks.refuse(
                     &format!("mutations[{n}].mid"),
                     format!("the server has applied up to {lmid}; the next mutation is {}", lmid + 1),
                 );
                 break;
             }
             Some(e) if mid != e => {
-                checks.fail(&format!("mutations[{n}].mid"), format!("expected {e}: mids rise by one"));
+                checks.refuse(&format!("mutations[{n}].mid"), format!("expected {e}: mids rise by one"));
                 break;
             }
             _ => {}
@@ -147,9 +153,10 @@ mod tests {
     fn a_new_device_starts_at_one_and_a_gap_applies_nothing() {
         let mum = user("mum");
         assert_eq!(plan_push(None, &mum, &[1, 2]).unwrap(), vec![Step::Run(1), Step::Run(2)]);
-        assert!(matches!(plan_push(None, &mum, &[2, 3]), Err(DomainError::Invalid(_))));
-        assert!(matches!(plan_push(None, &mum, &[1, 3]), Err(DomainError::Invalid(_))));
+        assert!(matches!(plan_push(None, &mum, &[2, 3]), Err(DomainError::Refused(_))));
+        assert!(matches!(plan_push(None, &mum, &[1, 3]), Err(DomainError::Refused(_))));
         assert!(matches!(plan_push(None, &mum, &[0]), Err(DomainError::Invalid(_))));
+        assert!(matches!(plan_push(None, &mum, &[MAX_COUNTER + 1]), Err(DomainError::Invalid(_))));
         assert_eq!(plan_push(None, &mum, &[]).unwrap(), vec![]);
     }
 
@@ -165,7 +172,7 @@ mod tests {
             vec![Step::Replay(1), Step::Replay(2), Step::Run(3)]
         );
         assert_eq!(c.replay(2).refused, Some(refused));
-        assert!(matches!(plan_push(Some(&c), &mum, &[4]), Err(DomainError::Invalid(_))));
+        assert!(matches!(plan_push(Some(&c), &mum, &[4]), Err(DomainError::Refused(_))));
     }
 
     #[test]

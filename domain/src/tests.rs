@@ -416,7 +416,7 @@ fn actions_complete_idempotently_and_overdue_is_derived() {
     assert_eq!((done.state, done.completed_on), (ActionState::Done, Some(ymd(2026, 1, 19))));
     let future = CaseCommand::CompleteAction { action_id: action.id, completed_on: Some(ymd(2027, 1, 1)) };
     on_case(&mut f, &mum, CaseCommand::ReopenAction { action_id: action.id }).unwrap();
-    assert!(matches!(on_case(&mut f, &mum, future), Err(DomainError::Invalid(_))));
+    assert!(matches!(on_case(&mut f, &mum, future), Err(DomainError::Refused(_))));
     assert!(f.w.case(f.child, f.case).actions[0].is_open());
 }
 
@@ -429,7 +429,7 @@ fn statutory_dates_cannot_be_edited_but_priority_can() {
     let edit = |patch| CaseCommand::EditAction { action_id: a.id, patch };
     let err =
         on_case(&mut f, &mum, edit(ActionPatch { due: Some(ymd(2026, 9, 1)), ..Default::default() })).unwrap_err();
-    assert!(matches!(&err, DomainError::Invalid(e) if e[0].field == "due"));
+    assert!(matches!(&err, DomainError::Refused(e) if e[0].field == "due"));
     on_case(&mut f, &mum, edit(ActionPatch { priority: Some(ActionPriority::Urgent), ..Default::default() })).unwrap();
     assert_eq!(f.w.action(f.child, f.case, TimescaleId::FinalPlan).priority, ActionPriority::Urgent);
 }
@@ -520,9 +520,19 @@ fn validation_reports_every_bad_field() {
             ),
         )
         .unwrap_err();
+    // What the document states comes first; a birth date after today is a rule beyond it.
     let DomainError::Invalid(fields) = err else { panic!("expected invalid") };
     let names: Vec<_> = fields.iter().map(|e| e.field.as_str()).collect();
-    assert_eq!(names, vec!["name", "local_authority", "date_of_birth"]);
+    assert_eq!(names, vec!["name", "local_authority"]);
+    let unborn = FamilyCommand::AddChild {
+        child_id: ChildId::new(),
+        name: "Not yet".into(),
+        date_of_birth: f.w.now.date_naive() + chrono::Days::new(1),
+        local_authority: "Leeds".into(),
+        school: None,
+    };
+    let err = f.w.run(&mum, Command::family(f.family, unborn)).unwrap_err();
+    assert!(matches!(&err, DomainError::Refused(e) if e[0].field == "date_of_birth"), "{err:?}");
 }
 
 #[test]
@@ -614,7 +624,7 @@ fn a_note_may_only_point_at_this_childs_documents() {
         document_id: Some(document_id),
     };
     let err = on_case(&mut f, &mum, note(DocumentId::new())).unwrap_err();
-    assert!(matches!(&err, DomainError::Invalid(e) if e[0].field == "document_id"), "{err:?}");
+    assert!(matches!(&err, DomainError::Refused(e) if e[0].field == "document_id"), "{err:?}");
     let doc = DocumentId::new();
     let create = DocumentCommand::CreateDocument {
         title: "EP report".into(),
@@ -626,26 +636,41 @@ fn a_note_may_only_point_at_this_childs_documents() {
     on_case(&mut f, &mum, note(doc)).unwrap();
 }
 
+/// Plans are for children and young people up to 25 (CFA 2014 ss.46, 83(2)); a young person's
+/// own record is kept and stays editable at any age.
 #[test]
-fn children_and_young_people_up_to_25() {
+fn cases_are_opened_up_to_25_and_records_kept_at_any_age() {
     let mut f = fixture();
     let mum = f.mum.clone();
     let today = f.w.now.date_naive();
-    let add = |born: NaiveDate| FamilyCommand::AddChild {
-        child_id: ChildId::new(),
+    let (older, younger) = (ChildId::new(), ChildId::new());
+    let add = |child_id: ChildId, born: NaiveDate| FamilyCommand::AddChild {
+        child_id,
         name: "Young person".into(),
         date_of_birth: born,
         local_authority: "Leeds".into(),
         school: None,
     };
     let turned_26 = today.checked_sub_months(chrono::Months::new(12 * 26)).unwrap();
-    let err = f.w.run(&mum, Command::family(f.family, add(turned_26))).unwrap_err();
+    let still_25 = turned_26 + chrono::Days::new(2);
+    f.w.run(&mum, Command::family(f.family, add(older, turned_26))).unwrap();
+    f.w.run(&mum, Command::family(f.family, add(younger, still_25))).unwrap();
+    let edit = FamilyCommand::EditChild {
+        child_id: older,
+        patch: ChildPatch { school: Some("City College".into()), ..Default::default() },
+    };
+    assert!(!f.w.run(&mum, Command::family(f.family, edit)).unwrap().is_noop(), "still editable at 26");
+    let open = || CaseCommand::CreateCase {
+        status: CaseStatus::AssessmentRequested,
+        summary: "Request".into(),
+        next_action: None,
+    };
+    let err = f.w.run(&mum, Command::case(older, CaseId::new(), open())).unwrap_err();
     assert!(
-        matches!(&err, DomainError::Invalid(e) if e[0].field == "date_of_birth" && e[0].message.contains("25 or under")),
+        matches!(&err, DomainError::Refused(e) if e[0].field == "child_id" && e[0].message.contains("25 or under")),
         "{err:?}"
     );
-    let still_25 = turned_26 + chrono::Days::new(2);
-    f.w.run(&mum, Command::family(f.family, add(still_25))).unwrap();
+    f.w.run(&mum, Command::case(younger, CaseId::new(), open())).unwrap();
 }
 
 #[test]
@@ -930,7 +955,7 @@ fn documents_are_the_familys_to_upload_and_delete() {
         size,
         sha256: sha256.into(),
     };
-    assert!(matches!(f.w.run(&mum, confirm(1000, &hash)), Err(DomainError::Invalid(e)) if e[0].field == "size"));
+    assert!(matches!(f.w.run(&mum, confirm(1000, &hash)), Err(DomainError::Refused(e)) if e[0].field == "size"));
     assert!(matches!(f.w.run(&mum, confirm(1234, "xyz")), Err(DomainError::Invalid(e)) if e[0].field == "sha256"));
     f.w.run(&mum, confirm(1234, &hash)).unwrap();
     assert!(f.w.run(&mum, confirm(1234, &hash)).unwrap().is_noop());

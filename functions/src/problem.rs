@@ -103,6 +103,16 @@ impl From<DomainError> for Problem {
             DomainError::NotFound { what } => Problem::not_found(what),
             DomainError::Forbidden { rule } => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", rule),
             DomainError::Invalid(errors) => Problem::invalid(errors),
+            DomainError::Refused(errors) => {
+                let mut p = Problem::new(
+                    StatusCode::CONFLICT,
+                    "refused",
+                    "Refused by a rule",
+                    "the request is well formed, but a rule about the records, today's date or how its fields relate refuses it",
+                );
+                p.errors = errors;
+                p
+            }
             DomainError::Conflict(kind) => {
                 let mut p = if kind.is_transient() {
                     Problem::unavailable("conflict", kind.to_string())
@@ -112,8 +122,11 @@ impl From<DomainError> for Problem {
                 p.code = Some(kind.code());
                 p
             }
+            // The dates are within the document's range, but the calendar the server holds (bank
+            // holidays by year) cannot count to them yet: a refusal by what is stored, not by the
+            // document.
             DomainError::Date(d) => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "date", "Date cannot be computed", d.to_string())
+                Problem::new(StatusCode::CONFLICT, "date", "Date cannot be computed", d.to_string())
             }
         }
     }

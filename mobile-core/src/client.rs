@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use senvault_domain::{Actor, Command, Execution, OpId, Operation, RoleClaim};
 use senvault_store::sync::{
-    Cursor, Mutation, Outcome, PullRequest, PullResponse, PullState, PushRequest, PushResponse, SCHEMA, ScopeCursor,
+    Mutation, Outcome, PullRequest, PullResponse, PullState, PushRequest, PushResponse, SCHEMA, ScopeCursor,
     ScopesResponse,
 };
 use serde::de::DeserializeOwned;
@@ -409,7 +409,8 @@ fn cursors(conn: &Connection) -> Result<Vec<ScopeCursor>, VaultError> {
     let rows = stmt.query_map([], |r| {
         Ok(ScopeCursor {
             scope: r.get(0)?,
-            cursor: Cursor { epoch: r.get::<_, i64>(1)? as u64, seq: r.get::<_, i64>(2)? as u64 },
+            epoch: r.get::<_, i64>(1)? as u64,
+            seq: r.get::<_, i64>(2)? as u64,
             resume: r.get(3)?,
         })
     })?;

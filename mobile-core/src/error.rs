@@ -55,7 +55,9 @@ impl From<senvault_domain::DomainError> for VaultError {
             D::NotFound { what } => VaultError::Refused { status: 404, detail: format!("{what} not found") },
             D::Forbidden { rule } => VaultError::Refused { status: 403, detail: rule.to_owned() },
             D::Conflict(d) => VaultError::Refused { status: 409, detail: d.to_string() },
-            D::Invalid(errors) => VaultError::Invalid {
+            // Both are the person's input to correct; the server's status differs (422 for what
+            // its document states, 409 for a rule beyond it), the phone's message does not.
+            D::Invalid(errors) | D::Refused(errors) => VaultError::Invalid {
                 detail: errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
             },
             D::Date(d) => VaultError::Invalid { detail: d.to_string() },

@@ -386,7 +386,7 @@ pub async fn support_journey(app: &TestApp) -> Support {
 
     // The case link; closing the case resolves the ticket, and reopening it does not.
     let other_family_case = stranger.case.clone();
-    let p = app.post(&path("/link-case"), &advocate, json!({"case_id": other_family_case})).await.problem(422);
+    let p = app.post(&path("/link-case"), &advocate, json!({"case_id": other_family_case})).await.problem(409);
     assert_eq!(p["errors"][0]["field"], "case_id", "another family's case is never named");
     let linked = app.post(&path("/link-case"), &fam.token, json!({"case_id": fam.case})).await.expect(200);
     assert_eq!(linked["case_id"], fam.case.as_str());
@@ -666,14 +666,14 @@ pub async fn sync_protocol(app: &TestApp) {
     assert_eq!(done["outcomes"][0]["outcome"], "rejected");
     assert_eq!(done["outcomes"][0]["reason"]["status"], 404, "another family's child is never revealed");
     assert_eq!(done["outcomes"][1]["outcome"], "applied");
-    assert_eq!(done["outcomes"][2]["reason"]["status"], 422, "the scope must be the command's: {done}");
+    assert_eq!(done["outcomes"][2]["reason"]["status"], 409, "the scope must be the command's: {done}");
     assert_eq!(done["lmid"], 5);
     let theirs_page = app.get(&format!("/v1/cases/{}", stranger.case), &stranger.token).await.expect(200);
     assert_eq!(theirs_page["notes"].as_array().map(Vec::len), Some(0));
 
     // Whole pushes refused, nothing applied: a gap, a foreign device, a malformed or
     // future-schema payload, an oversized batch.
-    let gap = app.post("/v1/sync/push", &fam.token, push(vec![mutation(7, &child_scope, note(7))])).await.problem(422);
+    let gap = app.post("/v1/sync/push", &fam.token, push(vec![mutation(7, &child_scope, note(7))])).await.problem(409);
     assert!(gap["errors"][0]["message"].as_str().unwrap_or("").contains("next mutation is 6"), "{gap}");
     let other_token = stranger.token.clone();
     app.post("/v1/sync/push", &other_token, push(vec![mutation(6, &child_scope, note(6))])).await.problem(403);
@@ -713,8 +713,8 @@ pub async fn sync_protocol(app: &TestApp) {
     assert!(later["scopes"][0]["to"]["seq"].as_u64().unwrap() > seq);
 
     // Forged cursors and scopes are refused; another family's scope reads as revoked.
-    app.post("/v1/sync/pull", &fam.token, pull(epoch, seq + 1000)).await.problem(422);
-    app.post("/v1/sync/pull", &fam.token, pull(epoch + 5, 1)).await.problem(422);
+    app.post("/v1/sync/pull", &fam.token, pull(epoch, seq + 1000)).await.problem(409);
+    app.post("/v1/sync/pull", &fam.token, pull(epoch + 5, 1)).await.problem(409);
     let bad = json!({"client_id": client, "schema": 1, "scopes": [{"scope": "nonsense", "epoch": 1, "seq": 0}]});
     app.post("/v1/sync/pull", &fam.token, bad).await.problem(422);
     let foreign = json!({"client_id": uuid::Uuid::new_v4(), "schema": 1,

@@ -109,7 +109,9 @@ pub enum CaseCommand {
         note: Option<String>,
     },
     RecordKeyDate {
-        /// To correct an earlier repeating key date; once-per-case kinds need none.
+        /// A repeating key date's id: an earlier one's to correct it, or a new one the client
+        /// chose (a retry then records it once). Once-per-case kinds need none: their id is
+        /// derived from the case and the kind.
         #[serde(default)]
         key_date_id: Option<KeyDateId>,
         kind: KeyDateKind,

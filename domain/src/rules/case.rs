@@ -6,7 +6,7 @@ use crate::aggregate::CaseAggregate;
 use crate::command::{ActionPatch, CaseCommand, ExceptionInput, NewAction};
 use crate::context::Context;
 use crate::error::Conflict;
-use crate::error::{Checks, DomainError, limits};
+use crate::error::{Checks, DomainError, NOT_THIS_CHILDS_DOCUMENT, limits};
 use crate::ids::{ActionId, CaseId, ChildId, DocumentId, NoteId, StatusChangeId};
 use crate::keys;
 use crate::model::{Action, Case, ExceptionClaim, Note, Record, StatusChange};
@@ -37,7 +37,14 @@ pub(crate) fn decide(
     let scope = &scope;
     match command {
         CaseCommand::CreateCase { status, summary, next_action } => {
-            let input = NewCase { case_id, child_id, status: *status, summary, next_action: next_action.as_ref() };
+            let input = NewCase {
+                case_id,
+                child_id,
+                date_of_birth: child.date_of_birth,
+                status: *status,
+                summary,
+                next_action: next_action.as_ref(),
+            };
             create_case(ctx, scope, input, agg.as_ref(), changes)?
         }
         CaseCommand::EditCase { summary } => edit_summary(ctx, scope, existing()?, summary, changes)?,
@@ -110,9 +117,21 @@ fn first_action_id(case_id: CaseId) -> ActionId {
 struct NewCase<'a> {
     case_id: CaseId,
     child_id: ChildId,
+    date_of_birth: NaiveDate,
     status: CaseStatus,
     summary: &'a str,
     next_action: Option<&'a NewAction>,
+}
+
+/// The oldest a young person can be and still have a plan: the Children and Families Act 2014
+/// s.83(2) defines a young person as under 25, and s.46 lets a plan be maintained to the end of
+/// the academic year in which they turn 25; a new case is refused from
+/// their 26th birthday. It is a rule of plans and cases only: the child's own record is kept
+/// and stays editable at any age.
+const MAX_AGE_YEARS: u32 = 25;
+
+fn too_old_for_a_plan(date_of_birth: NaiveDate, today: NaiveDate) -> bool {
+    date_of_birth.checked_add_months(chrono::Months::new(12 * (MAX_AGE_YEARS + 1))).is_none_or(|d| d <= today)
 }
 
 fn create_case(
@@ -122,9 +141,12 @@ fn create_case(
     existing: Option<&CaseAggregate>,
     changes: &mut Changes<'_>,
 ) -> Result<(), DomainError> {
-    let NewCase { case_id, child_id, status, summary, next_action } = input;
+    let NewCase { case_id, child_id, date_of_birth, status, summary, next_action } = input;
     let mut checks = Checks::new();
     let summary = checks.text("summary", summary, limits::SUMMARY);
+    if existing.is_none() && too_old_for_a_plan(date_of_birth, ctx.today()) {
+        checks.refuse("child_id", "plans cover children and young people aged 25 or under");
+    }
     checks.finish()?;
     let next_action =
         next_action.map(|a| NewAction { id: Some(a.id.unwrap_or(first_action_id(case_id))), ..a.clone() });
@@ -255,7 +277,7 @@ fn add_note(
     if let Some(d) = input.document_id
         && !matches!(snap.get(scope, &keys::document(d)), Some(Record::Document(_)))
     {
-        checks.fail("document_id", "not a document of this child");
+        checks.refuse("document_id", NOT_THIS_CHILDS_DOCUMENT);
     }
     checks.finish()?;
     if let Some(existing) = agg.notes.iter().find(|n| n.id == input.id) {
@@ -280,7 +302,8 @@ fn add_note(
 }
 
 /// An action's due date, from what the person entered: a date, or a statutory timescale and
-/// its start (never both: the law sets the date, `docs/law.md`).
+/// its start (never both: the law sets the date, `docs/law.md`). How the three fields relate is
+/// a rule beyond the document's schema, so breaking it is a refusal (409), not a 422.
 fn scheduled(
     checks: &mut Checks,
     due: Option<NaiveDate>,
@@ -293,19 +316,19 @@ fn scheduled(
             Some((due, None))
         }
         (None, None, _) => {
-            checks.fail("due", "required (or give a timescale and its start)");
+            checks.refuse("due", "required (or give a timescale and its start)");
             None
         }
         (None, Some(_), Some(_)) => {
-            checks.fail("start", "only an action that tracks a timescale has a start");
+            checks.refuse("start", "only an action that tracks a timescale has a start");
             None
         }
         (Some(t), Some(_), _) => {
-            checks.fail("due", format!("computed for `{t}` from its start; give `start` instead"));
+            checks.refuse("due", format!("computed for `{t}` from its start; give `start` instead"));
             None
         }
         (Some(t), None, None) => {
-            checks.fail("start", format!("required for `{t}`: the day its clock starts"));
+            checks.refuse("start", format!("required for `{t}`: the day its clock starts"));
             None
         }
         (Some(t), None, Some(start)) => {
@@ -313,7 +336,7 @@ fn scheduled(
             match Deadline::from_start(t, start) {
                 Ok(d) => Some((d.due, d.accepted_until)),
                 Err(e) => {
-                    checks.fail("start", e.to_string());
+                    checks.refuse("start", e.to_string());
                     None
                 }
             }
@@ -390,23 +413,23 @@ fn edit_action(
     const COMPUTED: &str = "statutory actions are computed from key dates; correct the key date instead";
     if let Some(d) = &patch.description {
         if statutory {
-            checks.fail("description", COMPUTED);
+            checks.refuse("description", COMPUTED);
         } else {
             next.description = checks.text("description", d, limits::DESCRIPTION);
         }
     }
     if let Some(r) = patch.responsible {
         if statutory {
-            checks.fail("responsible", COMPUTED);
+            checks.refuse("responsible", COMPUTED);
         } else {
             next.responsible = r;
         }
     }
     if let Some(due) = patch.due {
         if statutory {
-            checks.fail("due", COMPUTED);
+            checks.refuse("due", COMPUTED);
         } else if let Some(t) = current.timescale {
-            checks.fail("due", format!("computed for `{t}` from its start; give `start` instead"));
+            checks.refuse("due", format!("computed for `{t}` from its start; give `start` instead"));
         } else {
             checks.plausible_date("due", due);
             next.due = due;
@@ -414,14 +437,14 @@ fn edit_action(
     }
     if let Some(start) = patch.start {
         match current.timescale {
-            Some(_) if statutory => checks.fail("start", COMPUTED),
+            Some(_) if statutory => checks.refuse("start", COMPUTED),
             Some(t) => {
                 if let Some((due, accepted_until)) = scheduled(&mut checks, None, Some(t), Some(start)) {
                     next.due = due;
                     next.accepted_until = accepted_until;
                 }
             }
-            None => checks.fail("start", "only an action that tracks a timescale has a start"),
+            None => checks.refuse("start", "only an action that tracks a timescale has a start"),
         }
     }
     if let Some(p) = patch.priority {
@@ -447,7 +470,7 @@ fn complete_action(
     let current = find_action(agg, id)?;
     let on = completed_on.unwrap_or_else(|| ctx.today());
     if on > ctx.today() {
-        return Err(DomainError::invalid("completed_on", "must not be in the future"));
+        return Err(DomainError::refused("completed_on", "must not be after today"));
     }
     let mut checks = Checks::new();
     checks.plausible_date("completed_on", on);
@@ -510,7 +533,7 @@ fn record_exception(
                 let what =
                     current.timescale.map_or("an action with no statutory timescale".to_owned(), |t| format!("`{t}`"));
                 let grounds: Vec<&str> = allowed.iter().map(|g| g.as_str()).collect();
-                checks.fail(
+                checks.refuse(
                     "ground",
                     if grounds.is_empty() {
                         format!("the law allows no exception for {what}")
@@ -523,13 +546,13 @@ fn record_exception(
                 checks.plausible_date("period.from", p.from);
                 checks.plausible_date("period.to", p.to);
                 if p.to < p.from {
-                    checks.fail("period", "must not end before it starts");
+                    checks.refuse("period", "must not end before it starts");
                 }
             }
             if let Some(d) = input.evidence_document_id
                 && !matches!(snap.get(scope, &keys::document(d)), Some(Record::Document(_)))
             {
-                checks.fail("evidence_document_id", "not a document of this child");
+                checks.refuse("evidence_document_id", NOT_THIS_CHILDS_DOCUMENT);
             }
             checks.finish()?;
             let same = current.exception.as_ref().is_some_and(|e| {

@@ -139,7 +139,7 @@ pub(crate) fn decide_system(
                 };
             }
             if *size != doc.size {
-                return Err(DomainError::invalid(
+                return Err(DomainError::refused(
                     "size",
                     format!("the stored file has {size} bytes but {} were declared", doc.size),
                 ));

@@ -123,18 +123,12 @@ fn grant_owner(ctx: &Context, user: &crate::ids::UserId, scope: &Scope, changes:
     changes.put(&Scope::User(user.clone()), keys::membership(scope), Record::Membership(membership));
 }
 
-/// The oldest a young person can be and still have a plan (CFA s.83(2): "under 25", and a plan
-/// may run to the end of the year they turn 25): refused from their 26th birthday.
-const MAX_AGE_YEARS: u32 = 25;
-
+/// A child's record is kept whatever their age (a young person's records stay theirs to edit as
+/// they grow up); the 0–25 rule belongs to opening a case (`rules::case`). A birth date after
+/// today is refused by rule: it depends on the day, which no schema can state.
 fn check_child(checks: &mut Checks, ctx: &Context, date_of_birth: NaiveDate) {
-    let today = ctx.today();
-    let too_old =
-        date_of_birth.checked_add_months(chrono::Months::new(12 * (MAX_AGE_YEARS + 1))).is_none_or(|d| d <= today);
-    if date_of_birth > today {
-        checks.fail("date_of_birth", "must not be in the future");
-    } else if too_old {
-        checks.fail("date_of_birth", "plans cover children and young people aged 25 or under");
+    if date_of_birth > ctx.today() {
+        checks.refuse("date_of_birth", "must not be after today");
     }
 }
 

@@ -7,7 +7,7 @@ use crate::aggregate::CaseAggregate;
 use crate::command::{CaseCommand, SystemCommand};
 use crate::context::Context;
 use crate::error::Conflict;
-use crate::error::{Checks, DomainError, limits};
+use crate::error::{Checks, DomainError, NOT_THIS_CHILDS_DOCUMENT, limits};
 use crate::ids::FlagId;
 use crate::keys;
 use crate::model::{Annotation, Document, DocumentAnalysis, Flag, Record};
@@ -215,7 +215,7 @@ pub(crate) fn decide_flag(
             if let Some(d) = document_id
                 && snap.get(scope, &keys::document(*d)).is_none()
             {
-                return Err(DomainError::invalid("document_id", "no such document for this child"));
+                return Err(DomainError::not_this_childs_document("document_id"));
             }
             let flag = Flag {
                 id: *flag_id,
@@ -295,8 +295,8 @@ pub(crate) fn decide_flag(
             }
             if ids.len() > limits::LINKED_DOCUMENTS {
                 checks.fail("document_ids", format!("at most {} documents", limits::LINKED_DOCUMENTS));
-            } else if let Some(d) = ids.iter().find(|d| snap.get(scope, &keys::document(**d)).is_none()) {
-                checks.fail("document_ids", format!("{d} is not a document of this child"));
+            } else if ids.iter().any(|d| snap.get(scope, &keys::document(*d)).is_none()) {
+                checks.refuse("document_ids", NOT_THIS_CHILDS_DOCUMENT);
             }
             checks.finish()?;
             let annotation = Annotation {

@@ -63,10 +63,10 @@ fn check(input: &Input) -> Result<(), DomainError> {
     checks.plausible_date("date", input.date);
     if input.kind != KeyDateKind::DecisionNotice {
         if input.decision.is_some() {
-            checks.fail("decision", "only a decision_notice records an appealable decision");
+            checks.refuse("decision", "only a decision_notice records an appealable decision");
         }
         if input.section_i_only {
-            checks.fail("section_i_only", "only applies to a decision_notice");
+            checks.refuse("section_i_only", "only applies to a decision_notice");
         }
     }
     checks.finish()
@@ -89,13 +89,10 @@ pub(crate) fn record(
     let existing = agg.key_dates.iter().find(|k| k.id == id);
     match existing {
         Some(k) if k.kind != input.kind => {
-            return Err(DomainError::invalid("kind", "a key date's kind cannot be changed; record a new key date"));
+            return Err(DomainError::refused("kind", "a key date's kind cannot be changed; record a new key date"));
         }
         Some(k) if k.date == input.date && k.decision == input.decision && k.section_i_only == input.section_i_only => {
             return Ok(());
-        }
-        None if input.id.is_some() && !input.kind.once_per_case() => {
-            return Err(DomainError::NotFound { what: "key date" });
         }
         _ => {}
     }

@@ -394,7 +394,7 @@ impl TicketWork<'_> {
         }
         self.accepted()?;
         if self.conn.advocate_id == Some(to.advocate_id) {
-            return Err(DomainError::invalid("to_advocate_id", "hand over to another advocate"));
+            return Err(DomainError::refused("to_advocate_id", "hand over to another advocate"));
         }
         if !incoming.accepting {
             return Err(DomainError::Conflict(Conflict::NotTakingFamilies));
@@ -524,7 +524,7 @@ impl TicketWork<'_> {
         changes: &mut Changes<'_>,
     ) -> Result<(), DomainError> {
         if status == Some(TicketStatus::New) {
-            return Err(DomainError::invalid("status", "`new` is only for a request not yet accepted"));
+            return Err(DomainError::refused("status", "`new` is only for a request not yet accepted"));
         }
         let mut ticket = self.ticket.clone();
         let unchanged = status.is_none_or(|s| s == ticket.status)

@@ -253,9 +253,9 @@ fn template_timescales_compute_their_due_date() {
         },
     };
     let typed = on_case(&mut f, &mum, transfer(Some(ymd(2027, 3, 15)), Some(ymd(2027, 9, 1)))).unwrap_err();
-    assert!(matches!(&typed, DomainError::Invalid(e) if e[0].field == "due"), "{typed:?}");
+    assert!(matches!(&typed, DomainError::Refused(e) if e[0].field == "due"), "{typed:?}");
     let no_start = on_case(&mut f, &mum, transfer(None, None)).unwrap_err();
-    assert!(matches!(&no_start, DomainError::Invalid(e) if e[0].field == "start"), "{no_start:?}");
+    assert!(matches!(&no_start, DomainError::Refused(e) if e[0].field == "start"), "{no_start:?}");
     on_case(&mut f, &mum, transfer(None, Some(ymd(2027, 9, 1)))).unwrap();
     let a = f.w.action(f.child, f.case, TimescaleId::PhaseTransfer);
     assert_eq!(a.due, ymd(2027, 2, 15));
@@ -317,9 +317,9 @@ fn exceptions_are_recorded_for_the_grounds_the_law_allows() {
         },
     };
     let wrong = on_case(&mut f, &mum, claim(decision.id, ExceptionGround::MissedAppointment)).unwrap_err();
-    assert!(matches!(&wrong, DomainError::Invalid(e) if e[0].field == "ground"), "{wrong:?}");
+    assert!(matches!(&wrong, DomainError::Refused(e) if e[0].field == "ground"), "{wrong:?}");
     let none = on_case(&mut f, &mum, claim(review.id, ExceptionGround::SchoolClosure)).unwrap_err();
-    assert!(matches!(&none, DomainError::Invalid(e) if e[0].message.contains("no exception")), "{none:?}");
+    assert!(matches!(&none, DomainError::Refused(e) if e[0].message.contains("no exception")), "{none:?}");
     on_case(&mut f, &mum, claim(decision.id, ExceptionGround::SchoolClosure)).unwrap();
     assert!(on_case(&mut f, &mum, claim(decision.id, ExceptionGround::SchoolClosure)).unwrap().is_noop());
     let claimed = f.w.action(f.child, f.case, TimescaleId::AssessmentDecision);

@@ -259,7 +259,7 @@ fn families_add_manual_flags_move_them_and_keep_notes() {
         note: None,
     };
     assert!(
-        matches!(decide_as_mum(&mut f, other_childs_doc), Err(DomainError::Invalid(e)) if e[0].field == "document_id")
+        matches!(decide_as_mum(&mut f, other_childs_doc), Err(DomainError::Refused(e)) if e[0].field == "document_id")
     );
 
     let edit = CaseCommand::EditFlag { flag_id: id, section: Some(Section::G), note: Some("Ask at review".into()) };
@@ -293,7 +293,7 @@ fn annotations_link_this_childs_documents_and_list_per_section() {
     assert!(matches!(decide_as_mum(&mut f, annotate(first, Section::B, vec![ot])), Err(DomainError::Conflict(_))));
     let stranger_doc = annotate(AnnotationId::new(), Section::F, vec![DocumentId::new()]);
     assert!(
-        matches!(decide_as_mum(&mut f, stranger_doc), Err(DomainError::Invalid(e)) if e[0].field == "document_ids")
+        matches!(decide_as_mum(&mut f, stranger_doc), Err(DomainError::Refused(e)) if e[0].field == "document_ids")
     );
     let too_many = annotate(AnnotationId::new(), Section::F, (0..30).map(|_| DocumentId::new()).collect());
     assert!(

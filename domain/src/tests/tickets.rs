@@ -231,7 +231,7 @@ fn updates_are_the_advocates_and_kept_in_history() {
     );
     d.on(&adv, TicketCommand::Accept).unwrap();
     assert!(matches!(d.on(&mum, update(Some(TicketStatus::Resolved), None)), Err(DomainError::Forbidden { .. })));
-    assert!(matches!(d.on(&adv, update(Some(TicketStatus::New), None)), Err(DomainError::Invalid(_))));
+    assert!(matches!(d.on(&adv, update(Some(TicketStatus::New), None)), Err(DomainError::Refused(_))));
     d.on(
         &adv,
         TicketCommand::Update {

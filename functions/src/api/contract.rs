@@ -64,7 +64,7 @@ const LINKS: &[Link] = &[
     ("create_case", "201", "ListAnnotations", "list_annotations", &[("id", "$response.body#/id")]),
     (
         "record_key_date",
-        "201",
+        "200",
         "DeleteKeyDate",
         "delete_key_date",
         &[("id", "$request.path.id"), ("kid", "$response.body#/key_dates/0/id")],
@@ -89,6 +89,15 @@ const LINKS: &[Link] = &[
         "201",
         "RecordException",
         "record_exception",
+        &[("id", "$request.path.id"), ("aid", "$response.body#/id")],
+    ),
+    ("add_flag", "201", "GetFlag", "get_flag", &[("id", "$request.path.id"), ("fid", "$response.body#/id")]),
+    ("add_note", "201", "GetNote", "get_note", &[("id", "$request.path.id"), ("nid", "$response.body#/id")]),
+    (
+        "add_annotation",
+        "201",
+        "GetAnnotation",
+        "get_annotation",
         &[("id", "$request.path.id"), ("aid", "$response.body#/id")],
     ),
     ("add_flag", "201", "ConfirmFlag", "confirm_flag", &[("id", "$request.path.id"), ("fid", "$response.body#/id")]),
@@ -127,6 +136,21 @@ const LINKS: &[Link] = &[
     (
         "add_checklist_item",
         "201",
+        "GetChecklistItem",
+        "get_checklist_item",
+        &[("id", "$request.path.id"), ("item", "$response.body#/id")],
+    ),
+    ("post_message", "201", "GetMessage", "get_message", &[("id", "$request.path.id"), ("mid", "$response.body#/id")]),
+    (
+        "add_private_note",
+        "201",
+        "GetPrivateNote",
+        "get_private_note",
+        &[("id", "$request.path.id"), ("nid", "$response.body#/id")],
+    ),
+    (
+        "add_checklist_item",
+        "201",
         "EditChecklistItem",
         "edit_checklist_item",
         &[("id", "$request.path.id"), ("item", "$response.body#/id")],
@@ -152,12 +176,36 @@ pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
         paths.insert("/v1/openapi.json".into(), self_description());
     }
     add_exactly_one(&mut doc);
+    mark_optional_bodies(&mut doc);
     doc
 }
 
+/// A body is required exactly when its schema requires something: a body whose every field is
+/// optional may be left out (the server reads no body as `{}`), and the document says so.
+fn mark_optional_bodies(doc: &mut Value) {
+    let schemas = doc.pointer("/components/schemas").cloned().unwrap_or_default();
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        for method in METHODS {
+            let Some(body) = item.get_mut(method).and_then(|op| op.get_mut("requestBody")) else { continue };
+            let schema = &body["content"]["application/json"]["schema"];
+            let schema = match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+                Some(name) => &schemas[name],
+                None => schema,
+            };
+            let needs_something = schema["required"].as_array().is_some_and(|r| !r.is_empty())
+                || ["oneOf", "anyOf", "allOf"].iter().any(|k| schema.get(*k).is_some());
+            if let Some(body) = body.as_object_mut() {
+                body.insert("required".into(), Value::Bool(needs_something));
+            }
+        }
+    }
+}
+
 /// Request bodies whose fields come in exclusive pairs: `(schema, [field, field])`. Derived
-/// schemas show each field as optional; this states that exactly one must be given (non-null),
-/// so a generated client and a fuzzer see the same rule the handler enforces.
+/// schemas show each field as optional; this rewrites the schema as one complete variant per
+/// field (every shared property in each, the field required, the other absent), so a generated
+/// client keeps every property and a fuzzer sees the rule the handler enforces.
 const EXACTLY_ONE: &[(&str, [&str; 2])] = &[("SupportRequestIn", ["advocate_id", "organisation_id"])];
 
 fn add_exactly_one(doc: &mut Value) {
@@ -166,12 +214,28 @@ fn add_exactly_one(doc: &mut Value) {
         else {
             continue;
         };
+        let properties = target.remove("properties").and_then(|p| p.as_object().cloned()).unwrap_or_default();
+        let required: Vec<Value> = target.remove("required").and_then(|r| r.as_array().cloned()).unwrap_or_default();
+        target.remove("additionalProperties");
+        target.remove("type");
         let branches: Vec<Value> = fields
             .iter()
             .map(|f| {
-                let mut props = Map::new();
-                props.insert((*f).to_owned(), json!({ "type": "string" }));
-                json!({ "required": [f], "properties": props })
+                let mut props = properties.clone();
+                props.retain(|name, _| name == f || !fields.contains(&name.as_str()));
+                if let Some(p) = props.get_mut(*f) {
+                    // The chosen field is given: not null.
+                    *p = json!({ "type": "string", "format": "uuid" });
+                }
+                let mut req = required.clone();
+                req.push(json!(f));
+                json!({
+                    "title": format!("{schema} ({f})"),
+                    "type": "object",
+                    "required": req,
+                    "properties": props,
+                    "additionalProperties": false,
+                })
             })
             .collect();
         target.insert("oneOf".into(), Value::Array(branches));
@@ -225,6 +289,12 @@ fn add_refusals(path: &str, method: &str, op: &mut Map<String, Value>) {
             *response = problem_response(&description);
         }
     }
+}
+
+/// Every link as `(from, status, name)`, for a test that each one was placed: a link whose
+/// operation or status no longer exists would otherwise vanish without a word.
+pub fn declared_links() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    LINKS.iter().map(|(from, status, name, _, _)| (*from, *status, *name))
 }
 
 fn add_links(op: &mut Map<String, Value>, operation_ids: &[String]) {

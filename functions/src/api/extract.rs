@@ -94,20 +94,40 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 "send the body as application/json",
             ));
         }
-        serde_json::from_slice(body).map(ApiJson).map_err(|e| {
-            use serde_json::error::Category;
-            // Some shape errors come out of serde as syntax errors (an empty object where an
-            // enum is expected reads as "expected value"): well-formed JSON of the wrong shape
-            // is a 422, only text that is not JSON is a 400.
-            let well_formed = || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
-            match e.classify() {
-                Category::Data => Problem::invalid(vec![senvault_domain::FieldError::new("body", e.to_string())]),
-                Category::Syntax if well_formed() => {
-                    Problem::invalid(vec![senvault_domain::FieldError::new("body", e.to_string())])
-                }
-                Category::Syntax | Category::Eof | Category::Io => Problem::bad_request(format!("malformed JSON: {e}")),
-            }
+        // Text that is not JSON is a 400; JSON of the wrong shape is a 422 naming the field.
+        let mut value: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("malformed JSON: {e}")))?;
+        // Every request body the document describes is an object (serde would also read a
+        // struct from an array of its fields, which the document does not allow).
+        if !value.is_object() {
+            return Err(Problem::invalid(vec![senvault_domain::FieldError::new("body", "must be a JSON object")]));
+        }
+        whole_numbers(&mut value);
+        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
+            let field = match e.path().to_string() {
+                p if p == "." => "body".to_owned(),
+                p => p,
+            };
+            Problem::invalid(vec![senvault_domain::FieldError::new(field, e.into_inner().to_string())])
         })
+    }
+}
+
+/// JSON has one number type: `3.0` is the integer 3 to JSON Schema (and to a JavaScript client
+/// that sends it), so a whole number written with a fraction is read as that integer. Numbers
+/// with a real fraction are left for the field's own type to judge.
+fn whole_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if !n.is_u64() && !n.is_i64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15) {
+                // Exact below 2^53, so the cast loses nothing.
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 

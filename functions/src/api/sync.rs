@@ -3,12 +3,13 @@
 //! same types (the store's `openapi` feature), so the document cannot drift from the protocol.
 
 use crate::service::sync::wire::{
-    MutationOutcome, Outcome, PullRequest, PullResponse, PushRequest, PushResponse, SCHEMA, ScopePull, ScopesResponse,
+    MAX_COUNTER, MutationOutcome, Outcome, PullRequest, PullResponse, PushRequest, PushResponse, SCHEMA, ScopePull,
+    ScopesResponse,
 };
 use axum::Json;
 use axum::extract::State;
 use senvault_domain::Scope;
-use senvault_domain::sync::Receipt;
+use senvault_domain::sync::{Receipt, WITHDRAWN};
 
 use super::AppState;
 use super::extract::{ApiJson, Caller};
@@ -41,6 +42,28 @@ pub async fn push(
     ApiJson(body): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, Problem> {
     check_envelope(&body.client_id, body.schema)?;
+    // What the document states of each mutation, before any runs.
+    let mut errors = Vec::new();
+    for (n, m) in body.mutations.iter().enumerate() {
+        if m.base.is_some_and(|b| !(1..=MAX_COUNTER).contains(&b)) {
+            let message = format!("from 1 to {MAX_COUNTER}");
+            errors.push(senvault_domain::FieldError::new(format!("mutations[{n}].base"), message));
+        }
+        if let Some((field, message)) = m.command.shape_error() {
+            let field = if field.is_empty() {
+                format!("mutations[{n}].command")
+            } else {
+                format!("mutations[{n}].command.{field}")
+            };
+            errors.push(senvault_domain::FieldError::new(field, message));
+        }
+        if m.scope != WITHDRAWN && m.scope.parse::<Scope>().is_err() {
+            errors.push(senvault_domain::FieldError::new(format!("mutations[{n}].scope"), "not a scope"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
     let (lmid, receipts) = state.service.push(&actor, &body.client_id, body.mutations).await?;
     tracing::info!(mutations = receipts.len(), lmid, "sync push");
     Ok(Json(PushResponse { lmid, outcomes: receipts.into_iter().map(outcome).collect() }))
@@ -74,12 +97,19 @@ pub async fn pull(
             let field = senvault_domain::FieldError::new(format!("scopes[{n}].scope"), "not a scope");
             return Err(Problem::invalid(vec![field]));
         };
+        if c.epoch > MAX_COUNTER || c.seq > MAX_COUNTER {
+            let field = senvault_domain::FieldError::new(
+                format!("scopes[{n}]"),
+                format!("epoch and seq are at most {MAX_COUNTER}"),
+            );
+            return Err(Problem::invalid(vec![field]));
+        }
         parsed.push((scope, c));
     }
     let lmid = state.service.lmid(&actor, &body.client_id).await?;
     let mut scopes = Vec::with_capacity(parsed.len());
     for (scope, c) in parsed {
-        let state = state.service.pull_scope(&actor, &scope, c.cursor, c.resume).await?;
+        let state = state.service.pull_scope(&actor, &scope, c.cursor(), c.resume).await?;
         scopes.push(ScopePull { scope: c.scope, state });
     }
     Ok(Json(PullResponse { lmid, scopes }))

@@ -7,7 +7,7 @@ use senvault_domain::error::Conflict;
 use senvault_domain::sync::{Receipt, Refusal, Step, SyncClient, WITHDRAWN, plan_push, synced};
 use senvault_domain::{Actor, DomainError, Expect, MemberRole, Operation, Read, Record, Scope, Write, keys};
 use senvault_store::codec::from_stored;
-use senvault_store::sync::{Cursor, Mutation, PullState, ResetReason, ScopeInfo, WireRecord};
+use senvault_store::sync::{Cursor, Mutation, PullState, ResetReason, ScopeInfo, SentCommand, WireRecord};
 use senvault_store::{CommitRequest, StoreError};
 
 use super::{Service, ServiceError};
@@ -92,14 +92,21 @@ impl Service {
 
     /// Runs one mutation with its receipt; `Ok(true)` when both were committed.
     async fn run_mutation(&self, actor: &Actor, device: &Device, m: Mutation) -> Result<bool, ServiceError> {
-        let scope = m.command.scope(actor);
+        let command = match m.command {
+            SentCommand::Read(c) => c,
+            SentCommand::Unreadable { field, reason, .. } => {
+                let field = if field.is_empty() { "command".to_owned() } else { format!("command.{field}") };
+                return Err(DomainError::invalid(&field, reason).into());
+            }
+        };
+        let scope = command.scope(actor);
         if scope.to_string() != m.scope {
-            return Err(DomainError::invalid("scope", "the mutation's scope is not the one its command writes").into());
+            return Err(DomainError::refused("scope", "the mutation's scope is not the one its command writes").into());
         }
         let receipt = receipt_write(actor, device, Receipt { mid: m.mid, refused: None })?;
         let client_id = device.client.as_ref().map(|c| c.client_id.clone()).unwrap_or_default();
         let origin = senvault_domain::Origin { client_id, mid: m.mid, base: m.base };
-        let operation = Operation::from(m.command);
+        let operation = Operation::from(command);
         let done = self.execute_with(actor, operation, m.op, Some(&receipt), Some(origin)).await?;
         Ok(done.changed)
     }
@@ -192,7 +199,7 @@ impl Service {
         let meta = self.store().meta(&scope_s).await?;
         if cursor.epoch > meta.epoch || (cursor.epoch == meta.epoch && cursor.seq > meta.seq) {
             return Err(
-                DomainError::invalid("scopes", format!("the cursor of {scope_s} is not one the server gave")).into()
+                DomainError::refused("scopes", format!("the cursor of {scope_s} is not one the server gave")).into()
             );
         }
         let first = cursor.seq == 0 || resume.is_some();

@@ -188,15 +188,17 @@ async fn key_dates_drive_statutory_actions() {
     assert_eq!(review["origin"], "statutory");
     // Statutory dates are computed: correct the key date, not the action.
     let aid = review["id"].as_str().unwrap();
-    app.patch(&format!("/v1/cases/{case}/actions/{aid}"), &token, json!({"due": "2026-06-01"})).await.problem(422);
+    app.patch(&format!("/v1/cases/{case}/actions/{aid}"), &token, json!({"due": "2026-06-01"})).await.problem(409);
     let notice = app
         .post(&path, &token, json!({"kind": "decision_notice", "date": "2025-12-31", "decision": "plan_contents", "section_i_only": true}))
         .await
         .expect(200);
     assert!(notice["key_dates"].as_array().unwrap().len() == 2);
+    // How two fields relate is a rule beyond the document's schema (409); an unknown kind is not
+    // in the document at all (422).
     app.post(&path, &token, json!({"kind": "draft_issued", "date": "2026-01-01", "decision": "cease"}))
         .await
-        .problem(422);
+        .problem(409);
     app.post(&path, &token, json!({"kind": "someday", "date": "2026-01-01"})).await.problem(422);
     app.post(&path, &token, json!({"kind": "draft_issued", "date": "2026-02-30"})).await.problem(422);
     app.post(&path, &token, json!({"kind": "draft_issued", "date": "1890-01-01"})).await.problem(422);
@@ -268,7 +270,9 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert!(p["detail"].as_str().unwrap().contains("malformed JSON"));
     app.send(raw(b"text=hello", "application/x-www-form-urlencoded")).await.problem(415);
     let p = app.post(&path, &token, json!({"text": 42})).await.problem(422);
-    assert_eq!(p["errors"][0]["field"], "body");
+    assert_eq!(p["errors"][0]["field"], "text", "the refusal names the field");
+    let p = app.post(&path, &token, json!(["x"])).await.problem(422);
+    assert_eq!(p["errors"][0]["field"], "body", "a body is an object, never an array of its fields");
     app.post(&path, &token, json!({"text": "x", "colour": "red"})).await.problem(422);
     app.post(&path, &token, json!({"text": "x", "topic": "gossip"})).await.problem(422);
     app.post(&path, &token, json!({"text": "   "})).await.problem(422);

@@ -38,6 +38,22 @@ fn enums_list_the_wire_ids() {
     }
 }
 
+/// Each declared link sits on an answer its operation gives, and names an operation that exists:
+/// the stateful phase of a contract test (and a generated client) follows only what is placed.
+#[test]
+fn every_link_is_placed() {
+    let d = doc();
+    let ops = operations(&d);
+    for (from, status, name) in senvault_functions::api::contract::declared_links() {
+        let op = ops.iter().find(|(_, _, op)| op["operationId"] == from);
+        let Some((_, _, op)) = op else { panic!("link {name}: no operation {from}") };
+        let link = &op["responses"][status]["links"][name];
+        assert!(link.is_object(), "link {name} from {from} {status} is not placed");
+        let target = link["operationId"].as_str().unwrap();
+        assert!(ops.iter().any(|(_, _, o)| o["operationId"] == target), "link {name}: no operation {target}");
+    }
+}
+
 #[test]
 fn every_reference_resolves() {
     assert_eq!(unresolved_refs(&doc()), Vec::<String>::new());
@@ -99,9 +115,18 @@ fn request_constraints_are_in_the_schema() {
     assert_eq!(schemas["NewFlag"]["properties"]["excerpt"]["maxLength"].as_u64(), Some(limits::QUOTE as u64));
     assert_eq!(schemas["NewChild"]["properties"]["name"]["maxLength"].as_u64(), Some(limits::NAME as u64));
     // A support request names exactly one of an advocate and an organisation, and says so.
+    // Each branch is complete (a generator keeps every shared property) and names its own.
     let branches = schemas["SupportRequestIn"]["oneOf"].as_array().expect("oneOf");
-    let required: Vec<&Value> = branches.iter().map(|b| &b["required"][0]).collect();
-    assert_eq!(required, ["advocate_id", "organisation_id"]);
+    for (branch, own, other) in
+        [(&branches[0], "advocate_id", "organisation_id"), (&branches[1], "organisation_id", "advocate_id")]
+    {
+        let required = branch["required"].as_array().unwrap();
+        for field in ["child_id", "type", "message", own] {
+            assert!(required.contains(&json!(field)), "{own} branch requires {field}");
+        }
+        assert!(branch["properties"].get(other).is_none(), "{own} branch has no {other}");
+        assert_eq!(branch["additionalProperties"], false);
+    }
 }
 
 #[test]

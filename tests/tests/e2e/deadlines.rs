@@ -228,16 +228,16 @@ async fn template_timescales_take_their_start_and_refuse_a_typed_date() {
         b
     };
     let p =
-        app.post(&actions_path, &f.token, body(json!({"due": "2027-03-15", "start": "2027-09-01"}))).await.problem(422);
+        app.post(&actions_path, &f.token, body(json!({"due": "2027-03-15", "start": "2027-09-01"}))).await.problem(409);
     assert_eq!(p["errors"][0]["field"], "due");
-    app.post(&actions_path, &f.token, body(json!({}))).await.problem(422);
+    app.post(&actions_path, &f.token, body(json!({}))).await.problem(409);
     let made = app.post(&actions_path, &f.token, body(json!({"start": "2027-09-01"}))).await.expect(201);
     assert_eq!(
         (made["due"].as_str(), made["legal_basis"].as_str()),
         (Some("2027-02-15"), Some("SEND Regs 2014 reg 18(1)(b)"))
     );
     let plain = json!({"description": "Chase", "responsible": "family"});
-    app.post(&actions_path, &f.token, plain).await.problem(422);
+    app.post(&actions_path, &f.token, plain).await.problem(409);
 }
 
 #[tokio::test]
@@ -252,11 +252,11 @@ async fn exceptions_are_recorded_shown_and_refused_where_the_law_has_none() {
             "note": "The LA's letter says the school was closed"})
     };
     let p =
-        app.call(axum::http::Method::PUT, &path, Some(&f.token), Some(claim("missed_appointment"))).await.problem(422);
+        app.call(axum::http::Method::PUT, &path, Some(&f.token), Some(claim("missed_appointment"))).await.problem(409);
     assert_eq!(p["errors"][0]["field"], "ground");
     app.call(axum::http::Method::PUT, &path, Some(&f.token), Some(claim("holiday"))).await.problem(422);
     let bad_period = json!({"ground": "school_closure", "claimed_by": "la", "period": {"from": "2026-08-26", "to": "2026-07-15"}, "note": "x"});
-    app.call(axum::http::Method::PUT, &path, Some(&f.token), Some(bad_period)).await.problem(422);
+    app.call(axum::http::Method::PUT, &path, Some(&f.token), Some(bad_period)).await.problem(409);
     let view =
         app.call(axum::http::Method::PUT, &path, Some(&f.token), Some(claim("school_closure"))).await.expect(200);
     assert_eq!(

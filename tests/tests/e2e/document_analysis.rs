@@ -183,9 +183,9 @@ async fn only_the_family_decides_flags_and_collaborators_annotate() {
             json!({"section": "F", "quote": "q", "comment": "c", "document_ids": [theirs]}),
         )
         .await
-        .problem(422);
+        .problem(409);
     assert_eq!(p["errors"][0]["field"], "document_ids");
-    let p = analyse(&app, &fam.token, &plan, json!({"case_id": other.case})).await.problem(422);
+    let p = analyse(&app, &fam.token, &plan, json!({"case_id": other.case})).await.problem(409);
     assert_eq!(p["errors"][0]["field"], "case_id");
     analyse(&app, &fam.token, &theirs, json!({})).await.problem(404);
 }
@@ -237,7 +237,7 @@ async fn unreadable_files_and_bad_requests_change_nothing_they_should_not() {
     let plan = app.upload_document(&fam.token, &fam.child, "Plan", "text/plain", NOAH.as_bytes().to_vec()).await;
     analyse(&app, &fam.token, &plan, json!({"case": fam.case})).await.problem(422);
     analyse(&app, &fam.token, &plan, json!({"case_id": 7})).await.problem(422);
-    analyse(&app, &fam.token, &plan, json!({"case_id": uuid_like()})).await.problem(422);
+    analyse(&app, &fam.token, &plan, json!({"case_id": uuid_like()})).await.problem(409);
     let res = app
         .send(
             axum::http::Request::post(format!("/v1/documents/{plan}/analyse"))

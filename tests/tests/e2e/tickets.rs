@@ -110,7 +110,7 @@ async fn linking_and_private_notes_reveal_nothing_of_other_families() {
     let theirs = app.post(&link, &fam.token, json!({"case_id": other.case})).await;
     let unknown = app.post(&link, &fam.token, json!({"case_id": uuid::Uuid::now_v7()})).await;
     assert_eq!((theirs.status, &theirs.json), (unknown.status, &unknown.json));
-    assert_eq!(theirs.status.as_u16(), 422, "{}", theirs.json);
+    assert_eq!(theirs.status.as_u16(), 409, "{}", theirs.json);
     // A stranger naming the ticket learns nothing, whatever case they name.
     let by_stranger = app.post(&link, &other.token, json!({"case_id": other.case})).await;
     let fresh = app
