@@ -108,10 +108,13 @@ pub enum Area {
     Http(fn() -> utoipa_axum::router::OpenApiRouter<AppState>),
     /// The scheduled overdue scanner.
     Scanner,
+    /// Objects created under `uploads/` (EventBridge): removes those that arrived after their
+    /// slot closed ([`crate::late_uploads`]).
+    LateUploads,
 }
 
 impl Area {
-    pub const NAMES: &'static str = "cases, documents, access, tickets, sync, overdue-scanner";
+    pub const NAMES: &'static str = "cases, documents, access, tickets, sync, overdue-scanner, late-uploads";
 
     pub fn parse(name: &str) -> Option<Area> {
         Some(match name {
@@ -121,6 +124,7 @@ impl Area {
             "tickets" => Area::Http(crate::api::tickets_routes),
             "sync" => Area::Http(crate::api::sync_routes),
             "overdue-scanner" => Area::Scanner,
+            "late-uploads" => Area::LateUploads,
             _ => return None,
         })
     }
@@ -138,6 +142,28 @@ pub async fn run_scanner() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(lambda_runtime::service_fn(move |_event: lambda_runtime::LambdaEvent<Value>| async move {
         let report = crate::scanner::scan(service, chrono::Utc::now()).await?;
         Ok::<crate::scanner::ScanReport, lambda_runtime::Error>(report)
+    }))
+    .await
+}
+
+/// Removes each upload an S3 "Object Created" event reports whose slot had closed. A failure
+/// fails the invocation, so EventBridge retries it (the sweep is idempotent).
+pub async fn run_late_uploads() -> Result<(), lambda_runtime::Error> {
+    init_logging();
+    let config = Config::from_env()?;
+    let store = store(&config).await;
+    let Some(blobs) = setup::s3_blobs(config.bucket.as_deref(), config.kms_key.clone()).await else {
+        return Err(ConfigError::Missing("BUCKET_NAME").into());
+    };
+    let (store, blobs) = (&store, &blobs);
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<Value>| async move {
+        let mut removed = 0usize;
+        for key in crate::late_uploads::created_keys(&event.payload) {
+            let swept = crate::late_uploads::sweep(store.as_ref(), blobs.as_ref(), &key).await?;
+            tracing::info!(key, ?swept, "upload event");
+            removed += usize::from(swept == crate::late_uploads::Swept::Removed);
+        }
+        Ok::<Value, lambda_runtime::Error>(serde_json::json!({ "removed": removed }))
     }))
     .await
 }

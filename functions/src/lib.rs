@@ -8,6 +8,7 @@ pub mod clock;
 pub mod dynamo;
 pub mod extraction;
 pub mod lambda;
+pub mod late_uploads;
 pub mod local;
 pub mod panics;
 pub mod problem;

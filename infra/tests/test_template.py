@@ -85,8 +85,18 @@ class Template(unittest.TestCase):
                 "TicketsFunction": "tickets",
                 "SyncFunction": "sync",
                 "OverdueScannerFunction": "overdue-scanner",
+                "LateUploadsFunction": "late-uploads",
             },
         )
+
+    def test_uploads_arriving_after_their_slot_closed_reach_the_late_uploads_function(self):
+        bridge = self.r["Bucket"]["Properties"]["NotificationConfiguration"]["EventBridgeConfiguration"]
+        self.assertTrue(bridge["EventBridgeEnabled"])
+        event = self.r["LateUploadsFunction"]["Properties"]["Events"]["UploadCreated"]
+        self.assertEqual(event["Type"], "EventBridgeRule")
+        pattern = event["Properties"]["Pattern"]
+        self.assertEqual(pattern["detail-type"], ["Object Created"])
+        self.assertEqual(pattern["detail"]["object"]["key"], [{"prefix": "uploads/"}])
 
     def test_documents_function_has_reserved_concurrency(self):
         props = self.r["DocumentsFunction"]["Properties"]

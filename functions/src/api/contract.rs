@@ -42,6 +42,9 @@ fn problem_response(description: &str) -> Value {
 
 /// A link from an operation's success answer to an operation it makes usable:
 /// (operation, status, link name, target operation, parameters as (name, runtime expression)).
+/// A parameter named `body.<field>` sets that field of the target's request body (the link's
+/// `requestBody`), so a new child's id reaches the case, document or support request made
+/// for it.
 type Link = (&'static str, &'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
 
 /// Links from operations' success answers to the operations they make usable.
@@ -50,6 +53,10 @@ const LINKS: &[Link] = &[
     ("add_child", "201", "EditChild", "edit_child", &[("id", "$response.body#/id")]),
     ("add_child", "201", "ListCases", "list_cases", &[("child_id", "$response.body#/id")]),
     ("add_child", "201", "ListDocuments", "list_documents", &[("child_id", "$response.body#/id")]),
+    ("add_child", "201", "CreateCase", "create_case", &[("body.child_id", "$response.body#/id")]),
+    ("add_child", "201", "CreateDocument", "create_document", &[("body.child_id", "$response.body#/id")]),
+    ("add_child", "201", "RequestSupport", "request_support", &[("body.child_id", "$response.body#/id")]),
+    ("directory", "200", "RequestSupport", "request_support", &[("body.advocate_id", "$response.body#/items/0/id")]),
     ("create_case", "201", "GetCase", "get_case", &[("id", "$response.body#/id")]),
     ("create_case", "201", "EditCase", "edit_case", &[("id", "$response.body#/id")]),
     ("create_case", "201", "ChangeStatus", "change_status", &[("id", "$response.body#/id")]),
@@ -307,10 +314,21 @@ fn add_links(op: &mut Map<String, Value>, operation_ids: &[String]) {
         else {
             continue;
         };
-        let parameters: Map<String, Value> = parameters.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+        let mut link = Map::new();
+        link.insert("operationId".into(), json!(target));
+        let (body, params): (Vec<_>, Vec<_>) = parameters.iter().partition(|(k, _)| k.starts_with("body."));
+        if !params.is_empty() {
+            let params: Map<String, Value> = params.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+            link.insert("parameters".into(), Value::Object(params));
+        }
+        if !body.is_empty() {
+            let fields: Map<String, Value> =
+                body.iter().map(|(k, v)| (k.trim_start_matches("body.").to_owned(), json!(v))).collect();
+            link.insert("requestBody".into(), Value::Object(fields));
+        }
         let links = response.entry("links").or_insert_with(|| json!({}));
         if let Some(links) = links.as_object_mut() {
-            links.insert((*name).to_owned(), json!({ "operationId": target, "parameters": parameters }));
+            links.insert((*name).to_owned(), Value::Object(link));
         }
     }
 }

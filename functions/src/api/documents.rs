@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, Paging, parse_id};
 use super::{AppState, ListOf, Made, respond};
-use crate::blobs::{Blobs, MAX_GET_EXPIRY, MAX_PUT_EXPIRY, Presigned};
+use crate::blobs::{Blobs, MAX_GET_EXPIRY, Presigned};
 use crate::problem::Problem;
 use crate::service::ServiceError;
 
@@ -153,7 +153,12 @@ pub async fn create_document(
     };
     let upload_url = if doc.state == DocumentState::AwaitingUpload {
         let p = blobs
-            .presign_put(&doc.upload_key(), doc.content_type.as_str(), doc.size, MAX_PUT_EXPIRY)
+            .presign_put(
+                &doc.upload_key(),
+                doc.content_type.as_str(),
+                doc.size,
+                crate::late_uploads::UPLOAD_LINK_LIFETIME,
+            )
             .await
             .map_err(blob_problem)?;
         Some(p.into())

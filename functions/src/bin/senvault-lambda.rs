@@ -1,12 +1,13 @@
 //! Every Lambda function of the vault, in one binary: the area it serves is chosen by the
 //! `SENVAULT_AREA` environment variable, which the SAM template sets on each function —
 //! `cases`, `documents`, `access`, `tickets`, `sync` (HTTP API, payload v2) or
-//! `overdue-scanner` (EventBridge, every 15 minutes).
+//! `overdue-scanner` (EventBridge, every 15 minutes) or `late-uploads` (EventBridge, on each
+//! object created under `uploads/`).
 //!
 //! One binary links once, so building and shipping six functions costs one link instead of six;
 //! each function still has its own routes, permissions, memory and concurrency.
 
-use senvault_functions::lambda::{Area, ConfigError, run_scanner, serve_http};
+use senvault_functions::lambda::{Area, ConfigError, run_late_uploads, run_scanner, serve_http};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -14,6 +15,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     match Area::parse(&area) {
         Some(Area::Http(routes)) => serve_http(routes()).await,
         Some(Area::Scanner) => run_scanner().await,
+        Some(Area::LateUploads) => run_late_uploads().await,
         None => Err(ConfigError::Invalid("SENVAULT_AREA", Area::NAMES).into()),
     }
 }

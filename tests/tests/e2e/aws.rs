@@ -101,6 +101,70 @@ async fn documents_flow_on_dynamodb_and_s3() {
     app.get(&format!("/v1/documents/{id}"), &token).await.problem(404);
 }
 
+/// S3 cannot revoke a presigned PUT: an upload link replayed after its document was confirmed
+/// or deleted puts bytes back into the slot. The late-uploads function (on the bucket's
+/// "Object Created" events) removes them, every version, and leaves an upload its document
+/// is still waiting for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_after_a_slot_closed_are_removed_on_s3() {
+    use senvault_functions::late_uploads::{Swept, created_keys, sweep};
+    let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
+    let (store, blobs) = (Arc::new(store), Arc::new(blobs));
+    let app = TestApp::with_store_and_blobs(store.clone(), blobs.clone());
+    let FamilyFixture { token, child, .. } = app.family_with_case("mum", "in_assessment").await;
+    let bytes = b"Speech and language report".to_vec();
+    let register = || {
+        let body = json!({"child_id": child, "title": "SALT", "category": "therapy", "content_type": "text/plain", "size": bytes.len()});
+        app.post("/v1/documents", &token, body)
+    };
+    let put = |doc: &serde_json::Value| {
+        let upload = doc["upload_url"].clone();
+        let body = bytes.clone();
+        async move {
+            http(Method::PUT, upload["url"].as_str().unwrap(), &senvault_tests::signed_headers(&upload), body).await.0
+        }
+    };
+    let slot = |doc: &serde_json::Value| {
+        format!("uploads/{}/{}/{}", doc["family_id"].as_str().unwrap(), child, doc["id"].as_str().unwrap())
+    };
+    let event =
+        |key: &str| json!({"source": "aws.s3", "detail-type": "Object Created", "detail": {"object": {"key": key}}});
+
+    // Waiting for its upload: kept.
+    let waiting = register().await.expect(201);
+    assert_eq!(put(&waiting).await, 200);
+    let key = slot(&waiting);
+    assert_eq!(created_keys(&event(&key)), std::slice::from_ref(&key));
+    assert_eq!(sweep(store.as_ref(), blobs.as_ref(), &key).await.unwrap(), Swept::Kept);
+    assert_eq!(blobs.versions(&key).await.unwrap().len(), 1);
+
+    // Confirmed, then the link replayed: the bytes are back in the slot until swept.
+    let id = waiting["id"].as_str().unwrap();
+    app.post(&format!("/v1/documents/{id}/uploaded"), &token, json!({})).await.expect(200);
+    assert_eq!(blobs.versions(&key).await.unwrap(), Vec::<String>::new(), "confirming moved the upload");
+    assert_eq!(put(&waiting).await, 200, "S3 cannot revoke a presigned PUT");
+    assert!(!blobs.versions(&key).await.unwrap().is_empty());
+    assert_eq!(sweep(store.as_ref(), blobs.as_ref(), &key).await.unwrap(), Swept::Removed);
+    assert_eq!(blobs.versions(&key).await.unwrap(), Vec::<String>::new(), "every version removed");
+    let got = app.get(&format!("/v1/documents/{id}"), &token).await.expect(200);
+    let (status, body) = http(Method::GET, got["download_url"]["url"].as_str().unwrap(), &[], vec![]).await;
+    assert_eq!((status, body), (200, bytes.clone()), "the confirmed document is untouched");
+
+    // Deleted, then the link replayed: removed too.
+    let gone = register().await.expect(201);
+    let gone_id = gone["id"].as_str().unwrap();
+    let res = app.call(Method::DELETE, &format!("/v1/documents/{gone_id}"), Some(&token), None).await;
+    assert_eq!(res.status.as_u16(), 204);
+    assert_eq!(put(&gone).await, 200);
+    let key = slot(&gone);
+    assert_eq!(sweep(store.as_ref(), blobs.as_ref(), &key).await.unwrap(), Swept::Removed);
+    assert_eq!(blobs.versions(&key).await.unwrap(), Vec::<String>::new());
+
+    // Anything else in the bucket is left alone; a second event for the same key is harmless.
+    assert_eq!(sweep(store.as_ref(), blobs.as_ref(), "documents/x").await.unwrap(), Swept::NotAnUpload);
+    assert_eq!(sweep(store.as_ref(), blobs.as_ref(), &key).await.unwrap(), Swept::Removed);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evidence_cannot_be_swapped_on_s3() {
     let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
