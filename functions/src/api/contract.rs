@@ -42,9 +42,9 @@ fn problem_response(description: &str) -> Value {
 
 /// A link from an operation's success answer to an operation it makes usable:
 /// (operation, status, link name, target operation, parameters as (name, runtime expression)).
-/// A parameter named `body.<field>` sets that field of the target's request body (the link's
-/// `requestBody`), so a new child's id reaches the case, document or support request made
-/// for it.
+/// Links set path and query parameters only: a link's `requestBody` may hold an object by the
+/// OpenAPI specification, but client generators' validators (swagger-parser) refuse one, and
+/// the document must load in them.
 type Link = (&'static str, &'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
 
 /// Links from operations' success answers to the operations they make usable.
@@ -53,10 +53,6 @@ const LINKS: &[Link] = &[
     ("add_child", "201", "EditChild", "edit_child", &[("id", "$response.body#/id")]),
     ("add_child", "201", "ListCases", "list_cases", &[("child_id", "$response.body#/id")]),
     ("add_child", "201", "ListDocuments", "list_documents", &[("child_id", "$response.body#/id")]),
-    ("add_child", "201", "CreateCase", "create_case", &[("body.child_id", "$response.body#/id")]),
-    ("add_child", "201", "CreateDocument", "create_document", &[("body.child_id", "$response.body#/id")]),
-    ("add_child", "201", "RequestSupport", "request_support", &[("body.child_id", "$response.body#/id")]),
-    ("directory", "200", "RequestSupport", "request_support", &[("body.advocate_id", "$response.body#/items/0/id")]),
     ("create_case", "201", "GetCase", "get_case", &[("id", "$response.body#/id")]),
     ("create_case", "201", "EditCase", "edit_case", &[("id", "$response.body#/id")]),
     ("create_case", "201", "ChangeStatus", "change_status", &[("id", "$response.body#/id")]),
@@ -184,7 +180,127 @@ pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
     }
     add_exactly_one(&mut doc);
     mark_optional_bodies(&mut doc);
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        tag_unions(schemas);
+        spread_compositions(schemas);
+    }
     doc
+}
+
+/// The property every branch of a union fixes to one string (serde's internal tag), if any.
+fn tag_of<'a>(branches: impl Iterator<Item = &'a Value> + Clone) -> Option<String> {
+    let first = branches.clone().next()?;
+    let candidates = first["properties"].as_object()?.keys().cloned().collect::<Vec<_>>();
+    candidates.into_iter().find(|p| {
+        branches
+            .clone()
+            .all(|b| b["properties"][p.as_str()]["enum"].as_array().is_some_and(|e| e.len() == 1 && e[0].is_string()))
+    })
+}
+
+fn pascal(value: &str) -> String {
+    value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+        .collect()
+}
+
+/// Tagged unions as client generators read them: each variant of a union whose branches all fix
+/// one property to a string (`outcome`, `field`, `state`…) becomes a schema of its own
+/// (`Timeliness` → `TimelinessMet`, `TimelinessLate`…), and the union names them with a
+/// `discriminator` mapping each tag value to its variant. The wire is unchanged.
+fn tag_unions(schemas: &mut Map<String, Value>) {
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for name in names {
+        let Some(branches) = schemas[&name]["oneOf"].as_array().cloned() else { continue };
+        let inline = branches.iter().all(|b| b["type"] == "object" && b.get("$ref").is_none());
+        let Some(tag) = tag_of(branches.iter()).filter(|_| inline) else { continue };
+        let mut refs = Vec::new();
+        let mut mapping = Map::new();
+        for mut branch in branches {
+            let value = branch["properties"][&tag]["enum"][0].as_str().unwrap_or_default().to_owned();
+            let variant = format!("{name}{}", pascal(&value));
+            if let Some(required) = branch.get_mut("required").and_then(Value::as_array_mut) {
+                if !required.iter().any(|r| r == &json!(tag)) {
+                    required.push(json!(tag));
+                }
+            } else if let Some(b) = branch.as_object_mut() {
+                b.insert("required".into(), json!([tag]));
+            }
+            let reference = format!("#/components/schemas/{variant}");
+            schemas.insert(variant, branch);
+            mapping.insert(value, json!(reference));
+            refs.push(json!({ "$ref": reference }));
+        }
+        if let Some(union) = schemas.get_mut(&name).and_then(Value::as_object_mut) {
+            union.insert("oneOf".into(), Value::Array(refs));
+            union.insert("discriminator".into(), json!({ "propertyName": tag, "mapping": mapping }));
+        }
+    }
+}
+
+/// No `allOf` over a union: a schema that is a union plus fields of its own (serde's `flatten`
+/// of an enum, e.g. `NotificationView` = a `Notification` and whether it was read) becomes a
+/// union of complete variants, each the variant's fields and the shared ones, with the
+/// union's discriminator carried over. Generators that merge `allOf` into one class otherwise
+/// drop the union or require every variant's fields at once.
+fn spread_compositions(schemas: &mut Map<String, Value>) {
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for name in names {
+        let Some(parts) = schemas[&name]["allOf"].as_array().cloned() else { continue };
+        let union_name = parts.iter().find_map(|p| p["$ref"].as_str()?.strip_prefix("#/components/schemas/"));
+        let Some(union_name) = union_name.map(str::to_owned) else { continue };
+        let Some(variants) = schemas[&union_name]["oneOf"].as_array().cloned() else { continue };
+        let own: Vec<&Value> = parts.iter().filter(|p| p.get("$ref").is_none()).collect();
+        let discriminator = schemas[&union_name].get("discriminator").cloned();
+        let mut refs = Vec::new();
+        let mut mapping = Map::new();
+        for variant in &variants {
+            let Some(variant_name) = variant["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/"))
+            else {
+                continue;
+            };
+            let mut merged = schemas[variant_name].clone();
+            for part in &own {
+                for key in ["properties"] {
+                    if let (Some(into), Some(from)) =
+                        (merged.get_mut(key).and_then(Value::as_object_mut), part[key].as_object())
+                    {
+                        into.extend(from.clone());
+                    }
+                }
+                if let Some(from) = part["required"].as_array() {
+                    let required = merged.as_object_mut().map(|m| m.entry("required").or_insert_with(|| json!([])));
+                    if let Some(required) = required.and_then(Value::as_array_mut) {
+                        required.extend(from.iter().cloned());
+                    }
+                }
+            }
+            let suffix =
+                variant_name.strip_prefix(union_name.as_str()).filter(|s| !s.is_empty()).unwrap_or(variant_name);
+            let spread = format!("{name}{suffix}");
+            let reference = format!("#/components/schemas/{spread}");
+            if let Some(tag_values) = discriminator.as_ref().and_then(|d| d["mapping"].as_object()) {
+                for (value, target) in tag_values {
+                    if target == &variant["$ref"] {
+                        mapping.insert(value.clone(), json!(reference));
+                    }
+                }
+            }
+            schemas.insert(spread, merged);
+            refs.push(json!({ "$ref": reference }));
+        }
+        let mut union = Map::new();
+        if let Some(d) = schemas[&name].get("description").cloned() {
+            union.insert("description".into(), d);
+        }
+        union.insert("oneOf".into(), Value::Array(refs));
+        if let Some(d) = discriminator {
+            union.insert("discriminator".into(), json!({ "propertyName": d["propertyName"], "mapping": mapping }));
+        }
+        schemas.insert(name, Value::Object(union));
+    }
 }
 
 /// A body is required exactly when its schema requires something: a body whose every field is
@@ -314,21 +430,10 @@ fn add_links(op: &mut Map<String, Value>, operation_ids: &[String]) {
         else {
             continue;
         };
-        let mut link = Map::new();
-        link.insert("operationId".into(), json!(target));
-        let (body, params): (Vec<_>, Vec<_>) = parameters.iter().partition(|(k, _)| k.starts_with("body."));
-        if !params.is_empty() {
-            let params: Map<String, Value> = params.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
-            link.insert("parameters".into(), Value::Object(params));
-        }
-        if !body.is_empty() {
-            let fields: Map<String, Value> =
-                body.iter().map(|(k, v)| (k.trim_start_matches("body.").to_owned(), json!(v))).collect();
-            link.insert("requestBody".into(), Value::Object(fields));
-        }
+        let parameters: Map<String, Value> = parameters.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
         let links = response.entry("links").or_insert_with(|| json!({}));
         if let Some(links) = links.as_object_mut() {
-            links.insert((*name).to_owned(), Value::Object(link));
+            links.insert((*name).to_owned(), json!({ "operationId": target, "parameters": parameters }));
         }
     }
 }

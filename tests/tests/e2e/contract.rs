@@ -54,6 +54,56 @@ fn every_link_is_placed() {
     }
 }
 
+/// What client generators need of unions: every union whose variants are tagged names them by
+/// reference with a `discriminator` mapping every tag value; no union is merged into another
+/// schema with `allOf` (generators drop it or require every variant's fields at once).
+#[test]
+fn unions_are_tagged_and_never_composed() {
+    let d = doc();
+    let schemas = d["components"]["schemas"].as_object().unwrap();
+    let resolve = |v: &Value| -> Value {
+        match v["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+            Some(name) => schemas[name].clone(),
+            None => v.clone(),
+        }
+    };
+    let mut tagged = 0;
+    for (name, schema) in schemas {
+        if let Some(parts) = schema["allOf"].as_array() {
+            for part in parts {
+                assert!(resolve(part).get("oneOf").is_none(), "{name}: allOf over a union");
+            }
+        }
+        let Some(branches) = schema["oneOf"].as_array() else { continue };
+        let Some(discriminator) = schema.get("discriminator") else {
+            // An untagged union: no property fixes one value in every branch.
+            let resolved: Vec<Value> = branches.iter().map(resolve).collect();
+            let first = resolved[0]["properties"].as_object().cloned().unwrap_or_default();
+            let tag = first.keys().find(|p| {
+                resolved.iter().all(|b| b["properties"][p.as_str()]["enum"].as_array().is_some_and(|e| e.len() == 1))
+            });
+            assert!(tag.is_none(), "{name} is tagged by {tag:?} but has no discriminator");
+            continue;
+        };
+        tagged += 1;
+        let tag = discriminator["propertyName"].as_str().unwrap();
+        let mapping = discriminator["mapping"].as_object().unwrap();
+        assert_eq!(mapping.len(), branches.len(), "{name}: one mapping per variant");
+        for branch in branches {
+            let reference = branch["$ref"].as_str().unwrap_or_else(|| panic!("{name}: an inline variant"));
+            let variant = resolve(branch);
+            let value = variant["properties"][tag]["enum"][0].as_str().unwrap();
+            assert_eq!(mapping[value], reference, "{name}: {value}");
+            assert!(variant["required"].as_array().unwrap().contains(&json!(tag)), "{name}: {value} requires {tag}");
+        }
+    }
+    assert!(tagged >= 6, "Timeliness, TicketChange, Outcome, PullState, MutationOutcome, ScopePull: {tagged}");
+    // NotificationView: each kind of notification complete, with whether it was read.
+    for variant in ["NotificationViewAlert", "NotificationViewNotice"] {
+        assert!(schemas[variant]["required"].as_array().unwrap().contains(&json!("read")), "{variant}");
+    }
+}
+
 #[test]
 fn every_reference_resolves() {
     assert_eq!(unresolved_refs(&doc()), Vec::<String>::new());
