@@ -1,18 +1,20 @@
 # Sourced by tests/run. Installs the project's Python tools once into ./.venv (moto server for
 # DynamoDB and S3, cfn-lint for the SAM template, cargo-lambda for Lambda builds, schemathesis
-# for the API contract) and starts
+# for the API contract, openapi-generator — its jar ships in the PyPI wheel — for the generated
+# client) and starts
 # moto on a free loopback port, exporting the standard AWS variables so the AWS suites (and
 # anything else using the SDK's default configuration) talk to it.
 
 VENV="$PWD/.venv"
-TOOLS_STAMP="$VENV/.senvault-tools-2"
+TOOLS_STAMP="$VENV/.senvault-tools-3"
 
 ensure_tools() {
   if [ ! -f "$TOOLS_STAMP" ]; then
-    echo "installing moto[server], cfn-lint, cargo-lambda and schemathesis into $VENV (once)"
+    echo "installing moto[server], cfn-lint, cargo-lambda, schemathesis and openapi-generator-cli into $VENV (once)"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --upgrade pip
-    "$VENV/bin/pip" install --quiet 'moto[server]>=5,<6' 'cfn-lint>=1,<2' 'cargo-lambda>=1.8,<2' 'schemathesis>=4.32,<5'
+    "$VENV/bin/pip" install --quiet 'moto[server]>=5,<6' 'cfn-lint>=1,<2' 'cargo-lambda>=1.8,<2' 'schemathesis>=4.32,<5' \
+      'openapi-generator-cli==7.26.0'
     touch "$TOOLS_STAMP"
   fi
   export PATH="$VENV/bin:$PATH"
@@ -50,6 +52,7 @@ start_moto() {
 KOTLIN_VERSION=2.4.20
 KOTLINC="$PWD/.tools/kotlin/package/bin/kotlinc"
 JNA_JAR=/usr/share/java/jna.jar
+GSON_JAR=/usr/share/java/gson.jar
 
 ensure_kotlin_tools() {
   local tools="$PWD/.tools"
@@ -60,9 +63,10 @@ ensure_kotlin_tools() {
     mkdir -p "$tools/kotlin" && tar -xzf "$tools/kotlin-compiler-$KOTLIN_VERSION.tgz" -C "$tools/kotlin"
     chmod +x "$tools/kotlin/package/bin/"*
   fi
-  if [ ! -f "$JNA_JAR" ]; then
-    echo "installing libjna-java from Debian"
-    local sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
-    $sudo_ apt-get install -y -q libjna-java >/dev/null || { $sudo_ apt-get update -q >/dev/null && $sudo_ apt-get install -y -q libjna-java >/dev/null; }
+  local sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+  if [ ! -f "$JNA_JAR" ] || [ ! -f "$GSON_JAR" ]; then
+    echo "installing libjna-java and libgoogle-gson-java from Debian"
+    $sudo_ apt-get install -y -q libjna-java libgoogle-gson-java >/dev/null \
+      || { $sudo_ apt-get update -q >/dev/null && $sudo_ apt-get install -y -q libjna-java libgoogle-gson-java >/dev/null; }
   fi
 }

@@ -77,7 +77,7 @@ fun main(args: Array<String>) {
             """{"advocate_id":"$adv","child_id":"$childId","type":"ehcp","message":"Help with the request?"}""")
         rest(base, "POST", "/v1/tickets/${field(ticket, "id")}/accept", advocate, "{}")
         val connection = field(ticket, "connection_id")
-        rest(base, "POST", "/v1/connections/$connection/grants", family, """{"children":["$childId"],"level":"collaborate"}""")
+        rest(base, "POST", "/v1/connections/$connection/grants", family, """{"children":{"kind":"listed","children":["$childId"]},"level":"collaborate"}""")
         rest(base, "POST", "/v1/cases/$caseId/notes", advocate, """{"text":"Advocate: chase the LA at week 6"}""")
         phone.sync()
         val notes = phone.casePage(caseId).notes

@@ -51,7 +51,7 @@ pub(crate) fn grant(
     ctx.require_owner("family", FAMILY_GRANTS)?;
     let conn = family_connection(snap, family_id, connection_id)?;
     let known = family_children(snap, family_id);
-    if let GrantedChildren::Listed(list) = children {
+    if let GrantedChildren::Listed { children: list } = children {
         if list.is_empty() {
             return Err(DomainError::invalid("children", "name at least one child, or \"all\""));
         }
@@ -70,7 +70,7 @@ pub(crate) fn grant(
         return Err(DomainError::Conflict(Conflict::NotAssigned));
     };
     let mut children = children.clone();
-    if let GrantedChildren::Listed(list) = &mut children {
+    if let GrantedChildren::Listed { children: list } = &mut children {
         list.sort();
         list.dedup();
     }
@@ -126,14 +126,14 @@ pub(crate) fn revoke(
             known.iter().copied().filter(|c| current.children.covers(*c) && !revoked.contains(c)).collect()
         }
     };
-    if matches!(&current.children, GrantedChildren::Listed(l) if *l == remaining) {
+    if matches!(&current.children, GrantedChildren::Listed { children: l } if *l == remaining) {
         return Ok(());
     }
     if remaining.is_empty() {
         changes.delete(&family_scope, key, Record::Grant(current.clone()));
     } else {
         let mut next = current.clone();
-        next.children = GrantedChildren::Listed(remaining);
+        next.children = GrantedChildren::Listed { children: remaining };
         next.updated_at = ctx.now;
         changes.put(&family_scope, key, Record::Grant(next));
     }

@@ -193,7 +193,7 @@ fn add_child(
     let all_grants: Vec<_> = snap
         .prefix(scope, keys::GRANT_PREFIX)
         .filter_map(|(_, r)| match r {
-            Record::Grant(g) if matches!(g.children, crate::support::GrantedChildren::All(_)) => {
+            Record::Grant(g) if matches!(g.children, crate::support::GrantedChildren::All) => {
                 Some(g.advocate_user.clone())
             }
             _ => None,

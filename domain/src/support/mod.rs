@@ -325,30 +325,55 @@ impl SlaTracker {
     }
 }
 
-/// Which of a family's children a grant covers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Which of a family's children a grant covers: `{"kind": "all"}` or `{"kind": "listed",
+/// "children": [ids]}`. A tagged object, so every client generator can send and read it; the
+/// earlier forms (`"all"`, or a bare list of ids) are still read — from older apps, and from
+/// grants stored before — and are always written back tagged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(untagged)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum GrantedChildren {
-    /// `"all"`: every child, those added later included.
-    All(AllChildren),
+    /// Every child, those added later included.
+    All,
     /// These children.
-    Listed(Vec<ChildId>),
+    Listed { children: Vec<ChildId> },
 }
 
-/// The word `all`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum AllChildren {
-    All,
+impl<'de> Deserialize<'de> for GrantedChildren {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+        enum Tagged {
+            // A struct variant, so that `deny_unknown_fields` holds for it too.
+            All {},
+            Listed { children: Vec<ChildId> },
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Word {
+            All,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Any {
+            Tagged(Tagged),
+            Word(Word),
+            List(Vec<ChildId>),
+        }
+        match Any::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(r#"expected {"kind": "all"} or {"kind": "listed", "children": [ids]}"#)
+        })? {
+            Any::Tagged(Tagged::All {}) | Any::Word(Word::All) => Ok(GrantedChildren::All),
+            Any::Tagged(Tagged::Listed { children }) | Any::List(children) => Ok(GrantedChildren::Listed { children }),
+        }
+    }
 }
 
 impl GrantedChildren {
     pub fn covers(&self, child: ChildId) -> bool {
         match self {
-            GrantedChildren::All(_) => true,
-            GrantedChildren::Listed(c) => c.contains(&child),
+            GrantedChildren::All => true,
+            GrantedChildren::Listed { children } => children.contains(&child),
         }
     }
 }
@@ -442,5 +467,30 @@ mod tests {
         assert_eq!(area_key("London Borough of Camden"), "camden");
         assert_eq!(area_key("Wigan Metropolitan Borough Council"), "wigan");
         assert_eq!(area_key("Kent"), "kent");
+    }
+}
+
+#[cfg(test)]
+mod granted_children_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn grants_are_written_tagged_and_earlier_forms_still_read() {
+        let child = ChildId::new();
+        let listed = GrantedChildren::Listed { children: vec![child] };
+        assert_eq!(serde_json::to_value(&GrantedChildren::All).unwrap(), json!({"kind": "all"}));
+        assert_eq!(serde_json::to_value(&listed).unwrap(), json!({"kind": "listed", "children": [child]}));
+        for (wire, want) in [
+            (json!({"kind": "all"}), GrantedChildren::All),
+            (json!("all"), GrantedChildren::All),
+            (json!({"kind": "listed", "children": [child]}), listed.clone()),
+            (json!([child]), listed.clone()),
+        ] {
+            assert_eq!(serde_json::from_value::<GrantedChildren>(wire.clone()).unwrap(), want, "{wire}");
+        }
+        for bad in [json!("some"), json!({"kind": "all", "children": []}), json!({"kind": "listed"}), json!(3)] {
+            assert!(serde_json::from_value::<GrantedChildren>(bad.clone()).is_err(), "{bad}");
+        }
     }
 }

@@ -97,7 +97,7 @@ impl Setup {
 }
 
 fn all() -> GrantedChildren {
-    GrantedChildren::All(crate::support::AllChildren::All)
+    GrantedChildren::All
 }
 
 #[test]
@@ -105,10 +105,10 @@ fn grants_open_exactly_the_children_and_level_granted() {
     let mut s = setup();
     let adv = s.adv.clone();
     assert_eq!(s.role(&adv, s.f.child), None, "nothing before a grant");
-    s.grant(GrantedChildren::Listed(vec![s.f.child]), GrantLevel::View).unwrap();
+    s.grant(GrantedChildren::Listed { children: vec![s.f.child] }, GrantLevel::View).unwrap();
     assert_eq!((s.role(&adv, s.f.child), s.role(&adv, s.second_child)), (Some(MemberRole::Reader), None));
-    assert!(s.grant(GrantedChildren::Listed(vec![s.f.child]), GrantLevel::View).unwrap().is_noop());
-    s.grant(GrantedChildren::Listed(vec![s.f.child]), GrantLevel::Collaborate).unwrap();
+    assert!(s.grant(GrantedChildren::Listed { children: vec![s.f.child] }, GrantLevel::View).unwrap().is_noop());
+    s.grant(GrantedChildren::Listed { children: vec![s.f.child] }, GrantLevel::Collaborate).unwrap();
     assert_eq!(s.role(&adv, s.f.child), Some(MemberRole::Writer));
     // "all" covers every child, and children added later.
     s.grant(all(), GrantLevel::View).unwrap();
@@ -136,7 +136,7 @@ fn grants_are_the_familys_own_and_only_on_active_connections() {
     );
     assert!(matches!(err, Err(DomainError::NotFound { .. })), "{err:?}");
     let other = fixture();
-    let err = s.grant(GrantedChildren::Listed(vec![other.child]), GrantLevel::View).unwrap_err();
+    let err = s.grant(GrantedChildren::Listed { children: vec![other.child] }, GrantLevel::View).unwrap_err();
     assert_eq!(err, DomainError::NotFound { what: "child" });
     // A request not yet accepted takes no grant.
     let adv2 = adv_actor_with_profile(&mut s, "adv-2");
@@ -236,7 +236,7 @@ fn a_handover_never_carries_vault_access() {
     );
     // The family grants the new advocate explicitly.
     s.conn = new_conn;
-    s.grant(GrantedChildren::Listed(vec![s.f.child]), GrantLevel::View).unwrap();
+    s.grant(GrantedChildren::Listed { children: vec![s.f.child] }, GrantLevel::View).unwrap();
     assert_eq!(s.role(&incoming, s.f.child), Some(MemberRole::Reader));
 }
 

@@ -19,7 +19,7 @@ use crate::problem::Problem;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantIn {
-    /// The children's ids, or `"all"` (every child, those added later included).
+    /// `{"kind": "all"}` (every child, those added later included) or `{"kind": "listed", "children": [ids]}`.
     pub children: GrantedChildren,
     pub level: GrantLevel,
 }

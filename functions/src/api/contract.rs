@@ -183,8 +183,24 @@ pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
     if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
         tag_unions(schemas);
         spread_compositions(schemas);
+        refer_list_items(schemas);
     }
     doc
+}
+
+/// A page of a list (`ListOf_Case`) names its item schema (`Case`) instead of holding a copy
+/// of it, so a generated client has one `Case` class rather than a `ListOfCaseItemsInner` too.
+fn refer_list_items(schemas: &mut Map<String, Value>) {
+    let pages: Vec<(String, String)> = schemas
+        .keys()
+        .filter_map(|name| Some((name.clone(), name.strip_prefix("ListOf_")?.to_owned())))
+        .filter(|(_, item)| schemas.contains_key(item))
+        .collect();
+    for (page, item) in pages {
+        if let Some(items) = schemas.get_mut(&page).and_then(|p| p.pointer_mut("/properties/items/items")) {
+            *items = json!({ "$ref": format!("#/components/schemas/{item}") });
+        }
+    }
 }
 
 /// The property every branch of a union fixes to one string (serde's internal tag), if any.

@@ -98,6 +98,11 @@ fn unions_are_tagged_and_never_composed() {
         }
     }
     assert!(tagged >= 6, "Timeliness, TicketChange, Outcome, PullState, MutationOutcome, ScopePull: {tagged}");
+    // A page of a list names its item schema rather than copying it.
+    for (name, schema) in schemas.iter().filter(|(n, _)| n.starts_with("ListOf_")) {
+        let item = name.trim_start_matches("ListOf_");
+        assert_eq!(schema["properties"]["items"]["items"]["$ref"], format!("#/components/schemas/{item}"), "{name}");
+    }
     // NotificationView: each kind of notification complete, with whether it was read.
     for variant in ["NotificationViewAlert", "NotificationViewNotice"] {
         assert!(schemas[variant]["required"].as_array().unwrap().contains(&json!("read")), "{variant}");
