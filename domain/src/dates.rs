@@ -69,6 +69,13 @@ pub fn is_working_day(d: NaiveDate) -> Result<bool, DateError> {
     Ok(!matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !is_bank_holiday(d)?)
 }
 
+/// Now, to the millisecond (see the server's `SystemClock`; the phone stamps its changes the
+/// same way).
+pub fn now_to_the_millisecond() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(3)
+}
+
 /// "N weeks" from X: X + 7N days.
 pub fn add_weeks(x: NaiveDate, n: u32) -> Result<NaiveDate, DateError> {
     x.checked_add_days(Days::new(7 * u64::from(n))).ok_or(DateError::OutOfRange)
@@ -197,6 +204,16 @@ pub(crate) fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_are_written_to_the_millisecond() {
+        use chrono::Timelike;
+        let now = now_to_the_millisecond();
+        assert_eq!(now.nanosecond() % 1_000_000, 0);
+        let text = serde_json::to_string(&now).unwrap();
+        let fraction = text.trim_matches('"').split('.').nth(1).unwrap_or("Z");
+        assert!(fraction.len() <= 4, "at most three digits and the zone: {text}");
+    }
     use chrono::TimeZone;
 
     #[test]

@@ -9,12 +9,15 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
 }
 
-/// The system clock.
+/// The system clock, to the millisecond: every instant the API writes has at most three
+/// fractional digits, which every client's date-time type reads exactly (JavaScript's `Date`,
+/// Java's `Instant` through most JSON libraries, Swift's `ISO8601DateFormatter`). Records made in
+/// the same millisecond still sort by their UUIDv7 ids.
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        senvault_domain::dates::now_to_the_millisecond()
     }
 }
 

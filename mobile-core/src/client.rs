@@ -223,7 +223,7 @@ impl VaultClient {
         let actor = Self::actor(&conn)?;
         let op = OpId::new();
         let tx = conn.unchecked_transaction()?;
-        match decide_into(&tx, &actor, &command, op, Utc::now()) {
+        match decide_into(&tx, &actor, &command, op, senvault_domain::dates::now_to_the_millisecond()) {
             Ok(true) => {}
             Ok(false) => return Ok(()),
             // The command reads records this device does not hold (an advocate's profile, to

@@ -225,7 +225,9 @@ fn pascal(value: &str) -> String {
 /// Tagged unions as client generators read them: each variant of a union whose branches all fix
 /// one property to a string (`outcome`, `field`, `state`…) becomes a schema of its own
 /// (`Timeliness` → `TimelinessMet`, `TimelinessLate`…), and the union names them with a
-/// `discriminator` mapping each tag value to its variant. The wire is unchanged.
+/// `discriminator` mapping each tag value to its variant, and closed (`additionalProperties:
+/// false`): serde writes exactly a variant's fields, and the unions a client sends (which
+/// children a grant covers) refuse any other. The wire is unchanged.
 fn tag_unions(schemas: &mut Map<String, Value>) {
     let names: Vec<String> = schemas.keys().cloned().collect();
     for name in names {
@@ -243,6 +245,9 @@ fn tag_unions(schemas: &mut Map<String, Value>) {
                 }
             } else if let Some(b) = branch.as_object_mut() {
                 b.insert("required".into(), json!([tag]));
+            }
+            if let Some(b) = branch.as_object_mut().filter(|b| b.contains_key("properties")) {
+                b.insert("additionalProperties".into(), json!(false));
             }
             let reference = format!("#/components/schemas/{variant}");
             schemas.insert(variant, branch);
