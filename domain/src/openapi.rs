@@ -13,3 +13,20 @@ pub fn string_enum(values: &[&str], description: &str) -> RefOr<Schema> {
         .description((!description.is_empty()).then(|| description.to_owned()))
         .into()
 }
+
+/// The areas an advocate or organisation serves: at most [`crate::error::limits::AREAS`] names,
+/// each not blank and at most [`crate::error::limits::NAME`] characters (what
+/// `rules::ticket_records::checked_areas` enforces).
+pub fn area_list() -> Schema {
+    use crate::error::limits;
+    use utoipa::openapi::schema::ArrayBuilder;
+    let name = ObjectBuilder::new().schema_type(Type::String).max_length(Some(limits::NAME)).pattern(Some(r"\S"));
+    ArrayBuilder::new()
+        .items(name)
+        .max_items(Some(limits::AREAS))
+        .description(Some(
+            "Local authorities served (case, spacing and the words naming the kind of authority, such as \
+             \"City Council\", are ignored when families search).",
+        ))
+        .into()
+}

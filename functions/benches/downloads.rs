@@ -55,15 +55,7 @@ fn main() {
         assert!(reset_peak_rss(pid), "resetting the server's peak memory (/proc/<pid>/clear_refs)");
         let before = peak_rss_kib(pid).expect("VmHWM");
         let began = std::time::Instant::now();
-        let threads: Vec<_> = downloads
-            .iter()
-            .map(|path| {
-                let (addr, path) = (addr.clone(), path.clone());
-                std::thread::spawn(move || stream_get(&addr, &path))
-            })
-            .collect();
-        for t in threads {
-            let (head, len) = t.join().expect("download thread");
+        for (head, len) in stream_all_at_once(&addr, &downloads) {
             assert!(head.starts_with("HTTP/1.1 200"), "{head}");
             assert_eq!(len, LEN, "every byte arrived");
         }

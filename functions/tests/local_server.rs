@@ -215,15 +215,7 @@ fn uploads_are_streamed_not_held_in_memory() {
     // From the memory held now: the uploads' higher peak would otherwise hide the downloads'.
     assert!(reset_peak_rss(pid), "resetting the server's peak memory");
     let before = peak_rss_kib(pid).expect("VmHWM");
-    let threads: Vec<_> = downloads
-        .iter()
-        .map(|path| {
-            let (addr, path) = (addr.clone(), path.clone());
-            std::thread::spawn(move || stream_get(&addr, &path))
-        })
-        .collect();
-    for t in threads {
-        let (head, body_len) = t.join().unwrap();
+    for (head, body_len) in stream_all_at_once(&addr, &downloads) {
         assert!(head.starts_with("HTTP/1.1 200"), "{head}");
         let lower = head.to_ascii_lowercase();
         for h in

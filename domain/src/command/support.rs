@@ -19,7 +19,7 @@ pub struct ProfileInput {
     /// Local authorities they work in (case, spacing and the words naming the kind of
     /// authority, such as "City Council", are ignored when families search).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_items = 50, inline, value_type = Vec<String>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::area_list))]
     pub areas: Vec<String>,
     /// The kinds of help they offer.
     #[serde(default)]
@@ -128,7 +128,7 @@ pub struct OrganisationInput {
     #[cfg_attr(feature = "openapi", schema(max_length = 200, pattern = r"\S"))]
     pub name: String,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_items = 50, inline, value_type = Vec<String>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::area_list))]
     pub areas: Vec<String>,
     #[serde(default)]
     pub specialisms: Vec<TicketType>,

@@ -134,3 +134,16 @@ pub fn stream_get(addr: &str, path: &str) -> (String, usize) {
     }
     (String::from_utf8_lossy(&head).into_owned(), body_len)
 }
+
+/// GETs every path at once, each on its own connection and thread, counting bodies without
+/// keeping them; returns each answer's head and body length, in the order of `paths`.
+pub fn stream_all_at_once(addr: &str, paths: &[String]) -> Vec<(String, usize)> {
+    let threads: Vec<_> = paths
+        .iter()
+        .map(|path| {
+            let (addr, path) = (addr.to_owned(), path.clone());
+            std::thread::spawn(move || stream_get(&addr, &path))
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().expect("download thread")).collect()
+}

@@ -169,6 +169,13 @@ fn request_constraints_are_in_the_schema() {
     assert_eq!(schemas["NewCase"]["properties"]["summary"]["maxLength"].as_u64(), Some(limits::SUMMARY as u64));
     assert_eq!(schemas["NewFlag"]["properties"]["excerpt"]["maxLength"].as_u64(), Some(limits::QUOTE as u64));
     assert_eq!(schemas["NewChild"]["properties"]["name"]["maxLength"].as_u64(), Some(limits::NAME as u64));
+    // Each area an advocate or organisation serves is a name, as the rules check it.
+    for schema in ["ProfileInput", "OrganisationInput"] {
+        let areas = &schemas[schema]["properties"]["areas"];
+        assert_eq!(areas["maxItems"].as_u64(), Some(limits::AREAS as u64), "{schema}");
+        assert_eq!(areas["items"]["maxLength"].as_u64(), Some(limits::NAME as u64), "{schema}");
+        assert_eq!(areas["items"]["pattern"], r"\S", "{schema}");
+    }
     // A support request names exactly one of an advocate and an organisation, and says so.
     // Each branch is complete (a generator keeps every shared property) and names its own.
     let branches = schemas["SupportRequestIn"]["oneOf"].as_array().expect("oneOf");
