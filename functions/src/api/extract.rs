@@ -114,15 +114,18 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 }
 
 /// JSON has one number type: `3.0` is the integer 3 to JSON Schema (and to a JavaScript client
-/// that sends it), so a whole number written with a fraction is read as that integer. Numbers
-/// with a real fraction are left for the field's own type to judge.
+/// that sends it), so a whole number written with a fraction is read as that integer. The
+/// parser may land one unit in the last place off a large value (`4356118724101578.0` can read
+/// as `…577.5`), so a value within one ulp of an integer is that integer. Numbers with a real
+/// fraction are left for the field's own type to judge.
 fn whole_numbers(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
         Value::Number(n) if !n.is_u64() && !n.is_i64() => {
-            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15) {
-                // Exact below 2^53, so the cast loses nothing.
-                *value = Value::from(f as i64);
+            let whole = |f: f64| (f - f.round()).abs() <= f.abs() * f64::EPSILON;
+            if let Some(f) = n.as_f64().filter(|f| whole(*f) && f.abs() < 9.007_199_254_740_992e15) {
+                // Below 2^53 every integer is exact, so the cast loses nothing.
+                *value = Value::from(f.round() as i64);
             }
         }
         Value::Array(items) => items.iter_mut().for_each(whole_numbers),
@@ -226,6 +229,18 @@ pub fn decode_cursor(cursor: &str) -> Result<String, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_are_integers_however_written() {
+        let mut v: serde_json::Value =
+            serde_json::from_str(r#"{"a": 3.0, "b": 4356118724101578.0, "c": 3.5, "d": [1e3], "e": 1e300}"#).unwrap();
+        whole_numbers(&mut v);
+        assert_eq!(v["a"], serde_json::json!(3));
+        assert_eq!(v["b"], serde_json::json!(4356118724101578_i64), "read exactly despite the parser's rounding");
+        assert!(v["c"].is_f64(), "a real fraction is left for the field to refuse");
+        assert_eq!(v["d"][0], serde_json::json!(1000));
+        assert!(v["e"].is_f64(), "beyond 2^53 is left as it is");
+    }
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
