@@ -255,7 +255,7 @@ impl DueTracker {
     }
 }
 
-/// Reminder lead times, in days before the due date (DOMAIN: 7, 3 and 1).
+/// Reminder lead times, in days before the due date: 7, 3 and 1 (README, "Deadlines noticed for you").
 pub const REMINDER_LEADS: [u32; 3] = [7, 3, 1];
 
 /// Whether a deadline was met, from its due date and completion date.

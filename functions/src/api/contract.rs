@@ -284,12 +284,10 @@ fn spread_compositions(schemas: &mut Map<String, Value>) {
             };
             let mut merged = schemas[variant_name].clone();
             for part in &own {
-                for key in ["properties"] {
-                    if let (Some(into), Some(from)) =
-                        (merged.get_mut(key).and_then(Value::as_object_mut), part[key].as_object())
-                    {
-                        into.extend(from.clone());
-                    }
+                if let (Some(into), Some(from)) =
+                    (merged.get_mut("properties").and_then(Value::as_object_mut), part["properties"].as_object())
+                {
+                    into.extend(from.clone());
                 }
                 if let Some(from) = part["required"].as_array() {
                     let required = merged.as_object_mut().map(|m| m.entry("required").or_insert_with(|| json!([])));
