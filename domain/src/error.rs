@@ -211,6 +211,13 @@ impl Checks {
     }
 
     /// A field breaks what the API's document states.
+    /// A checklist position within `limits::CHECKLIST_POSITION`.
+    pub fn position(&mut self, field: &str, value: Option<u32>) {
+        if value.is_some_and(|p| p > limits::CHECKLIST_POSITION) {
+            self.fail(field, format!("must be from 0 to {}", limits::CHECKLIST_POSITION));
+        }
+    }
+
     pub fn fail(&mut self, field: &str, message: impl Into<String>) {
         self.invalid.push(FieldError::new(field, message));
     }
@@ -250,6 +257,9 @@ pub mod limits {
     pub const MESSAGE: usize = 20_000;
     pub const BIO: usize = 4_000;
     pub const CHECKLIST_ITEM: usize = 500;
+    /// The largest place a checklist item may be given (the document's bound, so a phone and the
+    /// server refuse the same numbers).
+    pub const CHECKLIST_POSITION: u32 = 100_000;
     /// Why an advocate declined.
     pub const REASON: usize = 2_000;
     /// Areas on one advocate profile.

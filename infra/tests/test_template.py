@@ -68,6 +68,11 @@ class Template(unittest.TestCase):
         self.assertEqual(routes["/v1/audit"], "AccessFunction")
         self.assertEqual(routes["/v1/organisations/{proxy+}"], "TicketsFunction")
         self.assertEqual(routes["/v1/sync/{proxy+}"], "SyncFunction")
+        # Under a child's path, but served by the area that holds the operation.
+        self.assertEqual(routes["/v1/children/{proxy+}"], "CasesFunction")
+        self.assertEqual(routes["/v1/children/{id}/documents"], "DocumentsFunction")
+        self.assertEqual(routes["/v1/children/{id}/advocates"], "TicketsFunction")
+        self.assertEqual(routes["/v1/children/{id}/advocates/{advocate_id}/support-requests"], "TicketsFunction")
 
     def test_one_binary_serves_every_function_each_told_its_area(self):
         areas = {}

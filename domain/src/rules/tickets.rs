@@ -608,6 +608,7 @@ impl TicketWork<'_> {
     ) -> Result<(), DomainError> {
         let mut checks = Checks::new();
         let text = checks.text("text", text, limits::CHECKLIST_ITEM);
+        checks.position("position", position);
         checks.finish()?;
         let items: Vec<&ChecklistItem> = self
             .snap
@@ -658,6 +659,7 @@ impl TicketWork<'_> {
         if let Some(t) = text {
             next.text = checks.text("text", t, limits::CHECKLIST_ITEM);
         }
+        checks.position("position", position);
         checks.finish()?;
         next.done = done.unwrap_or(next.done);
         next.position = position.unwrap_or(next.position);

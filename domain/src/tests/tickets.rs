@@ -1,6 +1,7 @@
 //! Advocates, support requests and tickets (`docs/support.md`) through `decide`.
 
 use super::*;
+use crate::error::limits;
 use crate::overdue::decide_sla_scan;
 use crate::support::{AdvocateProfile, Connection, SlaTracker, Ticket, TicketChange};
 
@@ -284,6 +285,24 @@ fn private_notes_are_the_authors_own() {
         DomainError::NotFound { what: "ticket" },
         "a family hears what an unknown ticket gets"
     );
+}
+
+#[test]
+fn checklist_positions_stay_within_the_documented_bound() {
+    let mut d = desk();
+    let adv = d.adv.clone();
+    let add = |id, position| TicketCommand::AddChecklistItem { item_id: id, text: "Call the LA".into(), position };
+    let too_far = d.on(&adv, add(ChecklistItemId::new(), Some(limits::CHECKLIST_POSITION + 1))).unwrap_err();
+    assert!(matches!(too_far, DomainError::Invalid(ref e) if e[0].field == "position"), "{too_far:?}");
+    let item = ChecklistItemId::new();
+    d.on(&adv, add(item, Some(limits::CHECKLIST_POSITION))).unwrap();
+    let edit = TicketCommand::EditChecklistItem {
+        item_id: item,
+        text: None,
+        done: None,
+        position: Some(limits::CHECKLIST_POSITION + 1),
+    };
+    assert!(matches!(d.on(&adv, edit), Err(DomainError::Invalid(_))), "an edit is held to the same bound");
 }
 
 #[test]

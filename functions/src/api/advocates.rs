@@ -87,6 +87,37 @@ pub async fn directory(
     Ok(Json(page.map(AdvocateView::from).into()))
 }
 
+/// The directory for one child: who takes on new families in the child's local authority.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChildDirectoryQuery {
+    /// Only advocates offering this kind of help.
+    pub specialism: Option<TicketType>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// From the previous page's `next_cursor`.
+    #[param(max_length = 2048, pattern = "^(?:[2-7][0-9a-f])*$")]
+    pub cursor: Option<String>,
+}
+
+/// Advocates taking on new families in this child's local authority: the directory a family
+/// sees when asking for help with one child (anyone who may see the child).
+#[utoipa::path(get, path = "/v1/children/{id}/advocates", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Child id"), ChildDirectoryQuery),
+    responses((status = 200, body = ListOf<AdvocateView>), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn child_advocates(
+    State(state): State<AppState>,
+    Caller { actor, .. }: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ChildDirectoryQuery>,
+) -> Result<Json<ListOf<AdvocateView>>, Problem> {
+    let paging = Paging { limit: q.limit, cursor: q.cursor };
+    let (after, limit) = (paging.after()?, paging.limit()?);
+    let child = state.service.child(&actor, parse_id("id", &id)?).await?;
+    let page = state.service.directory(Some(&child.local_authority), q.specialism, after.as_deref(), limit).await?;
+    Ok(Json(page.map(AdvocateView::from).into()))
+}
+
 /// One advocate's profile.
 #[utoipa::path(get, path = "/v1/advocates/{id}", tag = "tickets", params(("id" = uuid::Uuid, Path, description = "Advocate id")),
     responses((status = 200, body = AdvocateView), (status = 404, body = Problem)))]

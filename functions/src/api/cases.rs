@@ -26,6 +26,26 @@ pub struct NewCase {
     pub next_action: Option<NewAction>,
 }
 
+/// A case opened under its child's path (`POST /v1/children/{id}/cases`): a `NewCase` whose
+/// child is the path's, so a client (or a link in the API document) that holds a child's id
+/// needs nothing else to open a case for it.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChildCaseIn {
+    pub id: Option<CaseId>,
+    pub status: CaseStatus,
+    #[schema(max_length = 2000, pattern = r"\S")]
+    pub summary: String,
+    pub next_action: Option<NewAction>,
+}
+
+impl NewCase {
+    fn split(self) -> (ChildId, ChildCaseIn) {
+        let NewCase { id, child_id, status, summary, next_action } = self;
+        (child_id, ChildCaseIn { id, status, summary, next_action })
+    }
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CasePatch {
@@ -121,12 +141,35 @@ async fn run_for_detail(
     responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = CaseDetail, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_case(
     State(state): State<AppState>,
-    Caller { actor, op, keyed }: Caller,
+    caller: Caller,
     ApiJson(body): ApiJson<NewCase>,
+) -> Result<Response, Problem> {
+    let (child_id, case) = body.split();
+    open_case(&state, caller, child_id, case).await
+}
+
+/// Open a case for the child in the path (the same as `POST /v1/cases` with its `child_id`).
+#[utoipa::path(post, path = "/v1/children/{id}/cases", tag = "cases", params(("id" = uuid::Uuid, Path, description = "Child id")), request_body = ChildCaseIn,
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = CaseDetail, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_child_case(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<ChildCaseIn>,
+) -> Result<Response, Problem> {
+    let child_id: ChildId = parse_id("id", &id)?;
+    open_case(&state, caller, child_id, body).await
+}
+
+async fn open_case(
+    state: &AppState,
+    Caller { actor, op, keyed }: Caller,
+    child_id: ChildId,
+    body: ChildCaseIn,
 ) -> Result<Response, Problem> {
     let case_id = body.id.unwrap_or(CaseId(op.derive("case")));
     let command = CaseCommand::CreateCase { status: body.status, summary: body.summary, next_action: body.next_action };
-    let done = state.service.execute(&actor, Command::case(body.child_id, case_id, command), op).await?;
+    let done = state.service.execute(&actor, Command::case(child_id, case_id, command), op).await?;
     Ok(respond(
         Made::Created { location: format!("/v1/cases/{case_id}") },
         done.changed,

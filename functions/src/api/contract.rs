@@ -53,6 +53,21 @@ const LINKS: &[Link] = &[
     ("add_child", "201", "EditChild", "edit_child", &[("id", "$response.body#/id")]),
     ("add_child", "201", "ListCases", "list_cases", &[("child_id", "$response.body#/id")]),
     ("add_child", "201", "ListDocuments", "list_documents", &[("child_id", "$response.body#/id")]),
+    ("add_child", "201", "CreateChildCase", "create_child_case", &[("id", "$response.body#/id")]),
+    ("add_child", "201", "CreateChildDocument", "create_child_document", &[("id", "$response.body#/id")]),
+    ("add_child", "201", "ChildAdvocates", "child_advocates", &[("id", "$response.body#/id")]),
+    ("list_children", "200", "GetChild", "get_child", &[("id", "$response.body#/items/0/id")]),
+    ("list_children", "200", "CreateChildCase", "create_child_case", &[("id", "$response.body#/items/0/id")]),
+    ("list_children", "200", "CreateChildDocument", "create_child_document", &[("id", "$response.body#/items/0/id")]),
+    ("list_children", "200", "ChildAdvocates", "child_advocates", &[("id", "$response.body#/items/0/id")]),
+    (
+        "child_advocates",
+        "200",
+        "AskAdvocate",
+        "ask_advocate",
+        &[("id", "$request.path.id"), ("advocate_id", "$response.body#/items/0/id")],
+    ),
+    ("child_advocates", "200", "GetAdvocate", "get_advocate", &[("id", "$response.body#/items/0/id")]),
     ("create_case", "201", "GetCase", "get_case", &[("id", "$response.body#/id")]),
     ("create_case", "201", "EditCase", "edit_case", &[("id", "$response.body#/id")]),
     ("create_case", "201", "ChangeStatus", "change_status", &[("id", "$response.body#/id")]),
@@ -134,6 +149,15 @@ const LINKS: &[Link] = &[
     ("request_support", "201", "Assign", "assign", &[("id", "$response.body#/id")]),
     ("list_connections", "200", "GetConnection", "get_connection", &[("id", "$response.body#/items/0/id")]),
     ("put_my_profile", "201", "ListReviews", "list_reviews", &[("id", "$response.body#/id")]),
+    ("directory", "200", "ListReviews", "list_reviews", &[("id", "$response.body#/items/0/id")]),
+    ("list_organisations", "200", "GetOrganisation", "get_organisation", &[("id", "$response.body#/items/0/id")]),
+    (
+        "list_messages",
+        "200",
+        "GetMessage",
+        "get_message",
+        &[("id", "$request.path.id"), ("mid", "$response.body#/items/0/id")],
+    ),
     ("put_organisation", "201", "GetOrganisation", "get_organisation", &[("id", "$request.path.id")]),
     ("put_organisation", "201", "ListMembers", "list_members", &[("id", "$request.path.id")]),
     (
@@ -158,6 +182,14 @@ const LINKS: &[Link] = &[
         "edit_checklist_item",
         &[("id", "$request.path.id"), ("item", "$response.body#/id")],
     ),
+];
+
+/// Operations that answer exactly what another does (the same record, created under a path
+/// that names its parent): `(operation, the one whose links it shares)`.
+const SAME_ANSWER: &[(&str, &str)] = &[
+    ("create_child_case", "create_case"),
+    ("create_child_document", "create_document"),
+    ("ask_advocate", "request_support"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
@@ -441,8 +473,9 @@ pub fn declared_links() -> impl Iterator<Item = (&'static str, &'static str, &'s
 
 fn add_links(op: &mut Map<String, Value>, operation_ids: &[String]) {
     let id = op.get("operationId").and_then(Value::as_str).unwrap_or("").to_owned();
+    let shares = SAME_ANSWER.iter().find(|(op, _)| *op == id).map(|(_, like)| *like);
     for (from, status, name, target, parameters) in LINKS {
-        if *from != id || !operation_ids.iter().any(|o| o == target) {
+        if (*from != id && Some(*from) != shares) || !operation_ids.iter().any(|o| o == target) {
             continue;
         }
         let Some(response) = op.get_mut("responses").and_then(|r| r.get_mut(*status)).and_then(Value::as_object_mut)

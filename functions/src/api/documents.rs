@@ -35,6 +35,30 @@ pub struct NewDocument {
     pub size: u64,
 }
 
+/// A document registered under its child's path (`POST /v1/children/{id}/documents`): a
+/// `NewDocument` whose child is the path's.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChildDocumentIn {
+    pub id: Option<DocumentId>,
+    #[schema(max_length = 200, pattern = r"\S")]
+    pub title: String,
+    pub category: DocumentCategory,
+    /// One of the accepted MIME types (PDF, DOCX, JPEG, PNG, HEIC, plain text).
+    pub content_type: DocumentType,
+    /// Exact size in bytes (at most 50 MB); the upload must match it.
+    #[serde(deserialize_with = "senvault_domain::wire::int")]
+    #[schema(minimum = 1, maximum = 52428800)]
+    pub size: u64,
+}
+
+impl NewDocument {
+    fn split(self) -> (ChildId, ChildDocumentIn) {
+        let NewDocument { id, child_id, title, category, content_type, size } = self;
+        (child_id, ChildDocumentIn { id, title, category, content_type, size })
+    }
+}
+
 /// A request the client makes itself, with exactly these headers.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SignedRequest {
@@ -135,10 +159,34 @@ pub(super) async fn open_document(
     responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = DocumentView, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_document(
     State(state): State<AppState>,
-    Caller { actor, op, keyed }: Caller,
+    caller: Caller,
     ApiJson(body): ApiJson<NewDocument>,
 ) -> Result<Response, Problem> {
-    let blobs = blobs(&state)?;
+    let (child_id, document) = body.split();
+    register(&state, caller, child_id, document).await
+}
+
+/// Register a document for the child in the path (the same as `POST /v1/documents` with its
+/// `child_id`).
+#[utoipa::path(post, path = "/v1/children/{id}/documents", tag = "documents", params(("id" = uuid::Uuid, Path, description = "Child id")), request_body = ChildDocumentIn,
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = DocumentView, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_child_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<ChildDocumentIn>,
+) -> Result<Response, Problem> {
+    let child_id: ChildId = parse_id("id", &id)?;
+    register(&state, caller, child_id, body).await
+}
+
+async fn register(
+    state: &AppState,
+    Caller { actor, op, keyed }: Caller,
+    child_id: ChildId,
+    body: ChildDocumentIn,
+) -> Result<Response, Problem> {
+    let blobs = blobs(state)?;
     let id = body.id.unwrap_or(DocumentId(op.derive("document")));
     let create = DocumentCommand::CreateDocument {
         title: body.title,
@@ -146,9 +194,8 @@ pub async fn create_document(
         content_type: body.content_type,
         size: body.size,
     };
-    let done = state.service.execute(&actor, Command::document(body.child_id, id, create), op).await?;
-    let Some(Record::Document(doc)) = done.snapshot.get(&Scope::Child(body.child_id), &keys::document(id)).cloned()
-    else {
+    let done = state.service.execute(&actor, Command::document(child_id, id, create), op).await?;
+    let Some(Record::Document(doc)) = done.snapshot.get(&Scope::Child(child_id), &keys::document(id)).cloned() else {
         return Err(Problem::not_found("document"));
     };
     let upload_url = if doc.state == DocumentState::AwaitingUpload {

@@ -36,6 +36,25 @@ pub struct SupportRequestIn {
     pub replaces: Option<ConnectionId>,
 }
 
+/// A support request to the advocate and about the child in the path
+/// (`POST /v1/children/{id}/advocates/{advocate_id}/support-requests`): a `SupportRequestIn`
+/// whose child and advocate are the path's, so a client holding the pair from
+/// `GET /v1/children/{id}/advocates` needs nothing else.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvocateRequestIn {
+    /// The connection's id (a client may choose it, to retry safely offline).
+    pub id: Option<ConnectionId>,
+    pub ticket_id: Option<TicketId>,
+    #[serde(rename = "type")]
+    pub kind: TicketType,
+    #[schema(max_length = 20000, pattern = r"\S")]
+    pub message: String,
+    /// A connection of the family's this one takes over from (changing advocate): it ends once
+    /// the new advocate accepts.
+    pub replaces: Option<ConnectionId>,
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketPatch {
@@ -158,7 +177,7 @@ async fn ticket_answer(
     responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = TicketDetail, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn request_support(
     State(state): State<AppState>,
-    Caller { actor, op, keyed }: Caller,
+    caller: Caller,
     ApiJson(body): ApiJson<SupportRequestIn>,
 ) -> Result<Response, Problem> {
     let to = match (body.advocate_id, body.organisation_id) {
@@ -171,6 +190,34 @@ pub async fn request_support(
             )]));
         }
     };
+    let SupportRequestIn { id, ticket_id, child_id, kind, message, replaces, .. } = body;
+    open_request(&state, caller, to, child_id, AdvocateRequestIn { id, ticket_id, kind, message, replaces }).await
+}
+
+/// Ask the advocate in the path for help about the child in the path (family only): the same as
+/// `POST /v1/support-requests` with `child_id` and `advocate_id`.
+#[utoipa::path(post, path = "/v1/children/{id}/advocates/{advocate_id}/support-requests", tag = "tickets",
+    params(("id" = uuid::Uuid, Path, description = "Child id"), ("advocate_id" = uuid::Uuid, Path, description = "Advocate id")),
+    request_body = AdvocateRequestIn,
+    responses((status = 201, description = "Created; a retry with the same `Idempotency-Key` (or id) answers the same, with `Idempotent-Replayed: true`", body = TicketDetail, headers(("Location" = String, description = "The new resource"), ("Idempotent-Replayed" = String, description = "`true` on a retry"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn ask_advocate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((child, advocate)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<AdvocateRequestIn>,
+) -> Result<Response, Problem> {
+    let child_id: ChildId = parse_id("id", &child)?;
+    let advocate_id: AdvocateId = parse_id("advocate_id", &advocate)?;
+    open_request(&state, caller, SupportTarget::Advocate(advocate_id), child_id, body).await
+}
+
+async fn open_request(
+    state: &AppState,
+    Caller { actor, op, keyed }: Caller,
+    to: SupportTarget,
+    child_id: ChildId,
+    body: AdvocateRequestIn,
+) -> Result<Response, Problem> {
     let family_id = state.service.family_of(&actor).await?;
     let connection_id = body.id.unwrap_or(ConnectionId(op.derive("connection")));
     let ticket_id = body.ticket_id.unwrap_or(TicketId(op.derive("ticket")));
@@ -179,7 +226,7 @@ pub async fn request_support(
         ticket_id,
         message_id: MessageId(op.derive("message")),
         to,
-        child_id: body.child_id,
+        child_id,
         kind: body.kind,
         message: body.message,
         replaces: body.replaces,

@@ -400,6 +400,10 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
         "create_case",
         r("/v1/cases".into(), json!({"child_id": child, "status": "in_assessment", "summary": "Second"}), write_child),
     );
+    m.insert(
+        "create_child_case",
+        r(format!("/v1/children/{child}/cases"), json!({"status": "in_assessment", "summary": "Third"}), write_child),
+    );
     m.insert("list_cases", r(format!("/v1/cases?child_id={child}"), none.clone(), read_child));
     m.insert("get_case", r(case.clone(), none.clone(), read_child));
     m.insert("edit_case", r(case.clone(), json!({"summary": "Edited"}), write_child));
@@ -451,6 +455,14 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     m.insert("list_annotations", r(format!("{case}/annotations"), none.clone(), read_child));
     // Documents.
     m.insert("create_document", r("/v1/documents".into(), json!({"child_id": child, "title": "Letter", "category": "correspondence", "content_type": "text/plain", "size": 10}), family_child));
+    m.insert(
+        "create_child_document",
+        r(
+            format!("/v1/children/{child}/documents"),
+            json!({"title": "Report", "category": "medical", "content_type": "text/plain", "size": 10}),
+            family_child,
+        ),
+    );
     m.insert("list_documents", r(format!("/v1/documents?child_id={child}"), none.clone(), read_child));
     m.insert("get_document", r(doc.clone(), none.clone(), read_child));
     m.insert("delete_document", r(doc.clone(), none.clone(), family_child));
@@ -532,6 +544,15 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     // Support requests and tickets (the collaborator's).
     m.insert("request_support", r("/v1/support-requests".into(),
         json!({"advocate_id": w.id("unrelated_advocate"), "child_id": child, "type": "general", "message": "Hello"}), owner_only));
+    m.insert("child_advocates", r(format!("/v1/children/{child}/advocates"), none.clone(), read_child));
+    m.insert(
+        "ask_advocate",
+        r(
+            format!("/v1/children/{child}/advocates/{}/support-requests", w.id("member_advocate")),
+            json!({"type": "general", "message": "Hello"}),
+            owner_only,
+        ),
+    );
     m.insert("list_tickets", r("/v1/tickets".into(), none.clone(), anyone));
     m.insert("get_ticket", r(ticket.clone(), none.clone(), ticket_parties));
     m.insert("update_ticket", r(ticket.clone(), json!({"priority": "high"}), ticket_advocate));
