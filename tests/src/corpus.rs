@@ -100,6 +100,12 @@ pub fn real_items() -> Vec<LabelledItem> {
     read_items(&real_dir().join("items.txt"))
 }
 
+/// The blind set (`blind/items.txt`): real wording from sources new to the corpus, and marked
+/// composites, labelled before the analyser read them.
+pub fn blind_items() -> Vec<LabelledItem> {
+    read_items(&dir().join("blind").join("items.txt"))
+}
+
 /// An expected flag in a whole plan: its section, kind and the start of its excerpt
 /// (empty for a flag about an absent section).
 #[derive(Debug, Clone)]

@@ -3,8 +3,8 @@
 //! the analyser was run on it). Prints precision and recall per kind, and per kind at amber or
 //! red, for each; fails below the targets.
 
-use senvault_domain::FlagKind;
 use senvault_domain::analyser::{analyse, analyse_item};
+use senvault_domain::{FlagKind, FlagSeverity, Section};
 use senvault_tests::corpus::{self, LabelledItem, Plan, Scores};
 
 /// The team corpus was written alongside the rules: no kind may fall below this.
@@ -119,4 +119,36 @@ fn real_wording_precision_and_recall() {
     let mut failures = below("real items", &m.any, Some(&REAL_KINDS), p, r);
     failures.extend(below("real items at amber or red", &m.defects, Some(&REAL_KINDS), p, r));
     assert!(failures.is_empty(), "below {p} precision or {r} recall:\n{}", failures.join("\n"));
+}
+
+/// The blind set: every kind at or above the targets on wording written for other purposes, and
+/// not one red flag on an item that states every measure its class needs (a family who sees
+/// red on good provision stops trusting every other flag).
+#[test]
+fn blind_set_precision_and_recall() {
+    let items = corpus::blind_items();
+    assert!(items.len() >= 120, "the blind set needs at least 120 items, has {}", items.len());
+    let m = measure("blind set", &items, &[], "plans");
+    let (p, r) = (REAL_MIN_PRECISION, REAL_MIN_PRECISION);
+    let mut failures = below("blind items", &m.any, Some(&REAL_KINDS), p, r);
+    failures.extend(below("blind items at amber or red", &m.defects, Some(&REAL_KINDS), p, r));
+    let mut reds = 0;
+    for item in items.iter().filter(|i| {
+        matches!(i.section, Section::F | Section::G | Section::H1 | Section::H2)
+            && i.expects(FlagKind::UnquantifiedProvision).is_none()
+    }) {
+        for f in analyse_item(item.section, &item.text).iter().filter(|f| f.severity == FlagSeverity::Red) {
+            reds += 1;
+            failures.push(format!(
+                "red {} {} on a fully specified item (line {}): {}",
+                f.kind, f.rule, item.line, item.text
+            ));
+        }
+    }
+    println!("blind set: {reds} red flags on fully specified provision");
+    assert!(
+        failures.is_empty(),
+        "blind set below {p} precision or {r} recall, or red on good provision:\n{}",
+        failures.join("\n")
+    );
 }
