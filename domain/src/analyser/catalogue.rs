@@ -136,7 +136,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "UQ01",
         kind: UnquantifiedProvision,
-        why: "Essential details are missing, so the provision cannot be enforced.",
+        why: "It states no amount (how often, how long, how many hours, the group size or when), so the provision cannot be enforced.",
         authority: CODE_969,
         fix: None,
     },

@@ -43,6 +43,8 @@ pub struct Quant {
     pub dur: bool,
     pub ratio: bool,
     pub one_to_one: bool,
+    /// The size of a group is stated ("no more than 4 pupils", "a group of 6").
+    pub group_size: bool,
     /// A group is mentioned, so its size matters.
     pub group: bool,
     pub mode: bool,
@@ -56,6 +58,13 @@ pub struct Quant {
 }
 
 impl Quant {
+    /// Whether the item states any amount of provision: how often, how long, how many hours,
+    /// the ratio or group size, or when in the day. Who delivers it and their training are
+    /// required too, but do not by themselves say how much the child gets.
+    pub fn states_an_amount(&self) -> bool {
+        self.freq || self.dur || self.hours || self.ratio || self.when
+    }
+
     fn has(&self, f: Field) -> bool {
         match f {
             Field::What => self.what,
@@ -106,6 +115,7 @@ pub fn quantify(t: Screened<'_>, d: Screened<'_>) -> Quant {
         dur: t.is_match(&p::DUR),
         ratio: t.is_match(&p::RATIO),
         one_to_one: t.is_match(&p::ONE_TO_ONE),
+        group_size: t.find_iter(&p::RATIO).any(|m| !p::ONE_TO_ONE.is_match(m.as_str())),
         group: t.is_match(&p::GROUP_MENTION),
         mode: t.is_match(&p::MODE),
         when: t.is_match(&p::WHEN),
@@ -120,6 +130,7 @@ pub fn quantify(t: Screened<'_>, d: Screened<'_>) -> Quant {
         q.dur = false;
         q.ratio = false;
         q.one_to_one = false;
+        q.group_size = false;
         q.hours = false;
     }
     q
@@ -146,9 +157,12 @@ pub fn classify(t: Screened<'_>) -> Class {
         Class::Therapy
     } else if t.is_match(&p::PROGRAMME) || t.is_match(&p::THERAPY_TERM) {
         Class::Intervention
-    } else if t.is_match(&p::EQUIPMENT) {
+    } else if t.is_match(&p::EQUIPMENT) || t.is_match(&p::ADJUSTMENT) {
         Class::Equipment
-    } else if t.is_match(&p::ALL_DAY) || t.is_match(&p::HOURS) && (t.is_match(&p::TA) || t.is_match(&p::ADULT_SUPPORT))
+    } else if t.is_match(&p::ALL_DAY)
+        || t.is_match(&p::HOURS)
+            && (t.is_match(&p::TA) || t.is_match(&p::ADULT_SUPPORT))
+            && !t.is_match(&p::GROUP_MENTION)
     {
         // Hours of a TA's or an adult's support are adult support, however the day is covered.
         Class::AllDay

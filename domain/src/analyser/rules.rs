@@ -49,6 +49,22 @@ pub struct Facts {
     pub screen: Screen,
 }
 
+/// Up to `n` bytes of `s` before `at`, cut at a character boundary.
+fn preceding(s: &str, at: usize, n: usize) -> &str {
+    let mut from = at.saturating_sub(n);
+    while !s.is_char_boundary(from) {
+        from += 1;
+    }
+    &s[from..at]
+}
+
+/// "access to …" that states what the provision is for ("to support access to the
+/// curriculum"), not that the child may have something.
+fn states_a_purpose(s: &str, m: regex::Match<'_>) -> bool {
+    m.as_str().to_ascii_lowercase().starts_with("access")
+        && p::ACCESS_PURPOSE_BEFORE.is_match(preceding(s, m.start(), 40))
+}
+
 fn quoted(m: regex::Match<'_>) -> Option<String> {
     let words: Vec<&str> = m.as_str().split_whitespace().collect();
     Some(format!("\"{}\"", words.join(" ")))
@@ -135,6 +151,11 @@ fn outcome_rules(t: Screened<'_>, lead: Option<&str>, hits: &mut Vec<Hit>) -> Fa
     if let Some(m) = t.find(&p::OS04) {
         weak.push(("OS04", quoted(m)));
     }
+    // A vague verb beside a time and a measure ("By July 2027, Ibrahim will develop his reading
+    // to 40 words a minute") is made specific by them: no flag.
+    if let [("OS04", _)] = weak.as_slice() {
+        weak.clear();
+    }
     // Two or more weaknesses make the outcome red (`docs/analyser.md`).
     let severity = if weak.len() >= 2 { FlagSeverity::Red } else { FlagSeverity::Amber };
     let labels: Vec<&str> = weak
@@ -174,7 +195,8 @@ struct Known {
     /// Something concrete is delivered (not only "support" for an area).
     concrete: bool,
     who: bool,
-    ratio: bool,
+    /// The size of a group is stated.
+    group_size: bool,
     /// A named adult with a ratio, hours or times: "support" is then adult support, described.
     adult_support: bool,
 }
@@ -189,10 +211,16 @@ fn triggers(t: Screened<'_>, k: &Known) -> Vec<Hit> {
             None => Hit::new(rule, severity, None),
         });
     };
-    if let Some(m) = t.find(&p::VL01) {
+    // "access to" that states what the provision is for ("to support access to the
+    // curriculum") says nothing about whether the child gets it.
+    if let Some(m) = t.find_iter(&p::VL01).find(|m| !states_a_purpose(t.s, *m)) {
         fire("VL01", Red, Some(m));
     }
-    if let Some(m) = t.find(&p::VL02) {
+    // "as independent as possible" is an aim, not a condition on the provision.
+    if let Some(m) = t.find_iter(&p::VL02).find(|m| {
+        !(m.as_str().to_ascii_lowercase().starts_with("as possible")
+            && p::AS_WORD_BEFORE.is_match(preceding(t.s, m.start(), 40)))
+    }) {
         fire("VL02", Red, Some(m));
     }
     if let Some(m) = t.find(&p::VL03) {
@@ -219,8 +247,10 @@ fn triggers(t: Screened<'_>, k: &Known) -> Vec<Hit> {
     if let Some(m) = t.find(&p::VL06) {
         fire("VL06", Amber, Some(m));
     }
+    // Staff who receive training or advice are not the deliverer left unnamed.
     if !k.who
-        && let Some(m) = t.find(&p::VL07)
+        && let Some(m) =
+            t.find_iter(&p::VL07).find(|m| !p::STAFF_RECIPIENT_BEFORE.is_match(preceding(t.s, m.start(), 60)))
     {
         fire("VL07", if k.class == Class::Therapy { Red } else { Amber }, Some(m));
     }
@@ -250,11 +280,11 @@ fn triggers(t: Screened<'_>, k: &Known) -> Vec<Hit> {
     }
     if let Some(m) = t.find(&p::VL12) {
         let small_group = m.as_str().to_ascii_lowercase().starts_with("small");
-        if !small_group || !k.ratio {
+        if !small_group || !k.group_size {
             fire("VL12", Amber, Some(m));
         }
     }
-    if let Some(m) = t.find(&p::VL15) {
+    if let Some(m) = t.find_iter(&p::VL15).find(|m| !states_a_purpose(t.s, *m)) {
         fire("VL15", Amber, Some(m));
     }
     out
@@ -329,7 +359,9 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
     }
     // Medical treatment in G or H (a prescription, a clinic) is the commissioner's to specify;
     // the quantification duty of s.42(2) and Code 9.69 is about educational provision.
-    if section != Section::F && t.is_match(&p::MEDICAL) && !t.is_match(&p::EDUCATE) {
+    // Training the adults who give it (to administer rescue medication, say) is scored like
+    // any other training.
+    if section != Section::F && t.is_match(&p::MEDICAL) && !t.is_match(&p::EDUCATE) && !t.is_match(&p::STAFF_TRAINING) {
         return Facts { provision: true, ..Facts::default() };
     }
     let delivered = delivered(t);
@@ -344,7 +376,7 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
         class,
         concrete: concrete_what(d),
         who: q.who,
-        ratio: q.ratio,
+        group_size: q.group_size,
         adult_support: class == Class::AllDay || q.who && (q.one_to_one || q.hours || q.when),
     };
     let found = triggers(t, &known);
@@ -354,6 +386,13 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
     if found.iter().any(|h| h.rule == "VL04" && h.severity == FlagSeverity::Red || h.rule == "VL11") {
         q.dur = false;
         q.hours = false;
+    }
+    // An item that states how much of something is given names what it gives, whatever the
+    // activity is called ("a lunch club for 6 pupils every Tuesday"); only "support",
+    // "strategies" or money as the whole content leaves it unnamed (VL08, VL10).
+    let vague_content = found.iter().any(|h| matches!(h.rule, "VL08" | "VL10"));
+    if !q.what && q.states_an_amount() && !vague_content {
+        q.what = true;
     }
     let provision_like =
         !found.is_empty() || q.what || q.who || q.freq || q.dur || q.hours || t.is_match(&p::PROVISION_LIKE);
@@ -370,7 +409,9 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
         missing(class, &q, t)
     };
     let mut generic = false;
-    if !critical.is_empty() {
+    // Red is kept for provision that states no amount at all; an item that gives some of its
+    // measures and leaves others out is amber, naming what is missing (`docs/analyser.md`).
+    if !critical.is_empty() && !q.states_an_amount() {
         generic = true;
         let mut hit = Hit::new("UQ01", FlagSeverity::Red, Some(format!("missing {}", list(&missing))));
         hit.suggestion = Some(format!("Add {}.", list(&missing)));
@@ -388,9 +429,21 @@ fn provision_rules(section: Section, t: Screened<'_>, hits: &mut Vec<Hit>) -> Fa
     }
     generic |= found.iter().any(|h| matches!(h.rule, "VL08" | "VL10"));
     for mut hit in found {
-        // A trigger with every required field present is worth a look, not a defect (`docs/analyser.md`).
         if missing.is_empty() {
-            hit.severity = FlagSeverity::Info;
+            // A trigger beside every measure the item's class needs is worth a look, not a
+            // defect (`docs/analyser.md`): "access to a workstation in every maths lesson, set
+            // up each morning by the class teacher" is info, as the worked examples require.
+            // Soft words that govern the amount itself are not made specific by the rest:
+            // "up to three sessions", "a maximum of 4 a year", "or equivalent provision".
+            let governs_amount = hit.rule == "VL04"
+                || hit.rule == "VL06"
+                    && hit.detail.as_deref().is_some_and(|d| {
+                        let d = d.to_ascii_lowercase();
+                        d.contains("or equivalent") || d.contains("or similar")
+                    });
+            if !governs_amount {
+                hit.severity = FlagSeverity::Info;
+            }
         }
         hits.push(hit);
     }

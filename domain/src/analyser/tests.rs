@@ -97,6 +97,64 @@ fn issue_negatives_and_group_caps() {
     assert!(kinds(F, "Up to 5 hours of teaching assistant support each week.").contains(&(VagueLanguage, Red)));
 }
 
+/// Provision is judged by the measures it states, whatever its activity is called; red is kept
+/// for provision that states no amount at all (`docs/analyser.md`, "How provision is judged").
+#[test]
+fn provision_is_judged_by_the_measures_it_states() {
+    use Section::*;
+    // Activities no list names, fully measured: no flag.
+    expect(F, "A homework club for 5 pupils every Wednesday for 40 minutes after school, run by an HLTA.", vec![]);
+    expect(
+        F,
+        "A gardening group of no more than 6 pupils for 45 minutes every Monday afternoon, led by the ELSA.",
+        vec![],
+    );
+    expect(F, "Large-print worksheets in every lesson, enlarged the day before by the teaching assistant.", vec![]);
+    expect(
+        G,
+        "The class teacher and a teaching assistant will attend the diabetes nurse's 2-hour training before the start of the spring term.",
+        vec![],
+    );
+    // Some measures stated, others missing: amber, never red.
+    expect(F, "A weekly gardening group with peers.", vec![(UnquantifiedProvision, Amber)]);
+    // No amount at all: red, however the activity is named.
+    assert!(kinds(F, "Swimming lessons will be provided as appropriate.").contains(&(UnquantifiedProvision, Red)));
+    // Soft words that govern the amount stay flagged beside other measures.
+    assert!(
+        kinds(F, "A maximum of 6 sessions a year of physiotherapy from a physiotherapist, 45 minutes each, direct.")
+            .contains(&(VagueLanguage, Red))
+    );
+    assert!(
+        kinds(F, "A qualified teacher will teach Ava spelling 1:1 for 30 minutes a week, or equivalent provision.")
+            .contains(&(VagueLanguage, Amber))
+    );
+    // Words read in context: staff who are trained, a purpose, an aim.
+    let training = "Two hours of autism awareness training for all staff before the start of the spring term, given by the outreach team.";
+    assert!(!kinds(F, training).iter().any(|(k, _)| *k == VagueLanguage), "{training}");
+    let purpose = "A tablet with symbol software in every lesson to support access to the curriculum, charged each morning by the TA.";
+    assert!(!kinds(F, purpose).iter().any(|(k, _)| *k == VagueLanguage), "{purpose}");
+    let aim = "Physiotherapists review his standing frame each half term so that he can be as independent as possible.";
+    assert!(!analyse_item(F, aim).iter().any(|f| f.rule == "VL02"), "{aim}");
+}
+
+#[test]
+fn outcomes_with_a_time_and_a_measure_are_not_flagged_for_their_verb() {
+    use Section::*;
+    expect(
+        E,
+        "By July 2028, Leo will develop his number skills so that he adds two 2-digit numbers correctly 8 times out of 10.",
+        vec![],
+    );
+    expect(E, "By the end of Y4, Leo will read 60 words a minute aloud from a book at his level.", vec![]);
+    assert!(kinds(E, "Leo will develop his number skills.").contains(&(OutcomeNotSmart, Red)));
+    // A time alone does not rescue a vague verb with no measure: two weaknesses, red.
+    assert!(kinds(E, "By July 2028, Leo will develop his number skills.").contains(&(OutcomeNotSmart, Red)));
+    assert!(
+        kinds(E, "Leo will develop his number skills to add two 2-digit numbers 8 times out of 10.")
+            .contains(&(OutcomeNotSmart, Red))
+    );
+}
+
 #[test]
 fn flags_carry_rule_authority_span_and_suggestion() {
     let f = analyse_item(Section::F, "  Noah will have regular speech therapy.");
