@@ -253,6 +253,8 @@ pub mod limits {
     pub const LINKED_DOCUMENTS: usize = 20;
     /// Flags one analysis may record (a 100-page plan raises a few hundred).
     pub const ANALYSIS_FLAGS: usize = 2_000;
+    /// Reports held against one plan in one comparison.
+    pub const COMPARED_REPORTS: usize = 10;
     /// A ticket message, a support request's first message, a private note.
     pub const MESSAGE: usize = 20_000;
     pub const BIO: usize = 4_000;

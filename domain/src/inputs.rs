@@ -170,6 +170,14 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
                 SystemCommand::RecordAnalysis { case_id: Some(case_id), .. } => {
                     reads.push(Read::Prefix(scope.clone(), keys::case_aggregate(*case_id)))
                 }
+                SystemCommand::RecordComparison { case_id, report_document_ids, .. } => {
+                    reads.push(Read::Prefix(scope.clone(), keys::case_aggregate(*case_id)));
+                    // Each report must be this child's; a list over the limit is refused by
+                    // decide, so no more than one past it is read.
+                    reads.extend(
+                        report_document_ids.iter().take(limits::COMPARED_REPORTS + 1).map(|d| get(keys::document(*d))),
+                    );
+                }
                 SystemCommand::RecordAnalysis { case_id: None, .. }
                 | SystemCommand::ConfirmUpload { .. }
                 | SystemCommand::RecordAnalysisFailure { .. } => {}

@@ -33,9 +33,9 @@ pub mod wire;
 pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
 pub use chronology::{Chronology, ChronologyEntry};
 pub use command::{
-    ActionPatch, AdvocateCommand, CaseCommand, ChildPatch, Command, DocumentCommand, ExceptionInput, FamilyCommand,
-    NewAction, Operation, OrgCommand, OrganisationInput, PersonalCommand, ProfileInput, SupportTarget, SystemCommand,
-    TicketCommand,
+    ActionPatch, AdvocateCommand, CaseCommand, ChildPatch, Command, DocumentCommand, DocumentFinding, ExceptionInput,
+    FamilyCommand, NewAction, Operation, OrgCommand, OrganisationInput, PersonalCommand, ProfileInput, SupportTarget,
+    SystemCommand, TicketCommand,
 };
 pub use context::{Actor, Context, Origin};
 pub use decide::decide;

@@ -71,6 +71,7 @@ class Template(unittest.TestCase):
         # Under a child's path, but served by the area that holds the operation.
         self.assertEqual(routes["/v1/children/{proxy+}"], "CasesFunction")
         self.assertEqual(routes["/v1/children/{id}/documents"], "DocumentsFunction")
+        self.assertEqual(routes["/v1/cases/{id}/compare"], "DocumentsFunction")
         self.assertEqual(routes["/v1/children/{id}/advocates"], "TicketsFunction")
         self.assertEqual(routes["/v1/children/{id}/advocates/{advocate_id}/support-requests"], "TicketsFunction")
 

@@ -4,7 +4,7 @@
 //! today's date in England, as on the server.
 
 use chrono::{NaiveDate, Utc};
-use senvault_domain::analyser::{AnalyseOptions, analyse};
+use senvault_domain::analyser::{AnalyseOptions, Finding, analyse, compare};
 use senvault_domain::{
     ActionId, ActionView, CaseAggregate, CaseCommand, CaseDetail, CaseId, ChildId, Command, NewAction, NoteId, Record,
     Scope, keys,
@@ -151,6 +151,41 @@ pub struct FindingItem {
     pub rationale: String,
     pub authority: String,
     pub suggestion: Option<String>,
+}
+
+impl From<Finding> for FindingItem {
+    fn from(f: Finding) -> Self {
+        FindingItem {
+            rule: f.rule,
+            kind: wire(&f.kind),
+            severity: wire(&f.severity),
+            section: f.section.as_ref().map(wire),
+            excerpt: f.excerpt,
+            rationale: f.rationale,
+            authority: f.authority,
+            suggestion: f.suggestion,
+        }
+    }
+}
+
+/// A professional report's text, with the name the family knows it by.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ReportText {
+    pub name: String,
+    pub text: String,
+}
+
+/// A plan held against its reports, offline.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ComparisonItem {
+    /// Recommendations read from the reports.
+    pub recommendations: u32,
+    /// Each place the plan gives less than the advice, as the case would keep it: the plan's
+    /// (or the report's) words in `excerpt`, the report's words and the arithmetic in `rationale`.
+    pub findings: Vec<FindingItem>,
+    /// The same, for reading: both passages side by side, the arithmetic, the authority and a
+    /// suggested wording (what `senvault-local compare --format text` prints).
+    pub summary: String,
 }
 
 /// A value's wire id (`"in_assessment"`).
@@ -463,20 +498,33 @@ impl VaultClient {
             personal_budget_requested: choices.personal_budget_requested,
         };
         let analysis = analyse(&text, &options).map_err(|e| VaultError::Invalid { detail: e.to_string() })?;
-        Ok(analysis
-            .findings
-            .into_iter()
-            .map(|f| FindingItem {
-                rule: f.rule,
-                kind: wire(&f.kind),
-                severity: wire(&f.severity),
-                section: f.section.as_ref().map(wire),
-                excerpt: f.excerpt,
-                rationale: f.rationale,
-                authority: f.authority,
-                suggestion: f.suggestion,
-            })
-            .collect())
+        Ok(analysis.findings.into_iter().map(FindingItem::from).collect())
+    }
+
+    /// The plan held against the professional reports, offline: the same result the server's
+    /// comparison gives for the same texts. `today` (YYYY-MM-DD, default today) dates the
+    /// reports' age.
+    pub fn compare_text(
+        &self,
+        plan: String,
+        reports: Vec<ReportText>,
+        today: Option<String>,
+    ) -> Result<ComparisonItem, VaultError> {
+        let today = match today {
+            Some(d) => date("today", &d)?,
+            None => self::today(),
+        };
+        if reports.is_empty() {
+            return Err(VaultError::Invalid { detail: "reports: name at least one".into() });
+        }
+        let texts: Vec<&str> = reports.iter().map(|r| r.text.as_str()).collect();
+        let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
+        let c = compare::compare(&plan, &texts, today).map_err(|e| VaultError::Invalid { detail: e.to_string() })?;
+        Ok(ComparisonItem {
+            recommendations: u32::try_from(c.recommendations.len()).unwrap_or(u32::MAX),
+            findings: c.findings.iter().map(|i| FindingItem::from(i.as_flag(&names))).collect(),
+            summary: compare::summary("the plan", &names, &c),
+        })
     }
 }
 

@@ -88,6 +88,17 @@ fun main(args: Array<String>) {
         val findings = phone.analyseText(plan, AnalyseChoices(false, null, false))
         check(findings.isNotEmpty()) { "the offline analyser found nothing in vague provision" }
         println("offline analyser: ${findings.size} flags, first ${findings.first().rule} (${findings.first().severity})")
+        // The plan held against a therapist's report, offline, through the same bindings.
+        val report = ReportText(
+            "SALT report",
+            "Recommendations\nAda should receive direct 1:1 speech and language therapy from a speech and language therapist, 2 x 30 minutes a week.\n",
+        )
+        val compared = phone.compareText(plan, listOf(report), "2026-12-01")
+        check(compared.findings.any { it.rule.startsWith("EI") && it.kind == "evidence_inconsistency" }) {
+            "the offline comparison found nothing: ${compared.summary}"
+        }
+        check(compared.summary.contains("SALT report")) { compared.summary }
+        println("offline comparison: ${compared.recommendations} recommendations, ${compared.findings.size} flags, first ${compared.findings.first().rule}")
     }
     println("KOTLIN OK")
 }

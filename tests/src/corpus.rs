@@ -182,6 +182,64 @@ pub fn real_plans() -> Vec<Plan> {
     read_plans(&real_dir().join("plans"))
 }
 
+/// A professional report (or several) and the plan drafted from them, with the comparison
+/// rules (EI01–EI09) an advocate would raise on them (`compare/pairs.txt`).
+pub struct Pair {
+    pub id: String,
+    pub sources: Vec<String>,
+    pub reports: Vec<String>,
+    pub plan: String,
+    pub expected: std::collections::BTreeSet<String>,
+}
+
+/// The report-versus-plan pairs: `=== id`, `source: …` lines, `--- report` (one or more),
+/// `--- plan`, then `--- expect` with rule ids or `none`.
+pub fn pairs() -> Vec<Pair> {
+    let path = dir().join("compare").join("pairs.txt");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.split("\n=== ")
+        .skip(1)
+        .map(|block| {
+            let (id, rest) = block.split_once('\n').unwrap_or((block, ""));
+            let mut pair = Pair {
+                id: id.trim().to_owned(),
+                sources: vec![],
+                reports: vec![],
+                plan: String::new(),
+                expected: Default::default(),
+            };
+            let mut parts = rest.split("\n--- ");
+            let head = parts.next().unwrap_or_default();
+            pair.sources =
+                head.lines().filter_map(|l| l.strip_prefix("source:")).map(|l| l.trim().to_owned()).collect();
+            for part in parts {
+                let (name, body) = part.split_once('\n').unwrap_or((part, ""));
+                match name.trim() {
+                    "report" => pair.reports.push(body.to_owned()),
+                    "plan" => pair.plan = body.to_owned(),
+                    "expect" => {
+                        pair.expected = body
+                            .split_whitespace()
+                            .filter(|w| *w != "none")
+                            .map(|w| {
+                                assert!(w.starts_with("EI"), "{}: unknown rule {w:?}", pair.id);
+                                w.to_owned()
+                            })
+                            .collect()
+                    }
+                    other => panic!("{}: unknown part {other:?}", pair.id),
+                }
+            }
+            assert!(
+                !pair.sources.is_empty() && !pair.reports.is_empty() && !pair.plan.is_empty(),
+                "{}: incomplete",
+                pair.id
+            );
+            pair
+        })
+        .collect()
+}
+
 /// True and false positives and false negatives for one flag kind.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Score {

@@ -7,6 +7,7 @@
 //! missing content → one flag per kind per item, the most severe.
 
 mod catalogue;
+pub mod compare;
 mod patterns;
 mod plan;
 mod quantify;

@@ -13,7 +13,7 @@ fn expand(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)").replace(" ?", r"\s*").replace(' ', r"\s+")
 }
 
-fn compile(pattern: &str) -> Regex {
+pub(super) fn compile(pattern: &str) -> Regex {
     RegexBuilder::new(&expand(pattern))
         .case_insensitive(true)
         .unicode(false)
@@ -22,7 +22,7 @@ fn compile(pattern: &str) -> Regex {
         .unwrap_or_else(|e| panic!("analyser pattern {pattern:?} does not compile: {e}"))
 }
 
-fn compile_set(patterns: &[&str]) -> RegexSet {
+pub(super) fn compile_set(patterns: &[&str]) -> RegexSet {
     RegexSetBuilder::new(patterns.iter().map(|p| expand(p)))
         .case_insensitive(true)
         .unicode(false)

@@ -132,7 +132,7 @@ const STOPWORDS: &[&str] = &[
 ];
 
 /// Content-word stems of `s`.
-fn stems(s: &str) -> HashSet<String> {
+pub(super) fn stems(s: &str) -> HashSet<String> {
     static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| STOPWORDS.iter().copied().collect());
     let mut lower = String::new();
     s.split(|c: char| !c.is_alphanumeric() && c != '\'')

@@ -20,7 +20,7 @@ pub use document::DocumentCommand;
 pub use family::{ChildPatch, FamilyCommand, SupportTarget};
 pub use personal::PersonalCommand;
 pub use support::{AdvocateCommand, OrgCommand, OrganisationInput, ProfileInput, TicketCommand};
-pub use system::SystemCommand;
+pub use system::{DocumentFinding, SystemCommand};
 
 use crate::context::Actor;
 use crate::ids::{AdvocateId, CaseId, ChildId, ConnectionId, DocumentId, FamilyId, OrganisationId, TicketId};
@@ -151,6 +151,6 @@ impl Operation {
     /// A machine-made batch whose writes are each conditioned and idempotent, so they may be
     /// committed in several transactions when they exceed one (the analyser's flags).
     pub fn commits_in_batches(&self) -> bool {
-        matches!(self, Operation::System(SystemCommand::RecordAnalysis { .. }))
+        matches!(self, Operation::System(SystemCommand::RecordAnalysis { .. } | SystemCommand::RecordComparison { .. }))
     }
 }

@@ -24,6 +24,28 @@ pub enum SystemCommand {
     },
     /// The document's text could not be read; `reason` is for the family.
     RecordAnalysisFailure { child_id: ChildId, document_id: DocumentId, reason: String },
+    /// Store what holding a plan against the professional reports found (rules EI01–EI09,
+    /// `docs/analyser.md`) as the case's comparison flags. A new comparison replaces the
+    /// case's open comparison flags and carries the family's decisions over, as re-analysis
+    /// does; the plan's own analysis flags are left alone.
+    RecordComparison {
+        child_id: ChildId,
+        case_id: CaseId,
+        plan_document_id: DocumentId,
+        report_document_ids: Vec<DocumentId>,
+        /// Each flag with the document whose text it quotes (the plan, or a report for a
+        /// recommendation the plan lacks).
+        findings: Vec<DocumentFinding>,
+    },
+}
+
+/// A finding and the document text it quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentFinding {
+    pub document_id: DocumentId,
+    /// Hex SHA-256 of that document's normalised text.
+    pub text_hash: String,
+    pub finding: Finding,
 }
 
 impl SystemCommand {
@@ -31,7 +53,8 @@ impl SystemCommand {
         match self {
             SystemCommand::ConfirmUpload { child_id, .. }
             | SystemCommand::RecordAnalysis { child_id, .. }
-            | SystemCommand::RecordAnalysisFailure { child_id, .. } => Scope::Child(*child_id),
+            | SystemCommand::RecordAnalysisFailure { child_id, .. }
+            | SystemCommand::RecordComparison { child_id, .. } => Scope::Child(*child_id),
         }
     }
 
@@ -40,6 +63,7 @@ impl SystemCommand {
             SystemCommand::ConfirmUpload { .. } => "confirm_upload",
             SystemCommand::RecordAnalysis { .. } => "record_analysis",
             SystemCommand::RecordAnalysisFailure { .. } => "record_analysis_failure",
+            SystemCommand::RecordComparison { .. } => "record_comparison",
         }
     }
 
@@ -48,12 +72,14 @@ impl SystemCommand {
             SystemCommand::ConfirmUpload { document_id, .. }
             | SystemCommand::RecordAnalysis { document_id, .. }
             | SystemCommand::RecordAnalysisFailure { document_id, .. } => *document_id,
+            SystemCommand::RecordComparison { plan_document_id, .. } => *plan_document_id,
         }
     }
 
     pub fn case_id(&self) -> Option<CaseId> {
         match self {
             SystemCommand::RecordAnalysis { case_id, .. } => *case_id,
+            SystemCommand::RecordComparison { case_id, .. } => Some(*case_id),
             SystemCommand::ConfirmUpload { .. } | SystemCommand::RecordAnalysisFailure { .. } => None,
         }
     }

@@ -155,6 +155,24 @@ pub(crate) fn decide_system(
             changes.put(&scope, keys::document(next.id), Record::Document(next));
             Ok(family)
         }
+        SystemCommand::RecordComparison { plan_document_id, report_document_ids, .. } => {
+            may_use(ctx.membership, DocumentUse::Analyse)?;
+            let family = family_scope(snap, &scope)?;
+            if report_document_ids.is_empty() || report_document_ids.len() > limits::COMPARED_REPORTS {
+                return Err(DomainError::refused(
+                    "report_document_ids",
+                    format!("name 1 to {} reports", limits::COMPARED_REPORTS),
+                ));
+            }
+            // The plan and every report must be this child's documents, with their bytes.
+            for id in std::iter::once(plan_document_id).chain(report_document_ids) {
+                if stored(snap, &scope, *id)?.state != DocumentState::Uploaded {
+                    return Err(DomainError::Conflict(Conflict::NotUploaded));
+                }
+            }
+            flags::record_comparison(ctx, &scope, command, snap, changes)?;
+            Ok(family)
+        }
         SystemCommand::RecordAnalysis { .. } | SystemCommand::RecordAnalysisFailure { .. } => {
             may_use(ctx.membership, DocumentUse::Analyse)?;
             let family = family_scope(snap, &scope)?;

@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use crate::aggregate::CaseAggregate;
+use crate::analyser::Finding;
 use crate::command::{CaseCommand, SystemCommand};
 use crate::context::Context;
 use crate::error::Conflict;
 use crate::error::{Checks, DomainError, NOT_THIS_CHILDS_DOCUMENT, limits};
-use crate::ids::FlagId;
+use crate::ids::{CaseId, DocumentId, FlagId};
 use crate::keys;
 use crate::model::{Annotation, Document, DocumentAnalysis, Flag, Record};
 use crate::scope::Scope;
@@ -48,30 +49,14 @@ pub(crate) fn record_analysis(
         SystemCommand::RecordAnalysis { case_id, text_hash, findings, .. } => {
             let mut checks = Checks::new();
             let text_hash = checks.sha256("text_hash", text_hash);
-            if findings.len() > limits::ANALYSIS_FLAGS {
-                checks.fail("findings", format!("at most {} flags", limits::ANALYSIS_FLAGS));
-            }
-            // Findings come from the analyser, on the server or a phone; a synced command is
-            // still client input, so each is bounded like a hand-written flag.
-            let oversized = findings.iter().position(|f| {
-                f.excerpt.chars().count() > limits::QUOTE
-                    || f.rule.len() > 16
-                    || f.span.start > f.span.end
-                    || [&f.rationale, &f.authority, f.suggestion.as_deref().unwrap_or_default()]
-                        .iter()
-                        .any(|t| t.chars().count() > limits::FLAG_NOTE)
-            });
-            if let Some(n) = oversized {
-                checks.fail("findings", format!("finding {n} is oversized or has a reversed span"));
-            }
+            check_findings(&mut checks, findings.iter());
             checks.finish()?;
             let writes = match case_id {
                 Some(case_id) => {
-                    let agg = CaseAggregate::from_records(
-                        snap.prefix(scope, &keys::case_aggregate(*case_id)).map(|(_, r)| r),
-                    )
-                    .ok_or_else(|| DomainError::not_this_childs_case("case_id"))?;
-                    Some(reconcile(ctx, &agg, document_id, &text_hash, findings))
+                    let agg = case_of(snap, scope, *case_id)?;
+                    let placed: Vec<(DocumentId, &str, &Finding)> =
+                        findings.iter().map(|f| (document_id, text_hash.as_str(), f)).collect();
+                    Some(reconcile(ctx, &agg, &placed, |f| !is_comparison(f)))
                 }
                 None => None,
             };
@@ -85,7 +70,9 @@ pub(crate) fn record_analysis(
             };
             (analysis, writes)
         }
-        SystemCommand::ConfirmUpload { .. } => return Err(DomainError::NotFound { what: "analysis" }),
+        SystemCommand::ConfirmUpload { .. } | SystemCommand::RecordComparison { .. } => {
+            return Err(DomainError::NotFound { what: "analysis" });
+        }
     };
     let (puts, deletes) = flag_writes.unwrap_or_default();
     let unchanged_doc = doc.analysis.as_ref().is_some_and(|a| {
@@ -97,14 +84,7 @@ pub(crate) fn record_analysis(
     if unchanged_doc && puts.is_empty() && deletes.is_empty() {
         return Ok(());
     }
-    // New and updated flags first, stale ones last: if a batch is cut short the case never
-    // has fewer flags than before.
-    for flag in puts {
-        changes.put(scope, keys::flag(flag.case_id, flag.id), Record::Flag(flag));
-    }
-    for flag in deletes {
-        changes.delete(scope, keys::flag(flag.case_id, flag.id), Record::Flag(flag));
-    }
+    write_flags(scope, puts, deletes, changes);
     let mut next = doc.clone();
     next.analysis = Some(analysis);
     next.updated_at = ctx.now;
@@ -112,22 +92,96 @@ pub(crate) fn record_analysis(
     Ok(())
 }
 
-/// The flags to write and the stale open analyser flags to delete for a new analysis.
+/// Findings come from the analyser, on the server or a phone; a synced command is still
+/// client input, so each is bounded like a hand-written flag.
+fn check_findings<'a>(checks: &mut Checks, findings: impl ExactSizeIterator<Item = &'a Finding>) {
+    if findings.len() > limits::ANALYSIS_FLAGS {
+        checks.fail("findings", format!("at most {} flags", limits::ANALYSIS_FLAGS));
+    }
+    let oversized = findings.into_iter().position(|f| {
+        f.excerpt.chars().count() > limits::QUOTE
+            || f.rule.len() > 16
+            || f.span.start > f.span.end
+            || [&f.rationale, &f.authority, f.suggestion.as_deref().unwrap_or_default()]
+                .iter()
+                .any(|t| t.chars().count() > limits::FLAG_NOTE)
+    });
+    if let Some(n) = oversized {
+        checks.fail("findings", format!("finding {n} is oversized or has a reversed span"));
+    }
+}
+
+fn case_of(snap: &Snapshot, scope: &Scope, case_id: CaseId) -> Result<CaseAggregate, DomainError> {
+    CaseAggregate::from_records(snap.prefix(scope, &keys::case_aggregate(case_id)).map(|(_, r)| r))
+        .ok_or_else(|| DomainError::not_this_childs_case("case_id"))
+}
+
+/// A flag raised by holding the plan against the reports (rules EI01–EI09): a comparison
+/// replaces these, an analysis of one document replaces the others.
+fn is_comparison(f: &Flag) -> bool {
+    f.rule_id.as_deref().is_some_and(|r| r.starts_with("EI"))
+}
+
+/// Records a comparison of the plan with the reports as the case's comparison flags.
+pub(crate) fn record_comparison(
+    ctx: &Context,
+    scope: &Scope,
+    command: &SystemCommand,
+    snap: &Snapshot,
+    changes: &mut Changes<'_>,
+) -> Result<(), DomainError> {
+    let SystemCommand::RecordComparison { case_id, plan_document_id, report_document_ids, findings, .. } = command
+    else {
+        return Err(DomainError::NotFound { what: "comparison" });
+    };
+    let mut checks = Checks::new();
+    check_findings(&mut checks, findings.iter().map(|f| &f.finding));
+    let mut hashes = Vec::with_capacity(findings.len());
+    for f in findings {
+        hashes.push(checks.sha256("findings", &f.text_hash));
+        if f.document_id != *plan_document_id && !report_document_ids.contains(&f.document_id) {
+            checks.fail("findings", "a finding quotes a document that is not the plan or one of the reports");
+        }
+        if !f.finding.rule.starts_with("EI") {
+            checks.fail("findings", "a comparison records comparison rules (EI01 to EI09) only");
+        }
+    }
+    checks.finish()?;
+    let agg = case_of(snap, scope, *case_id)?;
+    let placed: Vec<(DocumentId, &str, &Finding)> =
+        findings.iter().zip(&hashes).map(|(f, h)| (f.document_id, h.as_str(), &f.finding)).collect();
+    let (puts, deletes) = reconcile(ctx, &agg, &placed, is_comparison);
+    write_flags(scope, puts, deletes, changes);
+    Ok(())
+}
+
+/// New and updated flags first, stale ones last: if a batch is cut short the case never has
+/// fewer flags than before.
+fn write_flags(scope: &Scope, puts: Vec<Flag>, deletes: Vec<Flag>, changes: &mut Changes<'_>) {
+    for flag in puts {
+        changes.put(scope, keys::flag(flag.case_id, flag.id), Record::Flag(flag));
+    }
+    for flag in deletes {
+        changes.delete(scope, keys::flag(flag.case_id, flag.id), Record::Flag(flag));
+    }
+}
+
+/// The flags to write and the stale open analyser flags to delete for a new analysis or
+/// comparison: `owns` says which of the case's analyser flags the new result replaces.
 fn reconcile(
     ctx: &Context,
     agg: &CaseAggregate,
-    document_id: crate::ids::DocumentId,
-    text_hash: &str,
-    findings: &[crate::analyser::Finding],
+    findings: &[(DocumentId, &str, &Finding)],
+    owns: impl Fn(&Flag) -> bool,
 ) -> (Vec<Flag>, Vec<Flag>) {
     // Existing analyser flags by (rule, passage); each may be matched once.
     let mut existing: HashMap<(String, String), Vec<&Flag>> = HashMap::new();
-    for f in agg.flags.iter().filter(|f| f.origin == FlagOrigin::Analyser) {
+    for f in agg.flags.iter().filter(|f| f.origin == FlagOrigin::Analyser && owns(f)) {
         existing.entry(Flag::match_key(f.rule_id.as_deref(), &f.excerpt)).or_default().push(f);
     }
     let mut kept: Vec<FlagId> = Vec::new();
     let mut puts = Vec::new();
-    for (n, finding) in findings.iter().enumerate() {
+    for (n, &(document_id, text_hash, finding)) in findings.iter().enumerate() {
         let key = Flag::match_key(Some(&finding.rule), &finding.excerpt);
         let previous = existing.get_mut(&key).and_then(|candidates| take_best(candidates, finding.section));
         let id = match previous {
@@ -174,7 +228,9 @@ fn reconcile(
     let deletes = agg
         .flags
         .iter()
-        .filter(|f| f.origin == FlagOrigin::Analyser && f.status == FlagStatus::Open && !kept.contains(&f.id))
+        .filter(|f| {
+            f.origin == FlagOrigin::Analyser && owns(f) && f.status == FlagStatus::Open && !kept.contains(&f.id)
+        })
         .cloned()
         .collect();
     (puts, deletes)

@@ -307,3 +307,115 @@ fn annotations_link_this_childs_documents_and_list_per_section() {
     assert_eq!((on_f.len(), on_f[0].document_ids.as_slice()), (1, [ot].as_slice()));
     assert_eq!(on_f[0].author.user, f.mum.user);
 }
+
+/// Holds `plan` against `report` and records the result as the case's comparison flags.
+fn record_comparison(
+    f: &mut Fixture,
+    actor: &Actor,
+    plan_doc: DocumentId,
+    report_doc: DocumentId,
+    plan: &str,
+    report: &str,
+) -> Result<Decision, DomainError> {
+    let c = crate::analyser::compare::compare(plan, &[report], ymd(2026, 12, 1)).unwrap();
+    let findings = c
+        .findings
+        .iter()
+        .map(|i| {
+            let (document_id, text) = match i.in_report {
+                Some(_) => (report_doc, report),
+                None => (plan_doc, plan),
+            };
+            DocumentFinding { document_id, text_hash: hash(text), finding: i.as_flag(&["the SALT report"]) }
+        })
+        .collect();
+    let command = SystemCommand::RecordComparison {
+        child_id: f.child,
+        case_id: f.case,
+        plan_document_id: plan_doc,
+        report_document_ids: vec![report_doc],
+        findings,
+    };
+    f.w.run(actor, command)
+}
+
+const SALT_REPORT: &str = "Speech and Language Therapy Report\nDate of report: 2 November 2026\n\nRecommendations\nAda should receive direct 1:1 speech and language therapy from a speech and language therapist, 2 x 30 minutes a week.\nHydrotherapy with a physiotherapist for 30 minutes each week.\n";
+
+#[test]
+fn a_comparison_puts_its_flags_on_the_case_beside_the_plans_own() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let plan_doc = uploaded_document(&mut f, "Draft EHCP");
+    let report_doc = uploaded_document(&mut f, "SALT report");
+    record(&mut f, &mum, plan_doc, PLAN).unwrap();
+    let analysed = f.w.case(f.child, f.case).flags.len();
+
+    record_comparison(&mut f, &mum, plan_doc, report_doc, PLAN, SALT_REPORT).unwrap();
+    let agg = f.w.case(f.child, f.case);
+    let ei05 = flag_on(&agg.flags, "EI05", "Ada will have access to speech");
+    assert_eq!(
+        (ei05.kind, ei05.severity, ei05.document_id),
+        (FlagKind::EvidenceInconsistency, FlagSeverity::Red, Some(plan_doc))
+    );
+    assert!(ei05.rationale.contains("the SALT report says: \"Ada should receive direct 1:1"), "{}", ei05.rationale);
+    assert!(ei05.suggested_rewrite.as_deref().is_some_and(|s| s.contains("Ada will receive direct 1:1")));
+    // No plan item provides hydrotherapy: its flag quotes the report.
+    let missing = flag_on(&agg.flags, "EI01", "Hydrotherapy with a physiotherapist");
+    assert_eq!(missing.document_id, Some(report_doc));
+    let compared = agg.flags.len() - analysed;
+    assert!(compared >= 2, "{:#?}", agg.flags);
+
+    // The family dismisses one; analysing the plan again leaves the comparison alone, and a
+    // new comparison keeps the decision.
+    decide(&mut f, missing.id, FlagStatus::Dismissed, Some("School runs this already")).unwrap();
+    record(&mut f, &mum, plan_doc, PLAN).unwrap();
+    assert_eq!(f.w.case(f.child, f.case).flags.len(), analysed + compared);
+    assert!(record_comparison(&mut f, &mum, plan_doc, report_doc, PLAN, SALT_REPORT).unwrap().is_noop());
+    let fixed = PLAN.replace(
+        "Ada will have access to speech and language therapy as appropriate.",
+        "Ada will receive direct 1:1 speech and language therapy from a speech and language therapist, 2 x 30 minutes a week.",
+    );
+    record_comparison(&mut f, &mum, plan_doc, report_doc, &fixed, SALT_REPORT).unwrap();
+    let agg = f.w.case(f.child, f.case);
+    assert!(agg.flags.iter().all(|x| x.rule_id.as_deref() != Some("EI05")), "the fixed item is no longer flagged");
+    let kept = agg.flags.iter().find(|x| x.rule_id.as_deref() == Some("EI01")).unwrap();
+    assert_eq!((kept.status, kept.family_note.as_deref()), (FlagStatus::Dismissed, Some("School runs this already")));
+    // The plan's own analysis flags were not touched by the comparison.
+    assert!(agg.flags.iter().any(|x| x.rule_id.as_deref() == Some("VL01")));
+}
+
+#[test]
+fn a_comparison_is_the_familys_and_quotes_only_the_documents_named() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let plan_doc = uploaded_document(&mut f, "Draft EHCP");
+    let report_doc = uploaded_document(&mut f, "SALT report");
+    let adv = advocate(&mut f, "writer", MemberRole::Writer);
+    let refused = record_comparison(&mut f, &adv, plan_doc, report_doc, PLAN, SALT_REPORT).unwrap_err();
+    assert!(matches!(refused, DomainError::Forbidden { .. }), "{refused:?}");
+    // A report that is not this child's document is not found.
+    let stranger = DocumentId::new();
+    let e = record_comparison(&mut f, &mum, plan_doc, stranger, PLAN, SALT_REPORT).unwrap_err();
+    assert!(matches!(e, DomainError::NotFound { .. }), "{e:?}");
+    // A finding may quote only the plan or a named report, and only comparison rules.
+    let bad = SystemCommand::RecordComparison {
+        child_id: f.child,
+        case_id: f.case,
+        plan_document_id: plan_doc,
+        report_document_ids: vec![report_doc],
+        findings: vec![DocumentFinding {
+            document_id: DocumentId::new(),
+            text_hash: hash(PLAN),
+            finding: analyse(PLAN, &AnalyseOptions::default()).unwrap().findings.remove(0),
+        }],
+    };
+    assert!(matches!(f.w.run(&mum, bad).unwrap_err(), DomainError::Invalid(_)));
+    let none = SystemCommand::RecordComparison {
+        child_id: f.child,
+        case_id: f.case,
+        plan_document_id: plan_doc,
+        report_document_ids: vec![],
+        findings: vec![],
+    };
+    assert!(f.w.run(&mum, none).is_err());
+}

@@ -104,7 +104,7 @@ pub struct DocumentsQuery {
     pub cursor: Option<String>,
 }
 
-fn blobs(state: &AppState) -> Result<Arc<dyn Blobs>, Problem> {
+pub(super) fn blobs(state: &AppState) -> Result<Arc<dyn Blobs>, Problem> {
     state.blobs.clone().ok_or_else(|| {
         Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,

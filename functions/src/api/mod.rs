@@ -7,6 +7,7 @@ pub mod advocates;
 pub mod analyse_document;
 pub mod cases;
 pub mod chronology;
+pub mod compare;
 pub mod contract;
 pub mod documents;
 pub mod extract;
@@ -162,6 +163,7 @@ pub fn documents_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::get_document, documents::delete_document))
         .routes(routes!(documents::confirm_upload))
         .routes(routes!(analyse_document::analyse))
+        .routes(routes!(compare::compare_reports))
 }
 
 /// Notifications, personal preferences, connections and their grants, reviews and the audit

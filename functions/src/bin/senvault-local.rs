@@ -6,6 +6,7 @@
 //! senvault-local token --user ID --role family|advocate|org_admin [--hours 24]
 //! senvault-local scan            (run the overdue scanner once and print its report)
 //! senvault-local analyse FILE [--draft] [--year-group N] [--personal-budget] [--format json|text]
+//! senvault-local compare PLAN REPORT... [--today YYYY-MM-DD] [--format json|text]
 //! ```
 
 /// Reads decode records on several threads at once; mimalloc keeps them from queueing on the
@@ -104,6 +105,20 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Hold an EHCP against the professional reports it was drafted from (speech and language,
+    /// occupational therapy, physiotherapy, educational psychology…): each recommendation the
+    /// plan leaves out or gives less of, and each difficulty Section B misses or plays down.
+    /// Nothing is stored and nothing leaves this machine.
+    Compare {
+        plan: PathBuf,
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// The day to judge a report's age by (default: today).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -166,6 +181,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let options = AnalyseOptions { draft, year_group, personal_budget_requested: personal_budget };
             analyse_file(&file, &options, format)
         }
+        Some(Cmd::Compare { plan, reports, today, format }) => {
+            compare_files(&plan, &reports, today.unwrap_or_else(|| chrono::Utc::now().date_naive()), format)
+        }
         None => {
             let choice = store_choice(&cli)?;
             serve(cli, choice).await.map_err(|e| e.to_string())
@@ -186,6 +204,37 @@ fn analyse_file(file: &std::path::Path, options: &AnalyseOptions, format: Format
             println!("{json}");
         }
         Format::Text => print!("{}", analyse::summary(&name, &doc)),
+    }
+    Ok(())
+}
+
+/// The text of a PDF, Word or text file, or the reason it cannot be read.
+fn read_text(file: &std::path::Path) -> Result<String, String> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| format!("{name}: {e}"))?;
+    let kind = analyse::type_of_file(file, &bytes).ok_or(format!("{name}: not a PDF, Word (.docx) or text file"))?;
+    senvault_functions::extraction::extract(bytes, kind).map_err(|e| format!("{name}: {e}"))
+}
+
+/// Compares a plan with its reports and prints the result.
+fn compare_files(
+    plan: &std::path::Path,
+    reports: &[PathBuf],
+    today: chrono::NaiveDate,
+    format: Format,
+) -> Result<(), String> {
+    use senvault_domain::analyser::compare;
+    let plan_text = read_text(plan)?;
+    let texts = reports.iter().map(|r| read_text(r)).collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let result = compare::compare(&plan_text, &refs, today).map_err(|e| e.to_string())?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?),
+        Format::Text => {
+            let names: Vec<String> = reports.iter().map(|r| r.display().to_string()).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            print!("{}", compare::summary(&plan.display().to_string(), &names, &result));
+        }
     }
     Ok(())
 }

@@ -133,21 +133,32 @@ async fn build(dir: &Path) -> World {
         id(&json_of(&app, Method::POST, &format!("{cases}/annotations"), &owner, annotation).await),
     );
 
-    // A document, uploaded through its signed link (in process) and confirmed.
-    let bytes = b"Section F: Ada will have access to speech therapy as appropriate.\n".to_vec();
-    let doc = json!({"child_id": c1, "title": "Draft EHCP", "category": "ehcp", "content_type": "text/plain", "size": bytes.len()});
-    let doc = json_of(&app, Method::POST, "/v1/documents", &owner, doc).await;
-    let url = doc["upload_url"]["url"].as_str().expect("url");
-    let path = &url[url.find("/blobs/").expect("blob path")..];
-    let put = Request::put(path)
-        .header(header::CONTENT_TYPE, "text/plain")
-        .header(header::CONTENT_LENGTH, bytes.len())
-        .body(Body::from(bytes))
-        .expect("request");
-    assert!(app.send(put).await.status.is_success(), "upload");
-    let d = id(&doc);
-    json_of(&app, Method::POST, &format!("/v1/documents/{d}/uploaded"), &owner, json!({})).await;
-    ids.insert("document", d);
+    // Documents, uploaded through their signed links (in process) and confirmed: a plan and a
+    // professional report.
+    for (key, title, category, text) in [
+        ("document", "Draft EHCP", "ehcp", "Section F: Ada will have access to speech therapy as appropriate.\n"),
+        (
+            "report",
+            "SALT report",
+            "therapy",
+            "Recommendations\nAda needs weekly 30-minute speech and language therapy.\n",
+        ),
+    ] {
+        let bytes = text.as_bytes().to_vec();
+        let doc = json!({"child_id": c1, "title": title, "category": category, "content_type": "text/plain", "size": bytes.len()});
+        let doc = json_of(&app, Method::POST, "/v1/documents", &owner, doc).await;
+        let url = doc["upload_url"]["url"].as_str().expect("url");
+        let path = &url[url.find("/blobs/").expect("blob path")..];
+        let put = Request::put(path)
+            .header(header::CONTENT_TYPE, "text/plain")
+            .header(header::CONTENT_LENGTH, bytes.len())
+            .body(Body::from(bytes))
+            .expect("request");
+        assert!(app.send(put).await.status.is_success(), "upload");
+        let d = id(&doc);
+        json_of(&app, Method::POST, &format!("/v1/documents/{d}/uploaded"), &owner, json!({})).await;
+        ids.insert(key, d);
+    }
 
     // Advocates in every relation to the family.
     let mut tokens = BTreeMap::new();
@@ -468,6 +479,14 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     m.insert("delete_document", r(doc.clone(), none.clone(), family_child));
     m.insert("confirm_upload", r(format!("{doc}/uploaded"), json!({}), family_child));
     m.insert("analyse", r(format!("{doc}/analyse"), json!({"case_id": w.id("case")}), family_child));
+    m.insert(
+        "compare_reports",
+        r(
+            format!("{case}/compare"),
+            json!({"plan_document_id": w.id("document"), "report_document_ids": [w.id("report")]}),
+            family_child,
+        ),
+    );
     // Notifications and preferences: everyone's own.
     m.insert("list_notifications", r("/v1/notifications".into(), none.clone(), anyone));
     m.insert("mark_read", r(format!("/v1/notifications/{}/read", w.id("notification")), json!({}), owner_only));

@@ -152,3 +152,47 @@ fn blind_set_precision_and_recall() {
         failures.join("\n")
     );
 }
+
+/// The comparison of professional reports with the plan (EI01–EI09) on the labelled pairs:
+/// per-rule precision and recall at pair level (a rule counts once per pair), at least 0.80
+/// each for EI01–EI05, the rules that say the plan gives less than the advice.
+#[test]
+fn comparison_pairs_precision_and_recall() {
+    use senvault_domain::analyser::compare::compare;
+    use std::collections::{BTreeMap, BTreeSet};
+    let pairs = corpus::pairs();
+    assert!(pairs.len() >= 25, "the comparison corpus needs at least 25 pairs, has {}", pairs.len());
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+    let mut scores: BTreeMap<String, corpus::Score> =
+        (1..=9).map(|n| (format!("EI0{n}"), corpus::Score::default())).collect();
+    let mut misses = vec![];
+    for pair in &pairs {
+        let reports: Vec<&str> = pair.reports.iter().map(String::as_str).collect();
+        let c = compare(&pair.plan, &reports, today).expect("within the size limit");
+        let got: BTreeSet<String> = c.findings.iter().flat_map(|f| f.rules().map(str::to_owned)).collect();
+        for (rule, score) in scores.iter_mut() {
+            score.count(pair.expected.contains(rule), got.contains(rule));
+        }
+        if got != pair.expected {
+            misses.push(format!("{}: want {:?}, got {:?}", pair.id, pair.expected, got));
+        }
+    }
+    println!("report versus plan, {} pairs", pairs.len());
+    println!("  {:<6} {:>4} {:>4} {:>4} {:>9} {:>7}", "rule", "tp", "fp", "fn", "precision", "recall");
+    for (rule, s) in &scores {
+        println!("  {:<6} {:>4} {:>4} {:>4} {:>9.3} {:>7.3}", rule, s.tp, s.fp, s.fn_, s.precision(), s.recall());
+    }
+    for m in &misses {
+        println!("  miss: {m}");
+    }
+    let failing: Vec<String> = scores
+        .iter()
+        .filter(|(rule, _)| rule.as_str() <= "EI05")
+        .filter(|(_, s)| s.precision() < 0.80 || s.recall() < 0.80)
+        .map(|(rule, s)| format!("{rule}: precision {:.3}, recall {:.3}", s.precision(), s.recall()))
+        .collect();
+    assert!(failing.is_empty(), "comparison below 0.80:\n{}", failing.join("\n"));
+    // Every rule is exercised by the corpus, so none can silently stop firing.
+    let unexercised: Vec<&String> = scores.iter().filter(|(_, s)| s.tp + s.fn_ == 0).map(|(r, _)| r).collect();
+    assert!(unexercised.is_empty(), "no pair expects {unexercised:?}");
+}

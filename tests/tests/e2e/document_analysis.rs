@@ -287,3 +287,83 @@ async fn a_long_plan_with_hundreds_of_flags_is_stored_whole() {
     let again = analyse(&app, &fam.token, &doc, json!({"case_id": fam.case})).await.expect(200);
     assert_eq!(again["flags"], done["flags"]);
 }
+
+/// A plan held against a therapist's report through the API: the flags go on the case beside
+/// the plan's own, both passages and the arithmetic in each, and survive re-analysis; only the
+/// family may run it, and bad requests change nothing.
+#[tokio::test]
+async fn a_plan_is_compared_with_its_reports_onto_the_case() {
+    let app = TestApp::sqlite();
+    app.serve().await;
+    let fam = family(&app, "mum").await;
+    let plan = "Section B: Special educational needs\nNoah has a developmental language disorder.\n\nSection F: Special educational provision\nF1. Small-group language sessions with a teaching assistant, once a week for 20 minutes.\n";
+    let report = "Speech and Language Therapy Report\nDate of report: 2 November 2025\n\nRecommendations\nNoah should receive direct 1:1 speech and language therapy from a speech and language therapist, 3 x 30 minutes a week.\nA visual timetable in every lesson.\n";
+    let plan_id = app.upload_document(&fam.token, &fam.child, "Draft EHCP", DOCX, docx_of(plan)).await;
+    let report_id = app.upload_document(&fam.token, &fam.child, "SALT report", "text/plain", report.into()).await;
+    let path = format!("/v1/cases/{}/compare", fam.case);
+    let body = json!({"plan_document_id": plan_id, "report_document_ids": [report_id]});
+
+    let done = app.post(&path, &fam.token, body.clone()).await.expect(200);
+    assert_eq!(items(&done["comparison"]["recommendations"]).len(), 2);
+    let less = items(&done["comparison"]["findings"])
+        .iter()
+        .find(|f| f["finding"]["rule"] == "EI02")
+        .unwrap_or_else(|| panic!("no EI02 in {done:#}"));
+    assert_eq!(
+        less["arithmetic"],
+        "Report: 3 a week × 30 min = 90 min a week; plan: 1 a week × 20 min = 20 min a week."
+    );
+    assert!(less["report_quote"]["excerpt"].as_str().unwrap().starts_with("Noah should receive direct"));
+    let flags = &done["flags"];
+    let ei02 = find(flags, "evidence_inconsistency", "Small-group language sessions");
+    assert_eq!((ei02["rule_id"].as_str(), ei02["document_id"].as_str()), (Some("EI02"), Some(plan_id.as_str())));
+    assert!(ei02["rationale"].as_str().unwrap().contains("SALT report says: \"Noah should receive direct"), "{ei02:#}");
+    let missing = find(flags, "evidence_inconsistency", "A visual timetable in every lesson");
+    assert_eq!(
+        (missing["rule_id"].as_str(), missing["document_id"].as_str()),
+        (Some("EI01"), Some(report_id.as_str()))
+    );
+    assert!(items(flags).iter().any(|f| f["rule_id"] == "EI09"), "the report is over 18 months old");
+
+    // Analysing the plan leaves the comparison flags; comparing again changes nothing.
+    analyse(&app, &fam.token, &plan_id, json!({"case_id": fam.case})).await.expect(200);
+    let again = app.post(&path, &fam.token, body.clone()).await.expect(200);
+    assert_eq!(again["flags"], done["flags"]);
+    let all = app.get(&format!("/v1/cases/{}/flags", fam.case), &fam.token).await.expect(200);
+    assert!(items(&all).iter().any(|f| f["rule_id"] == "EI02"));
+    assert!(items(&all).iter().any(|f| f["rule_id"].as_str().is_some_and(|r| !r.starts_with("EI"))), "{all:#}");
+
+    // Bad requests: nothing named, the plan named twice, a document of another family's, a
+    // case the caller cannot see, an advocate; none changes the case.
+    let before = app.get(&format!("/v1/cases/{}/flags", fam.case), &fam.token).await.expect(200);
+    let p =
+        app.post(&path, &fam.token, json!({"plan_document_id": plan_id, "report_document_ids": []})).await.problem(422);
+    assert_eq!(p["errors"][0]["field"], "report_document_ids");
+    app.post(&path, &fam.token, json!({"plan_document_id": plan_id, "report_document_ids": [plan_id]}))
+        .await
+        .problem(422);
+    app.post(&path, &fam.token, json!({"plan_document_id": plan_id})).await.problem(422);
+    let other = family(&app, "other").await;
+    let theirs = app.upload_document(&other.token, &other.child, "Theirs", "text/plain", b"private".to_vec()).await;
+    let p = app
+        .post(&path, &fam.token, json!({"plan_document_id": plan_id, "report_document_ids": [theirs]}))
+        .await
+        .problem(409);
+    assert_eq!(p["errors"][0]["field"], "report_document_ids");
+    let unknown = "0193a1b2-0000-7000-8000-0000000000ff";
+    let q = app
+        .post(&path, &fam.token, json!({"plan_document_id": plan_id, "report_document_ids": [unknown]}))
+        .await
+        .problem(409);
+    assert_eq!(
+        (&p["errors"], &p["detail"]),
+        (&q["errors"], &q["detail"]),
+        "another family's document and none answer alike"
+    );
+    app.post(&format!("/v1/cases/{}/compare", other.case), &fam.token, body.clone()).await.problem(404);
+    app.grant("adv", &fam.child, MemberRole::Writer).await;
+    let adv = app.token("adv", RoleClaim::Advocate);
+    app.post(&path, &adv, body).await.problem(403);
+    let after = app.get(&format!("/v1/cases/{}/flags", fam.case), &fam.token).await.expect(200);
+    assert_eq!(before, after);
+}
