@@ -241,10 +241,12 @@ pub fn compare(plan: &str, reports: &[&str], today: NaiveDate) -> Result<Compari
         for (start, end) in recommendation_spans(&report) {
             let s = &report[start..end];
             let measures = measures(s, discipline.is_some());
-            let mut topic = topics(s);
-            if topic == 0 {
-                topic = discipline.unwrap_or(0);
-            }
+            // A recommendation that names no area is taken to be in the report's own (a
+            // speech and language therapist's "visual timetable"), but that guess alone does not
+            // match it to an item: a shared content word must too.
+            let own = topics(s);
+            let inferred = own == 0;
+            let topic = if inferred { discipline.unwrap_or(0) } else { own };
             let rec = Recommendation {
                 report: n,
                 intervention: topic_name(topic).to_owned(),
@@ -252,7 +254,7 @@ pub fn compare(plan: &str, reports: &[&str], today: NaiveDate) -> Result<Compari
                 span: Span { start, end },
                 measures,
             };
-            let matched = index.best(topic, &stems(s));
+            let matched = index.best(topic, &stems(s), inferred);
             if let Some(found) = judge(&rec, matched.map(|i| &items[i]), &plan_text) {
                 out.findings.push(found);
             }
@@ -886,8 +888,9 @@ impl Index {
     }
 
     /// The item that best answers a recommendation: most shared topics, then most shared
-    /// content words. An item sharing no topic needs three shared content words.
-    fn best(&self, topics: Topics, stems: &HashSet<String>) -> Option<usize> {
+    /// content words. An item sharing no topic needs three shared content words, and one
+    /// sharing only an `inferred` topic needs one.
+    fn best(&self, topics: Topics, stems: &HashSet<String>, inferred: bool) -> Option<usize> {
         let mut score = vec![(0u32, 0u32); self.n];
         for (t, list) in self.by_topic.iter().enumerate() {
             if topics & (1 << t) != 0 {
@@ -904,7 +907,7 @@ impl Index {
         score
             .into_iter()
             .enumerate()
-            .filter(|(_, (t, w))| *t > 0 || *w >= 3)
+            .filter(|(_, (t, w))| *t > 0 && (!inferred || *w >= 1) || *w >= 3)
             .max_by(|(i, (t1, w1)), (j, (t2, w2))| {
                 // Shared topics weigh as four words; the earlier item wins a tie.
                 (t1 * 4 + w1).cmp(&(t2 * 4 + w2)).then(j.cmp(i))
@@ -1144,9 +1147,10 @@ pub fn summary(plan_name: &str, report_names: &[&str], c: &Comparison) -> String
     let count = |s: FlagSeverity| c.findings.iter().filter(|f| f.finding.severity == s).count();
     let _ = writeln!(
         out,
-        "{plan_name} against {}: {} recommendations read; {} flags: {} red, {} amber, {} info",
+        "{plan_name} against {}: {} recommendation{} read; {} flags: {} red, {} amber, {} info",
         report_names.join(", "),
         c.recommendations.len(),
+        if c.recommendations.len() == 1 { "" } else { "s" },
         c.findings.len(),
         count(FlagSeverity::Red),
         count(FlagSeverity::Amber),
@@ -1182,7 +1186,8 @@ pub fn summary(plan_name: &str, report_names: &[&str], c: &Comparison) -> String
         }
         let _ = writeln!(out, "  why: {}", f.finding.rationale);
         for extra in &f.also {
-            let _ = writeln!(out, "  also ({extra}): {}", catalogue::rule(extra).why);
+            let rule = catalogue::rule(extra);
+            let _ = writeln!(out, "  also ({extra}): {} ({})", rule.why, rule.authority);
         }
         let _ = writeln!(out, "  authority: {}", f.finding.authority);
         if let Some(s) = &f.finding.suggestion {

@@ -75,8 +75,7 @@ pub async fn compare_reports(
         return Err(Problem::invalid(fields));
     }
     // The case first: one the caller may not see is not found, whatever the body names.
-    let agg = state.service.case_aggregate(&actor, case_id).await?;
-    let child_id = agg.case.child_id;
+    let child_id = state.service.case_to_analyse(&actor, case_id).await?;
     let blobs = blobs(&state)?;
 
     // Each document: this child's, the caller allowed to analyse it, its verified bytes.

@@ -254,6 +254,15 @@ impl Service {
         Ok(agg)
     }
 
+    /// The child of a case the caller may run an analysis for: a case they cannot see is not
+    /// found, and one they may only read is refused, before anything is read or audited.
+    pub async fn case_to_analyse(&self, actor: &Actor, case_id: CaseId) -> Result<ChildId, ServiceError> {
+        let child_id = self.child_of_case(case_id).await?;
+        let role = self.access(actor, &Scope::Child(child_id)).await?.require("case")?;
+        may_use_document(Some(role), DocumentUse::Analyse)?;
+        Ok(child_id)
+    }
+
     /// The case page.
     pub async fn case_detail(&self, actor: &Actor, case_id: CaseId) -> Result<CaseDetail, ServiceError> {
         Ok(CaseDetail::new(self.case_aggregate(actor, case_id).await?, self.today()))

@@ -297,7 +297,7 @@ async fn a_plan_is_compared_with_its_reports_onto_the_case() {
     app.serve().await;
     let fam = family(&app, "mum").await;
     let plan = "Section B: Special educational needs\nNoah has a developmental language disorder.\n\nSection F: Special educational provision\nF1. Small-group language sessions with a teaching assistant, once a week for 20 minutes.\n";
-    let report = "Speech and Language Therapy Report\nDate of report: 2 November 2025\n\nRecommendations\nNoah should receive direct 1:1 speech and language therapy from a speech and language therapist, 3 x 30 minutes a week.\nA visual timetable in every lesson.\n";
+    let report = "Speech and Language Therapy Report\nDate of report: 2 November 2023\n\nRecommendations\nNoah should receive direct 1:1 speech and language therapy from a speech and language therapist, 3 x 30 minutes a week.\nA visual timetable in every lesson.\n";
     let plan_id = app.upload_document(&fam.token, &fam.child, "Draft EHCP", DOCX, docx_of(plan)).await;
     let report_id = app.upload_document(&fam.token, &fam.child, "SALT report", "text/plain", report.into()).await;
     let path = format!("/v1/cases/{}/compare", fam.case);
