@@ -29,6 +29,7 @@ pub struct CompareIn {
     pub plan_document_id: DocumentId,
     /// The professional reports to hold it against (speech and language, occupational
     /// therapy, physiotherapy, educational psychology…), each one of the child's uploaded documents.
+    /// The same report named twice is read once.
     #[schema(min_items = 1, max_items = 10)]
     pub report_document_ids: Vec<DocumentId>,
 }
@@ -54,7 +55,7 @@ pub struct ComparisonView {
 #[utoipa::path(post, path = "/v1/cases/{id}/compare", tag = "documents", params(("id" = uuid::Uuid, Path, description = "Case id")),
     request_body = CompareIn,
     responses((status = 200, body = ComparisonView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, description = "A document has no uploaded bytes yet, or names another child's document", body = Problem),
+        (status = 409, description = "A document has no uploaded bytes yet or is not this child's, or the plan is named as a report", body = Problem),
         (status = 422, body = Problem)))]
 pub async fn compare_reports(
     State(state): State<AppState>,
@@ -63,16 +64,17 @@ pub async fn compare_reports(
     ApiJson(body): ApiJson<CompareIn>,
 ) -> Result<Json<ComparisonView>, Problem> {
     let case_id: CaseId = super::extract::parse_id("id", &id)?;
-    let mut fields = vec![];
+    let mut body = body;
     if body.report_document_ids.is_empty() || body.report_document_ids.len() > limits::COMPARED_REPORTS {
-        fields.push(FieldError::new("report_document_ids", format!("name 1 to {} reports", limits::COMPARED_REPORTS)));
+        let field = FieldError::new("report_document_ids", format!("name 1 to {} reports", limits::COMPARED_REPORTS));
+        return Err(Problem::invalid(vec![field]));
     }
+    // A report named twice is one report; the plan is not a report on itself (a refusal by
+    // rule, like a document that is not this child's).
     let mut seen = std::collections::HashSet::new();
-    if !std::iter::once(&body.plan_document_id).chain(&body.report_document_ids).all(|d| seen.insert(*d)) {
-        fields.push(FieldError::new("report_document_ids", "each document once, and not the plan"));
-    }
-    if !fields.is_empty() {
-        return Err(Problem::invalid(fields));
+    body.report_document_ids.retain(|d| seen.insert(*d));
+    if seen.contains(&body.plan_document_id) {
+        return Err(DomainError::refused("report_document_ids", "the plan cannot be one of its own reports").into());
     }
     // The case first: one the caller may not see is not found, whatever the body names.
     let child_id = state.service.case_to_analyse(&actor, case_id).await?;

@@ -80,6 +80,7 @@ const LINKS: &[Link] = &[
     ("create_case", "201", "ListFlags", "list_flags", &[("id", "$response.body#/id")]),
     ("create_case", "201", "AddAnnotation", "add_annotation", &[("id", "$response.body#/id")]),
     ("create_case", "201", "ListAnnotations", "list_annotations", &[("id", "$response.body#/id")]),
+    ("create_case", "201", "CompareReports", "compare_reports", &[("id", "$response.body#/id")]),
     (
         "record_key_date",
         "200",

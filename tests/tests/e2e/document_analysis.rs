@@ -341,7 +341,7 @@ async fn a_plan_is_compared_with_its_reports_onto_the_case() {
     assert_eq!(p["errors"][0]["field"], "report_document_ids");
     app.post(&path, &fam.token, json!({"plan_document_id": plan_id, "report_document_ids": [plan_id]}))
         .await
-        .problem(422);
+        .problem(409);
     app.post(&path, &fam.token, json!({"plan_document_id": plan_id})).await.problem(422);
     let other = family(&app, "other").await;
     let theirs = app.upload_document(&other.token, &other.child, "Theirs", "text/plain", b"private".to_vec()).await;
@@ -366,4 +366,7 @@ async fn a_plan_is_compared_with_its_reports_onto_the_case() {
     app.post(&path, &adv, body).await.problem(403);
     let after = app.get(&format!("/v1/cases/{}/flags", fam.case), &fam.token).await.expect(200);
     assert_eq!(before, after);
+    // A report named twice is read once.
+    let twice = json!({"plan_document_id": plan_id, "report_document_ids": [report_id, report_id]});
+    assert_eq!(app.post(&path, &fam.token, twice).await.expect(200)["report_document_ids"], json!([report_id]));
 }
