@@ -20,8 +20,14 @@ out=target/kotlin
 mobile-core/bindings.sh target/bindings >/dev/null
 mkdir -p "$out"
 echo "compiling the bindings and tests/kotlin/Main.kt"
-"$kotlinc" -nowarn -cp "$jna" target/bindings/kotlin/uk/senvault/mobile/senvault_mobile.kt tests/kotlin/Main.kt \
-  -d "$out/app.jar" 2>&1 | grep -v '^warning' || true
+# A jar from an earlier run must never stand in for one that no longer compiles.
+rm -f "$out/app.jar"
+if ! "$kotlinc" -nowarn -cp "$jna" target/bindings/kotlin/uk/senvault/mobile/senvault_mobile.kt tests/kotlin/Main.kt \
+  -d "$out/app.jar" >"$out/kotlinc.log" 2>&1; then
+  grep -v '^warning' "$out/kotlinc.log"
+  echo "FAILED: kotlinc could not compile the bindings and tests/kotlin/Main.kt"
+  exit 1
+fi
 [ -f "$out/app.jar" ] || { echo "FAILED: kotlinc produced nothing"; exit 1; }
 
 # shellcheck source=tests/demo-server.sh

@@ -89,11 +89,11 @@ fun main(args: Array<String>) {
         check(findings.isNotEmpty()) { "the offline analyser found nothing in vague provision" }
         println("offline analyser: ${findings.size} flags, first ${findings.first().rule} (${findings.first().severity})")
         // The plan held against a therapist's report, offline, through the same bindings.
-        val report = ReportText(
+        val salt = ReportText(
             "SALT report",
             "Recommendations\nAda should receive direct 1:1 speech and language therapy from a speech and language therapist, 2 x 30 minutes a week.\n",
         )
-        val compared = phone.compareText(plan, listOf(report), "2026-12-01")
+        val compared = phone.compareText(plan, listOf(salt), "2026-12-01")
         check(compared.findings.any { it.rule.startsWith("EI") && it.kind == "evidence_inconsistency" }) {
             "the offline comparison found nothing: ${compared.summary}"
         }
