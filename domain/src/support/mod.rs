@@ -335,8 +335,11 @@ impl SlaTracker {
 pub enum GrantedChildren {
     /// Every child, those added later included.
     All,
-    /// These children.
-    Listed { children: Vec<ChildId> },
+    /// These children (at least one: an empty list grants nothing).
+    Listed {
+        #[cfg_attr(feature = "openapi", schema(min_items = 1))]
+        children: Vec<ChildId>,
+    },
 }
 
 impl<'de> Deserialize<'de> for GrantedChildren {
