@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::{FlagKind, FlagSeverity, Section};
 
-use super::patterns::{self as p, N, Screened, compile, compile_set};
+use super::patterns::{self as p, N, Screened, compile, compile_set, set_of};
 use super::plan::stems;
 use super::quantify::{delivered, parse_number};
 use super::sections::{self, Item};
@@ -694,15 +694,7 @@ fn frequency(s: &str) -> Option<(String, f64)> {
         return Some((s[m.start()..end].to_owned(), days.len() as f64));
     }
     // One pass finds which forms occur; the first of them in the list's order is read.
-    static FORM_SET: LazyLock<regex::RegexSet> = LazyLock::new(|| {
-        let sources: Vec<String> = FORMS.iter().map(|(re, _)| re.as_str().to_owned()).collect();
-        regex::RegexSetBuilder::new(&sources)
-            .case_insensitive(true)
-            .unicode(false)
-            .size_limit(1 << 26)
-            .build()
-            .unwrap_or_else(|e| panic!("the frequency forms do not compile as a set: {e}"))
-    });
+    static FORM_SET: LazyLock<regex::RegexSet> = LazyLock::new(|| set_of(FORMS.iter().map(|(re, _)| re)));
     FORM_SET.matches(s).iter().find_map(|i| {
         let (re, per) = &FORMS[i];
         let c = re.captures(s)?;
@@ -1080,15 +1072,7 @@ fn needs_against_b(report: &str, n: usize, plan: &str, b: &[&Item], out: &mut Ve
     let all = text::sentences(report, 0, report.len());
     // One pass over the report says which difficulties it names at all; only those are
     // looked for sentence by sentence.
-    static NAMED: LazyLock<regex::RegexSet> = LazyLock::new(|| {
-        let sources: Vec<String> = DIFFICULTIES.iter().map(|d| d.report.as_str().to_owned()).collect();
-        regex::RegexSetBuilder::new(&sources)
-            .case_insensitive(true)
-            .unicode(false)
-            .size_limit(1 << 26)
-            .build()
-            .unwrap_or_else(|e| panic!("the difficulties do not compile as a set: {e}"))
-    });
+    static NAMED: LazyLock<regex::RegexSet> = LazyLock::new(|| set_of(DIFFICULTIES.iter().map(|d| &d.report)));
     for d in NAMED.matches(report).iter().map(|i| &DIFFICULTIES[i]) {
         // The first sentence that names the difficulty without denying it, and the first that
         // calls it severe.

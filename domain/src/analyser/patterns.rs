@@ -23,7 +23,16 @@ pub(super) fn compile(pattern: &str) -> Regex {
 }
 
 pub(super) fn compile_set(patterns: &[&str]) -> RegexSet {
-    RegexSetBuilder::new(patterns.iter().map(|p| expand(p)))
+    set_of_sources(patterns.iter().map(|p| expand(p)))
+}
+
+/// The patterns `compile` made, as one set that says in one pass which of them occur.
+pub(super) fn set_of<'a>(regexes: impl IntoIterator<Item = &'a Regex>) -> RegexSet {
+    set_of_sources(regexes.into_iter().map(|r| r.as_str().to_owned()))
+}
+
+fn set_of_sources(sources: impl IntoIterator<Item = String>) -> RegexSet {
+    RegexSetBuilder::new(sources)
         .case_insensitive(true)
         .unicode(false)
         .size_limit(1 << 26)

@@ -194,9 +194,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 /// Reads, analyses and prints one file; an unreadable file is an error with the reason a
 /// family would be given.
 fn analyse_file(file: &std::path::Path, options: &AnalyseOptions, format: Format) -> Result<(), String> {
-    let name = file.display().to_string();
-    let bytes = std::fs::read(file).map_err(|e| format!("{name}: {e}"))?;
-    let kind = analyse::type_of_file(file, &bytes).ok_or(format!("{name}: not a PDF, Word (.docx) or text file"))?;
+    let (name, bytes, kind) = read_file(file)?;
     let doc = analyse::analyse_document(bytes, kind, options).map_err(|e| format!("{name}: {e}"))?;
     match format {
         Format::Json => {
@@ -208,11 +206,17 @@ fn analyse_file(file: &std::path::Path, options: &AnalyseOptions, format: Format
     Ok(())
 }
 
-/// The text of a PDF, Word or text file, or the reason it cannot be read.
-fn read_text(file: &std::path::Path) -> Result<String, String> {
+/// A file's name, bytes and type, or why it cannot be read.
+fn read_file(file: &std::path::Path) -> Result<(String, Vec<u8>, senvault_domain::DocumentType), String> {
     let name = file.display().to_string();
     let bytes = std::fs::read(file).map_err(|e| format!("{name}: {e}"))?;
     let kind = analyse::type_of_file(file, &bytes).ok_or(format!("{name}: not a PDF, Word (.docx) or text file"))?;
+    Ok((name, bytes, kind))
+}
+
+/// The text of a PDF, Word or text file, or the reason it cannot be read.
+fn read_text(file: &std::path::Path) -> Result<String, String> {
+    let (name, bytes, kind) = read_file(file)?;
     senvault_functions::extraction::extract(bytes, kind).map_err(|e| format!("{name}: {e}"))
 }
 
