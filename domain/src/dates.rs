@@ -40,6 +40,49 @@ pub mod strict {
     }
 }
 
+/// A time of day on the wire: `HH:MM`, 24-hour, nothing else (seconds and offsets are refused:
+/// an entry records when a call happened in England, to the minute).
+pub mod clock {
+    use chrono::{NaiveTime, Timelike};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// The wire pattern, as the API's document states it.
+    pub const PATTERN: &str = "^(?:[01][0-9]|2[0-3]):[0-5][0-9]$";
+
+    /// `HH:MM` as a time.
+    pub fn parse(s: &str) -> Option<NaiveTime> {
+        let b = s.as_bytes();
+        let shaped = b.len() == 5 && b[2] == b':' && b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit());
+        if shaped { NaiveTime::parse_from_str(s, "%H:%M").ok() } else { None }
+    }
+
+    /// The time as the wire writes it.
+    pub fn format(t: NaiveTime) -> String {
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    }
+
+    /// For an optional time field (with `#[serde(default)]`).
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveTime>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => parse(&s).map(Some).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{}` is not a time: use HH:MM",
+                    s.chars().take(20).collect::<String>()
+                ))
+            }),
+        }
+    }
+
+    /// Writes an optional time as `HH:MM` (with `skip_serializing_if = "Option::is_none"`).
+    pub fn write<S: Serializer>(t: &Option<NaiveTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format(*t)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 /// A date computation that cannot be answered from the data the crate carries.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {

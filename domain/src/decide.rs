@@ -11,7 +11,7 @@ use crate::error::DomainError;
 use crate::ids::AuditId;
 use crate::keys;
 use crate::model::{AuditEntry, Record};
-use crate::rules::{case, documents, family, orgs, personal, tickets};
+use crate::rules::{case, documents, family, orgs, personal, tickets, timeline};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Decision, Snapshot};
 
@@ -29,6 +29,9 @@ pub fn decide(ctx: &Context, op: &Operation, snap: &Snapshot) -> Result<Decision
         }
         Operation::Command(Command::Document { child_id, document_id, command }) => {
             Some(documents::decide(ctx, *child_id, *document_id, command, snap, &mut changes)?)
+        }
+        Operation::Command(Command::Timeline { child_id, entry_id, command }) => {
+            Some(timeline::decide(ctx, *child_id, *entry_id, command, snap, &mut changes)?)
         }
         Operation::Command(Command::Personal { command }) => {
             personal::decide(ctx, command, snap, &mut changes)?;
@@ -62,7 +65,10 @@ pub fn decide(ctx: &Context, op: &Operation, snap: &Snapshot) -> Result<Decision
 /// Appends the audit line for a change: ids only, never the content.
 fn audit(ctx: &Context, op: &Operation, family_scope: &Scope, changes: &mut Changes<'_>) {
     let scope = op.scope(&ctx.actor);
-    let target = op.case_id().map(keys::case).unwrap_or_else(|| scope.to_string());
+    let target = match op {
+        Operation::Command(Command::Timeline { entry_id, .. }) => keys::timeline_entry(*entry_id),
+        _ => op.case_id().map(keys::case).unwrap_or_else(|| scope.to_string()),
+    };
     let id = AuditId(ctx.op.derive("audit"));
     let entry = AuditEntry {
         id,

@@ -23,6 +23,9 @@ impl FieldError {
 /// and for an id never used.
 pub const NOT_THIS_CHILDS_DOCUMENT: &str = "names a document that is not this child's";
 
+/// The refusal of a case id that is not the child's (see [`DomainError::not_this_childs_case`]).
+pub const NOT_THIS_CHILDS_CASE: &str = "no case of this child's has this id";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     /// The record does not exist, or the caller may not know that it does.
@@ -63,7 +66,7 @@ impl DomainError {
     /// is a refusal by rule (409). It says no more than "not this child's" — the same words for
     /// another family's case and for an id never used — so it reveals nothing of other families.
     pub fn not_this_childs_case(field: &str) -> Self {
-        DomainError::refused(field, "no case of this child's has this id")
+        DomainError::refused(field, NOT_THIS_CHILDS_CASE)
     }
 
     /// A request body names a document that is not this child's (see [`Self::not_this_childs_case`]).

@@ -84,6 +84,18 @@ uuid_id!(
     ActionId
 );
 uuid_id!(
+    /// An entry of a child's timeline: a contact, an appointment or an event.
+    TimelineEntryId
+);
+uuid_id!(
+    /// A promise recorded on a timeline entry.
+    CommitmentId
+);
+uuid_id!(
+    /// A past version of a timeline entry, kept when it is edited.
+    RevisionId
+);
+uuid_id!(
     /// A vault document.
     DocumentId
 );

@@ -3,7 +3,7 @@
 
 use crate::command::{
     AdvocateCommand, CaseCommand, Command, DocumentCommand, FamilyCommand, Operation, OrgCommand, PersonalCommand,
-    SupportTarget, SystemCommand, TicketCommand,
+    SupportTarget, SystemCommand, TicketCommand, TimelineCommand,
 };
 use crate::context::Actor;
 use crate::error::limits;
@@ -158,6 +158,18 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
                 vec![get(keys::CHILD_PROFILE.into()), get(keys::document(*document_id))]
             }
         },
+        Operation::Command(Command::Timeline { entry_id, command, .. }) => {
+            let mut reads = vec![get(keys::CHILD_PROFILE.into()), get(keys::timeline_entry(*entry_id))];
+            if matches!(command, TimelineCommand::DeleteEntry) {
+                reads.push(Read::Prefix(scope.clone(), keys::revisions(*entry_id)));
+            }
+            if let Some(case_id) = command.linked_case() {
+                reads.push(get(keys::case(case_id)));
+            }
+            let linked = command.linked_documents();
+            reads.extend(linked.into_iter().take(limits::LINKED_DOCUMENTS + 1).map(|d| get(keys::document(d))));
+            reads
+        }
         Operation::Command(Command::Personal { command }) => match command {
             PersonalCommand::SetPreferences { .. } => vec![get(keys::PREFERENCES.into())],
             PersonalCommand::MarkNotificationRead { notification_id } => {
@@ -224,6 +236,40 @@ pub fn reads_after(op: &Operation, actor: &Actor, snap: &Snapshot) -> Vec<Read> 
             Some(Record::TicketLink(link)) => ticket_reads(&Scope::Conn(link.connection_id)),
             _ => Vec::new(),
         },
+        // A promise's action completed or reopened from the case is mirrored on its entry.
+        Operation::Command(Command::Case {
+            child_id,
+            case_id,
+            command: CaseCommand::CompleteAction { action_id, .. } | CaseCommand::ReopenAction { action_id },
+        }) => match snap.get(&Scope::Child(*child_id), &keys::action(*case_id, *action_id)) {
+            Some(Record::Action(a)) => {
+                a.source.iter().map(|s| Read::Get(Scope::Child(*child_id), keys::timeline_entry(s.entry_id))).collect()
+            }
+            _ => Vec::new(),
+        },
+        // The actions of the entry's promises, on the case it names now and the one it will.
+        Operation::Command(Command::Timeline { child_id, entry_id, command }) => {
+            let scope = Scope::Child(*child_id);
+            let Some(Record::TimelineEntry(stored)) = snap.get(&scope, &keys::timeline_entry(*entry_id)) else {
+                return Vec::new();
+            };
+            let mut cases: Vec<_> = stored.case_id.into_iter().chain(command.linked_case()).collect();
+            cases.dedup();
+            let mut promises: Vec<_> = stored.commitments.iter().map(|c| c.id).collect();
+            if let TimelineCommand::EditEntry { patch } = command {
+                promises.extend(patch.commitments.iter().flatten().filter_map(|c| c.id));
+            }
+            let mut reads = Vec::new();
+            for case in cases {
+                reads.push(Read::Get(scope.clone(), keys::case(case)));
+                for id in &promises {
+                    let action = crate::timeline::commitment_action_id(*id);
+                    reads.push(Read::Get(scope.clone(), keys::action(case, action)));
+                    reads.push(Read::Get(scope.clone(), keys::tracker(case, action)));
+                }
+            }
+            reads
+        }
         Operation::Command(Command::Family {
             family_id,
             command:

@@ -18,6 +18,10 @@ pub const READ_PREFIX: &str = "read/";
 pub const PREFERENCES: &str = "preferences";
 pub const DOCUMENT_PREFIX: &str = "doc/";
 pub const NOTICE_PREFIX: &str = "notice/";
+/// A child's timeline entries (`timeline/<id>`).
+pub const TIMELINE_PREFIX: &str = "timeline/";
+/// Past versions of timeline entries (`tlhist/<entry>/<time>/<id>`).
+pub const REVISION_PREFIX: &str = "tlhist/";
 /// A user scope's devices' sync state (server bookkeeping, never sent to devices).
 pub const SYNC_PREFIX: &str = "sync/";
 
@@ -96,6 +100,21 @@ pub fn flag(case_id: CaseId, id: FlagId) -> String {
 }
 pub fn annotation(case_id: CaseId, id: AnnotationId) -> String {
     format!("{CASE_PREFIX}{case_id}/annotation/{id}")
+}
+
+pub fn timeline_entry(id: crate::ids::TimelineEntryId) -> String {
+    format!("{TIMELINE_PREFIX}{id}")
+}
+/// The past versions of one entry, oldest first.
+pub fn revisions(entry: crate::ids::TimelineEntryId) -> String {
+    format!("{REVISION_PREFIX}{entry}/")
+}
+pub fn revision(
+    entry: crate::ids::TimelineEntryId,
+    at: chrono::DateTime<chrono::Utc>,
+    id: crate::ids::RevisionId,
+) -> String {
+    format!("{REVISION_PREFIX}{entry}/{}/{id}", at.format("%Y-%m-%dT%H:%M:%S%.9fZ"))
 }
 
 /// A notification to one person about someone else's action (user scope), by day.

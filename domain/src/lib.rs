@@ -26,6 +26,7 @@ pub mod scope;
 pub mod snapshot;
 pub mod support;
 pub mod sync;
+pub mod timeline;
 pub mod timescale;
 pub mod vocab;
 pub mod wire;
@@ -33,9 +34,9 @@ pub mod wire;
 pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
 pub use chronology::{Chronology, ChronologyEntry};
 pub use command::{
-    ActionPatch, AdvocateCommand, CaseCommand, ChildPatch, Command, DocumentCommand, DocumentFinding, ExceptionInput,
-    FamilyCommand, NewAction, Operation, OrgCommand, OrganisationInput, PersonalCommand, ProfileInput, SupportTarget,
-    SystemCommand, TicketCommand,
+    ActionPatch, AdvocateCommand, CaseCommand, ChildPatch, Command, DocumentCommand, DocumentFinding, EntryPatch,
+    ExceptionInput, FamilyCommand, NewAction, NewCommitment, NewEntry, Operation, OrgCommand, OrganisationInput,
+    PersonalCommand, ProfileInput, SupportTarget, SystemCommand, TicketCommand, TimelineCommand,
 };
 pub use context::{Actor, Context, Origin};
 pub use decide::decide;

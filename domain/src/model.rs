@@ -161,6 +161,9 @@ pub struct Action {
     /// recorded it. The due date never moves and overdue is still computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<ExceptionClaim>,
+    /// The promise on the child's timeline this action follows (origin `commitment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::timeline::ActionSource>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -635,6 +638,8 @@ pub enum Record {
     SyncClient(crate::sync::SyncClient),
     TextEdit(crate::sync::TextEdit),
     Overridden(crate::sync::Overridden),
+    TimelineEntry(crate::timeline::TimelineEntry),
+    Revision(crate::timeline::Revision),
 }
 
 impl Record {

@@ -714,6 +714,7 @@ mod scanning {
             key_date_id: None,
             completed_by_key_date: None,
             exception: None,
+            source: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         };
@@ -978,6 +979,7 @@ mod access;
 mod deadlines;
 mod flags;
 mod tickets;
+mod timeline;
 
 /// Text edits that cross: the later wins, and the device whose edit it replaced unseen is told,
 /// in its user's scope, by ids only; an edit made after seeing the other's tells nobody, and a

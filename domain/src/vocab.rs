@@ -158,8 +158,27 @@ vocab!(
         School = "school",
         Professional = "professional",
         Advocate = "advocate",
+        Health = "health",
+        SocialCare = "social_care",
+        Other = "other",
     }
 );
+
+impl Party {
+    /// The party written out, as a panel reads it ("the local authority", never `la`).
+    pub fn words(&self) -> &'static str {
+        match self {
+            Party::Family => "the family",
+            Party::La => "the local authority",
+            Party::School => "the school",
+            Party::Professional => "a professional",
+            Party::Advocate => "the advocate",
+            Party::Health => "the health service",
+            Party::SocialCare => "social care",
+            Party::Other => "someone else",
+        }
+    }
+}
 
 vocab!(
     /// Next-action priority (kept separate from ticket priority).
@@ -180,7 +199,13 @@ impl ActionPriority {
         }
         match party {
             Party::Family => ActionPriority::Urgent,
-            Party::La | Party::School | Party::Professional | Party::Advocate => ActionPriority::Important,
+            Party::La
+            | Party::School
+            | Party::Professional
+            | Party::Advocate
+            | Party::Health
+            | Party::SocialCare
+            | Party::Other => ActionPriority::Important,
         }
     }
 }
@@ -194,10 +219,12 @@ vocab!(
 );
 
 vocab!(
-    /// Where an action came from.
+    /// Where an action came from: entered by hand, computed from a key date, or following a
+    /// promise recorded on the child's timeline (`commitment`).
     ActionOrigin {
         Manual = "manual",
         Statutory = "statutory",
+        Commitment = "commitment",
     }
 );
 
@@ -530,3 +557,125 @@ mod tests {
         assert_eq!(RoleClaim::from_groups(["Advocate", "ORG_ADMIN"]), RoleClaim::Family, "names are exact");
     }
 }
+
+vocab!(
+    /// The three kinds of timeline entry.
+    TimelineKind {
+        Interaction = "interaction",
+        Appointment = "appointment",
+        Event = "event",
+    }
+);
+
+vocab!(
+    /// How a contact was made.
+    Channel {
+        PhoneCall = "phone_call",
+        Email = "email",
+        Letter = "letter",
+        Meeting = "meeting",
+        VideoCall = "video_call",
+        TextMessage = "text_message",
+    }
+);
+
+impl Channel {
+    pub fn words(&self) -> &'static str {
+        match self {
+            Channel::PhoneCall => "Phone call",
+            Channel::Email => "Email",
+            Channel::Letter => "Letter",
+            Channel::Meeting => "Meeting",
+            Channel::VideoCall => "Video call",
+            Channel::TextMessage => "Text message",
+        }
+    }
+}
+
+vocab!(
+    /// Whether the family (or their advocate) received the contact or made it.
+    Direction {
+        Incoming = "incoming",
+        Outgoing = "outgoing",
+    }
+);
+
+vocab!(
+    /// The professional an appointment was with.
+    ProfessionalRole {
+        EducationalPsychologist = "educational_psychologist",
+        SpeechAndLanguageTherapist = "speech_and_language_therapist",
+        OccupationalTherapist = "occupational_therapist",
+        Physiotherapist = "physiotherapist",
+        Paediatrician = "paediatrician",
+        CamhsClinician = "camhs_clinician",
+        SocialWorker = "social_worker",
+        Senco = "senco",
+        Teacher = "teacher",
+        LaCaseworker = "la_caseworker",
+        SendiassOfficer = "sendiass_officer",
+        Other = "other",
+    }
+);
+
+impl ProfessionalRole {
+    /// Who owes a report the professional promised: the LA commissions the educational
+    /// psychologist's advice and employs the caseworker (SEND Regs 2014 reg 6(1)); therapists,
+    /// paediatricians and CAMHS are health; a social worker is social care; a SENCO or teacher is
+    /// the school.
+    pub fn responsible(&self) -> Party {
+        match self {
+            ProfessionalRole::EducationalPsychologist | ProfessionalRole::LaCaseworker => Party::La,
+            ProfessionalRole::SpeechAndLanguageTherapist
+            | ProfessionalRole::OccupationalTherapist
+            | ProfessionalRole::Physiotherapist
+            | ProfessionalRole::Paediatrician
+            | ProfessionalRole::CamhsClinician => Party::Health,
+            ProfessionalRole::SocialWorker => Party::SocialCare,
+            ProfessionalRole::Senco | ProfessionalRole::Teacher => Party::School,
+            ProfessionalRole::SendiassOfficer | ProfessionalRole::Other => Party::Other,
+        }
+    }
+
+    pub fn words(&self) -> &'static str {
+        match self {
+            ProfessionalRole::EducationalPsychologist => "educational psychologist",
+            ProfessionalRole::SpeechAndLanguageTherapist => "speech and language therapist",
+            ProfessionalRole::OccupationalTherapist => "occupational therapist",
+            ProfessionalRole::Physiotherapist => "physiotherapist",
+            ProfessionalRole::Paediatrician => "paediatrician",
+            ProfessionalRole::CamhsClinician => "CAMHS clinician",
+            ProfessionalRole::SocialWorker => "social worker",
+            ProfessionalRole::Senco => "SENCO",
+            ProfessionalRole::Teacher => "teacher",
+            ProfessionalRole::LaCaseworker => "local authority caseworker",
+            ProfessionalRole::SendiassOfficer => "SENDIASS officer",
+            ProfessionalRole::Other => "professional",
+        }
+    }
+}
+
+vocab!(
+    /// What an appointment was for.
+    AppointmentPurpose {
+        Assessment = "assessment",
+        ReviewMeeting = "review_meeting",
+        Clinical = "clinical",
+        SchoolMeeting = "school_meeting",
+        Mediation = "mediation",
+        TribunalHearing = "tribunal_hearing",
+        Other = "other",
+    }
+);
+
+vocab!(
+    /// What kind of event happened in the child's life.
+    EventCategory {
+        Exclusion = "exclusion",
+        Hospital = "hospital",
+        SchoolChange = "school_change",
+        Incident = "incident",
+        Achievement = "achievement",
+        Other = "other",
+    }
+);

@@ -9,6 +9,10 @@
 //!   `DIR#<area key>` / advocate id (one listing per area, and `DIR#*` for all); an
 //!   organisation's connections, `ORGQ#<org>#<open|done>` / ticket id; and every organisation,
 //!   `ORGS` / id.
+//! - GSI1 also holds a child's timeline, `TIMELINE#<child scope>` / newest-first key (see
+//!   [`timeline_sort_key`]), so its first page is one query however long the timeline grows.
+//! - GSI2 holds each case's timeline, `CASETL#<child scope>#<case>` / the same newest-first key,
+//!   so a case's chronology reads that case's entries and no others.
 //! - GSI2 (sparse, dated open work): `DUE#<shard>` / `<date>#<scope>#<key>`, only while the
 //!   scanner has something to do on that date, so a scan reads what is due and nothing else;
 //!   and `SLA#<shard>` / `<instant>#<scope>#<key>` for tickets whose SLA colour is about to
@@ -60,6 +64,54 @@ pub fn directory_partition(listing: &str) -> String {
     format!("DIR#{listing}")
 }
 
+/// GSI1 partition of a child's timeline.
+pub fn timeline_partition(scope: &Scope) -> String {
+    format!("TIMELINE#{scope}")
+}
+
+/// GSI2 partition of one case's timeline entries.
+pub fn case_timeline_partition(scope: &Scope, case: senvault_domain::CaseId) -> String {
+    format!("CASETL#{scope}#{case}")
+}
+
+/// Days from the common era to 31 December 9999, so that subtracting a date's count from it
+/// orders later dates first.
+const LAST_DAY: i64 = 3_652_059;
+
+fn reversed_day(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{:07}", LAST_DAY - i64::from(d.num_days_from_ce()))
+}
+
+/// A timeline entry's sort key: newest first in ascending key order — later dates first, a
+/// day's later times first, entries with no time after that day's timed ones — then the id.
+pub fn timeline_sort_key(
+    date: chrono::NaiveDate,
+    time: Option<chrono::NaiveTime>,
+    id: senvault_domain::TimelineEntryId,
+) -> String {
+    use chrono::Timelike;
+    let minute = time.map_or(0, |t| t.hour() * 60 + t.minute() + 1);
+    format!("{}{:04}#{id}", reversed_day(date), 9999 - minute)
+}
+
+/// The `(after, until)` bounds of a timeline query for entries dated `from` to `to` (both
+/// included, either open), continuing after `cursor`.
+pub fn timeline_range(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    cursor: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    // Days after `to` have the smaller keys: start after the last of them.
+    let lower = to.and_then(|t| t.succ_opt()).map(|next| format!("{}{KEY_MAX}", reversed_day(next)));
+    let after = match (lower, cursor) {
+        (Some(l), Some(c)) => Some(if c > l.as_str() { c.to_owned() } else { l }),
+        (l, c) => l.or(c.map(str::to_owned)),
+    };
+    let until = from.map(|f| format!("{}{KEY_MAX}", reversed_day(f)));
+    (after, until)
+}
+
 /// GSI2 partition of a shard of the SLA index.
 pub fn sla_partition(shard: u64) -> String {
     format!("SLA#{shard}")
@@ -108,16 +160,23 @@ pub fn index_keys(scope: &Scope, key: &str, record: &Record) -> (Option<IndexKey
         Record::DirectoryEntry(e) => {
             Some(IndexKey { pk: directory_partition(&e.listing), sk: e.profile.id.to_string() })
         }
+        Record::TimelineEntry(e) => {
+            Some(IndexKey { pk: timeline_partition(scope), sk: timeline_sort_key(e.date, e.time, e.id) })
+        }
         _ => None,
     };
     let scope_s = scope.to_string();
     let shard = || due_shard(&scope_s, key);
-    let g2 = match (record.due_index(), record.sla_index()) {
-        (Some(due), _) => Some(IndexKey { pk: due_partition(shard()), sk: format!("{due}#{scope_s}#{key}") }),
-        (None, Some(at)) => {
+    let g2 = match (record, record.due_index(), record.sla_index()) {
+        (Record::TimelineEntry(e), _, _) => e.case_id.map(|case| IndexKey {
+            pk: case_timeline_partition(scope, case),
+            sk: timeline_sort_key(e.date, e.time, e.id),
+        }),
+        (_, Some(due), _) => Some(IndexKey { pk: due_partition(shard()), sk: format!("{due}#{scope_s}#{key}") }),
+        (_, None, Some(at)) => {
             Some(IndexKey { pk: sla_partition(shard()), sk: format!("{}#{scope_s}#{key}", instant_key(at)) })
         }
-        (None, None) => None,
+        (_, None, None) => None,
     };
     (g1, g2)
 }
@@ -125,6 +184,30 @@ pub fn index_keys(scope: &Scope, key: &str, record: &Record) -> (Option<IndexKey
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeline_keys_run_newest_first_and_ranges_take_whole_days() {
+        use chrono::{NaiveDate, NaiveTime};
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0);
+        let id = senvault_domain::TimelineEntryId::new();
+        let keys = [
+            timeline_sort_key(d(2026, 3, 2), t(9, 0), id),
+            timeline_sort_key(d(2026, 3, 1), t(23, 59), id),
+            timeline_sort_key(d(2026, 3, 1), t(0, 0), id),
+            timeline_sort_key(d(2026, 3, 1), None, id),
+            timeline_sort_key(d(2025, 12, 31), None, id),
+        ];
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(sorted, keys, "ascending keys are newest first");
+        let (after, until) = timeline_range(Some(d(2026, 3, 1)), Some(d(2026, 3, 1)), None);
+        let within = |k: &String| after.as_ref().is_none_or(|a| k > a) && until.as_ref().is_none_or(|u| k <= u);
+        let taken: Vec<bool> = keys.iter().map(within).collect();
+        assert_eq!(taken, vec![false, true, true, true, false]);
+        let (after, until) = timeline_range(None, None, Some(&keys[1]));
+        assert_eq!((after.as_deref(), until), (Some(keys[1].as_str()), None));
+    }
 
     #[test]
     fn shards_are_stable_and_spread() {

@@ -723,3 +723,145 @@ pub async fn sync_protocol(app: &TestApp) {
     assert_eq!(refused["scopes"][0]["state"], "revoked");
     app.post("/v1/sync/pull", &stranger.token, pull(0, 0)).await.problem(403);
 }
+
+/// The child's timeline end to end: a phone call with a broken promise becomes an overdue
+/// action on the case, the scanner raises it, keeping it completes the action, the chronology
+/// shows it in words, and bad input changes nothing. Runs on every store.
+pub async fn timeline_journey(app: &TestApp) {
+    let user = format!("parent-{}", uuid::Uuid::now_v7().simple());
+    let f = app.family_with_case(&user, "in_assessment").await;
+    let (token, child, case) = (&f.token, &f.child, &f.case);
+    let timeline = format!("/v1/children/{child}/timeline");
+    // Today is 20 January 2026: the draft promised by Friday 16 January has not come.
+    let call = json!({
+        "kind": "interaction", "date": "2026-01-12", "time": "14:05", "case_id": case,
+        "channel": "phone_call", "direction": "incoming", "contact_name": "Sam Patel",
+        "contact_organisation": "Leeds SEN team", "contact_role": "EHC caseworker",
+        "summary": "Rang to say the assessment is nearly done.",
+        "commitments": [{"text": "I will get the draft plan out to you by Friday", "by": "la", "due": "2026-01-16"}]
+    });
+    let entry = app.post(&timeline, token, call.clone()).await.expect(201);
+    let eid = entry["id"].as_str().expect("entry id").to_owned();
+    let cid = entry["commitments"][0]["id"].as_str().expect("commitment id").to_owned();
+    assert_eq!(entry["details"]["kind"], "interaction");
+    assert_eq!(entry["time"], "14:05");
+    let page = app.get(&format!("/v1/cases/{case}"), token).await.expect(200);
+    let promise = page["actions"].as_array().expect("actions").iter().find(|a| a["origin"] == "commitment").cloned();
+    let promise = promise.expect("the promise is an action on the case");
+    assert_eq!((promise["responsible"].as_str(), promise["overdue"].as_bool()), (Some("la"), Some(true)), "{promise}");
+    assert_eq!(promise["source"]["entry_id"], eid.as_str());
+
+    // The scanner marks it overdue like any other action.
+    senvault_functions::scanner::scan(&app.state.service, crate::default_now()).await.expect("scan");
+    let notifications = app.get("/v1/notifications", token).await.expect(200);
+    let overdue = notifications["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .any(|n| n["kind"] == "overdue" && n["action_id"] == promise["id"]);
+    assert!(overdue, "{notifications}");
+
+    // An appointment whose report is late, and an event left out of the chronology.
+    let visit = json!({"kind": "appointment", "date": "2025-11-03", "case_id": case, "professional_name": "Dr Rivers",
+        "professional_role": "educational_psychologist", "purpose": "assessment", "location": "School",
+        "report_expected_by": "2025-12-01"});
+    app.post(&timeline, token, visit).await.expect(201);
+    let hidden = json!({"kind": "event", "date": "2026-01-05", "title": "A hard week", "category": "incident",
+        "include_in_timeline": false});
+    app.post(&timeline, token, hidden).await.expect(201);
+
+    // Newest first; hidden entries only when asked; filters by kind and case.
+    let list = app.get(&timeline, token).await.expect(200);
+    let dates: Vec<&str> = list["items"].as_array().expect("items").iter().filter_map(|e| e["date"].as_str()).collect();
+    assert_eq!(dates, vec!["2026-01-12", "2025-11-03"]);
+    let all = app.get(&format!("{timeline}?include_hidden=true&limit=1"), token).await.expect(200);
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(1));
+    let cursor = all["next_cursor"].as_str().expect("a second page").to_owned();
+    let second = app.get(&format!("{timeline}?include_hidden=true&limit=5&cursor={cursor}"), token).await.expect(200);
+    assert_eq!(second["items"].as_array().map(Vec::len), Some(2));
+    let only = app
+        .get(&format!("{timeline}?kind=appointment&case_id={case}&from=2025-01-01&to=2025-12-31"), token)
+        .await
+        .expect(200);
+    assert_eq!(only["items"].as_array().map(Vec::len), Some(1));
+
+    // Kept four days late: the action is done and the chronology says so.
+    let kept = app
+        .post(&format!("{timeline}/{eid}/commitments/{cid}/kept"), token, json!({"on": "2026-01-20"}))
+        .await
+        .expect(200);
+    assert_eq!(kept["commitments"][0]["kept_on"], "2026-01-20");
+    let action = app
+        .get(&format!("/v1/cases/{case}/actions/{}", promise["id"].as_str().unwrap_or_default()), token)
+        .await
+        .expect(200);
+    assert_eq!(action["state"], "done");
+    let chronology = app.get(&format!("/v1/cases/{case}/chronology"), token).await.expect(200);
+    let rows = chronology["entries"].as_array().expect("rows");
+    let row = rows.iter().find(|r| r["entry_id"] == eid.as_str()).expect("the call is in the chronology");
+    assert_eq!(row["promises"][0]["keeping_text"], "kept 4 days late");
+    assert_eq!(row["promises"][0]["by"], "the local authority");
+    let report = rows.iter().find(|r| r["kind"] == "appointment").expect("the EP visit");
+    assert_eq!(report["promises"][0]["keeping_text"], "not kept (overdue 50 days)");
+    assert!(rows.iter().all(|r| r["title"] != "Incident: A hard week"), "hidden entries stay out");
+    assert_eq!(chronology["child"]["name"], "Noah");
+    assert!(rows.iter().enumerate().all(|(i, r)| r["row"] == i + 1));
+    let only = app.get(&format!("/v1/cases/{case}/chronology?include=timeline"), token).await.expect(200);
+    assert_eq!(only["entries"].as_array().map(Vec::len), Some(2));
+    app.get(&format!("/v1/cases/{case}/chronology?include=gossip"), token).await.problem(422);
+
+    // The history keeps what an edit replaced.
+    app.patch(&format!("{timeline}/{eid}"), token, json!({"summary": "Rang about the assessment."})).await.expect(200);
+    let view = app.get(&format!("{timeline}/{eid}"), token).await.expect(200);
+    let history = view["history"].as_array().expect("history");
+    assert!(
+        history.iter().any(|h| h["change"] == "edit_timeline_entry"
+            && h["previous"]["details"]["summary"] == "Rang to say the assessment is nearly done."),
+        "{view}"
+    );
+
+    // Bad input: a clear problem, nothing changed.
+    let before = app.get(&format!("{timeline}?include_hidden=true&limit=200"), token).await.expect(200);
+    let mut too_many = call.clone();
+    too_many["commitments"] =
+        json!((0..21).map(|i| json!({"text": format!("p{i}"), "by": "school"})).collect::<Vec<_>>());
+    let mut early = call.clone();
+    early["commitments"][0]["due"] = json!("2026-01-02");
+    let mut other_case = call.clone();
+    other_case["case_id"] = json!(uuid::Uuid::now_v7().to_string());
+    let mut long = call.clone();
+    long["summary"] = json!("x".repeat(20_001));
+    for (body, status, field) in [
+        (json!({"kind": "chat", "date": "2026-01-12"}), 422, ""),
+        (
+            {
+                let mut b = call.clone();
+                b["date"] = json!("2026-02-30");
+                b
+            },
+            422,
+            "",
+        ),
+        (too_many, 422, "commitments"),
+        (long, 422, "summary"),
+        (early, 409, "commitments[0].due"),
+        (other_case, 409, "case_id"),
+    ] {
+        let problem = app.post(&timeline, token, body).await.problem(status);
+        if !field.is_empty() {
+            assert!(problem["errors"].as_array().is_some_and(|e| e.iter().any(|e| e["field"] == field)), "{problem}");
+        }
+    }
+    let after = app.get(&format!("{timeline}?include_hidden=true&limit=200"), token).await.expect(200);
+    assert_eq!(before["items"], after["items"]);
+
+    // Deleting withdraws nothing done: the kept promise's action stays, marked.
+    let resp = app.call(Method::DELETE, &format!("{timeline}/{eid}"), Some(token), None).await;
+    assert_eq!(resp.status.as_u16(), 204);
+    let action = app
+        .get(&format!("/v1/cases/{case}/actions/{}", promise["id"].as_str().unwrap_or_default()), token)
+        .await
+        .expect(200);
+    assert_eq!(action["source"]["entry_deleted"], true);
+    app.get(&format!("{timeline}/{eid}"), token).await.problem(404);
+}

@@ -12,6 +12,7 @@ mod family;
 mod personal;
 mod support;
 mod system;
+mod timeline;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,9 +22,12 @@ pub use family::{ChildPatch, FamilyCommand, SupportTarget};
 pub use personal::PersonalCommand;
 pub use support::{AdvocateCommand, OrgCommand, OrganisationInput, ProfileInput, TicketCommand};
 pub use system::{DocumentFinding, SystemCommand};
+pub use timeline::{EntryPatch, NewCommitment, NewEntry, TimelineCommand};
 
 use crate::context::Actor;
-use crate::ids::{AdvocateId, CaseId, ChildId, ConnectionId, DocumentId, FamilyId, OrganisationId, TicketId};
+use crate::ids::{
+    AdvocateId, CaseId, ChildId, ConnectionId, DocumentId, FamilyId, OrganisationId, TicketId, TimelineEntryId,
+};
 use crate::scope::Scope;
 
 /// A change a person makes, in the scope it names.
@@ -36,6 +40,8 @@ pub enum Command {
     Case { child_id: ChildId, case_id: CaseId, command: CaseCommand },
     /// One vault document of a child (scope `child:<id>`).
     Document { child_id: ChildId, document_id: DocumentId, command: DocumentCommand },
+    /// One entry of a child's timeline (scope `child:<id>`).
+    Timeline { child_id: ChildId, entry_id: TimelineEntryId, command: TimelineCommand },
     /// The caller's own settings (scope `user:<caller>`).
     Personal { command: PersonalCommand },
     /// One support ticket (scope `conn:<id>`: one connection holds one ticket).
@@ -51,7 +57,9 @@ impl Command {
     pub fn scope(&self, actor: &Actor) -> Scope {
         match self {
             Command::Family { family_id, .. } => Scope::Family(*family_id),
-            Command::Case { child_id, .. } | Command::Document { child_id, .. } => Scope::Child(*child_id),
+            Command::Case { child_id, .. }
+            | Command::Document { child_id, .. }
+            | Command::Timeline { child_id, .. } => Scope::Child(*child_id),
             Command::Personal { .. } => Scope::User(actor.user.clone()),
             Command::Ticket { connection_id, .. } => Scope::Conn(*connection_id),
             Command::Advocate { .. } => Scope::Advocate(AdvocateId::for_user(&actor.user)),
@@ -65,6 +73,7 @@ impl Command {
             Command::Family { command, .. } => command.name(),
             Command::Case { command, .. } => command.name(),
             Command::Document { command, .. } => command.name(),
+            Command::Timeline { command, .. } => command.name(),
             Command::Personal { command } => command.name(),
             Command::Ticket { command, .. } => command.name(),
             Command::Advocate { command } => command.name(),
@@ -78,6 +87,7 @@ impl Command {
             Command::Case { case_id, .. } => Some(*case_id),
             Command::Family { .. }
             | Command::Document { .. }
+            | Command::Timeline { .. }
             | Command::Personal { .. }
             | Command::Ticket { .. }
             | Command::Advocate { .. }

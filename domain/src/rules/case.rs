@@ -387,6 +387,7 @@ fn add_action(
         key_date_id: None,
         completed_by_key_date: None,
         exception: None,
+        source: None,
         created_at: ctx.now,
         updated_at: ctx.now,
     };
@@ -409,25 +410,32 @@ fn edit_action(
     let current = find_action(agg, id)?;
     let mut checks = Checks::new();
     let mut next = current.clone();
-    let statutory = current.origin == ActionOrigin::Statutory;
-    const COMPUTED: &str = "statutory actions are computed from key dates; correct the key date instead";
+    // A statutory action follows its key dates, a promise's action its timeline entry: either
+    // is corrected where it comes from.
+    let statutory = current.origin != ActionOrigin::Manual;
+    let computed = match current.origin {
+        ActionOrigin::Commitment => {
+            "this action follows a promise on the child's timeline; edit the timeline entry instead"
+        }
+        _ => "statutory actions are computed from key dates; correct the key date instead",
+    };
     if let Some(d) = &patch.description {
         if statutory {
-            checks.refuse("description", COMPUTED);
+            checks.refuse("description", computed);
         } else {
             next.description = checks.text("description", d, limits::DESCRIPTION);
         }
     }
     if let Some(r) = patch.responsible {
         if statutory {
-            checks.refuse("responsible", COMPUTED);
+            checks.refuse("responsible", computed);
         } else {
             next.responsible = r;
         }
     }
     if let Some(due) = patch.due {
         if statutory {
-            checks.refuse("due", COMPUTED);
+            checks.refuse("due", computed);
         } else if let Some(t) = current.timescale {
             checks.refuse("due", format!("computed for `{t}` from its start; give `start` instead"));
         } else {
@@ -437,7 +445,7 @@ fn edit_action(
     }
     if let Some(start) = patch.start {
         match current.timescale {
-            Some(_) if statutory => checks.refuse("start", COMPUTED),
+            Some(_) if statutory => checks.refuse("start", computed),
             Some(t) => {
                 if let Some((due, accepted_until)) = scheduled(&mut checks, None, Some(t), Some(start)) {
                     next.due = due;
@@ -484,6 +492,7 @@ fn complete_action(
     next.state = ActionState::Done;
     next.completed_on = Some(on);
     next.updated_at = ctx.now;
+    crate::rules::timeline::mirror_action(ctx, scope, &next, Some(on), changes);
     put_action(changes, scope, next);
     Ok(())
 }
@@ -505,6 +514,7 @@ fn reopen_action(
     next.cancelled = false;
     next.completed_by_key_date = None;
     next.updated_at = ctx.now;
+    crate::rules::timeline::mirror_action(ctx, scope, &next, None, changes);
     put_action(changes, scope, next);
     Ok(())
 }

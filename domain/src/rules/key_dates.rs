@@ -358,6 +358,7 @@ fn template(kd: &KeyDate, created: Created) -> Action {
         key_date_id: Some(kd.id),
         completed_by_key_date: None,
         exception: None,
+        source: None,
         created_at: kd.recorded_at,
         updated_at: kd.recorded_at,
     }

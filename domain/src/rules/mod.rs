@@ -14,3 +14,4 @@ pub(crate) mod overrides;
 pub(crate) mod personal;
 pub(crate) mod ticket_records;
 pub(crate) mod tickets;
+pub(crate) mod timeline;

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod sync;
 pub mod tickets;
+pub mod timeline;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -146,6 +147,9 @@ pub fn cases_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::record_exception, cases::clear_exception))
         .routes(routes!(actions::list_actions))
         .routes(routes!(chronology::chronology))
+        .routes(routes!(timeline::add_entry, timeline::list_entries))
+        .routes(routes!(timeline::get_entry, timeline::edit_entry, timeline::delete_entry))
+        .routes(routes!(timeline::record_kept))
         .routes(routes!(flags::add_flag, flags::list_flags))
         .routes(routes!(flags::get_flag, flags::edit_flag))
         .routes(routes!(flags::confirm_flag))

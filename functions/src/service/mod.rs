@@ -15,6 +15,7 @@ pub mod paging;
 mod queries;
 pub mod sync;
 mod tickets;
+mod timeline;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ use senvault_domain::execution::role_in;
 use senvault_domain::{Actor, DomainError, Execution, MemberRole, OpId, Operation, Read, Scope, Snapshot, keys};
 use senvault_store::codec::to_put;
 use senvault_store::{Check, CommitRequest, Expect, Store, StoreError, backoff};
+pub use timeline::EntryView;
 
 use crate::clock::Clock;
 

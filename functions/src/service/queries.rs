@@ -27,7 +27,7 @@ pub struct FamilyView {
     pub members: Vec<FamilyMember>,
 }
 
-fn not_found(what: &'static str) -> ServiceError {
+pub(super) fn not_found(what: &'static str) -> ServiceError {
     ServiceError::Domain(DomainError::NotFound { what })
 }
 
@@ -79,7 +79,7 @@ impl Service {
 }
 
 /// Every row of `scope` under `prefix` after the key `after`, page by page.
-async fn list_from(
+pub(super) async fn list_from(
     store: &dyn senvault_store::Store,
     scope: &str,
     prefix: &str,
@@ -215,7 +215,7 @@ impl Service {
         }
     }
 
-    pub(super) async fn aliased_scope(&self, id: &str, what: &'static str) -> Result<Scope, ServiceError> {
+    pub(crate) async fn aliased_scope(&self, id: &str, what: &'static str) -> Result<Scope, ServiceError> {
         if let Some(scope) = self.aliases.get(id) {
             return Ok(scope);
         }

@@ -66,6 +66,7 @@ async fn main() {
                 key_date_id: None,
                 completed_by_key_date: None,
                 exception: None,
+                source: None,
                 created_at: now,
                 updated_at: now,
             };

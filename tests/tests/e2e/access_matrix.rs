@@ -237,6 +237,18 @@ async fn build(dir: &Path) -> World {
     )
     .await;
     ids.insert("private_note", id(&private));
+    // Timeline entries: the family's call with a promise, and one the collaborator recorded.
+    let call = |who: &str| {
+        json!({"kind": "interaction", "date": "2026-01-12", "case_id": k, "channel": "phone_call", "direction": "incoming",
+            "contact_name": who, "summary": "About the draft",
+            "commitments": [{"text": "The draft will be out by Friday", "by": "la", "due": "2026-01-16"}]})
+    };
+    let timeline = format!("/v1/children/{c1}/timeline");
+    let entry = json_of(&app, Method::POST, &timeline, &owner, call("Sam Patel")).await;
+    ids.insert("timeline_entry", id(&entry));
+    let theirs = json_of(&app, Method::POST, &timeline, &tokens[&Collaborator], call("Jo Reed")).await;
+    ids.insert("collab_entry", id(&theirs));
+    ids.insert("collab_commitment", theirs["commitments"][0]["id"].as_str().expect("commitment").to_owned());
     let message =
         json_of(&app, Method::POST, &format!("/v1/tickets/{ticket}/messages"), &owner, json!({"text": "Hi"})).await;
     ids.insert("message", id(&message));
@@ -442,6 +454,31 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     m.insert("clear_exception", r(format!("{statutory}/exception"), none.clone(), write_child));
     m.insert("list_actions", r("/v1/actions".into(), none.clone(), anyone));
     m.insert("chronology", r(format!("{case}/chronology"), none.clone(), read_child));
+    // The child's timeline: a collaborator adds and changes what they recorded; only the family
+    // changes anyone's.
+    let timeline = format!("/v1/children/{child}/timeline");
+    let family_entry = format!("{timeline}/{}", w.id("timeline_entry"));
+    let collab_entry = format!("{timeline}/{}", w.id("collab_entry"));
+    m.insert(
+        "add_entry",
+        r(
+            timeline.clone(),
+            json!({"kind": "event", "date": "2026-01-05", "title": "Excluded for a day", "category": "exclusion"}),
+            write_child,
+        ),
+    );
+    m.insert("list_entries", r(format!("{timeline}?include_hidden=true"), none.clone(), read_child));
+    m.insert("get_entry", r(family_entry.clone(), none.clone(), read_child));
+    m.insert("edit_entry", r(collab_entry.clone(), json!({"summary": "About the draft plan"}), write_child));
+    m.insert("delete_entry", r(family_entry, none.clone(), family_child));
+    m.insert(
+        "record_kept",
+        r(
+            format!("{collab_entry}/commitments/{}/kept", w.id("collab_commitment")),
+            json!({"on": "2026-01-16"}),
+            write_child,
+        ),
+    );
     m.insert(
         "add_flag",
         r(format!("{case}/flags"), json!({"kind": "vague_language", "excerpt": "where possible"}), family_child),

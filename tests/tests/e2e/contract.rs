@@ -27,7 +27,11 @@ fn enums_list_the_wire_ids() {
     let d = doc();
     let schemas = &d["components"]["schemas"];
     assert_eq!(schemas["ActionPriority"]["enum"], json!(["routine", "important", "urgent"]));
-    assert_eq!(schemas["Party"]["enum"], json!(["family", "la", "school", "professional", "advocate"]));
+    assert_eq!(
+        schemas["Party"]["enum"],
+        json!(["family", "la", "school", "professional", "advocate", "health", "social_care", "other"])
+    );
+    assert_eq!(schemas["Channel"]["enum"].as_array().map(Vec::len), Some(6));
     assert_eq!(schemas["ActorRole"]["enum"].as_array().unwrap()[0], "family");
     assert!(schemas["TimescaleId"]["enum"].as_array().unwrap().contains(&json!("assessment_decision")));
     assert_eq!(schemas["ActionFilter"]["enum"], json!(["open", "overdue", "done"]));

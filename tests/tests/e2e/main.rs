@@ -20,3 +20,4 @@ mod scanner;
 mod store_conformance;
 mod sync;
 mod tickets;
+mod timeline;
