@@ -161,7 +161,8 @@ where
 
 /// Seeds a demo family (once): a child with a case in assessment, key dates that started the
 /// statutory clocks (one LA decision made late), a note, a family action due in three days and
-/// an overdue LA action (the first scan raises a reminder and an overdue alert).
+/// an overdue LA action (the first scan raises a reminder and an overdue alert); on the child's
+/// timeline, a phone call with a broken promise and an EP visit whose report is late.
 pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
     let demo = Demo {
         parent: fixed("demo-parent"),
@@ -233,6 +234,39 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
             document_id: None,
         }),
     ];
+    // The timeline: the caseworker's call promising the draft by a date that has passed, and
+    // the educational psychologist's visit whose report is late.
+    let mut call = senvault_domain::NewEntry::of(senvault_domain::TimelineKind::Interaction, weeks_ago(2));
+    call.time = chrono::NaiveTime::from_hms_opt(14, 5, 0);
+    call.case_id = Some(demo.case);
+    call.channel = Some(senvault_domain::Channel::PhoneCall);
+    call.direction = Some(senvault_domain::Direction::Incoming);
+    call.contact_name = Some("Jo Harper".into());
+    call.contact_organisation = Some("Exampleshire SEN team".into());
+    call.contact_role = Some("EHC caseworker".into());
+    call.summary = Some("Rang to say the advice is nearly all in and the draft plan is being written.".into());
+    call.commitments = vec![senvault_domain::NewCommitment {
+        id: Some(fixed("0193a1b2-0000-7000-8000-0000000c0a11")),
+        text: "You'll have the draft plan by the end of next week".into(),
+        by: Party::La,
+        due: Some(weeks_ago(1)),
+    }];
+    let mut visit = senvault_domain::NewEntry::of(senvault_domain::TimelineKind::Appointment, weeks_ago(9));
+    visit.case_id = Some(demo.case);
+    visit.professional_name = Some("Dr Priya Rivers".into());
+    visit.professional_role = Some(senvault_domain::ProfessionalRole::EducationalPsychologist);
+    visit.purpose = Some(senvault_domain::AppointmentPurpose::Assessment);
+    visit.location = Some("Oakfield Primary School".into());
+    visit.outcome = Some("Observed Sam in class and met his parents; report to follow.".into());
+    visit.report_expected_by = Some(weeks_ago(5));
+    let timeline = |id: &str, entry| Command::Timeline {
+        child_id: demo.child,
+        entry_id: fixed(id),
+        command: senvault_domain::TimelineCommand::AddEntry { entry: Box::new(entry) },
+    };
+    let mut commands = commands;
+    commands.push(timeline("0193a1b2-0000-7000-8000-0000000e0c01", call));
+    commands.push(timeline("0193a1b2-0000-7000-8000-0000000e0c02", visit));
     for (n, command) in commands.into_iter().enumerate() {
         // Fixed operation ids: seeding twice (two servers racing to start) writes the same records.
         let op = OpId::derived(family.0, &format!("demo/{n}"));
