@@ -379,8 +379,10 @@ fn contact(name: &str, role: Option<&str>, org: Option<&str>) -> String {
     if about.is_empty() { name.to_owned() } else { format!("{name} ({})", about.join(", ")) }
 }
 
-fn timeline_row(t: &TimelineEntry, titles: &BTreeMap<DocumentId, String>, today: NaiveDate) -> ChronologyEntry {
-    let (kind, title, detail) = match &t.details {
+/// An entry in words, as the chronology shows it: its kind, a title ("Phone call from Sam Patel
+/// (EHC caseworker, Leeds SEN team)") and the detail (the summary, the outcome, the description).
+pub fn describe(t: &TimelineEntry) -> (EntryKind, String, Option<String>) {
+    match &t.details {
         EntryDetails::Interaction { channel, direction, contact_name, contact_organisation, contact_role, summary } => {
             let who = contact(contact_name, contact_role.as_deref(), contact_organisation.as_deref());
             let way = match (channel, direction) {
@@ -414,7 +416,11 @@ fn timeline_row(t: &TimelineEntry, titles: &BTreeMap<DocumentId, String>, today:
             let category = c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default();
             (EntryKind::Event, format!("{category}: {title}"), description.clone())
         }
-    };
+    }
+}
+
+fn timeline_row(t: &TimelineEntry, titles: &BTreeMap<DocumentId, String>, today: NaiveDate) -> ChronologyEntry {
+    let (kind, title, detail) = describe(t);
     let mut e = ChronologyEntry::new(t.date, kind, title);
     e.detail = detail;
     e.entry_id = Some(t.id);

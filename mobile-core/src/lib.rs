@@ -13,8 +13,10 @@ mod db;
 mod error;
 mod methods;
 mod replica;
+mod timeline;
 pub mod transport;
 
 pub use client::{AuthProvider, OutcomeKind, RejectedChange, SyncReport, SyncStatus, VaultClient};
 pub use error::VaultError;
 pub use methods::*;
+pub use timeline::*;

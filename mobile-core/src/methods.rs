@@ -189,7 +189,7 @@ pub struct ComparisonItem {
 }
 
 /// A value's wire id (`"in_assessment"`).
-fn wire<T: Serialize>(v: &T) -> String {
+pub(crate) fn wire<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         Ok(other) => other.to_string(),
@@ -198,20 +198,23 @@ fn wire<T: Serialize>(v: &T) -> String {
 }
 
 /// A wire id as its type, or a clear error naming the field.
-fn parse<T: DeserializeOwned>(field: &str, s: &str) -> Result<T, VaultError> {
+pub(crate) fn parse<T: DeserializeOwned>(field: &str, s: &str) -> Result<T, VaultError> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|_| VaultError::Invalid { detail: format!("{field}: `{s}` is not a known value") })
 }
 
-fn id<T: std::str::FromStr>(field: &str, s: &str) -> Result<T, VaultError> {
+pub(crate) fn id<T: std::str::FromStr>(field: &str, s: &str) -> Result<T, VaultError> {
     s.parse().map_err(|_| VaultError::Invalid { detail: format!("{field}: not an id") })
 }
 
-fn date(field: &str, s: &str) -> Result<NaiveDate, VaultError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| VaultError::Invalid { detail: format!("{field}: YYYY-MM-DD") })
+/// A date as the API takes it: `YYYY-MM-DD` exactly (`2026-2-3` is refused, as the server
+/// refuses it), so the phone never accepts what the API would not.
+pub(crate) fn date(field: &str, s: &str) -> Result<NaiveDate, VaultError> {
+    senvault_domain::dates::strict::parse(s)
+        .ok_or_else(|| VaultError::Invalid { detail: format!("{field}: YYYY-MM-DD") })
 }
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     senvault_domain::dates::london_date(Utc::now())
 }
 

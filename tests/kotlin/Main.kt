@@ -53,6 +53,17 @@ fun main(args: Array<String>) {
         val overdue = offline.actionsDue(true).filter { it.caseId == caseId && it.statutory }
         check(overdue.any { it.responsible == "la" && it.overdue }) { "no overdue statutory LA action offline: $overdue" }
         println("offline: overdue statutory action \"${overdue.first().description}\" (${overdue.first().legalBasis})")
+        // A phone call logged in the car park, with the promise made in it, linked to the case.
+        val basics = EntryBasics(LocalDate.now().minusDays(9).toString(), "09:40", caseId, listOf(), true)
+        val promise = CommitmentInput("I'll send the decision letter by Friday", "la", LocalDate.now().minusDays(2).toString())
+        offline.logInteraction(childId, InteractionInput(basics, "phone_call", "incoming", "Jo Harper",
+            "Exampleshire SEN team", "EHC caseworker", "Rang about the assessment.", listOf(promise)))
+        val logged = offline.timeline(childId, TimelineQuery(null, caseId, null, null, false))
+        check(logged.size == 1 && logged.first().commitments.first().keeping.startsWith("not kept")) { "timeline offline: $logged" }
+        check(offline.actionsDue(true).any { it.caseId == caseId && it.description.contains("decision letter") }) {
+            "the broken promise is not an overdue action offline"
+        }
+        println("offline timeline: \"${logged.first().title}\", promise ${logged.first().commitments.first().keeping}")
         try {
             offline.sync()
             error("a sync with no network should fail")
@@ -60,13 +71,13 @@ fun main(args: Array<String>) {
             println("offline sync refused as expected: ${e.message}")
         }
         val status = offline.status()
-        check(status.outboxDepth == 3uL) { "outbox $status" }
+        check(status.outboxDepth == 4uL) { "outbox $status" }
         caseId
     }
 
     VaultClient.open(db, base, auth).use { phone ->
         val report = phone.sync()
-        check(report.applied == 3uL && report.rejected == 0uL) { "sync $report" }
+        check(report.applied == 4uL && report.rejected == 0uL) { "sync $report" }
         check(phone.status().outboxDepth == 0uL)
         println("synced: ${report.applied} changes applied")
 
@@ -83,6 +94,14 @@ fun main(args: Array<String>) {
         val notes = phone.casePage(caseId).notes
         check(notes.any { it.text == "Advocate: chase the LA at week 6" }) { "note not synced: $notes" }
         println("the advocate's note arrived")
+
+        // The promise came late: kept today, and the server's chronology says so.
+        val call = phone.timeline(childId, TimelineQuery("interaction", caseId, null, null, false)).first()
+        phone.recordCommitmentKept(childId, call.id, call.commitments.first().id, null)
+        check(phone.sync().applied == 1uL)
+        val chronology = rest(base, "GET", "/v1/cases/$caseId/chronology", family, null)
+        check(chronology.contains("kept 2 days late")) { "chronology: $chronology" }
+        println("promise kept late, as the chronology shows")
 
         val plan = "Section F: Special educational provision\nNoah will have access to speech and language therapy as appropriate.\n"
         val findings = phone.analyseText(plan, AnalyseChoices(false, null, false))

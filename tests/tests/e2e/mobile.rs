@@ -526,3 +526,80 @@ fn an_edit_replaced_unseen_is_reported_overridden() {
     assert!(adv_phone.take_outcomes().unwrap().is_empty());
     assert!(mum_phone.take_outcomes().unwrap().is_empty());
 }
+
+/// The timeline offline: the family and their advocate each log a contact with no signal, both
+/// land when the network returns, the promise is an overdue action on the case at once on the
+/// phone, and keeping it on the phone completes it on the server.
+#[test]
+fn two_devices_log_the_timeline_offline_and_both_land() {
+    use senvault_mobile::{CommitmentInput, EntryBasics, EventInput, InteractionInput, TimelineQuery};
+    let w = world_with(None);
+    let (fam, (adv_token, _), _) = family_and_collaborator(&w);
+    let (mum, mum_net, _) = device(&w, "mum-tl", &fam.token);
+    let (adv, adv_net, _) = device(&w, "adv-tl", &adv_token);
+    mum.sync().expect("first sync");
+    adv.sync().expect("first sync");
+    mum_net.set(Some((Rng::new(2), OFFLINE)));
+    adv_net.set(Some((Rng::new(3), OFFLINE)));
+    let day = |n: u64| Utc::now().date_naive().checked_sub_days(Days::new(n)).unwrap().to_string();
+    let basics = |d: String| EntryBasics {
+        date: d,
+        time: Some("14:05".into()),
+        case_id: Some(fam.case.clone()),
+        document_ids: vec![],
+        include_in_timeline: true,
+    };
+    let call = InteractionInput {
+        basics: basics(day(10)),
+        channel: "phone_call".into(),
+        direction: "incoming".into(),
+        contact_name: "Sam Patel".into(),
+        contact_organisation: Some("SEN team".into()),
+        contact_role: None,
+        summary: "The draft is nearly ready.".into(),
+        commitments: vec![CommitmentInput {
+            text: "You will have the draft by Friday".into(),
+            by: "la".into(),
+            due: Some(day(4)),
+        }],
+    };
+    let entry = mum.log_interaction(fam.child.clone(), call.clone()).expect("offline entry");
+    let event = EventInput {
+        basics: basics(day(2)),
+        title: "Excluded for the afternoon".into(),
+        category: "exclusion".into(),
+        description: None,
+    };
+    adv.add_event(fam.child.clone(), event).expect("the advocate's offline entry");
+    // The phone knows the promise is broken before any sync.
+    let overdue = mum.actions_due(true).unwrap();
+    assert!(overdue.iter().any(|a| a.responsible == "la" && a.description.contains("draft by Friday")), "{overdue:?}");
+    let shown = mum.timeline(fam.child.clone(), TimelineQuery::default()).unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].title, "Phone call from Sam Patel (SEN team)");
+    assert_eq!(shown[0].commitments[0].keeping, "not kept (overdue 4 days)");
+    // The phone refuses what the API refuses: a date in the wrong shape, an unknown channel.
+    let mut bad = call.clone();
+    bad.basics.date = "2026-2-3".into();
+    assert!(matches!(mum.log_interaction(fam.child.clone(), bad), Err(VaultError::Invalid { .. })));
+    let mut bad = call;
+    bad.channel = "carrier_pigeon".into();
+    assert!(matches!(mum.log_interaction(fam.child.clone(), bad), Err(VaultError::Invalid { .. })));
+
+    mum_net.set(None);
+    adv_net.set(None);
+    assert_eq!(mum.sync().unwrap().applied, 1);
+    assert_eq!(adv.sync().unwrap().applied, 1);
+    mum.sync().unwrap();
+    let both = mum.timeline(fam.child.clone(), TimelineQuery::default()).unwrap();
+    assert_eq!(both.len(), 2, "both devices' entries landed: {both:?}");
+    let server = w.rt.block_on(w.app.get(&format!("/v1/children/{}/timeline", fam.child), &fam.token)).expect(200);
+    assert_eq!(server["items"].as_array().map(Vec::len), Some(2));
+
+    let cid = both.iter().find(|e| e.id == entry).unwrap().commitments[0].id.clone();
+    mum.record_commitment_kept(fam.child.clone(), entry.clone(), cid, Some(day(1))).expect("kept");
+    mum.sync().unwrap();
+    let chronology = w.rt.block_on(w.app.get(&format!("/v1/cases/{}/chronology", fam.case), &fam.token)).expect(200);
+    let row = chronology["entries"].as_array().unwrap().iter().find(|r| r["entry_id"] == entry.as_str()).cloned();
+    assert_eq!(row.unwrap()["promises"][0]["keeping_text"], "kept 3 days late");
+}
