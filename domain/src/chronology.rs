@@ -94,6 +94,8 @@ pub struct PromiseLine {
     pub keeping: Keeping,
     /// "kept", "kept 3 days late", "not kept (overdue 12 days)", "promised by …".
     pub keeping_text: String,
+    /// An appointment's expected report rather than words someone said.
+    pub report: bool,
 }
 
 /// How the promises of the chronology's timeline rows fared: counted apart from statutory
@@ -434,6 +436,7 @@ fn timeline_row(t: &TimelineEntry, titles: &BTreeMap<DocumentId, String>, today:
             kept_on: c.kept_on,
             keeping: c.keeping(today),
             keeping_text: c.keeping_text(today),
+            report: c.report,
         })
         .collect();
     e.documents =

@@ -299,6 +299,28 @@ fn patched(current: &TimelineEntry, patch: &EntryPatch) -> Result<NewEntry, Doma
     Ok(e)
 }
 
+/// Each field that belongs to one kind, the kind, and whether `e` sets it.
+fn kind_fields(e: &NewEntry) -> [(&'static str, TimelineKind, bool); 15] {
+    use TimelineKind::{Appointment, Event, Interaction};
+    [
+        ("channel", Interaction, e.channel.is_some()),
+        ("direction", Interaction, e.direction.is_some()),
+        ("contact_name", Interaction, e.contact_name.is_some()),
+        ("contact_organisation", Interaction, e.contact_organisation.is_some()),
+        ("contact_role", Interaction, e.contact_role.is_some()),
+        ("summary", Interaction, e.summary.is_some()),
+        ("professional_name", Appointment, e.professional_name.is_some()),
+        ("professional_role", Appointment, e.professional_role.is_some()),
+        ("purpose", Appointment, e.purpose.is_some()),
+        ("location", Appointment, e.location.is_some()),
+        ("outcome", Appointment, e.outcome.is_some()),
+        ("report_expected_by", Appointment, e.report_expected_by.is_some()),
+        ("title", Event, e.title.is_some()),
+        ("category", Event, e.category.is_some()),
+        ("description", Event, e.description.is_some()),
+    ]
+}
+
 /// Validates an entry as entered and makes the record: what the API's document states is a
 /// 422; which fields a kind needs, how dates relate, and which case or documents are this
 /// child's are rules (409), each naming its field. `current` is the entry being edited: its
@@ -330,7 +352,6 @@ fn build(
             }
         }
     };
-    let mut present = Vec::new();
     let details = match e.kind {
         TimelineKind::Interaction => {
             let contact_name = need(&mut checks, "contact_name", e.contact_name.clone(), MAX_NAME);
@@ -341,21 +362,6 @@ fn build(
             }
             if direction.is_none() {
                 checks.refuse("direction", "required for an interaction");
-            }
-            for (field, set) in [
-                ("professional_name", e.professional_name.is_some()),
-                ("professional_role", e.professional_role.is_some()),
-                ("purpose", e.purpose.is_some()),
-                ("location", e.location.is_some()),
-                ("outcome", e.outcome.is_some()),
-                ("report_expected_by", e.report_expected_by.is_some()),
-                ("title", e.title.is_some()),
-                ("category", e.category.is_some()),
-                ("description", e.description.is_some()),
-            ] {
-                if set {
-                    present.push(field);
-                }
             }
             EntryDetails::Interaction {
                 channel: channel.unwrap_or(crate::vocab::Channel::PhoneCall),
@@ -384,21 +390,6 @@ fn build(
                     checks.refuse("report_expected_by", "must not be before the appointment");
                 }
             }
-            for (field, set) in [
-                ("channel", e.channel.is_some()),
-                ("direction", e.direction.is_some()),
-                ("contact_name", e.contact_name.is_some()),
-                ("contact_organisation", e.contact_organisation.is_some()),
-                ("contact_role", e.contact_role.is_some()),
-                ("summary", e.summary.is_some()),
-                ("title", e.title.is_some()),
-                ("category", e.category.is_some()),
-                ("description", e.description.is_some()),
-            ] {
-                if set {
-                    present.push(field);
-                }
-            }
             EntryDetails::Appointment {
                 professional_name,
                 professional_role: e.professional_role.unwrap_or(crate::vocab::ProfessionalRole::Other),
@@ -413,24 +404,6 @@ fn build(
             if e.category.is_none() {
                 checks.refuse("category", "required for an event");
             }
-            for (field, set) in [
-                ("channel", e.channel.is_some()),
-                ("direction", e.direction.is_some()),
-                ("contact_name", e.contact_name.is_some()),
-                ("contact_organisation", e.contact_organisation.is_some()),
-                ("contact_role", e.contact_role.is_some()),
-                ("summary", e.summary.is_some()),
-                ("professional_name", e.professional_name.is_some()),
-                ("professional_role", e.professional_role.is_some()),
-                ("purpose", e.purpose.is_some()),
-                ("location", e.location.is_some()),
-                ("outcome", e.outcome.is_some()),
-                ("report_expected_by", e.report_expected_by.is_some()),
-            ] {
-                if set {
-                    present.push(field);
-                }
-            }
             if !e.commitments.is_empty() {
                 checks.refuse("commitments", "only a contact or an appointment records promises");
             }
@@ -441,8 +414,10 @@ fn build(
             }
         }
     };
-    for field in present {
-        checks.refuse(field, format!("a {} has no `{field}`", e.kind.as_str()));
+    for (field, of, set) in kind_fields(e) {
+        if set && of != e.kind {
+            checks.refuse(field, format!("a {} has no `{field}`", e.kind.as_str()));
+        }
     }
     // Something that happened is not logged before it happens; an appointment may be booked
     // ahead.

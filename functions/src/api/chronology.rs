@@ -104,10 +104,13 @@ pub fn render(c: &Chronology) -> String {
         for p in &e.promises {
             let due = p.due.map(|d| format!(", by {}", long_date(d))).unwrap_or_default();
             let state = if p.keeping_text.starts_with("not kept") { " class=\"broken\"" } else { "" };
+            let promise = if p.report {
+                format!("{} expected{due} (owed by {})", escape(&p.text), escape(&p.by))
+            } else {
+                format!("Promised by {}{due}: &ldquo;{}&rdquo;", escape(&p.by), escape(&p.text))
+            };
             event.push_str(&format!(
-                "<div class=\"promise\">Promised by {}{due}: &ldquo;{}&rdquo; &mdash; <span{state}>{}</span></div>",
-                escape(&p.by),
-                escape(&p.text),
+                "<div class=\"promise\">{promise} &mdash; <span{state}>{}</span></div>",
                 escape(&p.keeping_text),
             ));
         }
@@ -120,7 +123,7 @@ pub fn render(c: &Chronology) -> String {
             None => e.date.format("%-d %b %Y").to_string(),
         };
         rows.push_str(&format!(
-            "<tr class=\"{class}\" id=\"row-{row}\"><td class=\"row\">{row}</td><td>{when}</td><td>{kind}</td><td>{event}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr class=\"{class}\" id=\"row-{row}\"><td class=\"row\">{row}</td><td class=\"when\">{when}</td><td>{kind}</td><td>{event}</td><td>{}</td><td>{}</td></tr>\n",
             escape(e.legal_basis.as_deref().unwrap_or("")),
             escape(e.outcome_text.as_deref().unwrap_or("")),
             row = e.row,
@@ -161,6 +164,7 @@ table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ border: 1px solid #999; padding: 4px 6px; text-align: left; vertical-align: top; }}
 th {{ background: #eee; }}
 td.row {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.when {{ white-space: nowrap; }}
 tr.missed td {{ background: #fde2e2; }}
 tr.met td:last-child {{ color: #1a6b1a; }}
 .promise {{ margin-top: 3px; font-size: 95%; }}
