@@ -38,7 +38,7 @@ pub fn may_use(role: Option<MemberRole>, intent: DocumentUse) -> Result<MemberRo
 }
 
 /// The child profile of the document's scope, and so the family scope for the audit line.
-fn family_scope(snap: &Snapshot, scope: &Scope) -> Result<Scope, DomainError> {
+pub(crate) fn family_scope(snap: &Snapshot, scope: &Scope) -> Result<Scope, DomainError> {
     match snap.get(scope, keys::CHILD_PROFILE) {
         Some(Record::Child(child)) => Ok(Scope::Family(child.family_id)),
         _ => Err(DomainError::NotFound { what: "child" }),

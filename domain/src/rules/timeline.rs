@@ -33,10 +33,7 @@ pub(crate) fn decide(
 ) -> Result<Scope, DomainError> {
     let scope = Scope::Child(child_id);
     ctx.require_writer("timeline entry")?;
-    let Some(Record::Child(child)) = snap.get(&scope, keys::CHILD_PROFILE) else {
-        return Err(DomainError::NotFound { what: "child" });
-    };
-    let family_scope = Scope::Family(child.family_id);
+    let family_scope = crate::rules::documents::family_scope(snap, &scope)?;
     let key = keys::timeline_entry(entry_id);
     let stored = match snap.get(&scope, &key) {
         Some(Record::TimelineEntry(e)) => Some(e.clone()),
