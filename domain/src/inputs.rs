@@ -154,7 +154,9 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
             reads
         }
         Operation::Command(Command::Document { document_id, command, .. }) => match command {
-            DocumentCommand::CreateDocument { .. } | DocumentCommand::DeleteDocument => {
+            DocumentCommand::CreateDocument { .. }
+            | DocumentCommand::EditDocument { .. }
+            | DocumentCommand::DeleteDocument => {
                 vec![get(keys::CHILD_PROFILE.into()), get(keys::document(*document_id))]
             }
         },

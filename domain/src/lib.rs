@@ -34,9 +34,9 @@ pub mod wire;
 pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
 pub use chronology::{Chronology, ChronologyEntry};
 pub use command::{
-    ActionPatch, AdvocateCommand, CaseCommand, ChildPatch, Command, DocumentCommand, DocumentFinding, EntryPatch,
-    ExceptionInput, FamilyCommand, NewAction, NewCommitment, NewEntry, Operation, OrgCommand, OrganisationInput,
-    PersonalCommand, ProfileInput, SupportTarget, SystemCommand, TicketCommand, TimelineCommand,
+    ActionPatch, AdvocateCommand, CaseCommand, ChildPatch, Command, DocumentCommand, DocumentFinding, DocumentPatch,
+    EntryPatch, ExceptionInput, FamilyCommand, NewAction, NewCommitment, NewEntry, Operation, OrgCommand,
+    OrganisationInput, PersonalCommand, ProfileInput, SupportTarget, SystemCommand, TicketCommand, TimelineCommand,
 };
 pub use context::{Actor, Context, Origin};
 pub use decide::decide;

@@ -441,6 +441,15 @@ pub struct Document {
     /// The last analysis of this document, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<DocumentAnalysis>,
+    /// The date on the document (a report's, a letter's), not the day it was uploaded: what a
+    /// bundle orders its evidence by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_date: Option<NaiveDate>,
+    /// Who wrote it (the professional, the office).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_kind: Option<EvidenceKind>,
 }
 
 /// The outcome of the last analysis of a document.

@@ -316,6 +316,21 @@ vocab!(
 );
 
 vocab!(
+    /// What a document is as evidence, for a tribunal bundle's checks (an expert report's page
+    /// limit and age, a witness statement's length, correspondence between the parties).
+    EvidenceKind {
+        ExpertReport = "expert_report",
+        WitnessStatement = "witness_statement",
+        DecisionLetter = "decision_letter",
+        Plan = "plan",
+        AppealForm = "appeal_form",
+        Correspondence = "correspondence",
+        SchoolRecord = "school_record",
+        Other = "other",
+    }
+);
+
+vocab!(
     /// What a vault document is.
     DocumentCategory {
         Ehcp = "ehcp",

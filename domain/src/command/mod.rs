@@ -17,7 +17,7 @@ mod timeline;
 use serde::{Deserialize, Serialize};
 
 pub use case::{ActionPatch, CaseCommand, ExceptionInput, NewAction};
-pub use document::DocumentCommand;
+pub use document::{DocumentCommand, DocumentPatch};
 pub use family::{ChildPatch, FamilyCommand, SupportTarget};
 pub use personal::PersonalCommand;
 pub use support::{AdvocateCommand, OrgCommand, OrganisationInput, ProfileInput, TicketCommand};

@@ -103,9 +103,43 @@ pub(crate) fn decide(
                 created_at: ctx.now,
                 updated_at: ctx.now,
                 analysis: None,
+                document_date: None,
+                author: None,
+                evidence_kind: None,
             };
             changes.put(&scope, keys::document(doc.id), Record::Document(doc));
             changes.alias(document_id.to_string(), &scope);
+        }
+        DocumentCommand::EditDocument { patch } => {
+            let current = stored(snap, &scope, document_id)?;
+            let mut next = current.clone();
+            let mut checks = Checks::new();
+            if let Some(t) = &patch.title {
+                next.title = checks.text("title", t, limits::NAME);
+            }
+            if let Some(c) = patch.category {
+                next.category = c;
+            }
+            if let Some(d) = patch.document_date {
+                if let Some(d) = d {
+                    checks.plausible_date("document_date", d);
+                    if d > ctx.today() {
+                        checks.refuse("document_date", "must not be after today");
+                    }
+                }
+                next.document_date = d;
+            }
+            if let Some(a) = &patch.author {
+                next.author = checks.opt_text("author", Some(a), limits::NAME);
+            }
+            if let Some(k) = patch.evidence_kind {
+                next.evidence_kind = k;
+            }
+            checks.finish()?;
+            if next != current {
+                next.updated_at = ctx.now;
+                changes.put(&scope, keys::document(document_id), Record::Document(next));
+            }
         }
         DocumentCommand::DeleteDocument => {
             let mut gone = stored(snap, &scope, document_id)?;

@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use senvault_domain::{
-    Actor, ChildId, Command, Document, DocumentCategory, DocumentCommand, DocumentId, DocumentState, DocumentType,
-    DocumentUse, Record, Scope, SystemCommand, keys,
+    Actor, ChildId, Command, Document, DocumentCategory, DocumentCommand, DocumentId, DocumentPatch, DocumentState,
+    DocumentType, DocumentUse, Record, Scope, SystemCommand, keys,
 };
 use serde::{Deserialize, Serialize};
 
@@ -298,6 +298,29 @@ pub async fn get_document(
         None
     };
     Ok(Json(DocumentView { document: doc, upload_url: None, download_url }))
+}
+
+/// Correct a document's title or category, or record the facts a tribunal bundle needs: the date
+/// on it (not the upload date), its author, what kind of evidence it is (family only).
+#[utoipa::path(patch, path = "/v1/documents/{id}", tag = "documents", params(("id" = uuid::Uuid, Path, description = "Document id")),
+    request_body = DocumentPatch,
+    responses((status = 200, body = Document), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn edit_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(patch): ApiJson<DocumentPatch>,
+) -> Result<Response, Problem> {
+    let document_id: DocumentId = parse_id("id", &id)?;
+    let Scope::Child(child_id) = state.service.aliased_scope(&id, "document").await? else {
+        return Err(Problem::not_found("document"));
+    };
+    let command = Command::document(child_id, document_id, DocumentCommand::EditDocument { patch });
+    let done = state.service.execute(&caller.actor, command, caller.op).await?;
+    match done.snapshot.get(&done.scope, &keys::document(document_id)) {
+        Some(Record::Document(d)) => Ok(respond(Made::Updated, done.changed, caller.keyed, d.clone())),
+        _ => Err(Problem::not_found("document")),
+    }
 }
 
 /// Delete a document: its bytes, then its record (so a retry finishes a half-done delete).

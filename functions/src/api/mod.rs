@@ -164,7 +164,7 @@ pub fn documents_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(documents::create_document, documents::list_documents))
         .routes(routes!(documents::create_child_document))
-        .routes(routes!(documents::get_document, documents::delete_document))
+        .routes(routes!(documents::get_document, documents::edit_document, documents::delete_document))
         .routes(routes!(documents::confirm_upload))
         .routes(routes!(analyse_document::analyse))
         .routes(routes!(compare::compare_reports))

@@ -513,6 +513,14 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     );
     m.insert("list_documents", r(format!("/v1/documents?child_id={child}"), none.clone(), read_child));
     m.insert("get_document", r(doc.clone(), none.clone(), read_child));
+    m.insert(
+        "edit_document",
+        r(
+            doc.clone(),
+            json!({"document_date": "2025-11-20", "author": "Dr Rivers", "evidence_kind": "expert_report"}),
+            family_child,
+        ),
+    );
     m.insert("delete_document", r(doc.clone(), none.clone(), family_child));
     m.insert("confirm_upload", r(format!("{doc}/uploaded"), json!({}), family_child));
     m.insert("analyse", r(format!("{doc}/analyse"), json!({"case_id": w.id("case")}), family_child));

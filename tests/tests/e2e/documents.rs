@@ -143,3 +143,39 @@ async fn evidence_cannot_be_swapped_on_local_storage() {
     assert!(app.blobs.head(&left.slot).await.expect("head").is_none());
     assert!(app.blobs.head(&left.key).await.expect("head").is_none());
 }
+
+/// The facts a tribunal bundle needs are recorded by the family, cleared with `null`, and bad
+/// values change nothing.
+#[tokio::test]
+async fn the_family_records_a_documents_date_author_and_kind() {
+    let app = TestApp::sqlite();
+    let (token, child) = family(&app).await;
+    let doc = app
+        .post(
+            "/v1/documents",
+            &token,
+            json!({"child_id": child, "title": "EP report", "category": "education", "content_type": "application/pdf", "size": 100}),
+        )
+        .await
+        .expect(201);
+    let path = format!("/v1/documents/{}", doc["id"].as_str().expect("id"));
+    let facts = json!({"document_date": "2025-11-20", "author": "Dr Rivers", "evidence_kind": "expert_report"});
+    let d = app.patch(&path, &token, facts).await.expect(200);
+    assert_eq!(
+        (d["document_date"].as_str(), d["author"].as_str(), d["evidence_kind"].as_str()),
+        (Some("2025-11-20"), Some("Dr Rivers"), Some("expert_report"))
+    );
+    for (body, status) in [
+        (json!({"document_date": "2025-2-3"}), 422),
+        (json!({"evidence_kind": "gossip"}), 422),
+        (json!({"author": "x".repeat(201)}), 422),
+        (json!({"document_date": "2099-01-01"}), 409),
+    ] {
+        app.patch(&path, &token, body).await.problem(status);
+    }
+    let d = app.get(&path, &token).await.expect(200);
+    assert_eq!(d["document_date"], "2025-11-20", "refused changes changed nothing");
+    let d =
+        app.patch(&path, &token, json!({"document_date": null, "author": "", "evidence_kind": null})).await.expect(200);
+    assert!(d.get("document_date").is_none() && d.get("author").is_none() && d.get("evidence_kind").is_none(), "{d}");
+}
