@@ -287,6 +287,45 @@ pub enum Timeliness {
 }
 
 impl Action {
+    /// A new open action with no timescale, exception or source: what every rule that creates
+    /// one starts from, setting the rest with struct update syntax.
+    #[allow(clippy::too_many_arguments)]
+    pub fn open(
+        id: ActionId,
+        case_id: CaseId,
+        description: String,
+        responsible: Party,
+        due: NaiveDate,
+        priority: ActionPriority,
+        origin: ActionOrigin,
+        now: DateTime<Utc>,
+    ) -> Action {
+        Action {
+            id,
+            case_id,
+            description,
+            responsible,
+            due,
+            accepted_until: None,
+            priority,
+            timescale: None,
+            legal_basis: None,
+            deadline_kind: None,
+            origin,
+            state: ActionState::Open,
+            completed_on: None,
+            cancelled: false,
+            not_judged: false,
+            cut_short: false,
+            key_date_id: None,
+            completed_by_key_date: None,
+            exception: None,
+            source: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub fn is_open(&self) -> bool {
         self.state == ActionState::Open
     }

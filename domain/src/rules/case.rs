@@ -368,28 +368,11 @@ fn add_action(
         return if same { Ok(()) } else { Err(DomainError::Conflict(Conflict::IdTaken { what: "action" })) };
     }
     let action = Action {
-        id,
-        case_id: agg.case.id,
-        description,
-        responsible: input.responsible,
-        due,
         accepted_until,
-        priority,
         timescale: input.timescale,
         legal_basis: spec.map(|s| s.basis.to_owned()),
         deadline_kind: spec.map(|s| s.kind),
-        origin: ActionOrigin::Manual,
-        state: ActionState::Open,
-        completed_on: None,
-        cancelled: false,
-        not_judged: false,
-        cut_short: false,
-        key_date_id: None,
-        completed_by_key_date: None,
-        exception: None,
-        source: None,
-        created_at: ctx.now,
-        updated_at: ctx.now,
+        ..Action::open(id, agg.case.id, description, input.responsible, due, priority, ActionOrigin::Manual, ctx.now)
     };
     put_action(changes, scope, action);
     Ok(())

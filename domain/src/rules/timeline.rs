@@ -546,28 +546,19 @@ fn sync_actions(
                 n
             }
             None => Action {
-                id: c.action_id(),
-                case_id: case,
-                description: c.action_description(),
-                responsible: c.by,
-                due,
-                accepted_until: None,
-                priority: ActionPriority::Routine,
-                timescale: None,
-                legal_basis: None,
-                deadline_kind: None,
-                origin: ActionOrigin::Commitment,
                 state,
                 completed_on,
-                cancelled: false,
-                not_judged: false,
-                cut_short: false,
-                key_date_id: None,
-                completed_by_key_date: None,
-                exception: None,
                 source: Some(source),
-                created_at: ctx.now,
-                updated_at: ctx.now,
+                ..Action::open(
+                    c.action_id(),
+                    case,
+                    c.action_description(),
+                    c.by,
+                    due,
+                    ActionPriority::Routine,
+                    ActionOrigin::Commitment,
+                    ctx.now,
+                )
             },
         };
         put_action(changes, scope, action);
