@@ -11,7 +11,7 @@ use crate::error::DomainError;
 use crate::ids::AuditId;
 use crate::keys;
 use crate::model::{AuditEntry, Record};
-use crate::rules::{case, documents, family, orgs, personal, tickets, timeline};
+use crate::rules::{bundles, case, documents, family, orgs, personal, tickets, timeline};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Decision, Snapshot};
 
@@ -33,6 +33,9 @@ pub fn decide(ctx: &Context, op: &Operation, snap: &Snapshot) -> Result<Decision
         Operation::Command(Command::Timeline { child_id, entry_id, command }) => {
             Some(timeline::decide(ctx, *child_id, *entry_id, command, snap, &mut changes)?)
         }
+        Operation::Command(Command::Bundle { child_id, bundle_id, command }) => {
+            Some(bundles::decide(ctx, *child_id, *bundle_id, command, snap, &mut changes)?)
+        }
         Operation::Command(Command::Personal { command }) => {
             personal::decide(ctx, command, snap, &mut changes)?;
             None
@@ -48,6 +51,9 @@ pub fn decide(ctx: &Context, op: &Operation, snap: &Snapshot) -> Result<Decision
         Operation::Command(Command::Org { org_id, command }) => {
             orgs::decide(ctx, *org_id, command, snap, &mut changes)?;
             None
+        }
+        Operation::System(system @ crate::command::SystemCommand::RecordBuild { .. }) => {
+            Some(bundles::record_build(ctx, system, snap, &mut changes)?)
         }
         Operation::System(system) => Some(documents::decide_system(ctx, system, snap, &mut changes)?),
     };
@@ -67,6 +73,8 @@ fn audit(ctx: &Context, op: &Operation, family_scope: &Scope, changes: &mut Chan
     let scope = op.scope(&ctx.actor);
     let target = match op {
         Operation::Command(Command::Timeline { entry_id, .. }) => keys::timeline_entry(*entry_id),
+        Operation::Command(Command::Bundle { bundle_id, .. }) => keys::bundle(*bundle_id),
+        Operation::System(crate::command::SystemCommand::RecordBuild { bundle_id, .. }) => keys::bundle(*bundle_id),
         _ => op.case_id().map(keys::case).unwrap_or_else(|| scope.to_string()),
     };
     let id = AuditId(ctx.op.derive("audit"));

@@ -96,6 +96,14 @@ uuid_id!(
     RevisionId
 );
 uuid_id!(
+    /// An evidence bundle of a child.
+    BundleId
+);
+uuid_id!(
+    /// One build (an immutable compiled version) of a bundle.
+    BuildId
+);
+uuid_id!(
     /// A vault document.
     DocumentId
 );

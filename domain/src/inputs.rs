@@ -2,8 +2,8 @@
 //! rule looks at must be named here: `decide` sees nothing else (the tests' world enforces it).
 
 use crate::command::{
-    AdvocateCommand, CaseCommand, Command, DocumentCommand, FamilyCommand, Operation, OrgCommand, PersonalCommand,
-    SupportTarget, SystemCommand, TicketCommand, TimelineCommand,
+    AdvocateCommand, BundleCommand, CaseCommand, Command, DocumentCommand, FamilyCommand, Operation, OrgCommand,
+    PersonalCommand, SupportTarget, SystemCommand, TicketCommand, TimelineCommand,
 };
 use crate::context::Actor;
 use crate::error::limits;
@@ -172,6 +172,23 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
             reads.extend(linked.into_iter().take(limits::LINKED_DOCUMENTS + 1).map(|d| get(keys::document(d))));
             reads
         }
+        Operation::Command(Command::Bundle { bundle_id, command, .. }) => {
+            let mut reads = vec![get(keys::CHILD_PROFILE.into()), get(keys::bundle(*bundle_id))];
+            if let Some(case_id) = command.linked_case() {
+                reads.push(get(keys::case(case_id)));
+            }
+            match command {
+                // Each item must be this child's document (a list over the limit is refused by
+                // decide, so no more than one past it is read).
+                BundleCommand::SetItems { items, .. } => reads.extend(
+                    items.iter().take(crate::bundle::MAX_ITEMS + 1).map(|i| get(keys::document(i.document_id))),
+                ),
+                BundleCommand::RequestBuild { build_id } => reads.push(get(keys::build(*bundle_id, *build_id))),
+                BundleCommand::DeleteBundle => reads.push(Read::Prefix(scope.clone(), keys::builds(*bundle_id))),
+                BundleCommand::CreateBundle { .. } | BundleCommand::EditBundle { .. } => {}
+            }
+            reads
+        }
         Operation::Command(Command::Personal { command }) => match command {
             PersonalCommand::SetPreferences { .. } => vec![get(keys::PREFERENCES.into())],
             PersonalCommand::MarkNotificationRead { notification_id } => {
@@ -179,7 +196,8 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
             }
         },
         Operation::System(system) => {
-            let mut reads = vec![get(keys::CHILD_PROFILE.into()), get(keys::document(system.document_id()))];
+            let mut reads = vec![get(keys::CHILD_PROFILE.into())];
+            reads.extend(system.document_id().map(|d| get(keys::document(d))));
             match system {
                 SystemCommand::RecordAnalysis { case_id: Some(case_id), .. } => {
                     reads.push(Read::Prefix(scope.clone(), keys::case_aggregate(*case_id)))
@@ -191,6 +209,10 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
                     reads.extend(
                         report_document_ids.iter().take(limits::COMPARED_REPORTS + 1).map(|d| get(keys::document(*d))),
                     );
+                }
+                SystemCommand::RecordBuild { bundle_id, build_id, .. } => {
+                    reads.push(get(keys::bundle(*bundle_id)));
+                    reads.push(get(keys::build(*bundle_id, *build_id)));
                 }
                 SystemCommand::RecordAnalysis { case_id: None, .. }
                 | SystemCommand::ConfirmUpload { .. }
@@ -238,6 +260,16 @@ pub fn reads_after(op: &Operation, actor: &Actor, snap: &Snapshot) -> Vec<Read> 
             Some(Record::TicketLink(link)) => ticket_reads(&Scope::Conn(link.connection_id)),
             _ => Vec::new(),
         },
+        // A build takes the bundle's documents as they are now.
+        Operation::Command(Command::Bundle { child_id, bundle_id, command: BundleCommand::RequestBuild { .. } }) => {
+            let scope = Scope::Child(*child_id);
+            match snap.get(&scope, &keys::bundle(*bundle_id)) {
+                Some(Record::Bundle(b)) => {
+                    b.items.iter().map(|i| Read::Get(scope.clone(), keys::document(i.document_id))).collect()
+                }
+                _ => Vec::new(),
+            }
+        }
         // A promise's action completed or reopened from the case is mirrored on its entry.
         Operation::Command(Command::Case {
             child_id,

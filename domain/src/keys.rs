@@ -23,6 +23,8 @@ pub const TIMELINE_PREFIX: &str = "timeline/";
 /// Past versions of timeline entries (`tlhist/<entry>/<time>/<id>`).
 pub const REVISION_PREFIX: &str = "tlhist/";
 /// A user scope's devices' sync state (server bookkeeping, never sent to devices).
+/// Bundles, and under each its builds (`bundle/<id>/build/<build>`).
+pub const BUNDLE_PREFIX: &str = "bundle/";
 pub const SYNC_PREFIX: &str = "sync/";
 
 // The advocate scope.
@@ -100,6 +102,17 @@ pub fn flag(case_id: CaseId, id: FlagId) -> String {
 }
 pub fn annotation(case_id: CaseId, id: AnnotationId) -> String {
     format!("{CASE_PREFIX}{case_id}/annotation/{id}")
+}
+
+pub fn bundle(id: crate::ids::BundleId) -> String {
+    format!("{BUNDLE_PREFIX}{id}")
+}
+/// A bundle's builds.
+pub fn builds(bundle: crate::ids::BundleId) -> String {
+    format!("{BUNDLE_PREFIX}{bundle}/build/")
+}
+pub fn build(bundle: crate::ids::BundleId, id: crate::ids::BuildId) -> String {
+    format!("{BUNDLE_PREFIX}{bundle}/build/{id}")
 }
 
 pub fn timeline_entry(id: crate::ids::TimelineEntryId) -> String {

@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod analyser;
 pub mod audit;
+pub mod bundle;
 pub mod chronology;
 pub mod command;
 pub mod context;
@@ -34,9 +35,10 @@ pub mod wire;
 pub use aggregate::{ActionView, CaseAggregate, CaseDetail};
 pub use chronology::{Chronology, ChronologyEntry};
 pub use command::{
-    ActionPatch, AdvocateCommand, CaseCommand, ChildPatch, Command, DocumentCommand, DocumentFinding, DocumentPatch,
-    EntryPatch, ExceptionInput, FamilyCommand, NewAction, NewCommitment, NewEntry, Operation, OrgCommand,
-    OrganisationInput, PersonalCommand, ProfileInput, SupportTarget, SystemCommand, TicketCommand, TimelineCommand,
+    ActionPatch, AdvocateCommand, BuildOutcome, BundleCommand, BundlePatch, CaseCommand, ChildPatch, Command,
+    DocumentCommand, DocumentFinding, DocumentPatch, EntryPatch, ExceptionInput, FamilyCommand, NewAction, NewBundle,
+    NewCommitment, NewEntry, Operation, OrgCommand, OrganisationInput, PersonalCommand, ProfileInput, SupportTarget,
+    SystemCommand, TicketCommand, TimelineCommand,
 };
 pub use context::{Actor, Context, Origin};
 pub use decide::decide;

@@ -489,6 +489,20 @@ pub struct Document {
     pub author: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence_kind: Option<EvidenceKind>,
+    /// Pages it takes in a bundle, counted when the upload is confirmed: a PDF's pages, 1 for
+    /// an image, the rendered pages of a Word or text file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u32>,
+    /// 1-based numbers of pages with no text and nothing drawn on them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blank_pages: Vec<u32>,
+    /// Whether a heading containing "summary" was found in its first two pages (absent: no
+    /// text to look in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_heading: Option<bool>,
+    /// Why its file cannot go into a bundle (HEIC, password-protected, damaged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unusable: Option<crate::bundle::Unusable>,
 }
 
 /// The outcome of the last analysis of a document.
@@ -571,6 +585,14 @@ pub struct Annotation {
 }
 
 impl Document {
+    /// Records what the server measured in the file.
+    pub fn set_facts(&mut self, facts: crate::bundle::PageFacts) {
+        self.pages = Some(facts.pages);
+        self.blank_pages = facts.blank_pages;
+        self.summary_heading = facts.summary_heading;
+        self.unusable = facts.unusable;
+    }
+
     /// The blob key of the document's bytes (written only by the server, on confirmation).
     pub fn blob_key(&self) -> String {
         format!("documents/{}/{}/{}", self.family_id, self.child_id, self.id)
@@ -688,6 +710,8 @@ pub enum Record {
     Overridden(crate::sync::Overridden),
     TimelineEntry(crate::timeline::TimelineEntry),
     Revision(crate::timeline::Revision),
+    Bundle(crate::bundle::Bundle),
+    Build(crate::bundle::Build),
 }
 
 impl Record {

@@ -955,6 +955,7 @@ fn documents_are_the_familys_to_upload_and_delete() {
         document_id: id,
         size,
         sha256: sha256.into(),
+        facts: None,
     };
     assert!(matches!(f.w.run(&mum, confirm(1000, &hash)), Err(DomainError::Refused(e)) if e[0].field == "size"));
     assert!(matches!(f.w.run(&mum, confirm(1234, "xyz")), Err(DomainError::Invalid(e)) if e[0].field == "sha256"));
@@ -976,6 +977,7 @@ fn documents_are_the_familys_to_upload_and_delete() {
 }
 
 mod access;
+mod bundles;
 mod deadlines;
 mod flags;
 mod tickets;

@@ -50,6 +50,7 @@ macro_rules! vocab {
         }
     };
 }
+pub(crate) use vocab;
 
 vocab!(
     /// EHCP case status (`docs/law.md`, "Case statuses"). Any status may move to any other.

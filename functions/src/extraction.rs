@@ -72,17 +72,35 @@ pub fn extract_within(bytes: Vec<u8>, content_type: DocumentType, deadline: Dura
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ExtractError::TooLarge);
     }
+    match guarded_within(deadline, move || extract_now(&bytes, content_type)) {
+        Guarded::Done(result) => result,
+        Guarded::Panicked => Err(ExtractError::Corrupt(kind_name(content_type))),
+        Guarded::TimedOut => Err(ExtractError::TimedOut),
+    }
+}
+
+/// How work on a file ended.
+pub enum Guarded<T> {
+    Done(T),
+    /// A parser panicked on the file (only the location is logged, never the file's content).
+    Panicked,
+    TimedOut,
+}
+
+/// Runs work on a file on its own thread (with a generous stack for deeply nested files),
+/// catching a parser's panic; if the deadline passes the caller gets `TimedOut` and the thread is
+/// left to finish on its own. Every parser of families' files runs through this.
+pub fn guarded_within<T: Send + 'static>(deadline: Duration, work: impl FnOnce() -> T + Send + 'static) -> Guarded<T> {
     quiet_parser_panics();
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new().name(THREAD.into()).stack_size(64 * 1024 * 1024).spawn(move || {
-        let result = catch_unwind(AssertUnwindSafe(|| extract_now(&bytes, content_type)))
-            .unwrap_or(Err(ExtractError::Corrupt(kind_name(content_type))));
+        let result = catch_unwind(AssertUnwindSafe(work)).map_or(Guarded::Panicked, Guarded::Done);
         let _ = tx.send(result);
     });
     if spawned.is_err() {
-        return Err(ExtractError::TimedOut);
+        return Guarded::TimedOut;
     }
-    rx.recv_timeout(deadline).unwrap_or(Err(ExtractError::TimedOut))
+    rx.recv_timeout(deadline).unwrap_or(Guarded::TimedOut)
 }
 
 /// The name of extraction threads.
@@ -106,7 +124,7 @@ fn quiet_parser_panics() {
     });
 }
 
-fn kind_name(t: DocumentType) -> &'static str {
+pub(crate) fn kind_name(t: DocumentType) -> &'static str {
     match t {
         DocumentType::Pdf => "PDF",
         DocumentType::Docx => "Word",
@@ -152,6 +170,24 @@ fn pdf(bytes: &[u8]) -> Result<String, ExtractError> {
     let readable = text.chars().filter(|c| c.is_alphanumeric()).count();
     if readable < MIN_CHARS_PER_PAGE * pages.min(3) {
         return Err(ExtractError::NoText);
+    }
+    Ok(text)
+}
+
+/// The text of a PDF's first `pages` pages (for a bundle's check that an expert report opens
+/// with a summary), with the same guards as [`extract_now`].
+pub fn pdf_first_pages(bytes: &[u8], pages: u32) -> Result<String, ExtractError> {
+    let mut doc = pdf_extract::Document::load_mem(bytes).map_err(|_| ExtractError::Corrupt("PDF"))?;
+    if doc.is_encrypted() && doc.decrypt("").is_err() {
+        return Err(ExtractError::Encrypted);
+    }
+    check_pdf_structure(&doc)?;
+    let mut text = String::new();
+    let last = (doc.get_pages().len() as u32).min(pages);
+    for page in 1..=last {
+        pdf_extract::output_doc_page(&doc, &mut pdf_extract::PlainTextOutput::new(&mut text), page)
+            .map_err(|_| ExtractError::Corrupt("PDF"))?;
+        text.push('\n');
     }
     Ok(text)
 }

@@ -10,6 +10,7 @@ pub mod extraction;
 pub mod lambda;
 pub mod late_uploads;
 pub mod local;
+pub mod pages;
 pub mod panics;
 pub mod problem;
 pub mod scanner;

@@ -6,6 +6,7 @@
 //! reads. Changes only the server can make (a measured upload, a recorded analysis) are
 //! [`SystemCommand`]s, which no client can push.
 
+mod bundle;
 mod case;
 mod document;
 mod family;
@@ -16,17 +17,19 @@ mod timeline;
 
 use serde::{Deserialize, Serialize};
 
+pub use bundle::{BundleCommand, BundlePatch, NewBundle};
 pub use case::{ActionPatch, CaseCommand, ExceptionInput, NewAction};
 pub use document::{DocumentCommand, DocumentPatch};
 pub use family::{ChildPatch, FamilyCommand, SupportTarget};
 pub use personal::PersonalCommand;
 pub use support::{AdvocateCommand, OrgCommand, OrganisationInput, ProfileInput, TicketCommand};
-pub use system::{DocumentFinding, SystemCommand};
+pub use system::{BuildOutcome, DocumentFinding, SystemCommand};
 pub use timeline::{EntryPatch, NewCommitment, NewEntry, TimelineCommand};
 
 use crate::context::Actor;
 use crate::ids::{
-    AdvocateId, CaseId, ChildId, ConnectionId, DocumentId, FamilyId, OrganisationId, TicketId, TimelineEntryId,
+    AdvocateId, BundleId, CaseId, ChildId, ConnectionId, DocumentId, FamilyId, OrganisationId, TicketId,
+    TimelineEntryId,
 };
 use crate::scope::Scope;
 
@@ -42,6 +45,8 @@ pub enum Command {
     Document { child_id: ChildId, document_id: DocumentId, command: DocumentCommand },
     /// One entry of a child's timeline (scope `child:<id>`).
     Timeline { child_id: ChildId, entry_id: TimelineEntryId, command: TimelineCommand },
+    /// One evidence bundle of a child (scope `child:<id>`).
+    Bundle { child_id: ChildId, bundle_id: BundleId, command: BundleCommand },
     /// The caller's own settings (scope `user:<caller>`).
     Personal { command: PersonalCommand },
     /// One support ticket (scope `conn:<id>`: one connection holds one ticket).
@@ -59,7 +64,8 @@ impl Command {
             Command::Family { family_id, .. } => Scope::Family(*family_id),
             Command::Case { child_id, .. }
             | Command::Document { child_id, .. }
-            | Command::Timeline { child_id, .. } => Scope::Child(*child_id),
+            | Command::Timeline { child_id, .. }
+            | Command::Bundle { child_id, .. } => Scope::Child(*child_id),
             Command::Personal { .. } => Scope::User(actor.user.clone()),
             Command::Ticket { connection_id, .. } => Scope::Conn(*connection_id),
             Command::Advocate { .. } => Scope::Advocate(AdvocateId::for_user(&actor.user)),
@@ -74,6 +80,7 @@ impl Command {
             Command::Case { command, .. } => command.name(),
             Command::Document { command, .. } => command.name(),
             Command::Timeline { command, .. } => command.name(),
+            Command::Bundle { command, .. } => command.name(),
             Command::Personal { command } => command.name(),
             Command::Ticket { command, .. } => command.name(),
             Command::Advocate { command } => command.name(),
@@ -88,6 +95,7 @@ impl Command {
             Command::Family { .. }
             | Command::Document { .. }
             | Command::Timeline { .. }
+            | Command::Bundle { .. }
             | Command::Personal { .. }
             | Command::Ticket { .. }
             | Command::Advocate { .. }

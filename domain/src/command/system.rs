@@ -4,13 +4,21 @@
 //! invent an analysis.
 
 use crate::analyser::Finding;
-use crate::ids::{CaseId, ChildId, DocumentId};
+use crate::ids::{BuildId, BundleId, CaseId, ChildId, DocumentId};
 use crate::scope::Scope;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SystemCommand {
     /// The bytes are in storage: record their size and hash as the server measured them.
-    ConfirmUpload { child_id: ChildId, document_id: DocumentId, size: u64, sha256: String },
+    /// `facts`: what the server measured in the file for bundles (pages, blank pages, a
+    /// summary heading, why it cannot be used); absent when it could not be measured.
+    ConfirmUpload {
+        child_id: ChildId,
+        document_id: DocumentId,
+        size: u64,
+        sha256: String,
+        facts: Option<crate::bundle::PageFacts>,
+    },
     /// Store what the analyser found in a document's text, on the case if one is named.
     /// Re-analysis replaces the open analyser flags and carries the family's decisions over to
     /// flags of the same rule and passage (`docs/analyser.md`).
@@ -37,6 +45,23 @@ pub enum SystemCommand {
         /// recommendation the plan lacks).
         findings: Vec<DocumentFinding>,
     },
+    /// What became of a bundle build: the builder started it, finished it, or could not.
+    RecordBuild { child_id: ChildId, bundle_id: BundleId, build_id: BuildId, outcome: BuildOutcome },
+}
+
+/// The builder's report on a build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildOutcome {
+    Building,
+    Ready {
+        pages: u32,
+        sha256: String,
+        size: u64,
+    },
+    /// `reason` is for the family.
+    Failed {
+        reason: String,
+    },
 }
 
 /// A finding and the document text it quotes.
@@ -54,7 +79,8 @@ impl SystemCommand {
             SystemCommand::ConfirmUpload { child_id, .. }
             | SystemCommand::RecordAnalysis { child_id, .. }
             | SystemCommand::RecordAnalysisFailure { child_id, .. }
-            | SystemCommand::RecordComparison { child_id, .. } => Scope::Child(*child_id),
+            | SystemCommand::RecordComparison { child_id, .. }
+            | SystemCommand::RecordBuild { child_id, .. } => Scope::Child(*child_id),
         }
     }
 
@@ -64,15 +90,18 @@ impl SystemCommand {
             SystemCommand::RecordAnalysis { .. } => "record_analysis",
             SystemCommand::RecordAnalysisFailure { .. } => "record_analysis_failure",
             SystemCommand::RecordComparison { .. } => "record_comparison",
+            SystemCommand::RecordBuild { .. } => "record_bundle_build",
         }
     }
 
-    pub fn document_id(&self) -> DocumentId {
+    /// The document the command is about (none for a build).
+    pub fn document_id(&self) -> Option<DocumentId> {
         match self {
             SystemCommand::ConfirmUpload { document_id, .. }
             | SystemCommand::RecordAnalysis { document_id, .. }
-            | SystemCommand::RecordAnalysisFailure { document_id, .. } => *document_id,
-            SystemCommand::RecordComparison { plan_document_id, .. } => *plan_document_id,
+            | SystemCommand::RecordAnalysisFailure { document_id, .. } => Some(*document_id),
+            SystemCommand::RecordComparison { plan_document_id, .. } => Some(*plan_document_id),
+            SystemCommand::RecordBuild { .. } => None,
         }
     }
 
@@ -80,7 +109,9 @@ impl SystemCommand {
         match self {
             SystemCommand::RecordAnalysis { case_id, .. } => *case_id,
             SystemCommand::RecordComparison { case_id, .. } => Some(*case_id),
-            SystemCommand::ConfirmUpload { .. } | SystemCommand::RecordAnalysisFailure { .. } => None,
+            SystemCommand::ConfirmUpload { .. }
+            | SystemCommand::RecordAnalysisFailure { .. }
+            | SystemCommand::RecordBuild { .. } => None,
         }
     }
 }

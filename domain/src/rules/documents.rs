@@ -106,6 +106,10 @@ pub(crate) fn decide(
                 document_date: None,
                 author: None,
                 evidence_kind: None,
+                pages: None,
+                blank_pages: Vec::new(),
+                summary_heading: None,
+                unusable: None,
             };
             changes.put(&scope, keys::document(doc.id), Record::Document(doc));
             changes.alias(document_id.to_string(), &scope);
@@ -159,14 +163,23 @@ pub(crate) fn decide_system(
 ) -> Result<Scope, DomainError> {
     let scope = command.scope();
     match command {
-        SystemCommand::ConfirmUpload { document_id, size, sha256, .. } => {
+        SystemCommand::ConfirmUpload { document_id, size, sha256, facts, .. } => {
             may_use(ctx.membership, DocumentUse::Manage)?;
             let family = family_scope(snap, &scope)?;
             let doc = stored(snap, &scope, *document_id)?;
             if doc.state == DocumentState::Uploaded {
                 // Evidence is never swapped: a confirmed document keeps the bytes it was
-                // confirmed with.
+                // confirmed with. Confirming again counts the pages of a document uploaded
+                // before the vault counted them.
                 return if doc.sha256.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(sha256)) {
+                    if doc.pages.is_none()
+                        && let Some(facts) = facts
+                    {
+                        let mut next = doc;
+                        next.set_facts(facts.clone());
+                        next.updated_at = ctx.now;
+                        changes.put(&scope, keys::document(next.id), Record::Document(next));
+                    }
                     Ok(family)
                 } else {
                     Err(DomainError::Conflict(Conflict::ConfirmedOtherContent))
@@ -186,6 +199,9 @@ pub(crate) fn decide_system(
             next.sha256 = Some(sha256);
             next.uploaded_at = Some(ctx.now);
             next.updated_at = ctx.now;
+            if let Some(facts) = facts {
+                next.set_facts(facts.clone());
+            }
             changes.put(&scope, keys::document(next.id), Record::Document(next));
             Ok(family)
         }
@@ -207,10 +223,13 @@ pub(crate) fn decide_system(
             flags::record_comparison(ctx, &scope, command, snap, changes)?;
             Ok(family)
         }
+        // Decided by the bundle rules.
+        SystemCommand::RecordBuild { .. } => Err(DomainError::NotFound { what: "document" }),
         SystemCommand::RecordAnalysis { .. } | SystemCommand::RecordAnalysisFailure { .. } => {
             may_use(ctx.membership, DocumentUse::Analyse)?;
             let family = family_scope(snap, &scope)?;
-            let doc = stored(snap, &scope, command.document_id())?;
+            let id = command.document_id().ok_or(DomainError::NotFound { what: "document" })?;
+            let doc = stored(snap, &scope, id)?;
             flags::record_analysis(ctx, &scope, &doc, command, snap, changes)?;
             Ok(family)
         }

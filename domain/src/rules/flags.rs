@@ -70,7 +70,9 @@ pub(crate) fn record_analysis(
             };
             (analysis, writes)
         }
-        SystemCommand::ConfirmUpload { .. } | SystemCommand::RecordComparison { .. } => {
+        SystemCommand::ConfirmUpload { .. }
+        | SystemCommand::RecordComparison { .. }
+        | SystemCommand::RecordBuild { .. } => {
             return Err(DomainError::NotFound { what: "analysis" });
         }
     };

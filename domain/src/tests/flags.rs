@@ -41,8 +41,13 @@ fn uploaded_document(f: &mut Fixture, title: &str) -> DocumentId {
         size: 100,
     };
     f.w.run(&mum, Command::document(f.child, id, create)).unwrap();
-    let confirm =
-        SystemCommand::ConfirmUpload { child_id: f.child, document_id: id, size: 100, sha256: "b".repeat(64) };
+    let confirm = SystemCommand::ConfirmUpload {
+        child_id: f.child,
+        document_id: id,
+        size: 100,
+        sha256: "b".repeat(64),
+        facts: None,
+    };
     f.w.run(&mum, confirm).unwrap();
     id
 }

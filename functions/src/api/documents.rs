@@ -237,6 +237,16 @@ pub async fn confirm_upload(
     if doc.state == DocumentState::Uploaded {
         // A retry: the slot is closed (again, should the first attempt have stopped short).
         blobs.seal(&doc.upload_key()).await.map_err(blob_problem)?;
+        // A document confirmed before the vault counted pages is measured now.
+        if let (None, Some(sha256)) = (doc.pages, doc.sha256.clone()) {
+            let facts = measure(&*blobs, &doc, &sha256).await?;
+            let confirm =
+                SystemCommand::ConfirmUpload { child_id: doc.child_id, document_id: id, size: doc.size, sha256, facts };
+            let done = state.service.execute(&actor, confirm, op).await?;
+            if let Some(Record::Document(d)) = done.snapshot.get(&scope, &keys::document(id)) {
+                return Ok(Json(DocumentView { document: d.clone(), upload_url: None, download_url: None }));
+            }
+        }
         return Ok(Json(DocumentView { document: doc, upload_url: None, download_url: None }));
     }
     // The upload, moved into the document; or, if an earlier attempt moved it and then failed
@@ -248,7 +258,9 @@ pub async fn confirm_upload(
     let Some((size, sha256)) = measured else {
         return Err(not_uploaded());
     };
-    let confirm = SystemCommand::ConfirmUpload { child_id: doc.child_id, document_id: id, size, sha256 };
+    // Measured only when the size is right (a wrong-sized upload is refused below).
+    let facts = if size == doc.size { measure(&*blobs, &doc, &sha256).await? } else { None };
+    let confirm = SystemCommand::ConfirmUpload { child_id: doc.child_id, document_id: id, size, sha256, facts };
     let done = match state.service.execute(&actor, confirm, op).await {
         Ok(done) => done,
         Err(e) => {
@@ -267,6 +279,20 @@ pub async fn confirm_upload(
         }
         _ => Err(Problem::not_found("document")),
     }
+}
+
+/// What the confirmed bytes measure for bundles (pages, blank pages, a summary heading, whether
+/// they can be used), read back by their hash.
+async fn measure(
+    blobs: &dyn Blobs,
+    doc: &Document,
+    sha256: &str,
+) -> Result<Option<senvault_domain::bundle::PageFacts>, Problem> {
+    let Some(bytes) = blobs.read_verified(&doc.blob_key(), sha256).await.map_err(blob_problem)? else {
+        return Ok(None);
+    };
+    let content_type = doc.content_type;
+    Ok(tokio::task::spawn_blocking(move || crate::pages::measure(bytes, content_type)).await.unwrap_or(None))
 }
 
 /// A child's documents.
