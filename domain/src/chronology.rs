@@ -443,3 +443,91 @@ fn timeline_row(t: &TimelineEntry, titles: &BTreeMap<DocumentId, String>, today:
         t.document_ids.iter().map(|d| titles.get(d).cloned().unwrap_or_else(|| "(document removed)".into())).collect();
     e
 }
+
+/// One row as plain text: number, date (and time), kind and title; then its detail, legal basis,
+/// outcome, promises and documents, indented.
+fn row_text(e: &ChronologyEntry, out: &mut String) {
+    let kind = match e.kind {
+        EntryKind::KeyDate => "Key date",
+        EntryKind::Deadline => "Deadline",
+        EntryKind::StatusChange => "Status",
+        EntryKind::Interaction => "Contact",
+        EntryKind::Appointment => "Appointment",
+        EntryKind::Event => "Event",
+    };
+    let when = match &e.time {
+        Some(t) => format!("{} {t}", e.date.format("%-d %b %Y")),
+        None => e.date.format("%-d %b %Y").to_string(),
+    };
+    out.push_str(&format!("{}. {when}. {kind}: {}\n", e.row, e.title));
+    if let Some(d) = &e.detail {
+        out.push_str(&format!("    {d}\n"));
+    }
+    if let Some(l) = &e.legal_basis {
+        out.push_str(&format!("    Legal basis: {l}\n"));
+    }
+    if let Some(o) = &e.outcome_text {
+        out.push_str(&format!("    Outcome: {o}\n"));
+    }
+    for p in &e.promises {
+        let due = p.due.map(|d| format!(", by {}", d.format("%-d %B %Y"))).unwrap_or_default();
+        if p.report {
+            out.push_str(&format!("    {} expected{due} (owed by {}): {}\n", p.text, p.by, p.keeping_text));
+        } else {
+            out.push_str(&format!("    Promised by {}{due}: \"{}\": {}\n", p.by, p.text, p.keeping_text));
+        }
+    }
+    if !e.documents.is_empty() {
+        out.push_str(&format!("    Documents: {}\n", e.documents.join("; ")));
+    }
+    out.push('\n');
+}
+
+impl Chronology {
+    /// The chronology as plain text, as a bundle prints it (an exhibit of numbered rows a
+    /// working document can cite).
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        if let Some(h) = &self.child {
+            out.push_str(&format!(
+                "Chronology: {} (born {}), {}\n",
+                h.name,
+                h.date_of_birth.format("%-d %B %Y"),
+                h.local_authority
+            ));
+        }
+        out.push_str(&format!("Case: {}\nAs of {}.\n", self.summary, self.as_of.format("%-d %B %Y")));
+        out.push_str(&format!(
+            "Statutory and case-law deadlines missed: {} (by the local authority: {}); met: {}. Promises made: {} (kept: {}; kept late: {}; not kept: {}); a promise is never a legal requirement.\n\n",
+            self.deadlines_missed,
+            self.la_deadlines_missed,
+            self.deadlines_met,
+            self.promises.made,
+            self.promises.kept,
+            self.promises.kept_late,
+            self.promises.not_kept,
+        ));
+        for e in &self.entries {
+            row_text(e, &mut out);
+        }
+        out
+    }
+}
+
+/// The child's record of contacts, appointments and events (those included in the timeline),
+/// oldest first, as plain text: what a bundle prints beside the case chronology.
+pub fn contact_record(entries: &[TimelineEntry], titles: &BTreeMap<DocumentId, String>, today: NaiveDate) -> String {
+    let mut rows: Vec<ChronologyEntry> =
+        entries.iter().filter(|t| t.include_in_timeline).map(|t| timeline_row(t, titles, today)).collect();
+    rows.sort_by(|a, b| (a.date, &a.time).cmp(&(b.date, &b.time)));
+    let mut out =
+        format!("Contacts, appointments and events recorded by the family, as of {}.\n\n", today.format("%-d %B %Y"));
+    if rows.is_empty() {
+        out.push_str("None recorded.\n");
+    }
+    for (n, mut row) in rows.into_iter().enumerate() {
+        row.row = n + 1;
+        row_text(&row, &mut out);
+    }
+    out
+}

@@ -47,6 +47,7 @@ pub use execution::{Executed, Execution, MembershipRead};
 pub use ids::*;
 pub use inputs::{reads, reads_after};
 pub use model::*;
+pub use rules::bundles::may_change as may_change_bundles;
 pub use rules::documents::{DocumentUse, may_use as may_use_document};
 pub use rules::overrides::{TextField, field_value, text_fields};
 pub use scope::Scope;

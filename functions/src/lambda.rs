@@ -17,6 +17,7 @@ use crate::api::AppState;
 use crate::auth::{Authenticator, GatewayClaims, RoleSource};
 use crate::clock::SystemClock;
 use crate::setup;
+use senvault_domain::{BuildId, BundleId, ChildId};
 use senvault_store::Store;
 
 /// The role claim behind a Cognito user pool: the groups an operator put the user in.
@@ -82,7 +83,14 @@ pub async fn store(config: &Config) -> Arc<dyn Store> {
 /// when the function is given a bucket.
 pub async fn http_state(config: &Config) -> AppState {
     let blobs = setup::s3_blobs(config.bucket.as_deref(), config.kms_key.clone()).await;
-    setup::state_with(store(config).await, Arc::new(SystemClock), Authenticator::gateway(config.roles.clone()), blobs)
+    let mut state = setup::state_with(
+        store(config).await,
+        Arc::new(SystemClock),
+        Authenticator::gateway(config.roles.clone()),
+        blobs,
+    );
+    state.builds = crate::api::BuildStarter::ByDeployment;
+    state
 }
 
 /// Moves the JWT authorizer's verified claims from the API Gateway request context into the
@@ -111,10 +119,12 @@ pub enum Area {
     /// Objects created under `uploads/` (EventBridge): removes those that arrived after their
     /// slot closed ([`crate::late_uploads`]).
     LateUploads,
+    /// Bundle builds recorded in the table (its stream): compiles each ([`crate::builder`]).
+    Bundles,
 }
 
 impl Area {
-    pub const NAMES: &'static str = "cases, documents, access, tickets, sync, overdue-scanner, late-uploads";
+    pub const NAMES: &'static str = "cases, documents, access, tickets, sync, overdue-scanner, late-uploads, bundles";
 
     pub fn parse(name: &str) -> Option<Area> {
         Some(match name {
@@ -125,6 +135,7 @@ impl Area {
             "sync" => Area::Http(crate::api::sync_routes),
             "overdue-scanner" => Area::Scanner,
             "late-uploads" => Area::LateUploads,
+            "bundles" => Area::Bundles,
             _ => return None,
         })
     }
@@ -164,6 +175,60 @@ pub async fn run_late_uploads() -> Result<(), lambda_runtime::Error> {
             removed += usize::from(swept == crate::late_uploads::Swept::Removed);
         }
         Ok::<Value, lambda_runtime::Error>(serde_json::json!({ "removed": removed }))
+    }))
+    .await
+}
+
+/// The builds a DynamoDB stream event reports newly recorded: each inserted record whose key is
+/// a build's (`bundle/<bid>/build/<id>` in a child's scope). Anything else in the event (a new
+/// bundle, a malformed record) is skipped.
+pub fn recorded_builds(event: &Value) -> Vec<(ChildId, BundleId, BuildId)> {
+    let records = event.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
+    records
+        .iter()
+        .filter(|r| r.get("eventName").and_then(Value::as_str) == Some("INSERT"))
+        .filter_map(|r| {
+            let image = r.get("dynamodb")?.get("NewImage").or_else(|| r.get("dynamodb")?.get("Keys"))?;
+            let pk = image.get("PK")?.get("S")?.as_str()?;
+            let sk = image.get("SK")?.get("S")?.as_str()?;
+            let child: ChildId = pk.strip_prefix("S#child:")?.parse().ok()?;
+            let mut parts = sk.strip_prefix("R#bundle/")?.split('/');
+            let bundle: BundleId = parts.next()?.parse().ok()?;
+            (parts.next()? == "build").then_some(())?;
+            let build: BuildId = parts.next()?.parse().ok()?;
+            parts.next().is_none().then_some((child, bundle, build))
+        })
+        .collect()
+}
+
+/// Builds every bundle build the event reports. A build that fails on its documents is
+/// recorded as failed (the family is told why); a failure to record anything fails the
+/// invocation, so the stream retries it (a build already ready is left alone).
+pub async fn build_recorded(
+    service: &crate::service::Service,
+    blobs: Arc<dyn crate::blobs::Blobs>,
+    event: &Value,
+) -> Result<usize, crate::service::ServiceError> {
+    let builds = recorded_builds(event);
+    for (child, bundle, build) in &builds {
+        let done = crate::builder::run(service, blobs.clone(), *child, *bundle, *build).await?;
+        tracing::info!(build = %build, state = %done.state, "bundle build");
+    }
+    Ok(builds.len())
+}
+
+/// The `bundles` function: compiles the builds the table's stream reports.
+pub async fn run_bundles() -> Result<(), lambda_runtime::Error> {
+    init_logging();
+    let config = Config::from_env()?;
+    let service = crate::service::Service::new(store(&config).await, Arc::new(SystemClock));
+    let Some(blobs) = setup::s3_blobs(config.bucket.as_deref(), config.kms_key.clone()).await else {
+        return Err(ConfigError::Missing("BUCKET_NAME").into());
+    };
+    let (service, blobs) = (&service, &blobs);
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<Value>| async move {
+        let built = build_recorded(service, blobs.clone(), &event.payload).await?;
+        Ok::<Value, lambda_runtime::Error>(serde_json::json!({ "built": built }))
     }))
     .await
 }

@@ -4,6 +4,7 @@ pub mod analyse;
 pub mod api;
 pub mod auth;
 pub mod blobs;
+pub mod builder;
 pub mod clock;
 pub mod dynamo;
 pub mod extraction;

@@ -28,7 +28,12 @@ pub fn state_with(
     auth: Authenticator,
     blobs: Option<Arc<dyn Blobs>>,
 ) -> AppState {
-    AppState { service: Arc::new(Service::new(store, clock)), auth: Arc::new(auth), blobs }
+    AppState {
+        service: Arc::new(Service::new(store, clock)),
+        auth: Arc::new(auth),
+        blobs,
+        builds: crate::api::BuildStarter::InBackground,
+    }
 }
 
 /// Which store the local server runs on.

@@ -72,6 +72,8 @@ class Template(unittest.TestCase):
         self.assertEqual(routes["/v1/children/{proxy+}"], "CasesFunction")
         self.assertEqual(routes["/v1/children/{id}/documents"], "DocumentsFunction")
         self.assertEqual(routes["/v1/cases/{id}/compare"], "DocumentsFunction")
+        self.assertEqual(routes["/v1/children/{id}/bundles"], "DocumentsFunction")
+        self.assertEqual(routes["/v1/children/{id}/bundles/{proxy+}"], "DocumentsFunction")
         self.assertEqual(routes["/v1/children/{id}/advocates"], "TicketsFunction")
         self.assertEqual(routes["/v1/children/{id}/advocates/{advocate_id}/support-requests"], "TicketsFunction")
 
@@ -92,6 +94,7 @@ class Template(unittest.TestCase):
                 "SyncFunction": "sync",
                 "OverdueScannerFunction": "overdue-scanner",
                 "LateUploadsFunction": "late-uploads",
+                "BundlesFunction": "bundles",
             },
         )
 
@@ -103,6 +106,16 @@ class Template(unittest.TestCase):
         pattern = event["Properties"]["Pattern"]
         self.assertEqual(pattern["detail-type"], ["Object Created"])
         self.assertEqual(pattern["detail"]["object"]["key"], [{"prefix": "uploads/"}])
+
+    def test_bundle_builds_recorded_in_the_table_reach_the_bundles_function(self):
+        self.assertEqual(self.r["Table"]["Properties"]["StreamSpecification"]["StreamViewType"], "KEYS_ONLY")
+        event = self.r["BundlesFunction"]["Properties"]["Events"]["BuildRecorded"]
+        self.assertEqual(event["Type"], "DynamoDB")
+        self.assertEqual(event["Properties"]["Stream"], {"Fn::GetAtt": ["Table", "StreamArn"]})
+        pattern = event["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"]
+        self.assertIn('"INSERT"', pattern)
+        self.assertIn('"R#bundle/"', pattern)
+        self.assertIn("bundles/*", str(self.r["DocumentsFunction"]["Properties"]["Policies"]))
 
     def test_documents_function_has_reserved_concurrency(self):
         props = self.r["DocumentsFunction"]["Properties"]

@@ -107,6 +107,21 @@ impl TestApp {
         Self::build(store, documents, Arc::new(FsBlobs::new(unused, TEST_SECRET, "http://127.0.0.1:9")))
     }
 
+    /// As [`TestApp::with_store_and_blobs`], but builds are left to the deployment (as on AWS,
+    /// where the table's stream starts the `bundles` function): a requested build stays queued.
+    pub fn with_builds_by_deployment(
+        store: Arc<dyn Store>,
+        documents: Arc<dyn senvault_functions::blobs::Blobs>,
+    ) -> Self {
+        let unused = std::env::temp_dir().join(format!("senvault-blobs-{}", uuid::Uuid::now_v7().simple()));
+        let clock = Arc::new(ManualClock::new(default_now()));
+        let mut state = state_with(store, clock.clone(), Authenticator::hs256(TEST_SECRET, "role"), Some(documents));
+        state.builds = senvault_functions::api::BuildStarter::ByDeployment;
+        let blobs = Arc::new(FsBlobs::new(unused, TEST_SECRET, "http://127.0.0.1:9"));
+        let router = api::app_with(state.clone(), Some(blobs.routes()));
+        TestApp { state, router, clock, blobs }
+    }
+
     fn build(store: Arc<dyn Store>, documents: Arc<dyn senvault_functions::blobs::Blobs>, blobs: Arc<FsBlobs>) -> Self {
         let clock = Arc::new(ManualClock::new(default_now()));
         let state = state_with(store, clock.clone(), Authenticator::hs256(TEST_SECRET, "role"), Some(documents));

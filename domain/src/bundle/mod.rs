@@ -186,6 +186,16 @@ impl AppealType {
 }
 
 impl BundlePurpose {
+    /// The purpose in words, as a cover prints it.
+    pub fn words(self) -> &'static str {
+        match self {
+            BundlePurpose::Tribunal => "SEND Tribunal appeal",
+            BundlePurpose::AnnualReview => "Annual review",
+            BundlePurpose::Complaint => "Complaint",
+            BundlePurpose::General => "Evidence",
+        }
+    }
+
     /// The sections a bundle for this purpose has. A tribunal bundle has the Practice
     /// Direction's four; the others hold the plan, the family's evidence and anything else.
     pub fn sections(self) -> &'static [BundleSection] {
@@ -235,8 +245,8 @@ pub struct Bundle {
     pub final_evidence_date: Option<NaiveDate>,
     pub items: Vec<BundleItem>,
     pub order: ItemOrder,
-    /// Builds requested so far: the next build is version `builds + 1`.
-    pub builds: u32,
+    /// Builds requested so far: the next build is version `versions + 1`.
+    pub versions: u32,
     pub created_by: ActorRef,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -274,7 +284,7 @@ pub struct Build {
 impl Build {
     /// The blob key of the compiled PDF (written only by the builder).
     pub fn blob_key(&self, family: FamilyId) -> String {
-        format!("bundles/{family}/{}/{}/{}.pdf", self.child_id, self.bundle_id, self.id)
+        format!("bundles/{family}/{}/{}/{}", self.child_id, self.bundle_id, self.id)
     }
 }
 

@@ -58,10 +58,10 @@ pub struct BundlePatch {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 40))]
     pub appeal_reference: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable_date", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, format = Date, pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"))]
     pub hearing_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "nullable_date", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, format = Date, pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"))]
     pub final_evidence_date: Option<Option<NaiveDate>>,
 }
 

@@ -218,7 +218,7 @@ pub struct EntryPatch {
     pub outcome: Option<String>,
     /// `null` clears it (the report's open action is withdrawn).
     #[serde(default, deserialize_with = "nullable_date", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, format = Date, pattern = "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"))]
     pub report_expected_by: Option<Option<NaiveDate>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 200, pattern = r"\S"))]

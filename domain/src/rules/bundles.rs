@@ -18,6 +18,12 @@ use crate::vocab::MemberRole;
 /// Why an advocate may not change a bundle.
 pub const FAMILY_BUNDLES: &str = "only the family can make and change its bundles; advocates may read them";
 
+/// Whether a member with `role` (`None`: not a member) may change the child's bundles: the
+/// family only. The server asks before deleting a bundle's PDFs; `decide` asks again.
+pub fn may_change(role: Option<MemberRole>) -> Result<(), DomainError> {
+    crate::context::require_owner(role, "bundle", FAMILY_BUNDLES)
+}
+
 fn stored(snap: &Snapshot, scope: &Scope, id: BundleId) -> Option<Bundle> {
     match snap.get(scope, &keys::bundle(id)) {
         Some(Record::Bundle(b)) => Some(b.clone()),
@@ -35,7 +41,7 @@ pub(crate) fn decide(
     changes: &mut Changes<'_>,
 ) -> Result<Scope, DomainError> {
     let scope = Scope::Child(child_id);
-    ctx.require_owner("bundle", FAMILY_BUNDLES)?;
+    may_change(ctx.membership)?;
     let Some(Record::Child(child)) = snap.get(&scope, keys::CHILD_PROFILE) else {
         return Err(DomainError::NotFound { what: "child" });
     };
@@ -57,6 +63,7 @@ pub(crate) fn decide(
                 return Err(DomainError::Conflict(Conflict::IdTaken { what: "bundle" }));
             }
             changes.put(&scope, key, Record::Bundle(next));
+            changes.alias(bundle_id.to_string(), &scope);
         }
         BundleCommand::EditBundle { patch } => {
             let current = current.ok_or(DomainError::NotFound { what: "bundle" })?;
@@ -146,7 +153,7 @@ pub(crate) fn decide(
             if !blocked.is_empty() {
                 return Err(DomainError::refused("items", blocked.join("; ")));
             }
-            let version = current.builds + 1;
+            let version = current.versions + 1;
             let build = Build {
                 id: *build_id,
                 bundle_id,
@@ -163,7 +170,7 @@ pub(crate) fn decide(
                 bundle: current.clone(),
             };
             changes.put(&scope, build_key, Record::Build(build));
-            changes.put(&scope, key, Record::Bundle(Bundle { builds: version, ..current }));
+            changes.put(&scope, key, Record::Bundle(Bundle { versions: version, ..current }));
         }
     }
     Ok(family)
@@ -194,7 +201,7 @@ fn create(
         final_evidence_date: input.final_evidence_date,
         items: Vec::new(),
         order: crate::bundle::ItemOrder::ByDate,
-        builds: 0,
+        versions: 0,
         created_by: ctx.actor_ref(),
         created_at: ctx.now,
         updated_at: ctx.now,
@@ -263,10 +270,7 @@ pub(crate) fn record_build(
         return Err(DomainError::NotFound { what: "build" });
     };
     let scope = Scope::Child(*child_id);
-    crate::context::require_member(ctx.membership, "build")?;
-    if ctx.membership != Some(MemberRole::Owner) {
-        return Err(DomainError::Forbidden { rule: FAMILY_BUNDLES });
-    }
+    may_change(ctx.membership)?;
     let family = crate::rules::documents::family_scope(snap, &scope)?;
     let key = keys::build(*bundle_id, *build_id);
     let Some(Record::Build(build)) = snap.get(&scope, &key) else {

@@ -4,7 +4,7 @@
 
 pub(crate) mod access;
 pub(crate) mod actions;
-pub(crate) mod bundles;
+pub mod bundles;
 pub(crate) mod case;
 pub(crate) mod documents;
 pub(crate) mod family;

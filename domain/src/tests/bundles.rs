@@ -50,7 +50,7 @@ fn bundle(purpose: BundlePurpose, appeal: Option<AppealType>, items: &[(&Documen
         final_evidence_date: None,
         items: items.iter().map(|(d, s)| BundleItem { document_id: d.id, section: *s }).collect(),
         order: ItemOrder::ByDate,
-        builds: 0,
+        versions: 0,
         created_by: ActorRef::scanner(),
         created_at: now(),
         updated_at: now(),
@@ -383,7 +383,7 @@ fn the_family_makes_a_bundle_fills_it_and_asks_for_builds() {
     patch.hearing_date = Some(None);
     on_bundle(&mut f, &mum, id, BundleCommand::EditBundle { patch: Box::new(patch) }).unwrap();
     let b = stored_bundle(&f, id);
-    assert_eq!((b.case_id, b.hearing_date, b.builds), (Some(f.case), None, 2));
+    assert_eq!((b.case_id, b.hearing_date, b.versions), (Some(f.case), None, 2));
 
     // Deleting takes its builds with it; a second delete is done already.
     let gone = on_bundle(&mut f, &mum, id, BundleCommand::DeleteBundle).unwrap();
@@ -443,7 +443,7 @@ fn bad_items_are_refused_and_change_nothing() {
         .unwrap();
     let r = on_bundle(&mut f, &mum, id, BundleCommand::RequestBuild { build_id: BuildId::new() });
     assert!(matches!(&r, Err(DomainError::Refused(e)) if e[0].message.contains("not been uploaded")), "{r:?}");
-    assert_eq!(stored_bundle(&f, id).builds, 0);
+    assert_eq!(stored_bundle(&f, id).versions, 0);
 }
 
 #[test]

@@ -5,6 +5,7 @@ pub mod access;
 pub mod actions;
 pub mod advocates;
 pub mod analyse_document;
+pub mod bundles;
 pub mod cases;
 pub mod chronology;
 pub mod compare;
@@ -48,6 +49,18 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// Document storage; `None` in functions that never touch documents.
     pub blobs: Option<Arc<dyn crate::blobs::Blobs>>,
+    /// Who starts a bundle build once it is recorded.
+    pub builds: BuildStarter,
+}
+
+/// Who compiles a recorded bundle build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildStarter {
+    /// This process, in a background task (the local server, tests).
+    InBackground,
+    /// The deployment: on AWS the table's stream starts the `bundles` function for each build
+    /// recorded as queued, so the API answers at once and a build outlives the request.
+    ByDeployment,
 }
 
 /// A page of a list.
@@ -168,6 +181,11 @@ pub fn documents_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::confirm_upload))
         .routes(routes!(analyse_document::analyse))
         .routes(routes!(compare::compare_reports))
+        .routes(routes!(bundles::create_bundle, bundles::list_bundles))
+        .routes(routes!(bundles::get_bundle, bundles::edit_bundle, bundles::delete_bundle))
+        .routes(routes!(bundles::set_items))
+        .routes(routes!(bundles::request_build, bundles::list_builds))
+        .routes(routes!(bundles::get_build))
 }
 
 /// Notifications, personal preferences, connections and their grants, reviews and the audit

@@ -89,6 +89,15 @@ enum Cmd {
     },
     /// Run the overdue scanner once over the data directory and print what it did.
     Scan,
+    /// Build a bundle now (a new version, as the family member who made it) and write its PDF.
+    Bundle {
+        /// The bundle's id.
+        #[arg(long)]
+        bundle: String,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Analyse an EHCP (PDF, DOCX or text) and print its flags: a JSON array with one object
     /// per flag, or a readable summary. Nothing is stored and nothing leaves this machine.
     Analyse {
@@ -176,6 +185,21 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 Err(e) => Err(e.to_string()),
             }
+        }
+        Some(Cmd::Bundle { ref bundle, ref out }) => {
+            let bundle_id: senvault_domain::BundleId = bundle.parse().map_err(|e| format!("--bundle: {e}"))?;
+            let opened = local::open_state(&cli.data, &store_choice(&cli)?).await.map_err(|e| e.to_string())?;
+            let blobs = opened.state.blobs.clone().ok_or("no document storage")?;
+            let (build, pdf) = senvault_functions::builder::build_now(&opened.state.service, blobs, bundle_id).await?;
+            std::fs::write(out, &pdf).map_err(|e| format!("{}: {e}", out.display()))?;
+            println!(
+                "{}: version {}, {} pages, sha256 {}",
+                out.display(),
+                build.version,
+                build.pages.unwrap_or_default(),
+                build.sha256.unwrap_or_default()
+            );
+            Ok(())
         }
         Some(Cmd::Analyse { file, draft, year_group, personal_budget, format }) => {
             let options = AnalyseOptions { draft, year_group, personal_budget_requested: personal_budget };

@@ -202,6 +202,25 @@ impl Blobs for FsBlobs {
         }
     }
 
+    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &str) -> Result<(), BlobError> {
+        use tokio::io::AsyncWriteExt;
+        let path = self.path(key)?;
+        if let Some(dir) = path.parent() {
+            private_dirs(dir).await.map_err(backend)?;
+        }
+        // Written aside and moved into place: a reader never sees half a file.
+        let mut part = path.clone().into_os_string();
+        part.push(".part");
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        options.mode(0o600);
+        let mut file = options.open(&part).await.map_err(backend)?;
+        file.write_all(&bytes).await.map_err(backend)?;
+        file.sync_all().await.map_err(backend)?;
+        tokio::fs::rename(&part, &path).await.map_err(backend)
+    }
+
     async fn promote(&self, from: &str, to: &str) -> Result<Option<(u64, String)>, BlobError> {
         let (source, target) = (self.path(from)?, self.path(to)?);
         // Moved first, then measured where it now is: what is hashed is what stays.

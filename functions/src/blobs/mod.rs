@@ -105,6 +105,9 @@ pub trait Blobs: Send + Sync + 'static {
     /// exactly the bytes now at `to`; `None` when nothing was uploaded. The only way bytes reach
     /// a document's key.
     async fn promote(&self, from: &str, to: &str) -> Result<Option<(u64, String)>, BlobError>;
+    /// Stores bytes the server made itself (a compiled bundle) at `key`, replacing what was
+    /// there.
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError>;
     /// Deletes `key`, every stored version of it included.
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
     /// Closes the upload slot `key` for good (its document was confirmed or deleted), so a

@@ -40,6 +40,11 @@ impl S3Blobs {
 
     /// A client from the standard AWS environment. Path-style addressing when an endpoint is
     /// overridden (emulators and S3-compatible stores).
+    /// The bucket's name.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
     pub async fn from_env(bucket: impl Into<String>, kms_key: Option<String>) -> Self {
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let path_style =
@@ -200,6 +205,21 @@ impl Blobs for S3Blobs {
             .map_err(|e| backend(e.into_service_error()))?;
         self.delete(from).await?;
         Ok(Some((size, hex(&hasher.finalize()))))
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(bytes.into())
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .set_ssekms_key_id(self.kms_key.clone())
+            .send()
+            .await
+            .map_err(|e| backend(e.into_service_error()))?;
+        Ok(())
     }
 
     /// Deletes every version of the key (the bucket is versioned): nothing of a deleted

@@ -11,6 +11,7 @@
 
 mod access;
 mod aliases;
+mod bundles;
 pub mod paging;
 mod queries;
 pub mod sync;
@@ -19,8 +20,10 @@ mod timeline;
 
 use std::sync::Arc;
 
+pub use bundles::BundleState;
 pub use paging::Listing;
 pub use queries::FamilyView;
+pub(crate) use queries::not_found;
 use senvault_domain::error::Conflict;
 use senvault_domain::execution::role_in;
 use senvault_domain::{Actor, DomainError, Execution, MemberRole, OpId, Operation, Read, Scope, Snapshot, keys};

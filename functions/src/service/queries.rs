@@ -27,7 +27,7 @@ pub struct FamilyView {
     pub members: Vec<FamilyMember>,
 }
 
-pub(super) fn not_found(what: &'static str) -> ServiceError {
+pub(crate) fn not_found(what: &'static str) -> ServiceError {
     ServiceError::Domain(DomainError::NotFound { what })
 }
 
@@ -215,7 +215,7 @@ impl Service {
         }
     }
 
-    pub(crate) async fn aliased_scope(&self, id: &str, what: &'static str) -> Result<Scope, ServiceError> {
+    pub async fn aliased_scope(&self, id: &str, what: &'static str) -> Result<Scope, ServiceError> {
         if let Some(scope) = self.aliases.get(id) {
             return Ok(scope);
         }

@@ -160,6 +160,24 @@ async fn build(dir: &Path) -> World {
         ids.insert(key, d);
     }
 
+    // A bundle holding the plan, built once (the build finishes before the world is copied).
+    let bundles = format!("/v1/children/{c1}/bundles");
+    let bundle =
+        json_of(&app, Method::POST, &bundles, &owner, json!({"title": "Review bundle", "purpose": "general"})).await;
+    let bundle = format!("{bundles}/{}", id(&bundle));
+    let items = json!({"items": [{"document_id": ids["document"], "section": "plan"}]});
+    json_of(&app, Method::PUT, &format!("{bundle}/items"), &owner, items).await;
+    let build = json_of(&app, Method::POST, &format!("{bundle}/builds"), &owner, json!({})).await;
+    let build = format!("{bundle}/builds/{}", id(&build));
+    for _ in 0..400 {
+        if json_of(&app, Method::GET, &build, &owner, Value::Null).await["state"] == "ready" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    ids.insert("bundle", bundle);
+    ids.insert("build", build);
+
     // Advocates in every relation to the family.
     let mut tokens = BTreeMap::new();
     let mut advocate_ids = BTreeMap::new();
@@ -501,6 +519,27 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
         ),
     );
     m.insert("list_annotations", r(format!("{case}/annotations"), none.clone(), read_child));
+    // Bundles: the family's; members read them.
+    let bundle = w.id("bundle").to_owned();
+    m.insert(
+        "create_bundle",
+        r(format!("/v1/children/{child}/bundles"), json!({"title": "Tribunal", "purpose": "tribunal"}), family_child),
+    );
+    m.insert("list_bundles", r(format!("/v1/children/{child}/bundles"), none.clone(), read_child));
+    m.insert("get_bundle", r(bundle.clone(), none.clone(), read_child));
+    m.insert("edit_bundle", r(bundle.clone(), json!({"title": "Annual review 2026"}), family_child));
+    m.insert("delete_bundle", r(bundle.clone(), none.clone(), family_child));
+    m.insert(
+        "set_items",
+        r(
+            format!("{bundle}/items"),
+            json!({"items": [{"document_id": w.id("report"), "section": "family_evidence"}]}),
+            family_child,
+        ),
+    );
+    m.insert("request_build", r(format!("{bundle}/builds"), json!({}), family_child));
+    m.insert("list_builds", r(format!("{bundle}/builds"), none.clone(), read_child));
+    m.insert("get_build", r(w.id("build").to_owned(), none.clone(), read_child));
     // Documents.
     m.insert("create_document", r("/v1/documents".into(), json!({"child_id": child, "title": "Letter", "category": "correspondence", "content_type": "text/plain", "size": 10}), family_child));
     m.insert(

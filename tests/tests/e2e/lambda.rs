@@ -153,3 +153,51 @@ async fn the_sync_function_serves_pushes_and_pulls() {
     let r = runtime.invoke(http_event("GET", "/v1/cases", Some(&family), None)).await.unwrap();
     assert_eq!(r["statusCode"], 404, "not this function's area");
 }
+
+/// On AWS a build is compiled by the `bundles` function, started by the table's stream for each
+/// build recorded: the API only records it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bundles_function_builds_what_the_stream_reports() {
+    use senvault_tests::TestApp;
+    let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
+    let Some(bin) = binary("senvault-lambda") else { return };
+    let (table, bucket) = (store.table().to_owned(), blobs.bucket().to_owned());
+    let app = TestApp::with_builds_by_deployment(std::sync::Arc::new(store), std::sync::Arc::new(blobs));
+    let f = app.family_with_case("mum-bundles", "appeal_lodged").await;
+    let plan = senvault_bundle::sample_pdf("Plan", 3);
+    let doc = app.upload_document(&f.token, &f.child, "Final plan", "application/pdf", plan).await;
+    let bundles = format!("/v1/children/{}/bundles", f.child);
+    let bundle = app.post(&bundles, &f.token, json!({"title": "Review", "purpose": "annual_review"})).await.expect(201);
+    let bundle_id = bundle["id"].as_str().unwrap().to_owned();
+    let path = format!("{bundles}/{bundle_id}");
+    let items = json!({"items": [{"document_id": doc, "section": "plan"}]});
+    app.call(axum::http::Method::PUT, &format!("{path}/items"), Some(&f.token), Some(items)).await.expect(200);
+    let build = app.post(&format!("{path}/builds"), &f.token, json!({})).await.expect(202);
+    let build_id = build["id"].as_str().unwrap().to_owned();
+    let location = format!("{path}/builds/{build_id}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(app.get(&location, &f.token).await.expect(200)["state"], "queued", "the API does not build");
+
+    let runtime = RuntimeApi::start().await;
+    let mut vars = env(&table, "bundles");
+    vars.push(("BUCKET_NAME", bucket));
+    let function = runtime.spawn(&bin, &vars);
+    assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some(), "{:?}", runtime.init_error());
+    let image = |sk: String| {
+        json!({"eventName": "INSERT", "eventSource": "aws:dynamodb",
+        "dynamodb": {"Keys": {"PK": {"S": format!("S#child:{}", f.child)}, "SK": {"S": sk}}}})
+    };
+    let event = json!({"Records": [
+        image(format!("R#bundle/{bundle_id}")),
+        image(format!("R#bundle/{bundle_id}/build/{build_id}")),
+    ]});
+    let out = runtime.invoke(event.clone()).await.expect("the function answers");
+    assert_eq!(out["built"], 1, "{out}");
+    let done = app.get(&location, &f.token).await.expect(200);
+    assert_eq!((done["state"].as_str(), done["pages"].as_u64()), (Some("ready"), Some(6)), "{done}");
+    // The stream delivers at least once: a repeat leaves the ready build as it is.
+    runtime.invoke(event).await.expect("the function answers");
+    assert_eq!(app.get(&location, &f.token).await.expect(200)["sha256"], done["sha256"]);
+    let logs = function.stop();
+    assert!(!logs.contains("Final plan") && !logs.contains("Noah"), "no titles or names in logs");
+}

@@ -7,6 +7,7 @@ mod analyse_cli;
 mod analyser_corpus;
 mod api;
 mod aws;
+mod bundles;
 mod contract;
 mod deadlines;
 mod document_analysis;
