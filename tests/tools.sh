@@ -70,3 +70,13 @@ ensure_kotlin_tools() {
       || { $sudo_ apt-get update -q >/dev/null && $sudo_ apt-get install -y -q libjna-java libgoogle-gson-java >/dev/null; }
   fi
 }
+
+# qpdf and poppler's pdftotext/pdfinfo: independent tools that check a built bundle.
+ensure_pdf_tools() {
+  local sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+  if ! command -v qpdf >/dev/null || ! command -v pdftotext >/dev/null; then
+    echo "installing qpdf and poppler-utils from Debian"
+    $sudo_ apt-get install -y -q qpdf poppler-utils >/dev/null \
+      || { $sudo_ apt-get update -q >/dev/null && $sudo_ apt-get install -y -q qpdf poppler-utils >/dev/null; }
+  fi
+}

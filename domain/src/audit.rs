@@ -61,6 +61,31 @@ impl AuditFilter {
     }
 }
 
+/// The audit line for a use of a share link: someone without an account opened the bundle's
+/// download. The actor is the link itself (a system identity no one can sign in as); the
+/// target names the link, so the family sees which link was used and when.
+pub fn link_entry(link: &crate::bundle::ShareLink, family: FamilyId, now: DateTime<Utc>) -> Write {
+    let id = AuditId::new();
+    let entry = AuditEntry {
+        id,
+        at: now,
+        actor: crate::context::ActorRef {
+            user: UserId::system(crate::ids::RESERVED_USERS[1]),
+            role: crate::vocab::ActorRole::System,
+        },
+        action: "open_shared_link".to_owned(),
+        scope: Scope::Child(link.child_id).to_string(),
+        target: keys::link(link.bundle_id, link.id),
+    };
+    Write {
+        scope: Scope::Family(family),
+        key: keys::audit(now, id),
+        record: Record::Audit(entry),
+        expect: Expect::Absent,
+        delete: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,10 @@ uuid_id!(
     BuildId
 );
 uuid_id!(
+    /// A link that lets someone without an account download a bundle.
+    ShareLinkId
+);
+uuid_id!(
     /// A vault document.
     DocumentId
 );
@@ -201,7 +205,7 @@ impl OpId {
 }
 
 /// The system's own identities: the record keeper that writes missed-deadline and breach notes.
-pub const RESERVED_USERS: &[&str] = &["senvault-scanner"];
+pub const RESERVED_USERS: &[&str] = &["senvault-scanner", "senvault-shared-link"];
 
 /// The identity provider's subject (`sub` claim).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

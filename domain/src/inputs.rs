@@ -184,7 +184,13 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
                     items.iter().take(crate::bundle::MAX_ITEMS + 1).map(|i| get(keys::document(i.document_id))),
                 ),
                 BundleCommand::RequestBuild { build_id } => reads.push(get(keys::build(*bundle_id, *build_id))),
-                BundleCommand::DeleteBundle => reads.push(Read::Prefix(scope.clone(), keys::builds(*bundle_id))),
+                BundleCommand::DeleteBundle => reads.push(Read::Prefix(scope.clone(), keys::bundle_parts(*bundle_id))),
+                BundleCommand::Share { connection_id } | BundleCommand::Unshare { connection_id } => {
+                    reads.push(Read::Get(Scope::Conn(*connection_id), keys::CONNECTION.into()))
+                }
+                BundleCommand::CreateLink { link_id, .. } | BundleCommand::RevokeLink { link_id } => {
+                    reads.push(get(keys::link(*bundle_id, *link_id)))
+                }
                 BundleCommand::CreateBundle { .. } | BundleCommand::EditBundle { .. } => {}
             }
             reads

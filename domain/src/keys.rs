@@ -114,6 +114,17 @@ pub fn builds(bundle: crate::ids::BundleId) -> String {
 pub fn build(bundle: crate::ids::BundleId, id: crate::ids::BuildId) -> String {
     format!("{BUNDLE_PREFIX}{bundle}/build/{id}")
 }
+/// Everything under a bundle: its builds and links.
+pub fn bundle_parts(bundle: crate::ids::BundleId) -> String {
+    format!("{BUNDLE_PREFIX}{bundle}/")
+}
+/// A bundle's share links.
+pub fn links(bundle: crate::ids::BundleId) -> String {
+    format!("{BUNDLE_PREFIX}{bundle}/link/")
+}
+pub fn link(bundle: crate::ids::BundleId, id: crate::ids::ShareLinkId) -> String {
+    format!("{BUNDLE_PREFIX}{bundle}/link/{id}")
+}
 
 pub fn timeline_entry(id: crate::ids::TimelineEntryId) -> String {
     format!("{TIMELINE_PREFIX}{id}")

@@ -712,6 +712,7 @@ pub enum Record {
     Revision(crate::timeline::Revision),
     Bundle(crate::bundle::Bundle),
     Build(crate::bundle::Build),
+    ShareLink(crate::bundle::ShareLink),
 }
 
 impl Record {

@@ -74,6 +74,9 @@ class Template(unittest.TestCase):
         self.assertEqual(routes["/v1/cases/{id}/compare"], "DocumentsFunction")
         self.assertEqual(routes["/v1/children/{id}/bundles"], "DocumentsFunction")
         self.assertEqual(routes["/v1/children/{id}/bundles/{proxy+}"], "DocumentsFunction")
+        self.assertEqual(routes["/v1/shared/{token}"], "DocumentsFunction")
+        shared = self.r["DocumentsFunction"]["Properties"]["Events"]["SharedBundle"]["Properties"]
+        self.assertEqual(shared["Auth"], {"Authorizer": "NONE"}, "a share link needs no sign-in")
         self.assertEqual(routes["/v1/children/{id}/advocates"], "TicketsFunction")
         self.assertEqual(routes["/v1/children/{id}/advocates/{advocate_id}/support-requests"], "TicketsFunction")
 

@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::context::ActorRef;
-use crate::ids::{BuildId, BundleId, CaseId, ChildId, DocumentId, FamilyId};
+use crate::ids::{BuildId, BundleId, CaseId, ChildId, ConnectionId, DocumentId, FamilyId, ShareLinkId};
 use crate::vocab::vocab;
 
 mod review;
@@ -247,6 +247,10 @@ pub struct Bundle {
     pub order: ItemOrder,
     /// Builds requested so far: the next build is version `versions + 1`.
     pub versions: u32,
+    /// Connections whose advocate may read this bundle and download its builds (and nothing
+    /// else of the vault), while the connection is active.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<ConnectionId>,
     pub created_by: ActorRef,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -285,6 +289,34 @@ impl Build {
     /// The blob key of the compiled PDF (written only by the builder).
     pub fn blob_key(&self, family: FamilyId) -> String {
         format!("bundles/{family}/{}/{}/{}", self.child_id, self.bundle_id, self.id)
+    }
+}
+
+/// Longest life of a share link, in days.
+pub const MAX_LINK_DAYS: u32 = 30;
+
+/// A link for someone with no account (a caseworker, a solicitor) to download a bundle's latest
+/// ready build (key `bundle/<bid>/link/<id>`). Only the SHA-256 of its token is kept: the token
+/// is shown once, when the link is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShareLink {
+    pub id: ShareLinkId,
+    pub bundle_id: BundleId,
+    pub child_id: ChildId,
+    /// Hex SHA-256 of the token.
+    pub token_sha256: String,
+    pub created_by: ActorRef,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ShareLink {
+    /// Whether the link opens the bundle at `now`.
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
     }
 }
 

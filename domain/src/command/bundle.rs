@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::bundle::{AppealType, BundleItem, BundlePurpose, ItemOrder};
-use crate::ids::{BuildId, CaseId};
+use crate::ids::{BuildId, CaseId, ConnectionId, ShareLinkId};
 
 /// A new bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +94,23 @@ pub enum BundleCommand {
     RequestBuild {
         build_id: BuildId,
     },
+    /// Let the advocate of an active connection of this family read the bundle and download its
+    /// builds.
+    Share {
+        connection_id: ConnectionId,
+    },
+    Unshare {
+        connection_id: ConnectionId,
+    },
+    /// A link for someone without an account; the server makes the token and passes its hash.
+    CreateLink {
+        link_id: ShareLinkId,
+        token_sha256: String,
+        expires_in_days: u32,
+    },
+    RevokeLink {
+        link_id: ShareLinkId,
+    },
 }
 
 impl BundleCommand {
@@ -104,6 +121,10 @@ impl BundleCommand {
             BundleCommand::SetItems { .. } => "set_bundle_items",
             BundleCommand::DeleteBundle => "delete_bundle",
             BundleCommand::RequestBuild { .. } => "request_bundle_build",
+            BundleCommand::Share { .. } => "share_bundle",
+            BundleCommand::Unshare { .. } => "unshare_bundle",
+            BundleCommand::CreateLink { .. } => "create_bundle_link",
+            BundleCommand::RevokeLink { .. } => "revoke_bundle_link",
         }
     }
 

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use crate::bundle::{Build, BuildState, Bundle, CheckSeverity, MAX_ITEMS, MAX_REFERENCE, review};
+use crate::bundle::{
+    Build, BuildState, Bundle, CheckSeverity, MAX_ITEMS, MAX_LINK_DAYS, MAX_REFERENCE, ShareLink, review,
+};
 use crate::command::{BuildOutcome, BundleCommand, BundlePatch, NewBundle, SystemCommand};
 use crate::context::Context;
 use crate::error::{Checks, Conflict, DomainError, NOT_THIS_CHILDS_CASE, NOT_THIS_CHILDS_DOCUMENT, limits};
@@ -13,7 +15,7 @@ use crate::keys;
 use crate::model::{Document, Record};
 use crate::scope::Scope;
 use crate::snapshot::{Changes, Snapshot};
-use crate::vocab::MemberRole;
+use crate::vocab::{ConnectionState, MemberRole};
 
 /// Why an advocate may not change a bundle.
 pub const FAMILY_BUNDLES: &str = "only the family can make and change its bundles; advocates may read them";
@@ -113,7 +115,7 @@ pub(crate) fn decide(
                     Err(DomainError::NotFound { what: "bundle" })
                 };
             };
-            for (k, r) in snap.prefix(&scope, &keys::builds(bundle_id)) {
+            for (k, r) in snap.prefix(&scope, &keys::bundle_parts(bundle_id)) {
                 changes.delete(&scope, k.to_owned(), r.clone());
             }
             changes.delete(&scope, key, Record::Bundle(current));
@@ -172,6 +174,78 @@ pub(crate) fn decide(
             changes.put(&scope, build_key, Record::Build(build));
             changes.put(&scope, key, Record::Bundle(Bundle { versions: version, ..current }));
         }
+        BundleCommand::Share { connection_id } => {
+            let current = current.ok_or(DomainError::NotFound { what: "bundle" })?;
+            let conn = match snap.get(&Scope::Conn(*connection_id), keys::CONNECTION) {
+                Some(Record::Connection(c)) if c.family_id == child.family_id => c,
+                _ => return Err(DomainError::refused("connection_id", "no connection of this family has this id")),
+            };
+            if conn.state != ConnectionState::Active || conn.advocate_user.is_none() {
+                return Err(DomainError::refused(
+                    "connection_id",
+                    match conn.state {
+                        ConnectionState::Ended => "the support on this connection has ended",
+                        _ => "the advocate has not taken this request on yet",
+                    },
+                ));
+            }
+            if !current.shared_with.contains(connection_id) {
+                let mut next = current;
+                next.shared_with.push(*connection_id);
+                next.updated_at = ctx.now;
+                changes.put(&scope, key, Record::Bundle(next));
+            }
+        }
+        BundleCommand::Unshare { connection_id } => {
+            let current = current.ok_or(DomainError::NotFound { what: "bundle" })?;
+            if current.shared_with.contains(connection_id) {
+                let mut next = current;
+                next.shared_with.retain(|c| c != connection_id);
+                next.updated_at = ctx.now;
+                changes.put(&scope, key, Record::Bundle(next));
+            }
+        }
+        BundleCommand::CreateLink { link_id, token_sha256, expires_in_days } => {
+            current.ok_or(DomainError::NotFound { what: "bundle" })?;
+            let mut checks = Checks::new();
+            let hash = checks.sha256("token_sha256", token_sha256);
+            if !(1..=MAX_LINK_DAYS).contains(expires_in_days) {
+                checks.fail("expires_in_days", format!("must be from 1 to {MAX_LINK_DAYS} days"));
+            }
+            checks.finish()?;
+            let link_key = keys::link(bundle_id, *link_id);
+            if let Some(Record::ShareLink(existing)) = snap.get(&scope, &link_key) {
+                return if existing.token_sha256 == hash {
+                    Ok(family)
+                } else {
+                    Err(DomainError::Conflict(Conflict::IdTaken { what: "link" }))
+                };
+            }
+            let link = ShareLink {
+                id: *link_id,
+                bundle_id,
+                child_id,
+                token_sha256: hash.clone(),
+                created_by: ctx.actor_ref(),
+                created_at: ctx.now,
+                expires_at: ctx.now + chrono::Duration::days(i64::from(*expires_in_days)),
+                revoked_at: None,
+            };
+            changes.put(&scope, link_key, Record::ShareLink(link));
+            // The token's hash finds the child's scope (the link's own record is under it).
+            changes.alias(hash, &scope);
+        }
+        BundleCommand::RevokeLink { link_id } => {
+            let link_key = keys::link(bundle_id, *link_id);
+            let Some(Record::ShareLink(link)) = snap.get(&scope, &link_key) else {
+                return Err(DomainError::NotFound { what: "link" });
+            };
+            if link.revoked_at.is_none() {
+                let mut next = link.clone();
+                next.revoked_at = Some(ctx.now);
+                changes.put(&scope, link_key, Record::ShareLink(next));
+            }
+        }
     }
     Ok(family)
 }
@@ -202,6 +276,7 @@ fn create(
         items: Vec::new(),
         order: crate::bundle::ItemOrder::ByDate,
         versions: 0,
+        shared_with: Vec::new(),
         created_by: ctx.actor_ref(),
         created_at: ctx.now,
         updated_at: ctx.now,

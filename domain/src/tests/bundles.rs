@@ -51,6 +51,7 @@ fn bundle(purpose: BundlePurpose, appeal: Option<AppealType>, items: &[(&Documen
         items: items.iter().map(|(d, s)| BundleItem { document_id: d.id, section: *s }).collect(),
         order: ItemOrder::ByDate,
         versions: 0,
+        shared_with: Vec::new(),
         created_by: ActorRef::scanner(),
         created_at: now(),
         updated_at: now(),
@@ -471,4 +472,75 @@ fn bundles_are_the_familys_and_strangers_see_nothing() {
         },
     );
     assert!(matches!(r, Err(DomainError::Forbidden { .. })));
+}
+
+fn connection(f: &mut Fixture, state: ConnectionState, family: FamilyId) -> ConnectionId {
+    let id = ConnectionId::new();
+    let conn = crate::support::Connection {
+        id,
+        family_id: family,
+        child_id: f.child,
+        advocate_id: Some(AdvocateId::for_user(&"adv".parse().unwrap())),
+        advocate_user: Some("adv".parse().unwrap()),
+        org_id: None,
+        replaces: None,
+        family_users: vec![f.mum.user.clone()],
+        state,
+        ticket_id: TicketId::new(),
+        created_at: f.w.now,
+        updated_at: f.w.now,
+        ended_at: None,
+    };
+    f.w.snap.insert(
+        Scope::Conn(id),
+        keys::CONNECTION.into(),
+        Versioned { version: 1, deleted: false, record: Record::Connection(conn) },
+    );
+    id
+}
+
+#[test]
+fn a_bundle_is_shared_with_an_active_connection_and_by_links_that_expire() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let id = BundleId::new();
+    on_bundle(&mut f, &mum, id, BundleCommand::CreateBundle { bundle: Box::new(new_bundle(None)) }).unwrap();
+    let family = f.family;
+    let active = connection(&mut f, ConnectionState::Active, family);
+    let ended = connection(&mut f, ConnectionState::Ended, family);
+    let theirs = connection(&mut f, ConnectionState::Active, FamilyId::new());
+    let share = |c| BundleCommand::Share { connection_id: c };
+    on_bundle(&mut f, &mum, id, share(active)).unwrap();
+    assert!(on_bundle(&mut f, &mum, id, share(active)).unwrap().is_noop(), "sharing twice is done already");
+    assert_eq!(stored_bundle(&f, id).shared_with, vec![active]);
+    for (c, words) in [(ended, "ended"), (theirs, "no connection"), (ConnectionId::new(), "no connection")] {
+        let r = on_bundle(&mut f, &mum, id, share(c));
+        assert!(matches!(&r, Err(DomainError::Refused(e)) if e[0].message.contains(words)), "{r:?}");
+    }
+    on_bundle(&mut f, &mum, id, BundleCommand::Unshare { connection_id: active }).unwrap();
+    assert!(stored_bundle(&f, id).shared_with.is_empty());
+
+    // A link keeps only its token's hash, lives 1 to 30 days, and can be revoked.
+    let link_id = ShareLinkId::new();
+    let link = |days| BundleCommand::CreateLink { link_id, token_sha256: "c".repeat(64), expires_in_days: days };
+    for days in [0, 31] {
+        assert!(
+            matches!(on_bundle(&mut f, &mum, id, link(days)), Err(DomainError::Invalid(e)) if e[0].field == "expires_in_days")
+        );
+    }
+    let d = on_bundle(&mut f, &mum, id, link(7)).unwrap();
+    assert!(d.aliases.iter().any(|a| a.id == "c".repeat(64)), "the hash finds the child's scope");
+    let stored = match f.w.snap.get(&Scope::Child(f.child), &keys::link(id, link_id)) {
+        Some(Record::ShareLink(l)) => l.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(stored.is_open(f.w.now) && !stored.is_open(f.w.now + chrono::Duration::days(7)));
+    on_bundle(&mut f, &mum, id, BundleCommand::RevokeLink { link_id }).unwrap();
+    let revoked = match f.w.snap.get(&Scope::Child(f.child), &keys::link(id, link_id)) {
+        Some(Record::ShareLink(l)) => l.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(!revoked.is_open(f.w.now));
+    let adv = advocate(&mut f, "collab", MemberRole::Writer);
+    assert!(matches!(on_bundle(&mut f, &adv, id, link(3)), Err(DomainError::Forbidden { .. })));
 }

@@ -288,3 +288,204 @@ pub async fn get_build(
     }
     Ok(Json(view))
 }
+
+/// The connection to share a bundle with.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareIn {
+    pub connection_id: senvault_domain::ConnectionId,
+}
+
+/// Let the advocate of one of the family's active connections read the bundle and download its
+/// builds — nothing else of the vault (family only).
+#[utoipa::path(post, path = "/v1/children/{id}/bundles/{bid}/share", tag = "bundles",
+    params(("id" = uuid::Uuid, Path, description = "Child id"), ("bid" = uuid::Uuid, Path, description = "Bundle id")), request_body = ShareIn,
+    responses((status = 200, body = BundleView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "Not an active connection of this family", body = Problem), (status = 422, body = Problem)))]
+pub async fn share(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, bid)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ShareIn>,
+) -> Result<Response, Problem> {
+    let (child_id, bundle_id) = ids(&id, &bid)?;
+    let command = BundleCommand::Share { connection_id: body.connection_id };
+    let (changed, view) = run(&state, &caller, child_id, bundle_id, command).await?;
+    Ok(respond(Made::Updated, changed, caller.keyed, view))
+}
+
+/// Stop sharing the bundle with a connection's advocate.
+#[utoipa::path(delete, path = "/v1/children/{id}/bundles/{bid}/share/{connection_id}", tag = "bundles",
+    params(("id" = uuid::Uuid, Path, description = "Child id"), ("bid" = uuid::Uuid, Path, description = "Bundle id"), ("connection_id" = uuid::Uuid, Path, description = "Connection id")),
+    responses((status = 204, description = "No longer shared"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn unshare(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, bid, connection)): ApiPath<(String, String, String)>,
+) -> Result<Response, Problem> {
+    let (child_id, bundle_id) = ids(&id, &bid)?;
+    let connection_id = parse_id("connection_id", &connection)?;
+    let op = Command::Bundle { child_id, bundle_id, command: BundleCommand::Unshare { connection_id } };
+    state.service.execute(&caller.actor, op, caller.op).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// How long a new link lives.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkIn {
+    /// 1 to 30.
+    #[schema(minimum = 1, maximum = 30)]
+    #[serde(deserialize_with = "senvault_domain::wire::int")]
+    pub expires_in_days: u32,
+}
+
+/// A share link as the family sees it (never its token, which only its creator saw, once).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LinkView {
+    pub id: senvault_domain::ShareLinkId,
+    pub bundle_id: BundleId,
+    pub created_by: ActorRef,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether it still opens the bundle.
+    pub open: bool,
+}
+
+impl LinkView {
+    fn of(l: &senvault_domain::bundle::ShareLink, now: chrono::DateTime<chrono::Utc>) -> Self {
+        LinkView {
+            id: l.id,
+            bundle_id: l.bundle_id,
+            created_by: l.created_by.clone(),
+            created_at: l.created_at,
+            expires_at: l.expires_at,
+            revoked_at: l.revoked_at,
+            open: l.is_open(now),
+        }
+    }
+}
+
+/// A new link, with its token: shown this once (only its SHA-256 is kept).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NewLink {
+    #[serde(flatten)]
+    pub link: LinkView,
+    /// 256 random bits, hex.
+    pub token: String,
+    /// Where someone with the link opens it (no sign-in): `/v1/shared/{token}`.
+    pub url: String,
+}
+
+/// Make a link for someone with no account (a caseworker, a solicitor) to download the
+/// bundle's latest ready build, for 1 to 30 days (family only). The token is in this answer
+/// only.
+#[utoipa::path(post, path = "/v1/children/{id}/bundles/{bid}/links", tag = "bundles",
+    params(("id" = uuid::Uuid, Path, description = "Child id"), ("bid" = uuid::Uuid, Path, description = "Bundle id")), request_body = LinkIn,
+    responses((status = 201, body = NewLink, headers(("Location" = String, description = "The link"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, bid)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<LinkIn>,
+) -> Result<Response, Problem> {
+    let (child_id, bundle_id) = ids(&id, &bid)?;
+    // Two version-4 UUIDs: 244 bits from the system's random source.
+    let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let token_sha256 = {
+        use sha2::Digest;
+        crate::blobs::hex(&sha2::Sha256::digest(token.as_bytes()))
+    };
+    let link_id = senvault_domain::ShareLinkId(caller.op.derive("link"));
+    let command = BundleCommand::CreateLink { link_id, token_sha256, expires_in_days: body.expires_in_days };
+    let op = Command::Bundle { child_id, bundle_id, command };
+    let done = state.service.execute(&caller.actor, op, caller.op).await?;
+    let Some(Record::ShareLink(link)) = done.snapshot.get(&Scope::Child(child_id), &keys::link(bundle_id, link_id))
+    else {
+        return Err(Problem::not_found("link"));
+    };
+    let location = format!("/v1/children/{child_id}/bundles/{bundle_id}/links/{link_id}");
+    let view =
+        NewLink { link: LinkView::of(link, state.service.clock.now()), url: format!("/v1/shared/{token}"), token };
+    Ok(respond(Made::Created { location }, done.changed, false, view))
+}
+
+/// A bundle's links, newest first, each with whether it still opens (family only).
+#[utoipa::path(get, path = "/v1/children/{id}/bundles/{bid}/links", tag = "bundles",
+    params(("id" = uuid::Uuid, Path, description = "Child id"), ("bid" = uuid::Uuid, Path, description = "Bundle id")),
+    responses((status = 200, body = ListOf<LinkView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_links(
+    State(state): State<AppState>,
+    Caller { actor, .. }: Caller,
+    ApiPath((id, bid)): ApiPath<(String, String)>,
+) -> Result<Json<ListOf<LinkView>>, Problem> {
+    let (child_id, bundle_id) = ids(&id, &bid)?;
+    let now = state.service.clock.now();
+    let links = state.service.links(&actor, child_id, bundle_id).await?;
+    Ok(Json(ListOf { items: links.iter().map(|l| LinkView::of(l, now)).collect(), next_cursor: None }))
+}
+
+/// Revoke a link: it stops opening at once (family only).
+#[utoipa::path(delete, path = "/v1/children/{id}/bundles/{bid}/links/{lid}", tag = "bundles",
+    params(("id" = uuid::Uuid, Path, description = "Child id"), ("bid" = uuid::Uuid, Path, description = "Bundle id"), ("lid" = uuid::Uuid, Path, description = "Link id")),
+    responses((status = 204, description = "Revoked"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn revoke_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, bid, lid)): ApiPath<(String, String, String)>,
+) -> Result<Response, Problem> {
+    let (child_id, bundle_id) = ids(&id, &bid)?;
+    let link_id = parse_id("lid", &lid)?;
+    let op = Command::Bundle { child_id, bundle_id, command: BundleCommand::RevokeLink { link_id } };
+    state.service.execute(&caller.actor, op, caller.op).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// What a share link shows: the bundle's title and its latest ready build.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SharedBundle {
+    pub title: String,
+    /// The latest ready build (absent until one is ready).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<SharedBuild>,
+}
+
+/// A ready build as a link shows it: nothing about who made it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SharedBuild {
+    pub version: u32,
+    pub pages: Option<u32>,
+    /// Hex SHA-256 of the PDF, to check the download against.
+    pub sha256: Option<String>,
+    pub compiled_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The PDF (valid 5 minutes).
+    pub download_url: SignedRequest,
+}
+
+/// A bundle shared by link: no sign-in. An unknown, expired or revoked link is the same 404.
+/// Every use is recorded in the family's audit log.
+#[utoipa::path(get, path = "/v1/shared/{token}", tag = "bundles", security(()),
+    params(("token" = String, Path, description = "The link's token", max_length = 64, pattern = "^[0-9a-f]{64}$")),
+    responses((status = 200, body = SharedBundle), (status = 404, body = Problem)))]
+pub async fn open_shared(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+) -> Result<Json<SharedBundle>, Problem> {
+    let (bundle, build) = state.service.shared(&token).await?;
+    let build = match build {
+        Some(b) => {
+            let blobs = blobs(&state)?;
+            let key = b.blob_key(bundle.family_id);
+            Some(SharedBuild {
+                version: b.version,
+                pages: b.pages,
+                sha256: b.sha256.clone(),
+                compiled_at: b.finished_at,
+                download_url: blobs.presign_get(&key, MAX_GET_EXPIRY).await.map_err(blob_problem)?.into(),
+            })
+        }
+        None => None,
+    };
+    Ok(Json(SharedBundle { title: bundle.title, build }))
+}

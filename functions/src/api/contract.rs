@@ -78,6 +78,16 @@ const LINKS: &[Link] = &[
         "delete_bundle",
         &[("id", "$request.path.id"), ("bid", "$response.body#/id")],
     ),
+    ("create_bundle", "201", "CreateLink", "create_link", &[("id", "$request.path.id"), ("bid", "$response.body#/id")]),
+    ("create_bundle", "201", "ListLinks", "list_links", &[("id", "$request.path.id"), ("bid", "$response.body#/id")]),
+    (
+        "create_link",
+        "201",
+        "RevokeLink",
+        "revoke_link",
+        &[("id", "$request.path.id"), ("bid", "$request.path.bid"), ("lid", "$response.body#/id")],
+    ),
+    ("create_link", "201", "OpenShared", "open_shared", &[("token", "$response.body#/token")]),
     (
         "request_build",
         "202",

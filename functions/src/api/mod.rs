@@ -186,6 +186,11 @@ pub fn documents_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(bundles::set_items))
         .routes(routes!(bundles::request_build, bundles::list_builds))
         .routes(routes!(bundles::get_build))
+        .routes(routes!(bundles::share))
+        .routes(routes!(bundles::unshare))
+        .routes(routes!(bundles::create_link, bundles::list_links))
+        .routes(routes!(bundles::revoke_link))
+        .routes(routes!(bundles::open_shared))
 }
 
 /// Notifications, personal preferences, connections and their grants, reviews and the audit

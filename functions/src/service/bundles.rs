@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
-use senvault_domain::bundle::{Build, Bundle, Review, review};
-use senvault_domain::{Actor, BuildId, BundleId, ChildId, Document, DocumentId, Read, Record, Scope, keys};
-use senvault_store::load::load_live;
+use senvault_domain::bundle::{Build, BuildState, Bundle, Review, ShareLink, review};
+use senvault_domain::{
+    Actor, BuildId, BundleId, ChildId, ConnectionState, Document, DocumentId, MemberRole, Read, Record, Scope, keys,
+};
+use senvault_store::load::{get_record, load_live};
 
 use super::queries::not_found;
 use super::{Service, ServiceError};
@@ -37,18 +39,109 @@ impl Service {
         Ok(bundles)
     }
 
-    /// One bundle with its plan, meters, checks and builds.
+    /// One bundle with its plan, meters, checks and builds: for members of the child's scope,
+    /// and for the advocate of an active connection the family shared it with.
     pub async fn bundle(
         &self,
         actor: &Actor,
         child_id: ChildId,
         bundle_id: BundleId,
     ) -> Result<BundleState, ServiceError> {
-        let scope = Scope::Child(child_id);
-        let role = self.access(actor, &scope).await?.require("bundle")?;
-        let state = self.bundle_state(&scope, bundle_id).await?;
+        let (role, state) = self.bundle_reader(actor, child_id, bundle_id).await?;
         self.audit_read(actor, role, child_id, "read_bundle", keys::bundle(bundle_id)).await?;
         Ok(state)
+    }
+
+    /// Who may read a bundle, and the bundle: a member of the child's scope (their role), or
+    /// the advocate of an active connection it is shared with (as a reader of this bundle
+    /// alone). Anyone else is told it does not exist.
+    async fn bundle_reader(
+        &self,
+        actor: &Actor,
+        child_id: ChildId,
+        bundle_id: BundleId,
+    ) -> Result<(MemberRole, BundleState), ServiceError> {
+        let scope = Scope::Child(child_id);
+        if let Some(role) = self.access(actor, &scope).await?.role {
+            return Ok((role, self.bundle_state(&scope, bundle_id).await?));
+        }
+        let state = self.bundle_state(&scope, bundle_id).await.map_err(|_| not_found("bundle"))?;
+        for connection_id in &state.bundle.shared_with {
+            let conn = get_record(self.store.as_ref(), &Scope::Conn(*connection_id), keys::CONNECTION).await?;
+            if let Some(Record::Connection(c)) = conn
+                && c.state == ConnectionState::Active
+                && c.advocate_user.as_ref() == Some(&actor.user)
+            {
+                return Ok((MemberRole::Reader, state));
+            }
+        }
+        Err(not_found("bundle"))
+    }
+
+    /// What a share link opens: the bundle's title and its latest ready build. An unknown,
+    /// expired or revoked token is the same 404; every use is in the family's audit log.
+    pub async fn shared(&self, token: &str) -> Result<(Bundle, Option<Build>), ServiceError> {
+        let well_formed = token.len() == 64 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !well_formed {
+            return Err(not_found("link"));
+        }
+        let hash = {
+            use sha2::Digest;
+            crate::blobs::hex(&sha2::Sha256::digest(token.as_bytes()))
+        };
+        let Ok(scope @ Scope::Child(_)) = self.aliased_scope(&hash, "link").await else {
+            return Err(not_found("link"));
+        };
+        let snap = load_live(self.store.as_ref(), &[Read::Prefix(scope.clone(), keys::BUNDLE_PREFIX.into())]).await?;
+        let now = self.clock.now();
+        let link = snap
+            .prefix(&scope, keys::BUNDLE_PREFIX)
+            .find_map(|(_, r)| match r {
+                Record::ShareLink(l) if l.token_sha256 == hash && l.is_open(now) => Some(l.clone()),
+                _ => None,
+            })
+            .ok_or_else(|| not_found("link"))?;
+        let Some(Record::Bundle(bundle)) = snap.get(&scope, &keys::bundle(link.bundle_id)).cloned() else {
+            return Err(not_found("link"));
+        };
+        let latest = snap
+            .prefix(&scope, &keys::builds(link.bundle_id))
+            .filter_map(|(_, r)| match r {
+                Record::Build(b) if b.state == BuildState::Ready => Some(b.clone()),
+                _ => None,
+            })
+            .max_by_key(|b| b.version);
+        self.record_reads(vec![senvault_domain::audit::link_entry(&link, bundle.family_id, now)]).await?;
+        Ok((bundle, latest))
+    }
+
+    /// A bundle's share links (the family's).
+    pub async fn links(
+        &self,
+        actor: &Actor,
+        child_id: ChildId,
+        bundle_id: BundleId,
+    ) -> Result<Vec<ShareLink>, ServiceError> {
+        let scope = Scope::Child(child_id);
+        let role = self.access(actor, &scope).await?.require("bundle")?;
+        senvault_domain::may_change_bundles(Some(role))?;
+        let snap = load_live(
+            self.store.as_ref(),
+            &[Read::Get(scope.clone(), keys::bundle(bundle_id)), Read::Prefix(scope.clone(), keys::links(bundle_id))],
+        )
+        .await?;
+        if snap.get(&scope, &keys::bundle(bundle_id)).is_none() {
+            return Err(not_found("bundle"));
+        }
+        let mut links: Vec<ShareLink> = snap
+            .prefix(&scope, &keys::links(bundle_id))
+            .filter_map(|(_, r)| match r {
+                Record::ShareLink(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect();
+        links.sort_by_key(|l| std::cmp::Reverse(l.created_at));
+        Ok(links)
     }
 
     /// The bundle, its builds and the documents it names (no access check: for the builder and
@@ -105,7 +198,7 @@ impl Service {
         build_id: BuildId,
     ) -> Result<Build, ServiceError> {
         let scope = Scope::Child(child_id);
-        let role = self.access(actor, &scope).await?.require("build")?;
+        let (role, _) = self.bundle_reader(actor, child_id, bundle_id).await.map_err(|_| not_found("build"))?;
         let snap =
             load_live(self.store.as_ref(), &[Read::Get(scope.clone(), keys::build(bundle_id, build_id))]).await?;
         let Some(Record::Build(build)) = snap.get(&scope, &keys::build(bundle_id, build_id)).cloned() else {

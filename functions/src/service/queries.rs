@@ -66,7 +66,7 @@ impl Service {
 
     /// Commits audit lines of reads, in as many transactions as they need (each line is a
     /// create of its own: a retry after a partial failure only adds lines).
-    async fn record_reads(&self, entries: Vec<senvault_domain::Write>) -> Result<(), ServiceError> {
+    pub(super) async fn record_reads(&self, entries: Vec<senvault_domain::Write>) -> Result<(), ServiceError> {
         if entries.is_empty() {
             return Ok(());
         }

@@ -4,9 +4,10 @@
 //! resident memory.
 //!
 //! ```text
-//! cargo run --release -p senvault-tests --bin bundle-bench -- [--rounds 5]
+//! cargo run --release -p senvault-tests --bin bundle-bench -- [--rounds 5] [--no-targets]
 //! ```
-//! Exits non-zero if a round takes 5 s or more, or the peak memory reaches 250 MB.
+//! Exits non-zero if a round takes 5 s or more, or the peak memory reaches 250 MB (unless
+//! `--no-targets`: a debug build's smoke run).
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -109,7 +110,9 @@ fn main() {
         pages as f64 / median,
         peak as f64 / 1024.0
     );
-    if worst >= 5.0 || peak >= 250 * 1024 {
+    // A debug build (the smoke run in tests/run) is measured but not held to the targets.
+    let held = !std::env::args().any(|a| a == "--no-targets");
+    if held && (worst >= 5.0 || peak >= 250 * 1024) {
         eprintln!("over target: 5 s and 250 MB");
         std::process::exit(1);
     }

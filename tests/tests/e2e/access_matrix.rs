@@ -175,6 +175,9 @@ async fn build(dir: &Path) -> World {
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
+    let link = json_of(&app, Method::POST, &format!("{bundle}/links"), &owner, json!({"expires_in_days": 7})).await;
+    ids.insert("link", id(&link));
+    ids.insert("shared_url", link["url"].as_str().expect("a link's url").to_owned());
     ids.insert("bundle", bundle);
     ids.insert("build", build);
 
@@ -540,6 +543,13 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     m.insert("request_build", r(format!("{bundle}/builds"), json!({}), family_child));
     m.insert("list_builds", r(format!("{bundle}/builds"), none.clone(), read_child));
     m.insert("get_build", r(w.id("build").to_owned(), none.clone(), read_child));
+    m.insert("share", r(format!("{bundle}/share"), json!({"connection_id": w.id("connection")}), family_child));
+    m.insert("unshare", r(format!("{bundle}/share/{}", w.id("connection")), none.clone(), family_child));
+    m.insert("create_link", r(format!("{bundle}/links"), json!({"expires_in_days": 3}), family_child));
+    m.insert("list_links", r(format!("{bundle}/links"), none.clone(), family_child));
+    m.insert("revoke_link", r(format!("{bundle}/links/{}", w.id("link")), none.clone(), family_child));
+    // A link needs no sign-in: whoever holds it (a token, a stale one, none) gets the same.
+    m.insert("open_shared", r(w.id("shared_url").to_owned(), none.clone(), |_| Allowed));
     // Documents.
     m.insert("create_document", r("/v1/documents".into(), json!({"child_id": child, "title": "Letter", "category": "correspondence", "content_type": "text/plain", "size": 10}), family_child));
     m.insert(

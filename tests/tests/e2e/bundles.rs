@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
+use senvault_functions::clock::Clock;
 use senvault_tests::{FamilyFixture, TestApp, aws, fixtures, http};
 use serde_json::{Value, json};
 
@@ -157,6 +158,8 @@ async fn journey(app: &TestApp) {
     app.get(&bundle, &stranger.token).await.problem(404);
     app.call(Method::DELETE, &bundle, Some(&stranger.token), None).await.problem(404);
 
+    sharing(app, &f, &bundle, &location).await;
+
     // Deleting the bundle deletes its PDFs.
     let res = app.call(Method::DELETE, &bundle, Some(&f.token), None).await;
     assert_eq!(res.status.as_u16(), 204);
@@ -174,4 +177,90 @@ async fn bundles_work_on_sqlite() {
 async fn bundles_work_on_dynamodb_and_s3() {
     let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
     journey(&TestApp::with_store_and_blobs(Arc::new(store), Arc::new(blobs))).await;
+}
+
+/// Sharing with a connection's advocate (the bundle and its builds, nothing else, while the
+/// connection lasts) and by link (no sign-in; 1 to 30 days; revocable; every use audited).
+async fn sharing(app: &TestApp, f: &FamilyFixture, bundle: &str, build: &str) {
+    let adv = app.token("bundle-adv", senvault_domain::RoleClaim::Advocate);
+    let profile = json!({"name": "Sam", "areas": ["Leeds"], "accepting": true});
+    let me = app.call(Method::PUT, "/v1/advocates/me", Some(&adv), Some(profile)).await.expect(201);
+    let request =
+        json!({"advocate_id": me["id"], "child_id": f.child, "type": "tribunal", "message": "Please read our bundle"});
+    let ticket = app.post("/v1/support-requests", &f.token, request).await.expect(201);
+    let connection = ticket["connection_id"].as_str().unwrap().to_owned();
+    let share = json!({"connection_id": connection});
+    // Not yet taken on: refused; then shared.
+    app.post(&format!("{bundle}/share"), &f.token, share.clone()).await.problem(409);
+    app.post(&format!("/v1/tickets/{}/accept", ticket["id"].as_str().unwrap()), &adv, json!({})).await.expect(200);
+    app.get(bundle, &adv).await.problem(404);
+    let shared = app.post(&format!("{bundle}/share"), &f.token, share.clone()).await.expect(200);
+    assert_eq!(shared["shared_with"], json!([connection]));
+    // The advocate reads the bundle and downloads its build; nothing else of the vault.
+    app.get(bundle, &adv).await.expect(200);
+    let got = app.get(build, &adv).await.expect(200);
+    let (status, _) = http(Method::GET, got["download_url"]["url"].as_str().unwrap(), &[], vec![]).await;
+    assert_eq!(status, 200);
+    app.get(&format!("/v1/cases/{}", f.case), &adv).await.problem(404);
+    app.get(&format!("/v1/children/{}", f.child), &adv).await.problem(404);
+    app.post(&format!("{bundle}/builds"), &adv, json!({})).await.problem(404);
+    let audit = app.get(&format!("/v1/audit?child_id={}", f.child), &f.token).await.expect(200);
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"read_bundle_build"), "the advocate's download is audited: {actions:?}");
+    // Unshared, or the support ended: gone at once; an ended connection cannot be shared with.
+    let res = app.call(Method::DELETE, &format!("{bundle}/share/{connection}"), Some(&f.token), None).await;
+    assert_eq!(res.status.as_u16(), 204);
+    app.get(bundle, &adv).await.problem(404);
+    app.post(&format!("{bundle}/share"), &f.token, share.clone()).await.expect(200);
+    app.post(&format!("/v1/connections/{connection}/end"), &f.token, json!({})).await.expect(200);
+    app.get(bundle, &adv).await.problem(404);
+    app.get(build, &adv).await.problem(404);
+    let p = app
+        .post(&format!("{bundle}/share"), &f.token, json!({"connection_id": uuid::Uuid::now_v7()}))
+        .await
+        .problem(409);
+    assert_eq!(p["errors"][0]["field"], "connection_id");
+
+    // A link: 1 to 30 days; opened with no sign-in; revoked, expired and unknown look the same.
+    let links = format!("{bundle}/links");
+    for days in [0, 31] {
+        app.post(&links, &f.token, json!({"expires_in_days": days})).await.problem(422);
+    }
+    let link = app.post(&links, &f.token, json!({"expires_in_days": 7})).await.expect(201);
+    let token = link["token"].as_str().unwrap().to_owned();
+    assert_eq!(token.len(), 64);
+    let url = link["url"].as_str().unwrap().to_owned();
+    let open = app.call(Method::GET, &url, None, None).await.expect(200);
+    assert_eq!(open["title"], "Appeal against Sections B and F");
+    assert_eq!(open["build"]["version"], 2, "the latest ready build");
+    assert!(
+        open.get("items").is_none() && open["build"].get("requested_by").is_none(),
+        "the title and the download, nothing else"
+    );
+    let (status, pdf) = http(Method::GET, open["build"]["download_url"]["url"].as_str().unwrap(), &[], vec![]).await;
+    assert_eq!(status, 200);
+    assert!(pdf.starts_with(b"%PDF-"));
+    let listed = app.get(&links, &f.token).await.expect(200);
+    assert_eq!(listed["items"][0]["open"], true);
+    assert!(
+        listed["items"][0].get("token").is_none() && !listed.to_string().contains(&token),
+        "the token is shown once"
+    );
+    let audit = app.get(&format!("/v1/audit?child_id={}", f.child), &f.token).await.expect(200);
+    assert!(audit.to_string().contains("open_shared_link"), "every use of a link is audited");
+    app.get(&links, &adv).await.problem(404);
+    let unknown = format!("/v1/shared/{}", "0".repeat(64));
+    let unknown_body = app.call(Method::GET, &unknown, None, None).await.problem(404);
+    app.call(Method::GET, "/v1/shared/not-a-token", None, None).await.problem(404);
+    let res =
+        app.call(Method::DELETE, &format!("{links}/{}", link["id"].as_str().unwrap()), Some(&f.token), None).await;
+    assert_eq!(res.status.as_u16(), 204);
+    let revoked_body = app.call(Method::GET, &url, None, None).await.problem(404);
+    assert_eq!(revoked_body, unknown_body, "revoked and unknown look the same");
+    let short = app.post(&links, &f.token, json!({"expires_in_days": 1})).await.expect(201);
+    let url = short["url"].as_str().unwrap().to_owned();
+    app.call(Method::GET, &url, None, None).await.expect(200);
+    app.clock.set(app.clock.now() + chrono::Duration::days(2));
+    assert_eq!(app.call(Method::GET, &url, None, None).await.problem(404), unknown_body, "expired looks the same");
+    app.clock.set(app.clock.now() - chrono::Duration::days(2));
 }
