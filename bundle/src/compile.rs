@@ -307,7 +307,7 @@ enum IndexRow {
 
 /// Column positions of the index.
 const COL_TITLE: f32 = MARGIN + 44.0;
-const COL_DATE: f32 = A4_WIDTH - MARGIN - 150.0;
+const COL_DATE: f32 = A4_WIDTH - MARGIN - 175.0;
 const COL_PAGES: f32 = A4_WIDTH - MARGIN - 60.0;
 const INDEX_ROW: f32 = 22.0;
 

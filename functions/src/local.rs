@@ -35,6 +35,8 @@ pub enum LocalError {
     Open(#[from] crate::setup::OpenError),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    #[error("cannot seed the demo: {0}")]
+    Seed(String),
 }
 
 /// The role claim name from the environment.
@@ -150,6 +152,8 @@ pub struct Demo {
     pub advocate: UserId,
     pub child: ChildId,
     pub case: CaseId,
+    /// The demo's tribunal bundle, built once.
+    pub bundle: senvault_domain::BundleId,
 }
 
 fn fixed<T: std::str::FromStr>(s: &str) -> T
@@ -169,6 +173,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
         advocate: fixed("demo-advocate"),
         child: fixed("0193a1b2-0000-7000-8000-00000000c411"),
         case: fixed("0193a1b2-0000-7000-8000-0000000ca5e1"),
+        bundle: fixed("0193a1b2-0000-7000-8000-0000000b0d1e"),
     };
     let family: FamilyId = fixed("0193a1b2-0000-7000-8000-0000000fa411");
     let parent = Actor { user: demo.parent.clone(), role: RoleClaim::Family };
@@ -285,7 +290,125 @@ pub async fn seed_demo(state: &AppState) -> Result<Demo, LocalError> {
     };
     let command = Command::Advocate { command: senvault_domain::AdvocateCommand::SetProfile { profile } };
     service.execute(&advocate, command, OpId::derived(family.0, "demo/advocate")).await?;
+    seed_demo_bundle(state, &demo, &parent, family, today).await?;
     Ok(demo)
+}
+
+/// The demo's evidence and a tribunal bundle of it, built once: a decision letter, an
+/// educational psychologist's report that is too long and over three years old (the checks
+/// say so), a speech and language report and the parent's statement.
+async fn seed_demo_bundle(
+    state: &AppState,
+    demo: &Demo,
+    parent: &Actor,
+    family: FamilyId,
+    today: NaiveDate,
+) -> Result<(), LocalError> {
+    use senvault_domain::{
+        BundleCommand, DocumentCategory, DocumentCommand, DocumentPatch, DocumentType, EvidenceKind,
+    };
+    let Some(blobs) = state.blobs.clone() else { return Ok(()) };
+    let service = &state.service;
+    let years_ago = |y: u32| today.checked_sub_months(chrono::Months::new(12 * y)).unwrap_or(today);
+    let statement = "Statement of Sam's mother\n\n1. Sam is nine. Since September he has refused to go into class on most days.\n\n2. The school's own records show he is out of lessons for at least an hour a day.\n\n3. The speech and language therapist recommended weekly direct therapy; Section F of the draft plan says only that he will have access to therapy as appropriate.".to_owned();
+    // Id, title, type, bytes, kind of evidence, the date on it.
+    type Seeded<'a> = (&'a str, &'a str, DocumentType, Vec<u8>, Option<EvidenceKind>, NaiveDate);
+    let documents: [Seeded<'_>; 4] = [
+        (
+            "0193a1b2-0000-7000-8000-0000000d0c01",
+            "Decision not to amend Sections B and F",
+            DocumentType::Pdf,
+            senvault_bundle::sample_pdf("Decision letter", 2),
+            Some(EvidenceKind::DecisionLetter),
+            today.checked_sub_days(Days::new(40)).unwrap_or(today),
+        ),
+        (
+            "0193a1b2-0000-7000-8000-0000000d0c02",
+            "Educational psychologist's report",
+            DocumentType::Pdf,
+            senvault_bundle::sample_pdf("Educational psychology report", 18),
+            Some(EvidenceKind::ExpertReport),
+            years_ago(4),
+        ),
+        (
+            "0193a1b2-0000-7000-8000-0000000d0c03",
+            "Speech and language therapy report",
+            DocumentType::Pdf,
+            senvault_bundle::sample_pdf("Speech and language therapy report", 8),
+            Some(EvidenceKind::ExpertReport),
+            years_ago(1),
+        ),
+        (
+            "0193a1b2-0000-7000-8000-0000000d0c04",
+            "Parent's statement",
+            DocumentType::Text,
+            statement.into_bytes(),
+            Some(EvidenceKind::WitnessStatement),
+            today,
+        ),
+    ];
+    let mut items = Vec::new();
+    for (n, (id, title, content_type, bytes, kind, date)) in documents.into_iter().enumerate() {
+        let document_id: senvault_domain::DocumentId = fixed(id);
+        let op = |step: &str| OpId::derived(family.0, &format!("demo/doc/{n}/{step}"));
+        let create = DocumentCommand::CreateDocument {
+            title: title.into(),
+            category: DocumentCategory::Tribunal,
+            content_type,
+            size: bytes.len() as u64,
+        };
+        let done = service.execute(parent, Command::document(demo.child, document_id, create), op("create")).await?;
+        let Some(senvault_domain::Record::Document(doc)) =
+            done.snapshot.get(&Scope::Child(demo.child), &keys::document(document_id))
+        else {
+            return Err(LocalError::Seed("the demo document was not recorded".into()));
+        };
+        let (size, sha256) = {
+            use sha2::Digest;
+            (bytes.len() as u64, crate::blobs::hex(&sha2::Sha256::digest(&bytes)))
+        };
+        let key = doc.blob_key();
+        blobs.put(&key, bytes.clone(), content_type.as_str()).await.map_err(|e| LocalError::Seed(e.to_string()))?;
+        let facts = crate::pages::measure(bytes, content_type);
+        let confirm =
+            senvault_domain::SystemCommand::ConfirmUpload { child_id: demo.child, document_id, size, sha256, facts };
+        service.execute(parent, confirm, op("confirm")).await?;
+        let patch =
+            DocumentPatch { document_date: Some(Some(date)), evidence_kind: Some(kind), ..DocumentPatch::default() };
+        let edit = DocumentCommand::EditDocument { patch };
+        service.execute(parent, Command::document(demo.child, document_id, edit), op("facts")).await?;
+        let section = if n == 0 {
+            senvault_domain::bundle::BundleSection::Core
+        } else {
+            senvault_domain::bundle::BundleSection::FamilyEvidence
+        };
+        items.push(senvault_domain::bundle::BundleItem { document_id, section });
+    }
+    let bundle_id = demo.bundle;
+    let bundle = senvault_domain::NewBundle {
+        id: Some(bundle_id),
+        title: "Sam's appeal: Sections B and F".into(),
+        purpose: senvault_domain::bundle::BundlePurpose::Tribunal,
+        appeal_type: Some(senvault_domain::bundle::AppealType::Contents),
+        case_id: Some(demo.case),
+        appeal_reference: Some("EH999/26/00042".into()),
+        hearing_date: today.checked_add_days(Days::new(70)),
+        final_evidence_date: today.checked_add_days(Days::new(35)),
+    };
+    let on_bundle = |command| Command::Bundle { child_id: demo.child, bundle_id, command };
+    let build_id: senvault_domain::BuildId = fixed("0193a1b2-0000-7000-8000-0000000b0d01");
+    for (n, command) in [
+        BundleCommand::CreateBundle { bundle: Box::new(bundle) },
+        BundleCommand::SetItems { items, order: senvault_domain::bundle::ItemOrder::ByDate },
+        BundleCommand::RequestBuild { build_id },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        service.execute(parent, on_bundle(command), OpId::derived(family.0, &format!("demo/bundle/{n}"))).await?;
+    }
+    crate::builder::run(service, blobs, demo.child, bundle_id, build_id).await?;
+    Ok(())
 }
 
 /// Serves `router` on `addr` until Ctrl-C; `ready` receives the bound address.

@@ -16,6 +16,18 @@ use crate::client::VaultClient;
 use crate::error::VaultError;
 use crate::replica;
 
+/// What a bundle needs to know about a document; absent fields stay as they are, `""` clears.
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct DocumentFactsInput {
+    /// The date on the document (YYYY-MM-DD), not the day it was uploaded.
+    pub document_date: Option<String>,
+    /// Who wrote it.
+    pub author: Option<String>,
+    /// `expert_report`, `witness_statement`, `decision_letter`, `plan`, `appeal_form`,
+    /// `correspondence`, `school_record` or `other`.
+    pub evidence_kind: Option<String>,
+}
+
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct ChildItem {
     pub id: String,
@@ -478,6 +490,31 @@ impl VaultClient {
             completed_on: Some(date("completed_on", &completed_on)?),
         };
         self.case_command(&case_id, command)
+    }
+
+    /// Records what a bundle needs to know about one of the child's documents (the family's;
+    /// offline too): the date on it, its author, what kind of evidence it is.
+    pub fn set_document_facts(
+        &self,
+        child_id: String,
+        document_id: String,
+        facts: DocumentFactsInput,
+    ) -> Result<(), VaultError> {
+        let child: ChildId = id("child_id", &child_id)?;
+        let document: senvault_domain::DocumentId = id("document_id", &document_id)?;
+        let clearable = |v: Option<String>| v.map(|s| if s.is_empty() { None } else { Some(s) });
+        let patch = senvault_domain::DocumentPatch {
+            document_date: clearable(facts.document_date)
+                .map(|d| d.map(|d| date("document_date", &d)).transpose())
+                .transpose()?,
+            author: facts.author,
+            evidence_kind: clearable(facts.evidence_kind)
+                .map(|k| k.map(|k| parse("evidence_kind", &k)).transpose())
+                .transpose()?,
+            ..Default::default()
+        };
+        let command = senvault_domain::DocumentCommand::EditDocument { patch };
+        self.execute(Command::document(child, document, command))
     }
 
     /// Records a key date (`request_received`, `draft_issued`, …) on `date` (YYYY-MM-DD):

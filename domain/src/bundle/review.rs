@@ -355,7 +355,7 @@ fn review_document(
                 checks.push(finding(
                     "BN05",
                     CheckSeverity::Amber,
-                    format!("{exhibit} is an expert report dated {date}, more than 3 years old {at}: older reports are admitted only in exceptional circumstances; ask for an updated report or explain why it is still relevant"),
+                    format!("{exhibit} is an expert report dated {}, more than 3 years old {at}: older reports are admitted only in exceptional circumstances; ask for an updated report or explain why it is still relevant", date.format("%-d %B %Y")),
                 ));
             }
         }

@@ -305,6 +305,11 @@ async fn serve(cli: Cli, choice: senvault_functions::setup::StoreChoice) -> Resu
             println!("  curl -s -H \"Authorization: Bearer {parent}\" http://{addr}/v1/cases/{}", d.case);
             println!("and the family's open actions:");
             println!("  curl -s -H \"Authorization: Bearer {parent}\" http://{addr}/v1/actions");
+            println!("and the demo tribunal bundle (its page plan, limits and checks; its builds, with the PDF):");
+            println!(
+                "  curl -s -H \"Authorization: Bearer {parent}\" http://{addr}/v1/children/{}/bundles/{}",
+                d.child, d.bundle
+            );
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();

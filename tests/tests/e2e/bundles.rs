@@ -147,6 +147,8 @@ async fn journey(app: &TestApp) {
     // A second build is version 2; the first stays as it was.
     let second = app.post(&format!("{bundle}/builds"), &f.token, json!({})).await.expect(202);
     assert_eq!(second["version"], 2);
+    let second = finished(app, &f.token, &format!("{bundle}/builds/{}", second["id"].as_str().unwrap())).await;
+    assert_eq!(second["state"], "ready");
     let listed = app.get(&format!("{bundle}/builds"), &f.token).await.expect(200);
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
 

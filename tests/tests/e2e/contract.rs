@@ -123,7 +123,15 @@ fn every_refusal_is_documented_as_a_problem() {
     let d = doc();
     for (method, path, op) in operations(&d) {
         let responses = op["responses"].as_object().unwrap();
-        let secured = !matches!(path.as_str(), "/health" | "/v1/openapi.json");
+        // An operation that needs no sign-in says so (`security: [{}]`): liveness, the API
+        // document, a bundle opened by its share link.
+        let open = op.get("security").is_some_and(|s| s == &json!([{}]));
+        let secured = !open;
+        assert_eq!(
+            open,
+            matches!(path.as_str(), "/health" | "/v1/openapi.json" | "/v1/shared/{token}"),
+            "{method} {path}: who needs no sign-in"
+        );
         if secured {
             assert!(responses.contains_key("401"), "{method} {path} lacks 401");
         }

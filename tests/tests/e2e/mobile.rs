@@ -603,3 +603,50 @@ fn two_devices_log_the_timeline_offline_and_both_land() {
     let row = chronology["entries"].as_array().unwrap().iter().find(|r| r["entry_id"] == entry.as_str()).cloned();
     assert_eq!(row.unwrap()["promises"][0]["keeping_text"], "kept 3 days late");
 }
+
+/// The family records a document's facts for its bundle on the phone, offline; the server's
+/// bundle checks see them after sync. The phone refuses what the API refuses.
+#[test]
+fn document_facts_set_on_the_phone_reach_the_bundle_checks() {
+    use senvault_mobile::DocumentFactsInput;
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum-docs", "appeal_lodged"));
+    w.rt.block_on(w.app.serve());
+    let report = senvault_bundle::sample_pdf("Report", 3);
+    let doc = w.rt.block_on(w.app.upload_document(&fam.token, &fam.child, "EP report", "application/pdf", report));
+    let (mum, net, _) = device(&w, "mum-docs", &fam.token);
+    mum.sync().expect("first sync");
+    net.set(Some((Rng::new(5), OFFLINE)));
+    let bad = DocumentFactsInput { document_date: Some("2020-2-3".into()), ..Default::default() };
+    assert!(matches!(mum.set_document_facts(fam.child.clone(), doc.clone(), bad), Err(VaultError::Invalid { .. })));
+    let unknown = DocumentFactsInput { evidence_kind: Some("hearsay".into()), ..Default::default() };
+    assert!(matches!(mum.set_document_facts(fam.child.clone(), doc.clone(), unknown), Err(VaultError::Invalid { .. })));
+    let facts = DocumentFactsInput {
+        document_date: Some("2020-02-03".into()),
+        author: Some("Dr Rivers".into()),
+        evidence_kind: Some("expert_report".into()),
+    };
+    mum.set_document_facts(fam.child.clone(), doc.clone(), facts).expect("offline");
+    net.set(None);
+    assert_eq!(mum.sync().unwrap().applied, 1);
+    let got = w.rt.block_on(w.app.get(&format!("/v1/documents/{doc}"), &fam.token)).expect(200);
+    assert_eq!(
+        (got["document_date"].as_str(), got["evidence_kind"].as_str()),
+        (Some("2020-02-03"), Some("expert_report"))
+    );
+    let bundles = format!("/v1/children/{}/bundles", fam.child);
+    let b =
+        w.rt.block_on(w.app.post(
+            &bundles,
+            &fam.token,
+            json!({"title": "Appeal", "purpose": "tribunal", "appeal_type": "contents"}),
+        ))
+        .expect(201);
+    let items = json!({"items": [{"document_id": doc, "section": "family_evidence"}]});
+    let path = format!("{bundles}/{}/items", b["id"].as_str().unwrap());
+    let view = w.rt.block_on(w.app.call(axum::http::Method::PUT, &path, Some(&fam.token), Some(items))).expect(200);
+    assert!(
+        view["checks"].as_array().unwrap().iter().any(|c| c["rule_id"] == "BN05"),
+        "the report's age is checked: {view}"
+    );
+}
