@@ -31,6 +31,20 @@ pub enum EntryKind {
     Event,
 }
 
+impl EntryKind {
+    /// The row's kind as a printed chronology names it.
+    pub fn words(self) -> &'static str {
+        match self {
+            EntryKind::KeyDate => "Key date",
+            EntryKind::Deadline => "Deadline",
+            EntryKind::StatusChange => "Status",
+            EntryKind::Interaction => "Contact",
+            EntryKind::Appointment => "Appointment",
+            EntryKind::Event => "Event",
+        }
+    }
+}
+
 /// Which parts a chronology shows (`?include=deadlines,timeline,status`; all by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -447,14 +461,7 @@ fn timeline_row(t: &TimelineEntry, titles: &BTreeMap<DocumentId, String>, today:
 /// One row as plain text: number, date (and time), kind and title; then its detail, legal basis,
 /// outcome, promises and documents, indented.
 fn row_text(e: &ChronologyEntry, out: &mut String) {
-    let kind = match e.kind {
-        EntryKind::KeyDate => "Key date",
-        EntryKind::Deadline => "Deadline",
-        EntryKind::StatusChange => "Status",
-        EntryKind::Interaction => "Contact",
-        EntryKind::Appointment => "Appointment",
-        EntryKind::Event => "Event",
-    };
+    let kind = e.kind.words();
     let when = match &e.time {
         Some(t) => format!("{} {t}", e.date.format("%-d %b %Y")),
         None => e.date.format("%-d %b %Y").to_string(),

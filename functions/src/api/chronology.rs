@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
-use senvault_domain::chronology::{EntryKind, Include};
+use senvault_domain::chronology::Include;
 use senvault_domain::{CaseId, Chronology, FieldError};
 use serde::Deserialize;
 
@@ -84,14 +84,7 @@ fn long_date(d: chrono::NaiveDate) -> String {
 pub fn render(c: &Chronology) -> String {
     let mut rows = String::new();
     for e in &c.entries {
-        let kind = match e.kind {
-            EntryKind::KeyDate => "Key date",
-            EntryKind::Deadline => "Deadline",
-            EntryKind::StatusChange => "Status",
-            EntryKind::Interaction => "Contact",
-            EntryKind::Appointment => "Appointment",
-            EntryKind::Event => "Event",
-        };
+        let kind = e.kind.words();
         let class = match e.outcome_text.as_deref() {
             Some(t) if t.starts_with("missed") || t.starts_with("breach") => "missed",
             Some(t) if t.starts_with("met") => "met",
