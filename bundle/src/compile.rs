@@ -288,9 +288,6 @@ pub fn compile(spec: &BundleSpec) -> Result<Compiled, CompileError> {
         "Producer" => Object::string_literal("SEN Evidence Vault"),
     });
     out.trailer.set("Info", info);
-    // Imported files bring their own catalogues and page trees; only what the bundle's pages
-    // reach is kept.
-    out.prune_objects();
     out.compress();
     let mut pdf = Vec::new();
     out.save_to(&mut pdf).map_err(|e| CompileError::Write(e.to_string()))?;
@@ -517,12 +514,44 @@ fn import_pdf(out: &mut Document, bytes: &[u8]) -> Result<Vec<PageSource>, Refus
         let _ = form.compress();
         forms.push((form, bbox, rotate));
     }
+    // Only what the pages' resources reach is copied: not the file's own catalogue, page tree,
+    // annotations or anything left unreferenced in it.
+    let mut reached = std::collections::HashSet::new();
+    let mut pending: Vec<ObjectId> = Vec::new();
+    for (form, _, _) in &forms {
+        references(&Object::Dictionary(form.dict.clone()), &mut pending);
+    }
+    while let Some(id) = pending.pop() {
+        if reached.insert(id)
+            && let Some(o) = src.objects.get(&id)
+        {
+            references(o, &mut pending);
+        }
+    }
     out.max_id = out.max_id.max(src.max_id);
-    out.objects.extend(std::mem::take(&mut src.objects));
+    for id in reached {
+        if let Some(o) = src.objects.remove(&id) {
+            out.objects.insert(id, o);
+        }
+    }
     Ok(forms
         .into_iter()
         .map(|(form, bbox, rotate)| PageSource::Form { id: out.add_object(form), bbox, rotate })
         .collect())
+}
+
+/// The objects `o` refers to, walked without recursion (a file can nest arrays deeply).
+fn references(o: &Object, found: &mut Vec<ObjectId>) {
+    let mut stack = vec![o];
+    while let Some(o) = stack.pop() {
+        match o {
+            Object::Reference(id) => found.push(*id),
+            Object::Array(a) => stack.extend(a.iter()),
+            Object::Dictionary(d) => stack.extend(d.iter().map(|(_, v)| v)),
+            Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
 }
 
 /// A rectangle `[x0 y0 x1 y1]`, normalised so x0 < x1 and y0 < y1.

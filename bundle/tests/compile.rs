@@ -116,3 +116,25 @@ fn a_long_index_takes_more_pages_and_the_numbers_still_add_up() {
     let index = doc.extract_text(&[2, 3]).unwrap();
     assert!(index.contains("Report 40") && index.contains("44"), "the index lists the last exhibit's page");
 }
+
+#[test]
+fn only_what_the_pages_use_is_copied_from_a_file() {
+    // A PDF carrying an object no page uses (an old revision's leftovers, say).
+    let mut doc = Document::load_mem(&sample_pdf("Letter", 1)).unwrap();
+    doc.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), b"UNREFERENCED-MARKER".to_vec()));
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    let out = compile(&spec(vec![Part {
+        label: "Section D".into(),
+        heading: "Evidence".into(),
+        exhibits: vec![exhibit("D1", "Letter", Source::Pdf(bytes))],
+    }]))
+    .unwrap();
+    let built = Document::load_mem(&out.pdf).unwrap();
+    for object in built.objects.values() {
+        if let Ok(stream) = object.as_stream() {
+            let content = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+            assert!(!content.windows(19).any(|w| w == b"UNREFERENCED-MARKER"), "an unused object was copied");
+        }
+    }
+}
