@@ -103,6 +103,18 @@ fun main(args: Array<String>) {
         check(chronology.contains("kept 2 days late")) { "chronology: $chronology" }
         println("promise kept late, as the chronology shows")
 
+        // What a bundle needs to know about a document, set on the phone: the demo bundle's
+        // checks on the server then find the report too old for the hearing.
+        val saltReport = "0193a1b2-0000-7000-8000-0000000d0c03"
+        val facts = DocumentFactsInput(LocalDate.now().minusYears(5).toString(), "Children's therapy service", "expert_report")
+        phone.setDocumentFacts(childId, saltReport, facts)
+        check(phone.sync().applied == 1uL)
+        val bundle = rest(base, "GET", "/v1/children/$childId/bundles/0193a1b2-0000-7000-8000-0000000b0d1e", family, null)
+        check(Regex("\"rule_id\":\"BN05\",\"severity\":\"amber\",\"document_id\":\"$saltReport\"").containsMatchIn(bundle)) {
+            "the bundle's checks did not see the report's date: $bundle"
+        }
+        println("document facts set on the phone reach the bundle's checks (BN05)")
+
         val plan = "Section F: Special educational provision\nNoah will have access to speech and language therapy as appropriate.\n"
         val findings = phone.analyseText(plan, AnalyseChoices(false, null, false))
         check(findings.isNotEmpty()) { "the offline analyser found nothing in vague provision" }

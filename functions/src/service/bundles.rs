@@ -204,7 +204,9 @@ impl Service {
         let Some(Record::Build(build)) = snap.get(&scope, &keys::build(bundle_id, build_id)).cloned() else {
             return Err(not_found("build"));
         };
-        self.audit_read(actor, role, child_id, "read_bundle_build", keys::build(bundle_id, build_id)).await?;
+        // A ready build's answer carries its download: the audit line says so.
+        let what = if build.state == BuildState::Ready { "download_bundle_build" } else { "read_bundle_build" };
+        self.audit_read(actor, role, child_id, what, keys::build(bundle_id, build_id)).await?;
         Ok(build)
     }
 }

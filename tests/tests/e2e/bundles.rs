@@ -208,7 +208,7 @@ async fn sharing(app: &TestApp, f: &FamilyFixture, bundle: &str, build: &str) {
     app.post(&format!("{bundle}/builds"), &adv, json!({})).await.problem(404);
     let audit = app.get(&format!("/v1/audit?child_id={}", f.child), &f.token).await.expect(200);
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
-    assert!(actions.contains(&"read_bundle_build"), "the advocate's download is audited: {actions:?}");
+    assert!(actions.contains(&"download_bundle_build"), "the advocate's download is audited: {actions:?}");
     // Unshared, or the support ended: gone at once; an ended connection cannot be shared with.
     let res = app.call(Method::DELETE, &format!("{bundle}/share/{connection}"), Some(&f.token), None).await;
     assert_eq!(res.status.as_u16(), 204);
