@@ -52,6 +52,10 @@ pub fn decide(ctx: &Context, op: &Operation, snap: &Snapshot) -> Result<Decision
             orgs::decide(ctx, *org_id, command, snap, &mut changes)?;
             None
         }
+        Operation::System(system @ crate::command::SystemCommand::RecordExport { .. }) => {
+            personal::record_export(ctx, system, snap, &mut changes)?;
+            None
+        }
         Operation::System(system @ crate::command::SystemCommand::RecordBuild { .. }) => {
             Some(bundles::record_build(ctx, system, snap, &mut changes)?)
         }

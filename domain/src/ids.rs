@@ -108,6 +108,10 @@ uuid_id!(
     ShareLinkId
 );
 uuid_id!(
+    /// An export of a user's data.
+    ExportId
+);
+uuid_id!(
     /// A vault document.
     DocumentId
 );

@@ -200,6 +200,7 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
             PersonalCommand::MarkNotificationRead { notification_id } => {
                 vec![get(keys::read_marker(*notification_id))]
             }
+            PersonalCommand::RequestExport { .. } => vec![Read::Prefix(scope.clone(), keys::EXPORT_PREFIX.into())],
         },
         Operation::System(system) => {
             let mut reads = vec![get(keys::CHILD_PROFILE.into())];
@@ -216,6 +217,7 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
                         report_document_ids.iter().take(limits::COMPARED_REPORTS + 1).map(|d| get(keys::document(*d))),
                     );
                 }
+                SystemCommand::RecordExport { export_id, .. } => reads.push(get(keys::export(*export_id))),
                 SystemCommand::RecordBuild { bundle_id, build_id, .. } => {
                     reads.push(get(keys::bundle(*bundle_id)));
                     reads.push(get(keys::build(*bundle_id, *build_id)));

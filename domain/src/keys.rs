@@ -25,6 +25,8 @@ pub const REVISION_PREFIX: &str = "tlhist/";
 /// A user scope's devices' sync state (server bookkeeping, never sent to devices).
 /// Bundles, and under each its builds (`bundle/<id>/build/<build>`).
 pub const BUNDLE_PREFIX: &str = "bundle/";
+/// A user's exports (user scope).
+pub const EXPORT_PREFIX: &str = "export/";
 pub const SYNC_PREFIX: &str = "sync/";
 
 // The advocate scope.
@@ -124,6 +126,10 @@ pub fn links(bundle: crate::ids::BundleId) -> String {
 }
 pub fn link(bundle: crate::ids::BundleId, id: crate::ids::ShareLinkId) -> String {
     format!("{BUNDLE_PREFIX}{bundle}/link/{id}")
+}
+
+pub fn export(id: crate::ids::ExportId) -> String {
+    format!("{EXPORT_PREFIX}{id}")
 }
 
 pub fn timeline_entry(id: crate::ids::TimelineEntryId) -> String {

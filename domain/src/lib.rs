@@ -14,6 +14,7 @@ pub mod dates;
 pub mod decide;
 pub mod error;
 pub mod execution;
+pub mod export;
 pub mod ids;
 pub mod inputs;
 pub mod keys;

@@ -713,6 +713,7 @@ pub enum Record {
     Bundle(crate::bundle::Bundle),
     Build(crate::bundle::Build),
     ShareLink(crate::bundle::ShareLink),
+    Export(crate::export::Export),
 }
 
 impl Record {

@@ -17,7 +17,7 @@ use crate::api::AppState;
 use crate::auth::{Authenticator, GatewayClaims, RoleSource};
 use crate::clock::SystemClock;
 use crate::setup;
-use senvault_domain::{BuildId, BundleId, ChildId};
+use senvault_domain::{BuildId, BundleId, ChildId, ExportId, UserId};
 use senvault_store::Store;
 
 /// The role claim behind a Cognito user pool: the groups an operator put the user in.
@@ -183,14 +183,9 @@ pub async fn run_late_uploads() -> Result<(), lambda_runtime::Error> {
 /// a build's (`bundle/<bid>/build/<id>` in a child's scope). Anything else in the event (a new
 /// bundle, a malformed record) is skipped.
 pub fn recorded_builds(event: &Value) -> Vec<(ChildId, BundleId, BuildId)> {
-    let records = event.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
-    records
-        .iter()
-        .filter(|r| r.get("eventName").and_then(Value::as_str) == Some("INSERT"))
-        .filter_map(|r| {
-            let image = r.get("dynamodb")?.get("NewImage").or_else(|| r.get("dynamodb")?.get("Keys"))?;
-            let pk = image.get("PK")?.get("S")?.as_str()?;
-            let sk = image.get("SK")?.get("S")?.as_str()?;
+    inserted_keys(event)
+        .into_iter()
+        .filter_map(|(pk, sk)| {
             let child: ChildId = pk.strip_prefix("S#child:")?.parse().ok()?;
             let mut parts = sk.strip_prefix("R#bundle/")?.split('/');
             let bundle: BundleId = parts.next()?.parse().ok()?;
@@ -201,9 +196,35 @@ pub fn recorded_builds(event: &Value) -> Vec<(ChildId, BundleId, BuildId)> {
         .collect()
 }
 
-/// Builds every bundle build the event reports. A build that fails on its documents is
-/// recorded as failed (the family is told why); a failure to record anything fails the
-/// invocation, so the stream retries it (a build already ready is left alone).
+/// The exports a DynamoDB stream event reports newly asked for: each inserted record whose key
+/// is an export's (`export/<id>` in a user's scope).
+pub fn recorded_exports(event: &Value) -> Vec<(UserId, ExportId)> {
+    inserted_keys(event)
+        .into_iter()
+        .filter_map(|(pk, sk)| {
+            let user: UserId = pk.strip_prefix("S#user:")?.parse().ok()?;
+            let id: ExportId = sk.strip_prefix("R#export/")?.parse().ok()?;
+            Some((user, id))
+        })
+        .collect()
+}
+
+/// The keys of the records a stream event reports inserted.
+fn inserted_keys(event: &Value) -> Vec<(String, String)> {
+    let records = event.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
+    records
+        .iter()
+        .filter(|r| r.get("eventName").and_then(Value::as_str) == Some("INSERT"))
+        .filter_map(|r| {
+            let image = r.get("dynamodb")?.get("NewImage").or_else(|| r.get("dynamodb")?.get("Keys"))?;
+            Some((image.get("PK")?.get("S")?.as_str()?.to_owned(), image.get("SK")?.get("S")?.as_str()?.to_owned()))
+        })
+        .collect()
+}
+
+/// Builds every bundle build and makes every export the event reports. One that fails on its
+/// files is recorded as failed (the user is told why); a failure to record anything fails the
+/// invocation, so the stream retries it (one already ready is left alone).
 pub async fn build_recorded(
     service: &crate::service::Service,
     blobs: Arc<dyn crate::blobs::Blobs>,
@@ -214,10 +235,16 @@ pub async fn build_recorded(
         let done = crate::builder::run(service, blobs.clone(), *child, *bundle, *build).await?;
         tracing::info!(build = %build, state = %done.state, "bundle build");
     }
-    Ok(builds.len())
+    let exports = recorded_exports(event);
+    for (user, export) in &exports {
+        let done = crate::exporter::run(service, blobs.clone(), user.clone(), *export).await?;
+        tracing::info!(export = %export, state = %done.state, "export");
+    }
+    Ok(builds.len() + exports.len())
 }
 
-/// The `bundles` function: compiles the builds the table's stream reports.
+/// The `bundles` function: compiles the bundle builds and makes the exports the table's
+/// stream reports.
 pub async fn run_bundles() -> Result<(), lambda_runtime::Error> {
     init_logging();
     let config = Config::from_env()?;

@@ -7,6 +7,7 @@ pub mod blobs;
 pub mod builder;
 pub mod clock;
 pub mod dynamo;
+pub mod exporter;
 pub mod extraction;
 pub mod lambda;
 pub mod late_uploads;

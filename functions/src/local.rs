@@ -466,6 +466,12 @@ pub fn spawn_scanner(
                     Ok(n) => tracing::info!(removed = n, "expired unconfirmed uploads"),
                     Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
                 }
+                let kept = std::time::Duration::from_secs(senvault_domain::export::EXPORT_DAYS as u64 * 24 * 3600);
+                match blobs.expire_exports(kept).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "expired exports"),
+                    Err(e) => tracing::warn!(error = %e, "export sweep failed"),
+                }
             }
         }
     })

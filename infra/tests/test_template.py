@@ -75,6 +75,8 @@ class Template(unittest.TestCase):
         self.assertEqual(routes["/v1/children/{id}/bundles"], "DocumentsFunction")
         self.assertEqual(routes["/v1/children/{id}/bundles/{proxy+}"], "DocumentsFunction")
         self.assertEqual(routes["/v1/shared/{token}"], "DocumentsFunction")
+        self.assertEqual(routes["/v1/me/exports"], "DocumentsFunction")
+        self.assertEqual(routes["/v1/me/exports/{proxy+}"], "DocumentsFunction")
         shared = self.r["DocumentsFunction"]["Properties"]["Events"]["SharedBundle"]["Properties"]
         self.assertEqual(shared["Auth"], {"Authorizer": "NONE"}, "a share link needs no sign-in")
         self.assertEqual(routes["/v1/children/{id}/advocates"], "TicketsFunction")
@@ -119,6 +121,10 @@ class Template(unittest.TestCase):
         self.assertIn('"INSERT"', pattern)
         self.assertIn('"R#bundle/"', pattern)
         self.assertIn("bundles/*", str(self.r["DocumentsFunction"]["Properties"]["Policies"]))
+        exports = event["Properties"]["FilterCriteria"]["Filters"][1]["Pattern"]
+        self.assertIn('"R#export/"', exports)
+        rules = {r["Id"]: r for r in self.r["Bucket"]["Properties"]["LifecycleConfiguration"]["Rules"]}
+        self.assertEqual((rules["ExpireExports"]["Prefix"], rules["ExpireExports"]["ExpirationInDays"]), ("exports/", 7))
 
     def test_documents_function_has_reserved_concurrency(self):
         props = self.r["DocumentsFunction"]["Properties"]

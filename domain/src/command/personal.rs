@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::AlertId;
+use crate::ids::{AlertId, ExportId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -11,6 +11,8 @@ pub enum PersonalCommand {
     SetPreferences { reminder_lead_days: Vec<u32> },
     /// The caller has read a notification.
     MarkNotificationRead { notification_id: AlertId },
+    /// An export of everything the caller gave or the vault derived about them (one at a time).
+    RequestExport { export_id: ExportId },
 }
 
 impl PersonalCommand {
@@ -18,6 +20,7 @@ impl PersonalCommand {
         match self {
             PersonalCommand::SetPreferences { .. } => "set_preferences",
             PersonalCommand::MarkNotificationRead { .. } => "mark_notification_read",
+            PersonalCommand::RequestExport { .. } => "request_export",
         }
     }
 }

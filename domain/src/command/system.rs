@@ -4,7 +4,7 @@
 //! invent an analysis.
 
 use crate::analyser::Finding;
-use crate::ids::{BuildId, BundleId, CaseId, ChildId, DocumentId};
+use crate::ids::{BuildId, BundleId, CaseId, ChildId, DocumentId, ExportId, UserId};
 use crate::scope::Scope;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +47,8 @@ pub enum SystemCommand {
     },
     /// What became of a bundle build: the builder started it, finished it, or could not.
     RecordBuild { child_id: ChildId, bundle_id: BundleId, build_id: BuildId, outcome: BuildOutcome },
+    /// What became of an export (made as the user who asked for it).
+    RecordExport { user: UserId, export_id: ExportId, outcome: BuildOutcome },
 }
 
 /// The builder's report on a build.
@@ -81,6 +83,7 @@ impl SystemCommand {
             | SystemCommand::RecordAnalysisFailure { child_id, .. }
             | SystemCommand::RecordComparison { child_id, .. }
             | SystemCommand::RecordBuild { child_id, .. } => Scope::Child(*child_id),
+            SystemCommand::RecordExport { user, .. } => Scope::User(user.clone()),
         }
     }
 
@@ -91,6 +94,7 @@ impl SystemCommand {
             SystemCommand::RecordAnalysisFailure { .. } => "record_analysis_failure",
             SystemCommand::RecordComparison { .. } => "record_comparison",
             SystemCommand::RecordBuild { .. } => "record_bundle_build",
+            SystemCommand::RecordExport { .. } => "record_export",
         }
     }
 
@@ -101,7 +105,7 @@ impl SystemCommand {
             | SystemCommand::RecordAnalysis { document_id, .. }
             | SystemCommand::RecordAnalysisFailure { document_id, .. } => Some(*document_id),
             SystemCommand::RecordComparison { plan_document_id, .. } => Some(*plan_document_id),
-            SystemCommand::RecordBuild { .. } => None,
+            SystemCommand::RecordBuild { .. } | SystemCommand::RecordExport { .. } => None,
         }
     }
 
@@ -111,7 +115,8 @@ impl SystemCommand {
             SystemCommand::RecordComparison { case_id, .. } => Some(*case_id),
             SystemCommand::ConfirmUpload { .. }
             | SystemCommand::RecordAnalysisFailure { .. }
-            | SystemCommand::RecordBuild { .. } => None,
+            | SystemCommand::RecordBuild { .. }
+            | SystemCommand::RecordExport { .. } => None,
         }
     }
 }

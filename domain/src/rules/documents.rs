@@ -223,8 +223,10 @@ pub(crate) fn decide_system(
             flags::record_comparison(ctx, &scope, command, snap, changes)?;
             Ok(family)
         }
-        // Decided by the bundle rules.
-        SystemCommand::RecordBuild { .. } => Err(DomainError::NotFound { what: "document" }),
+        // Decided by the bundle and personal rules.
+        SystemCommand::RecordBuild { .. } | SystemCommand::RecordExport { .. } => {
+            Err(DomainError::NotFound { what: "document" })
+        }
         SystemCommand::RecordAnalysis { .. } | SystemCommand::RecordAnalysisFailure { .. } => {
             may_use(ctx.membership, DocumentUse::Analyse)?;
             let family = family_scope(snap, &scope)?;

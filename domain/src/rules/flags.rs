@@ -72,7 +72,8 @@ pub(crate) fn record_analysis(
         }
         SystemCommand::ConfirmUpload { .. }
         | SystemCommand::RecordComparison { .. }
-        | SystemCommand::RecordBuild { .. } => {
+        | SystemCommand::RecordBuild { .. }
+        | SystemCommand::RecordExport { .. } => {
             return Err(DomainError::NotFound { what: "analysis" });
         }
     };

@@ -1,9 +1,11 @@
 //! A user's own settings and notification state (the user scope).
 
-use crate::command::PersonalCommand;
+use crate::bundle::BuildState;
+use crate::command::{BuildOutcome, PersonalCommand, SystemCommand};
 use crate::context::Context;
 use crate::error::DomainError;
-use crate::ids::AlertId;
+use crate::export::{EXPORT_DAYS, Export};
+use crate::ids::{AlertId, ExportId};
 use crate::keys;
 use crate::model::{Preferences, REMINDER_LEADS, ReadMarker, Record};
 use crate::scope::Scope;
@@ -25,7 +27,95 @@ pub(crate) fn decide(
             mark_read(ctx, &scope, *notification_id, snap, changes);
             Ok(())
         }
+        PersonalCommand::RequestExport { export_id } => request_export(ctx, &scope, *export_id, snap, changes),
     }
+}
+
+/// One export at a time: another is refused, naming the one being made.
+fn request_export(
+    ctx: &Context,
+    scope: &Scope,
+    id: ExportId,
+    snap: &Snapshot,
+    changes: &mut Changes<'_>,
+) -> Result<(), DomainError> {
+    // The server makes exports as they are asked for; a phone asks through the API.
+    if ctx.origin.is_some() {
+        return Err(DomainError::refused("export", "ask for an export online, not through sync"));
+    }
+    let key = keys::export(id);
+    if let Some(Record::Export(_)) = snap.get(scope, &key) {
+        return Ok(());
+    }
+    let running = snap.prefix(scope, keys::EXPORT_PREFIX).find_map(|(_, r)| match r {
+        Record::Export(e) if e.running() => Some(e.id),
+        _ => None,
+    });
+    if let Some(other) = running {
+        return Err(DomainError::refused(
+            "export",
+            format!("export {other} is being made; ask again when it is ready"),
+        ));
+    }
+    let export = Export {
+        id,
+        user: ctx.actor.user.clone(),
+        role: ctx.actor.role.into(),
+        state: BuildState::Queued,
+        requested_at: ctx.now,
+        finished_at: None,
+        expires_at: None,
+        size: None,
+        sha256: None,
+        files: None,
+        reason: None,
+    };
+    changes.put(scope, key, Record::Export(export));
+    Ok(())
+}
+
+/// The exporter's report on an export, made as the user who asked for it.
+pub(crate) fn record_export(
+    ctx: &Context,
+    command: &SystemCommand,
+    snap: &Snapshot,
+    changes: &mut Changes<'_>,
+) -> Result<(), DomainError> {
+    let SystemCommand::RecordExport { user, export_id, outcome } = command else {
+        return Err(DomainError::NotFound { what: "export" });
+    };
+    let scope = Scope::User(user.clone());
+    if ctx.actor.user != *user {
+        return Err(DomainError::NotFound { what: "export" });
+    }
+    let key = keys::export(*export_id);
+    let Some(Record::Export(current)) = snap.get(&scope, &key) else {
+        return Err(DomainError::NotFound { what: "export" });
+    };
+    if current.state == BuildState::Ready {
+        return Ok(());
+    }
+    let mut next = current.clone();
+    match outcome {
+        BuildOutcome::Building => next.state = BuildState::Building,
+        BuildOutcome::Ready { pages, sha256, size } => {
+            next.state = BuildState::Ready;
+            next.files = Some(*pages);
+            next.sha256 = Some(sha256.clone());
+            next.size = Some(*size);
+            next.finished_at = Some(ctx.now);
+            next.expires_at = Some(ctx.now + chrono::Duration::days(EXPORT_DAYS));
+        }
+        BuildOutcome::Failed { reason } => {
+            next.state = BuildState::Failed;
+            next.reason = Some(reason.chars().take(crate::error::limits::REASON).collect());
+            next.finished_at = Some(ctx.now);
+        }
+    }
+    if next != *current {
+        changes.put(&scope, key, Record::Export(next));
+    }
+    Ok(())
 }
 
 fn set_preferences(

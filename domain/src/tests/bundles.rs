@@ -544,3 +544,28 @@ fn a_bundle_is_shared_with_an_active_connection_and_by_links_that_expire() {
     let adv = advocate(&mut f, "collab", MemberRole::Writer);
     assert!(matches!(on_bundle(&mut f, &adv, id, link(3)), Err(DomainError::Forbidden { .. })));
 }
+
+/// Exports: one at a time, never asked for through sync, finished once.
+#[test]
+fn an_export_is_asked_for_once_at_a_time_and_finished_once() {
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let first = ExportId::new();
+    let ask = |id| Command::personal(PersonalCommand::RequestExport { export_id: id });
+    f.w.run(&mum, ask(first)).unwrap();
+    assert!(f.w.run(&mum, ask(first)).unwrap().is_noop(), "a retry");
+    let second = f.w.run(&mum, ask(ExportId::new()));
+    assert!(matches!(&second, Err(DomainError::Refused(e)) if e[0].message.contains(&first.to_string())), "{second:?}");
+    let synced = f.w.run_synced(&mum, ask(ExportId::new()), Origin { client_id: "phone".into(), mid: 1, base: None });
+    assert!(matches!(synced, Err(DomainError::Refused(_))), "asked for online only");
+    let report = |outcome| SystemCommand::RecordExport { user: mum.user.clone(), export_id: first, outcome };
+    let stranger = family_actor("stranger");
+    assert!(matches!(f.w.run(&stranger, report(BuildOutcome::Building)), Err(DomainError::NotFound { .. })));
+    f.w.run(&mum, report(BuildOutcome::Ready { pages: 12, sha256: "d".repeat(64), size: 99 })).unwrap();
+    assert!(f.w.run(&mum, report(BuildOutcome::Failed { reason: "late".into() })).unwrap().is_noop());
+    let Some(Record::Export(e)) = f.w.snap.get(&Scope::User(mum.user.clone()), &keys::export(first)) else { panic!() };
+    assert_eq!((e.state, e.files), (BuildState::Ready, Some(12)));
+    assert!(e.downloadable(f.w.now) && !e.downloadable(f.w.now + chrono::Duration::days(7)));
+    // Finished, the next may be asked for.
+    f.w.run(&mum, ask(ExportId::new())).unwrap();
+}

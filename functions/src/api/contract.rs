@@ -88,6 +88,7 @@ const LINKS: &[Link] = &[
         &[("id", "$request.path.id"), ("bid", "$request.path.bid"), ("lid", "$response.body#/id")],
     ),
     ("create_link", "201", "OpenShared", "open_shared", &[("token", "$response.body#/token")]),
+    ("request_export", "202", "GetExport", "get_export", &[("id", "$response.body#/id")]),
     (
         "request_build",
         "202",

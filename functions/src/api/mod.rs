@@ -11,6 +11,7 @@ pub mod chronology;
 pub mod compare;
 pub mod contract;
 pub mod documents;
+pub mod exports;
 pub mod extract;
 pub mod family;
 pub mod flags;
@@ -191,6 +192,8 @@ pub fn documents_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(bundles::create_link, bundles::list_links))
         .routes(routes!(bundles::revoke_link))
         .routes(routes!(bundles::open_shared))
+        .routes(routes!(exports::request_export, exports::list_exports))
+        .routes(routes!(exports::get_export))
 }
 
 /// Notifications, personal preferences, connections and their grants, reviews and the audit

@@ -261,7 +261,18 @@ impl Blobs for FsBlobs {
     }
 
     async fn expire_uploads(&self, age: Duration) -> Result<usize, BlobError> {
-        let root = self.root.join(UPLOADS_PREFIX.trim_end_matches('/'));
+        self.remove_older(UPLOADS_PREFIX, age).await
+    }
+
+    async fn expire_exports(&self, age: Duration) -> Result<usize, BlobError> {
+        self.remove_older(EXPORTS_PREFIX, age).await
+    }
+}
+
+impl FsBlobs {
+    /// Removes every file under `prefix` older than `age`; answers how many.
+    async fn remove_older(&self, prefix: &str, age: Duration) -> Result<usize, BlobError> {
+        let root = self.root.join(prefix.trim_end_matches('/'));
         let cutoff = std::time::SystemTime::now().checked_sub(age).unwrap_or(std::time::UNIX_EPOCH);
         tokio::task::spawn_blocking(move || {
             fn sweep(dir: &Path, cutoff: std::time::SystemTime, removed: &mut usize) -> std::io::Result<()> {

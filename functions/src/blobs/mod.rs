@@ -70,6 +70,8 @@ pub fn document_key(family: &str, child: &str, document: &str) -> String {
 
 /// Where upload slots live.
 pub const UPLOADS_PREFIX: &str = "uploads/";
+/// Where export archives live.
+pub const EXPORTS_PREFIX: &str = "exports/";
 
 #[async_trait]
 pub trait Blobs: Send + Sync + 'static {
@@ -119,6 +121,12 @@ pub trait Blobs: Send + Sync + 'static {
     /// Removes uploads older than `age` that were never promoted; answers how many. Storage
     /// that expires them itself (an S3 lifecycle rule) does nothing here.
     async fn expire_uploads(&self, age: Duration) -> Result<usize, BlobError> {
+        let _ = age;
+        Ok(0)
+    }
+    /// Removes export archives older than `age`; answers how many. Storage that expires them
+    /// itself (an S3 lifecycle rule) does nothing here.
+    async fn expire_exports(&self, age: Duration) -> Result<usize, BlobError> {
         let _ = age;
         Ok(0)
     }

@@ -12,6 +12,7 @@
 mod access;
 mod aliases;
 mod bundles;
+mod exports;
 pub mod paging;
 mod queries;
 pub mod sync;

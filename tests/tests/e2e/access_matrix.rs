@@ -180,6 +180,16 @@ async fn build(dir: &Path) -> World {
     ids.insert("shared_url", link["url"].as_str().expect("a link's url").to_owned());
     ids.insert("bundle", bundle);
     ids.insert("build", build);
+    // An export of the family's data, made before the world is copied.
+    let export = json_of(&app, Method::POST, "/v1/me/exports", &owner, Value::Null).await;
+    let export = format!("/v1/me/exports/{}", id(&export));
+    for _ in 0..400 {
+        if json_of(&app, Method::GET, &export, &owner, Value::Null).await["state"] == "ready" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    ids.insert("export", export);
 
     // Advocates in every relation to the family.
     let mut tokens = BTreeMap::new();
@@ -522,6 +532,10 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
         ),
     );
     m.insert("list_annotations", r(format!("{case}/annotations"), none.clone(), read_child));
+    // Exports: anyone signed in asks for their own; an export is its owner's alone.
+    m.insert("request_export", r("/v1/me/exports".into(), none.clone(), anyone));
+    m.insert("list_exports", r("/v1/me/exports".into(), none.clone(), anyone));
+    m.insert("get_export", r(w.id("export").to_owned(), none.clone(), owner_only));
     // Bundles: the family's; members read them.
     let bundle = w.id("bundle").to_owned();
     m.insert(

@@ -198,6 +198,15 @@ async fn the_bundles_function_builds_what_the_stream_reports() {
     // The stream delivers at least once: a repeat leaves the ready build as it is.
     runtime.invoke(event).await.expect("the function answers");
     assert_eq!(app.get(&location, &f.token).await.expect(200)["sha256"], done["sha256"]);
+    // An export is made the same way: recorded by the API, made by the function.
+    let export = app.call(axum::http::Method::POST, "/v1/me/exports", Some(&f.token), None).await.expect(202);
+    let export_id = export["id"].as_str().unwrap().to_owned();
+    let keys = json!({"Records": [{"eventName": "INSERT", "dynamodb": {"Keys": {
+        "PK": {"S": "S#user:mum-bundles"}, "SK": {"S": format!("R#export/{export_id}")}}}}]});
+    let out = runtime.invoke(keys).await.expect("the function answers");
+    assert_eq!(out["built"], 1, "{out}");
+    let made = app.get(&format!("/v1/me/exports/{export_id}"), &f.token).await.expect(200);
+    assert_eq!(made["state"], "ready", "{made}");
     let logs = function.stop();
     assert!(!logs.contains("Final plan") && !logs.contains("Noah"), "no titles or names in logs");
 }
