@@ -18,6 +18,18 @@ pub struct ActorRef {
 }
 
 impl ActorRef {
+    /// The person who made an earlier request, acting again: a background job (a bundle build,
+    /// an export) finishes it as them, so every read it does is checked as theirs. The system's
+    /// own identities act as nobody's role but a family's, which opens nothing they do not own.
+    pub fn acting(&self) -> Actor {
+        let role = match self.role {
+            ActorRole::Advocate => RoleClaim::Advocate,
+            ActorRole::OrgAdmin => RoleClaim::OrgAdmin,
+            ActorRole::Family | ActorRole::System => RoleClaim::Family,
+        };
+        Actor { user: self.user.clone(), role }
+    }
+
     /// The scheduled scanner, author of missed-deadline notes.
     pub fn scanner() -> Self {
         ActorRef { user: UserId::system(crate::ids::RESERVED_USERS[0]), role: ActorRole::System }

@@ -694,29 +694,21 @@ mod scanning {
         let child = ChildId::new();
         let case = CaseId::new();
         let scope = Scope::Child(child);
+        let origin = if statutory { ActionOrigin::Statutory } else { ActionOrigin::Manual };
         let action = Action {
-            id: ActionId::new(),
-            case_id: case,
-            description: "LA issues the final plan with appeal notice".into(),
-            responsible,
-            due,
-            accepted_until: None,
-            priority: ActionPriority::Important,
             timescale: statutory.then_some(TimescaleId::FinalPlan),
             legal_basis: statutory.then(|| "SEND Regs 2014 reg 13(2); reg 14".into()),
             deadline_kind: statutory.then_some(DeadlineKind::Statutory),
-            origin: if statutory { ActionOrigin::Statutory } else { ActionOrigin::Manual },
-            state: ActionState::Open,
-            completed_on: None,
-            cancelled: false,
-            not_judged: false,
-            cut_short: false,
-            key_date_id: None,
-            completed_by_key_date: None,
-            exception: None,
-            source: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
+            ..Action::open(
+                ActionId::new(),
+                case,
+                "LA issues the final plan with appeal notice".into(),
+                responsible,
+                due,
+                ActionPriority::Important,
+                origin,
+                Utc::now(),
+            )
         };
         let key = keys::tracker(case, action.id);
         let tracker = DueTracker::for_action(&action, None).unwrap();

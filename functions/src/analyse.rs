@@ -4,9 +4,8 @@
 
 use senvault_domain::DocumentType;
 use senvault_domain::analyser::{AnalyseError, AnalyseOptions, Analysis, analyse, normalise};
-use sha2::{Digest, Sha256};
 
-use crate::blobs::hex;
+use crate::blobs::sha256_hex;
 use crate::extraction::{ExtractError, extract};
 
 /// What the analyser made of a document.
@@ -31,11 +30,7 @@ pub fn analyse_document(
         AnalyseError::TooLong { .. } => ExtractError::TooMuchText,
     })?;
     let normalised = normalise(&text);
-    Ok(AnalysedDocument {
-        text_hash: hex(&Sha256::digest(normalised.as_bytes())),
-        chars: normalised.chars().count(),
-        analysis,
-    })
+    Ok(AnalysedDocument { text_hash: sha256_hex(normalised.as_bytes()), chars: normalised.chars().count(), analysis })
 }
 
 /// The type of a file read from disk: by its extension, else by its first bytes.

@@ -19,8 +19,7 @@ use senvault_domain::bundle::{
 use senvault_domain::chronology::{Include, contact_record};
 use senvault_domain::timeline::TimelineFilter;
 use senvault_domain::{
-    Actor, ActorRole, BuildId, BuildOutcome, BundleId, ChildId, DocumentType, OpId, Record, RoleClaim, Scope,
-    SystemCommand, keys,
+    Actor, BuildId, BuildOutcome, BundleId, ChildId, DocumentType, OpId, Record, Scope, SystemCommand, keys,
 };
 use senvault_store::load::get_record;
 
@@ -64,14 +63,7 @@ pub async fn run(
     if build.state == BuildState::Ready {
         return Ok(build);
     }
-    let actor = Actor {
-        user: build.requested_by.user.clone(),
-        role: match build.requested_by.role {
-            ActorRole::Advocate => RoleClaim::Advocate,
-            ActorRole::OrgAdmin => RoleClaim::OrgAdmin,
-            _ => RoleClaim::Family,
-        },
-    };
+    let actor = build.requested_by.acting();
     let op = |name: &str| OpId(uuid::Uuid::new_v5(&build_id.0, name.as_bytes()));
     let report = |outcome| SystemCommand::RecordBuild { child_id, bundle_id, build_id, outcome };
     service.execute(&actor, report(BuildOutcome::Building), op("building")).await?;
@@ -203,10 +195,7 @@ async fn compile(
         Guarded::Panicked => return Err(BuildError::Unusable("a file in the bundle could not be read".into())),
         Guarded::TimedOut => return Err(BuildError::TimedOut),
     };
-    let sha256 = {
-        use sha2::Digest;
-        crate::blobs::hex(&sha2::Sha256::digest(&compiled.pdf))
-    };
+    let sha256 = crate::blobs::sha256_hex(&compiled.pdf);
     let size = compiled.pdf.len() as u64;
     blobs
         .put(&build.blob_key(bundle.family_id), compiled.pdf, "application/pdf")
@@ -251,7 +240,7 @@ pub async fn build_now(
         Ok(_) => return Err("no such bundle".into()),
         Err(e) => return Err(e.to_string()),
     };
-    let actor = Actor { user: bundle.created_by.user.clone(), role: RoleClaim::Family };
+    let actor = bundle.created_by.acting();
     let op = OpId::new();
     let build_id = BuildId(op.derive("build"));
     let request = senvault_domain::Command::Bundle {

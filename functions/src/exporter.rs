@@ -41,12 +41,7 @@ pub async fn run(
     if export.state == BuildState::Ready {
         return Ok(export);
     }
-    let role = match export.role {
-        senvault_domain::ActorRole::Advocate => RoleClaim::Advocate,
-        senvault_domain::ActorRole::OrgAdmin => RoleClaim::OrgAdmin,
-        _ => RoleClaim::Family,
-    };
-    let actor = Actor { user: user.clone(), role };
+    let actor = senvault_domain::ActorRef { user: user.clone(), role: export.role }.acting();
     let op = |name: &str| OpId(uuid::Uuid::new_v5(&export_id.0, name.as_bytes()));
     let report = |outcome| SystemCommand::RecordExport { user: user.clone(), export_id, outcome };
     service.execute(&actor, report(BuildOutcome::Building), op("building")).await?;
@@ -166,10 +161,7 @@ async fn archive(
     files.push(("README.txt".into(), readme(&kinds).into_bytes()));
     let count = files.len() as u32;
     let zip = tokio::task::spawn_blocking(move || zip(files)).await.map_err(|_| ExportError::Zip)??;
-    let sha256 = {
-        use sha2::Digest;
-        crate::blobs::hex(&sha2::Sha256::digest(&zip))
-    };
+    let sha256 = crate::blobs::sha256_hex(&zip);
     let size = zip.len() as u64;
     blobs.put(&export.blob_key(), zip, "application/zip").await.map_err(|_| ExportError::Storage)?;
     Ok(BuildOutcome::Ready { pages: count, sha256, size })

@@ -363,10 +363,7 @@ async fn seed_demo_bundle(
         else {
             return Err(LocalError::Seed("the demo document was not recorded".into()));
         };
-        let (size, sha256) = {
-            use sha2::Digest;
-            (bytes.len() as u64, crate::blobs::hex(&sha2::Sha256::digest(&bytes)))
-        };
+        let (size, sha256) = (bytes.len() as u64, crate::blobs::sha256_hex(&bytes));
         let key = doc.blob_key();
         blobs.put(&key, bytes.clone(), content_type.as_str()).await.map_err(|e| LocalError::Seed(e.to_string()))?;
         let facts = crate::pages::measure(bytes, content_type);

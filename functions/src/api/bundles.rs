@@ -113,6 +113,19 @@ async fn run(
     Ok((done.changed, view.into()))
 }
 
+/// Runs a bundle command answered `204 No Content` (a deletion, a revocation).
+async fn run_answering_nothing(
+    state: &AppState,
+    caller: &Caller,
+    child_id: ChildId,
+    bundle_id: BundleId,
+    command: BundleCommand,
+) -> Result<Response, Problem> {
+    let op = Command::Bundle { child_id, bundle_id, command };
+    state.service.execute(&caller.actor, op, caller.op).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 /// Make a bundle for a child (the family): a tribunal bundle has the Practice Direction's
 /// sections and limits; naming a case adds its chronology and the child's contact record.
 #[utoipa::path(post, path = "/v1/children/{id}/bundles", tag = "bundles", params(("id" = uuid::Uuid, Path, description = "Child id")), request_body = NewBundle,
@@ -211,9 +224,7 @@ pub async fn delete_bundle(
             blobs.delete(&build.blob_key(current.bundle.family_id)).await.map_err(blob_problem)?;
         }
     }
-    let op = Command::Bundle { child_id, bundle_id, command: BundleCommand::DeleteBundle };
-    state.service.execute(&caller.actor, op, caller.op).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    run_answering_nothing(&state, &caller, child_id, bundle_id, BundleCommand::DeleteBundle).await
 }
 
 /// Build the bundle as it stands: answers `202` with the build (`queued`); poll it until
@@ -324,9 +335,7 @@ pub async fn unshare(
 ) -> Result<Response, Problem> {
     let (child_id, bundle_id) = ids(&id, &bid)?;
     let connection_id = parse_id("connection_id", &connection)?;
-    let op = Command::Bundle { child_id, bundle_id, command: BundleCommand::Unshare { connection_id } };
-    state.service.execute(&caller.actor, op, caller.op).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    run_answering_nothing(&state, &caller, child_id, bundle_id, BundleCommand::Unshare { connection_id }).await
 }
 
 /// How long a new link lives.
@@ -393,10 +402,7 @@ pub async fn create_link(
     let (child_id, bundle_id) = ids(&id, &bid)?;
     // Two version-4 UUIDs: 244 bits from the system's random source.
     let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-    let token_sha256 = {
-        use sha2::Digest;
-        crate::blobs::hex(&sha2::Sha256::digest(token.as_bytes()))
-    };
+    let token_sha256 = crate::blobs::sha256_hex(token.as_bytes());
     let link_id = senvault_domain::ShareLinkId(caller.op.derive("link"));
     let command = BundleCommand::CreateLink { link_id, token_sha256, expires_in_days: body.expires_in_days };
     let op = Command::Bundle { child_id, bundle_id, command };
@@ -437,9 +443,7 @@ pub async fn revoke_link(
 ) -> Result<Response, Problem> {
     let (child_id, bundle_id) = ids(&id, &bid)?;
     let link_id = parse_id("lid", &lid)?;
-    let op = Command::Bundle { child_id, bundle_id, command: BundleCommand::RevokeLink { link_id } };
-    state.service.execute(&caller.actor, op, caller.op).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    run_answering_nothing(&state, &caller, child_id, bundle_id, BundleCommand::RevokeLink { link_id }).await
 }
 
 /// What a share link shows: the bundle's title and its latest ready build.

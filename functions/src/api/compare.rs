@@ -12,12 +12,11 @@ use senvault_domain::{
     CaseId, Document, DocumentFinding, DocumentId, DocumentUse, DomainError, FieldError, Flag, SystemCommand,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::documents::{blob_problem, blobs, not_uploaded};
 use super::extract::{ApiJson, ApiPath, Caller};
-use crate::blobs::hex;
+use crate::blobs::sha256_hex;
 use crate::extraction::extract;
 use crate::problem::Problem;
 use crate::service::{Service, ServiceError};
@@ -110,7 +109,7 @@ pub async fn compare_reports(
         }
         let refs: Vec<&str> = texts.iter().skip(1).map(String::as_str).collect();
         let result = compare(&texts[0], &refs, today).map_err(|e| (String::new(), e.to_string()))?;
-        let hashes: Vec<String> = texts.iter().map(|t| hex(&Sha256::digest(t.as_bytes()))).collect();
+        let hashes: Vec<String> = texts.iter().map(|t| sha256_hex(t.as_bytes())).collect();
         Ok::<_, (String, String)>((result, hashes))
     });
     let (comparison, hashes) = work

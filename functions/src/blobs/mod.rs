@@ -59,6 +59,13 @@ pub enum BlobError {
 pub const UPLOAD_SLOT_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// Lower-case hex of bytes.
+/// Hex SHA-256 of `bytes`: what the vault records of a file, a compiled bundle, an archive or a
+/// link's token.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -91,14 +98,12 @@ pub trait Blobs: Send + Sync + 'static {
     async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError>;
     /// Size and hex SHA-256 of the stored bytes, or `None` if absent.
     async fn digest(&self, key: &str) -> Result<Option<(u64, String)>, BlobError> {
-        use sha2::Digest;
-        Ok(self.read(key).await?.map(|bytes| (bytes.len() as u64, hex(&sha2::Sha256::digest(&bytes)))))
+        Ok(self.read(key).await?.map(|bytes| (bytes.len() as u64, sha256_hex(&bytes))))
     }
     /// The stored bytes, refused unless their SHA-256 is `sha256` (what was confirmed).
     async fn read_verified(&self, key: &str, sha256: &str) -> Result<Option<Vec<u8>>, BlobError> {
-        use sha2::Digest;
         match self.read(key).await? {
-            Some(bytes) if hex(&sha2::Sha256::digest(&bytes)).eq_ignore_ascii_case(sha256) => Ok(Some(bytes)),
+            Some(bytes) if sha256_hex(&bytes).eq_ignore_ascii_case(sha256) => Ok(Some(bytes)),
             Some(_) => Err(BlobError::Mismatch),
             None => Ok(None),
         }

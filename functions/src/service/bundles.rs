@@ -47,32 +47,36 @@ impl Service {
         child_id: ChildId,
         bundle_id: BundleId,
     ) -> Result<BundleState, ServiceError> {
-        let (role, state) = self.bundle_reader(actor, child_id, bundle_id).await?;
+        let role = self.bundle_reader(actor, child_id, bundle_id).await?;
+        let state = self.bundle_state(&Scope::Child(child_id), bundle_id).await?;
         self.audit_read(actor, role, child_id, "read_bundle", keys::bundle(bundle_id)).await?;
         Ok(state)
     }
 
-    /// Who may read a bundle, and the bundle: a member of the child's scope (their role), or
-    /// the advocate of an active connection it is shared with (as a reader of this bundle
-    /// alone). Anyone else is told it does not exist.
+    /// Who may read a bundle: a member of the child's scope (their role, from the membership
+    /// alone), or the advocate of an active connection it is shared with (a reader of this
+    /// bundle alone, found from the bundle's record). Anyone else is told it does not exist.
     async fn bundle_reader(
         &self,
         actor: &Actor,
         child_id: ChildId,
         bundle_id: BundleId,
-    ) -> Result<(MemberRole, BundleState), ServiceError> {
+    ) -> Result<MemberRole, ServiceError> {
         let scope = Scope::Child(child_id);
         if let Some(role) = self.access(actor, &scope).await?.role {
-            return Ok((role, self.bundle_state(&scope, bundle_id).await?));
+            return Ok(role);
         }
-        let state = self.bundle_state(&scope, bundle_id).await.map_err(|_| not_found("bundle"))?;
-        for connection_id in &state.bundle.shared_with {
+        let Some(Record::Bundle(bundle)) = get_record(self.store.as_ref(), &scope, &keys::bundle(bundle_id)).await?
+        else {
+            return Err(not_found("bundle"));
+        };
+        for connection_id in &bundle.shared_with {
             let conn = get_record(self.store.as_ref(), &Scope::Conn(*connection_id), keys::CONNECTION).await?;
             if let Some(Record::Connection(c)) = conn
                 && c.state == ConnectionState::Active
                 && c.advocate_user.as_ref() == Some(&actor.user)
             {
-                return Ok((MemberRole::Reader, state));
+                return Ok(MemberRole::Reader);
             }
         }
         Err(not_found("bundle"))
@@ -85,10 +89,7 @@ impl Service {
         if !well_formed {
             return Err(not_found("link"));
         }
-        let hash = {
-            use sha2::Digest;
-            crate::blobs::hex(&sha2::Sha256::digest(token.as_bytes()))
-        };
+        let hash = crate::blobs::sha256_hex(token.as_bytes());
         let Ok(scope @ Scope::Child(_)) = self.aliased_scope(&hash, "link").await else {
             return Err(not_found("link"));
         };
@@ -198,7 +199,7 @@ impl Service {
         build_id: BuildId,
     ) -> Result<Build, ServiceError> {
         let scope = Scope::Child(child_id);
-        let (role, _) = self.bundle_reader(actor, child_id, bundle_id).await.map_err(|_| not_found("build"))?;
+        let role = self.bundle_reader(actor, child_id, bundle_id).await.map_err(|_| not_found("build"))?;
         let snap =
             load_live(self.store.as_ref(), &[Read::Get(scope.clone(), keys::build(bundle_id, build_id))]).await?;
         let Some(Record::Build(build)) = snap.get(&scope, &keys::build(bundle_id, build_id)).cloned() else {

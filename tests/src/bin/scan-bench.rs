@@ -46,29 +46,21 @@ async fn main() {
             } else {
                 today + Days::new(30 + (c * 7 + a * 13) % 400)
             };
+            let responsible = if a % 2 == 0 { Party::La } else { Party::Family };
             let action = Action {
-                id: ActionId::new(),
-                case_id: case,
-                description: format!("Action {a}"),
-                responsible: if a % 2 == 0 { Party::La } else { Party::Family },
-                due: when,
-                accepted_until: None,
-                priority: ActionPriority::Important,
                 timescale: Some(TimescaleId::FinalPlan),
                 legal_basis: Some("SEND Regs 2014 reg 13(2)".into()),
                 deadline_kind: Some(DeadlineKind::Statutory),
-                origin: ActionOrigin::Statutory,
-                state: ActionState::Open,
-                completed_on: None,
-                cancelled: false,
-                not_judged: false,
-                cut_short: false,
-                key_date_id: None,
-                completed_by_key_date: None,
-                exception: None,
-                source: None,
-                created_at: now,
-                updated_at: now,
+                ..Action::open(
+                    ActionId::new(),
+                    case,
+                    format!("Action {a}"),
+                    responsible,
+                    when,
+                    ActionPriority::Important,
+                    ActionOrigin::Statutory,
+                    now,
+                )
             };
             // As the rules write it: the action and its due tracker (the scanner reads the latter).
             let tracker = DueTracker::for_action(&action, None).expect("open action");
