@@ -56,6 +56,10 @@ pub fn decide(ctx: &Context, op: &Operation, snap: &Snapshot) -> Result<Decision
             personal::record_export(ctx, system, snap, &mut changes)?;
             None
         }
+        Operation::System(system @ crate::command::SystemCommand::RecordErasure { .. }) => {
+            personal::record_erasure(ctx, system, snap, &mut changes)?;
+            None
+        }
         Operation::System(system @ crate::command::SystemCommand::RecordBuild { .. }) => {
             Some(bundles::record_build(ctx, system, snap, &mut changes)?)
         }

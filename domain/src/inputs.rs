@@ -111,7 +111,8 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
                 TicketCommand::Accept
                 | TicketCommand::Decline { .. }
                 | TicketCommand::Update { .. }
-                | TicketCommand::Assign { .. } => {}
+                | TicketCommand::Assign { .. }
+                | TicketCommand::Leave => {}
             }
             reads
         }
@@ -218,6 +219,7 @@ fn command_reads(op: &Operation, actor: &Actor) -> Vec<Read> {
                     );
                 }
                 SystemCommand::RecordExport { export_id, .. } => reads.push(get(keys::export(*export_id))),
+                SystemCommand::RecordErasure { .. } => reads.push(get(keys::ERASURE_RECEIPT.into())),
                 SystemCommand::RecordBuild { bundle_id, build_id, .. } => {
                     reads.push(get(keys::bundle(*bundle_id)));
                     reads.push(get(keys::build(*bundle_id, *build_id)));
@@ -331,6 +333,16 @@ pub fn reads_after(op: &Operation, actor: &Actor, snap: &Snapshot) -> Vec<Read> 
             let family = Scope::Family(conn.family_id);
             let mut reads = Vec::new();
             match command {
+                // Ending the support revokes the grant: the family's grants and children, then
+                // the advocate's memberships of them.
+                TicketCommand::Leave => {
+                    reads.extend(grant_reads(&family));
+                    let granted = match snap.get(&family, &keys::grant(conn.id)) {
+                        Some(Record::Grant(g)) => Some(g.advocate_user.clone()),
+                        _ => None,
+                    };
+                    reads.extend(memberships(conn.family_id, &[conn.advocate_user.clone(), granted]));
+                }
                 TicketCommand::Accept => {
                     if let Some(old_id) = conn.replaces {
                         let old = Scope::Conn(old_id);

@@ -28,6 +28,8 @@ pub const BUNDLE_PREFIX: &str = "bundle/";
 /// A user's exports (user scope).
 pub const EXPORT_PREFIX: &str = "export/";
 pub const SYNC_PREFIX: &str = "sync/";
+/// A deleted account's receipt, the one record of its [`crate::Scope::Erased`] scope.
+pub const ERASURE_RECEIPT: &str = "receipt";
 
 // The advocate scope.
 pub const ADVOCATE_PROFILE: &str = "profile";

@@ -12,6 +12,7 @@ pub mod command;
 pub mod context;
 pub mod dates;
 pub mod decide;
+pub mod erasure;
 pub mod error;
 pub mod execution;
 pub mod export;

@@ -633,6 +633,15 @@ pub enum NoticeKind {
     HandoverCompleted,
     /// To the family: an organisation gave their request to an advocate.
     AdvocateAssigned,
+    /// To an advocate: a family they supported deleted their account; the ticket, its messages
+    /// and the advocate's private notes about them went with it (so the notice names none).
+    FamilyLeft,
+    /// To a family: their advocate closed their account; the support ended and access with it.
+    AdvocateLeft,
+    /// To anyone: the export they asked for is ready to download (for 7 days).
+    ExportReady,
+    /// To anyone: the export they asked for could not be made; they may ask again.
+    ExportFailed,
 }
 
 impl NoticeKind {
@@ -651,20 +660,30 @@ impl NoticeKind {
             NoticeKind::HandoverRequested => "handover_requested",
             NoticeKind::HandoverCompleted => "handover_completed",
             NoticeKind::AdvocateAssigned => "advocate_assigned",
+            NoticeKind::FamilyLeft => "family_left",
+            NoticeKind::AdvocateLeft => "advocate_left",
+            NoticeKind::ExportReady => "export_ready",
+            NoticeKind::ExportFailed => "export_failed",
         }
     }
 }
 
-/// A notification to one person about what someone else did on a ticket (key
-/// `notice/<day>/<id>` in the recipient's user scope). Ids only: what happened is read from the
-/// ticket, under access control.
+/// A notification to one person about what someone else did on a ticket, or about their own
+/// export (key `notice/<day>/<id>` in the recipient's user scope). Ids only: what happened is
+/// read from the ticket or the export, under access control.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notice {
     pub id: AlertId,
     pub kind: NoticeKind,
-    pub ticket_id: crate::ids::TicketId,
-    pub connection_id: crate::ids::ConnectionId,
+    /// The ticket it is about; absent when the ticket went with a deleted account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<crate::ids::TicketId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<crate::ids::ConnectionId>,
+    /// The export it is about (`export_ready`, `export_failed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_id: Option<crate::ids::ExportId>,
     pub raised_at: DateTime<Utc>,
 }
 
@@ -714,6 +733,7 @@ pub enum Record {
     Build(crate::bundle::Build),
     ShareLink(crate::bundle::ShareLink),
     Export(crate::export::Export),
+    Erasure(crate::erasure::Erasure),
 }
 
 impl Record {

@@ -147,8 +147,14 @@ pub fn decide_sla_scan(now: DateTime<Utc>, scope: &Scope, key: &str, snap: &Snap
     }
     // One notice per ticket, window and colour, whichever run raises it.
     let id = AlertId::derived(tracker.ticket_id.0, &format!("sla/{}/{}", opened.timestamp(), chip.as_str()));
-    let notice =
-        Notice { id, kind, ticket_id: tracker.ticket_id, connection_id: tracker.connection_id, raised_at: now };
+    let notice = Notice {
+        id,
+        kind,
+        ticket_id: Some(tracker.ticket_id),
+        connection_id: Some(tracker.connection_id),
+        export_id: None,
+        raised_at: now,
+    };
     if let Some(user) = &tracker.advocate_user {
         crate::rules::ticket_records::notice(user, notice, &mut changes);
     }

@@ -23,6 +23,9 @@ pub enum Scope {
     Advocate(AdvocateId),
     /// An organisation's profile and members.
     Org(OrganisationId),
+    /// A deleted account's receipt, under the keyed hash of its user id: no one's to read or
+    /// sync, only the deletion's to write and to find again.
+    Erased(crate::erasure::ErasureKey),
 }
 
 impl Scope {
@@ -34,7 +37,7 @@ impl Scope {
             Scope::Advocate(a) => {
                 actor.role == crate::vocab::RoleClaim::Advocate && *a == AdvocateId::for_user(&actor.user)
             }
-            Scope::Family(_) | Scope::Child(_) | Scope::Conn(_) | Scope::Org(_) => false,
+            Scope::Family(_) | Scope::Child(_) | Scope::Conn(_) | Scope::Org(_) | Scope::Erased(_) => false,
         }
     }
 }
@@ -56,6 +59,7 @@ impl fmt::Display for Scope {
             Scope::Conn(id) => write!(f, "conn:{id}"),
             Scope::Advocate(id) => write!(f, "advocate:{id}"),
             Scope::Org(id) => write!(f, "org:{id}"),
+            Scope::Erased(key) => write!(f, "erased:{key}"),
         }
     }
 }
@@ -71,6 +75,7 @@ impl FromStr for Scope {
             "conn" => Scope::Conn(id.parse()?),
             "advocate" => Scope::Advocate(id.parse()?),
             "org" => Scope::Org(id.parse()?),
+            "erased" => Scope::Erased(id.parse().map_err(|_| ScopeError::Kind(s.chars().take(64).collect()))?),
             _ => return Err(ScopeError::Kind(s.chars().take(64).collect())),
         };
         // One spelling per scope (lower-case, hyphenated ids), as the server writes it: the
@@ -108,6 +113,7 @@ mod tests {
             Scope::Conn(ConnectionId::new()),
             Scope::Advocate(AdvocateId::new()),
             Scope::Org(OrganisationId::new()),
+            Scope::Erased("0f".repeat(32).parse().unwrap()),
         ] {
             assert_eq!(s.to_string().parse::<Scope>().unwrap(), s);
         }

@@ -6,6 +6,7 @@
 //! | record      | `S#<scope>`   | `R#<key>`          | `v`, `seq`, `del`, `body`, `g1pk`/`g1sk`, `g2pk`/`g2sk` |
 //! | change log  | `S#<scope>`   | `L#<seq, 20 digits>` | `key`, `v`, `del`, `ttl` |
 //! | alias       | `A#<id>`      | `#ALIAS`           | `scope` |
+//! | alias back-reference | `S#<scope>` | `A#<id>`     | — (the alias to delete with the scope) |
 //!
 //! A commit is one `TransactWriteItems`: per scope a conditional bump of `#META.seq` (condition:
 //! the seq read just before), each record put conditioned on its expected version (or absence),
@@ -372,6 +373,13 @@ impl DynamoStore {
                 .map_err(backend)?;
             items.push(TransactWriteItem::builder().put(put).build());
             slots.push(Slot::Alias(id.clone()));
+            // The scope's note of the alias, so purging the scope finds it without a scan.
+            let mut back: Item = HashMap::new();
+            back.insert("PK".into(), s(pk(scope)));
+            back.insert("SK".into(), s(format!("A#{id}")));
+            let put = DdbPut::builder().table_name(&self.table).set_item(Some(back)).build().map_err(backend)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+            slots.push(Slot::Log);
         }
         Ok(Transaction { items, slots, seqs: next })
     }
@@ -597,6 +605,134 @@ impl Committer for DynamoStore {
             tokio::time::sleep(backoff::delay(attempt, 5)).await;
         }
         Err(StoreError::Unavailable("dynamodb: commit kept losing races on scope sequence numbers".into()))
+    }
+}
+
+impl DynamoStore {
+    /// Every item key of one partition (strongly consistent), page by page.
+    async fn partition_keys(&self, pk_value: &str) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(pk_value))
+                .projection_expression("PK, SK, #k")
+                .expression_attribute_names("#k", "key")
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk)?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Deletes items by key, 25 to a batch, until DynamoDB has processed every one.
+    async fn delete_items(&self, keys: Vec<(String, String)>) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        for chunk in keys.chunks(25) {
+            let mut requests = chunk
+                .iter()
+                .map(|(p, k)| {
+                    DeleteRequest::builder()
+                        .key("PK", s(p))
+                        .key("SK", s(k))
+                        .build()
+                        .map(|d| WriteRequest::builder().delete_request(d).build())
+                        .map_err(backend)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            for attempt in 0..META_ATTEMPTS {
+                let out =
+                    self.client.batch_write_item().request_items(&self.table, requests).send().await.map_err(sdk)?;
+                requests = out.unprocessed_items.and_then(|mut m| m.remove(&self.table)).unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(backoff::delay(attempt, 20)).await;
+            }
+            if !requests.is_empty() {
+                return Err(StoreError::Unavailable("deletes left unprocessed".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl senvault_store::Eraser for DynamoStore {
+    async fn purge_scope(&self, scope: &str) -> Result<u64, StoreError> {
+        let partition = pk(scope);
+        let items = self.partition_keys(&partition).await?;
+        let mut keys = Vec::with_capacity(items.len() * 2);
+        let mut records = 0;
+        for item in &items {
+            let sk = get_s(item, "SK")?;
+            if sk == META_SK {
+                continue;
+            }
+            if sk.starts_with("R#") {
+                records += 1;
+            }
+            if let Some(id) = sk.strip_prefix("A#") {
+                keys.push((format!("A#{id}"), ALIAS_SK.to_owned()));
+            }
+            keys.push((partition.clone(), sk.to_owned()));
+        }
+        self.delete_items(keys).await?;
+        // The metadata last: a purge cut short leaves the scope findable and is run again.
+        self.delete_items(vec![(partition, META_SK.to_owned())]).await?;
+        Ok(records)
+    }
+
+    async fn erase_keys(&self, scope: &str, keys: &[String]) -> Result<u64, StoreError> {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let partition = pk(scope);
+        let wanted: std::collections::BTreeSet<&str> = keys.iter().map(String::as_str).collect();
+        let mut doomed = Vec::new();
+        let mut records = 0;
+        for item in self.partition_keys(&partition).await? {
+            let sk = get_s(&item, "SK")?;
+            let hit = match sk.strip_prefix("R#") {
+                Some(key) => {
+                    let hit = wanted.contains(key);
+                    records += u64::from(hit);
+                    hit
+                }
+                None => sk.starts_with("L#") && get_s(&item, "key").is_ok_and(|k| wanted.contains(k)),
+            };
+            if hit {
+                doomed.push((partition.clone(), sk.to_owned()));
+            }
+        }
+        self.delete_items(doomed).await?;
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(&partition))
+            .key("SK", s(META_SK))
+            .update_expression("SET epoch = if_not_exists(epoch, :one) + :one")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        match update {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => {}
+            Err(e) => return Err(sdk(e)),
+        }
+        Ok(records)
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Config {
     pub bucket: Option<String>,
     pub kms_key: Option<String>,
     pub roles: RoleSource,
+    /// The deployment's generated secret for deletion receipts' keyed hashes.
+    pub erasure_secret: String,
 }
 
 impl Config {
@@ -47,6 +49,7 @@ impl Config {
             table: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
             bucket: var("BUCKET_NAME"),
             kms_key: var("KMS_KEY_ID"),
+            erasure_secret: var("ERASURE_SECRET").ok_or(ConfigError::Missing("ERASURE_SECRET"))?,
             roles: {
                 let claim = var("ROLE_CLAIM").unwrap_or_else(|| DEFAULT_GATEWAY_ROLE_CLAIM.into());
                 match var("ROLE_CLAIM_HOLDS").as_deref() {
@@ -90,6 +93,7 @@ pub async fn http_state(config: &Config) -> AppState {
         blobs,
     );
     state.builds = crate::api::BuildStarter::ByDeployment;
+    state.service.set_erasure_secret(crate::service::erasure::ErasureSecret::derive(config.erasure_secret.as_bytes()));
     state
 }
 

@@ -17,6 +17,7 @@ use crate::auth::Authenticator;
 use crate::blobs::fs::FsBlobs;
 use crate::clock::SystemClock;
 use crate::service::ServiceError;
+use crate::service::erasure::ErasureSecret;
 use crate::setup::{self, StoreChoice};
 use senvault_store::sqlite::SqliteStore;
 
@@ -130,11 +131,9 @@ pub async fn open_state(data_dir: &Path, choice: &StoreChoice) -> Result<Local, 
     }
     let stores = setup::open(choice, data_dir, &secret).await?;
     let auth = Authenticator::hs256(&secret, &role_claim());
-    Ok(Local {
-        state: setup::state_with(stores.records, Arc::new(SystemClock), auth, Some(stores.documents)),
-        fs_blobs: stores.fs_blobs,
-        sqlite: stores.sqlite,
-    })
+    let state = setup::state_with(stores.records, Arc::new(SystemClock), auth, Some(stores.documents));
+    state.service.set_erasure_secret(ErasureSecret::derive(&secret));
+    Ok(Local { state, fs_blobs: stores.fs_blobs, sqlite: stores.sqlite })
 }
 
 /// The local server's state and, when documents are kept on disk, the blob adapter whose

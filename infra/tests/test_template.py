@@ -77,6 +77,7 @@ class Template(unittest.TestCase):
         self.assertEqual(routes["/v1/shared/{token}"], "DocumentsFunction")
         self.assertEqual(routes["/v1/me/exports"], "DocumentsFunction")
         self.assertEqual(routes["/v1/me/exports/{proxy+}"], "DocumentsFunction")
+        self.assertEqual(routes["/v1/me/delete"], "DocumentsFunction")
         shared = self.r["DocumentsFunction"]["Properties"]["Events"]["SharedBundle"]["Properties"]
         self.assertEqual(shared["Auth"], {"Authorizer": "NONE"}, "a share link needs no sign-in")
         self.assertEqual(routes["/v1/children/{id}/advocates"], "TicketsFunction")
@@ -137,6 +138,18 @@ class Template(unittest.TestCase):
         self.assertEqual(by_id["ExpireUnconfirmedUploads"]["ExpirationInDays"], 1)
         self.assertLessEqual(by_id["PurgeNoncurrentVersions"]["NoncurrentVersionExpiration"]["NoncurrentDays"], 1)
         self.assertTrue(by_id["RemoveExpiredDeleteMarkers"]["ExpiredObjectDeleteMarker"])
+
+
+    def test_deletion_receipts_are_keyed_with_a_generated_secret_every_function_gets(self):
+        secret = self.r["ErasureSecret"]
+        self.assertEqual(secret["Type"], "AWS::SecretsManager::Secret")
+        self.assertEqual(secret["DeletionPolicy"], "Retain", "a new key would orphan every receipt")
+        self.assertGreaterEqual(secret["Properties"]["GenerateSecretString"]["PasswordLength"], 32)
+        env = self.t["Globals"]["Function"]["Environment"]["Variables"]
+        self.assertIn("ErasureSecret", str(env["ERASURE_SECRET"]))
+        actions = str(self.r["DocumentsFunction"]["Properties"]["Policies"])
+        for needed in ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "exports/*"]:
+            self.assertIn(needed, actions)
 
 
 if __name__ == "__main__":

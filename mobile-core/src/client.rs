@@ -41,6 +41,8 @@ pub struct SyncReport {
     pub records_received: u64,
     pub records_removed: u64,
     pub scopes_revoked: u64,
+    /// The account was deleted: the device wiped everything it held for it.
+    pub account_deleted: bool,
     pub scopes_reset: u64,
     pub bytes_received: u64,
 }
@@ -85,6 +87,8 @@ pub enum OutcomeKind {
 #[derive(uniffi::Object)]
 pub struct VaultClient {
     db: Mutex<Connection>,
+    /// Where the replica lives (sign-out deletes it).
+    path: std::path::PathBuf,
     transport: Arc<dyn Transport>,
     auth: Arc<dyn AuthProvider>,
     /// One sync at a time; local changes carry on meanwhile.
@@ -113,6 +117,7 @@ impl VaultClient {
             scopes_revoked: 0,
             scopes_reset: 0,
             bytes_received: 0,
+            account_deleted: false,
         };
         // Push first: a change may open a scope (a support request opens its connection),
         // which the scopes listed next then include.
@@ -120,8 +125,23 @@ impl VaultClient {
         let scopes: ScopesResponse = self.request("GET", "/v1/sync/scopes", &token, None, &mut report)?;
         self.learn_scopes(&scopes)?;
         self.pull(&token, &mut report)?;
+        if report.account_deleted {
+            // The account was deleted (on another device, or by the service): nothing of it
+            // stays here.
+            self.wipe()?;
+            return Ok(report);
+        }
         db::meta_set(&*self.conn()?, "last_sync", &Utc::now().to_rfc3339())?;
         Ok(report)
+    }
+
+    /// Signs this device out: the replica — every record, pending change and setting — is
+    /// overwritten and deleted, and an empty one takes its place (with a new device id), ready
+    /// for the next sign-in. Changes not yet synced are lost, so an app asks first (`status()`
+    /// says how many wait). Waits for a sync in progress to finish.
+    pub fn sign_out(&self) -> Result<(), VaultError> {
+        let _one = self.syncing.lock().map_err(|_| poisoned())?;
+        self.wipe()
     }
 
     pub fn status(&self) -> Result<SyncStatus, VaultError> {
@@ -186,6 +206,17 @@ impl VaultClient {
 }
 
 impl VaultClient {
+    /// Replaces the replica with an empty one; the caller holds the sync lock.
+    fn wipe(&self) -> Result<(), VaultError> {
+        let mut conn = self.conn()?;
+        let old = std::mem::replace(&mut *conn, Connection::open_in_memory()?);
+        db::destroy(old, &self.path)?;
+        let fresh = db::open(&self.path)?;
+        db::meta_set(&fresh, "client_id", &uuid::Uuid::new_v4().to_string())?;
+        *conn = fresh;
+        Ok(())
+    }
+
     /// [`Self::open`] with another way to reach the server (tests: faults, an in-process
     /// server).
     pub fn with_transport(
@@ -197,7 +228,13 @@ impl VaultClient {
         if db::meta_get(&conn, "client_id")?.is_none() {
             db::meta_set(&conn, "client_id", &uuid::Uuid::new_v4().to_string())?;
         }
-        Ok(Arc::new(VaultClient { db: Mutex::new(conn), transport, auth, syncing: Mutex::new(()) }))
+        Ok(Arc::new(VaultClient {
+            db: Mutex::new(conn),
+            path: db_path.into(),
+            transport,
+            auth,
+            syncing: Mutex::new(()),
+        }))
     }
 
     pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>, VaultError> {
@@ -360,6 +397,12 @@ impl VaultClient {
             let answer: PullResponse =
                 self.request("POST", "/v1/sync/pull", token, Some(serde_json::to_vec(&request)?), report)?;
             let conn = self.conn()?;
+            // The user's own scope revoked: the account is gone (the caller wipes the device).
+            let own = db::meta_get(&conn, "user")?.map(|u| format!("user:{u}"));
+            if answer.scopes.iter().any(|s| Some(&s.scope) == own.as_ref() && matches!(s.state, PullState::Revoked)) {
+                report.account_deleted = true;
+                return Ok(());
+            }
             let tx = conn.unchecked_transaction()?;
             let more = apply_pull(&tx, &answer, report)?;
             trim_outbox(&tx, answer.lmid)?;

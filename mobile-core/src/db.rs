@@ -60,9 +60,40 @@ pub fn open(path: &Path) -> Result<Connection, VaultError> {
     if check != "ok" {
         return Err(VaultError::Corrupt { detail: check });
     }
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    // `secure_delete`: what is deleted (a revoked scope, a signed-out replica) is overwritten
+    // with zeros in the file, not left in free pages.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+    )?;
     migrate(&conn, VERSION)?;
     Ok(conn)
+}
+
+/// Removes the replica at `path` for good: its contents are overwritten first (every table
+/// emptied with `secure_delete`, the file rebuilt, the write-ahead log emptied), then the
+/// database and its side files are deleted. `conn` is the open connection to it, closed here.
+pub fn destroy(conn: Connection, path: &Path) -> Result<(), VaultError> {
+    let tables: Vec<String> = {
+        let mut stmt =
+            conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    for table in &tables {
+        conn.execute(&format!("DELETE FROM \"{}\"", table.replace('"', "\"\"")), [])?;
+    }
+    conn.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    conn.close().map_err(|(_, e)| e)?;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        match std::fs::remove_file(&name) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(VaultError::Storage { detail: format!("the replica could not be deleted: {e}") }),
+        }
+    }
+    Ok(())
 }
 
 /// The replica's migrations, run by the store's one migration runner.

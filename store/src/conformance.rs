@@ -26,6 +26,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     oversized_commits_are_refused(store.as_ref()).await;
     condition_checks(store.as_ref()).await;
     loads(store.as_ref()).await;
+    erasure(store.as_ref()).await;
 }
 
 fn run_id() -> String {
@@ -355,4 +356,49 @@ pub async fn loads(store: &dyn Store) {
 
 fn puts_body(scope: &str, body: String) -> Put {
     Put { scope: scope.into(), key: String::new(), body, deleted: false, expect: Expect::Absent, g1: None, g2: None }
+}
+
+/// A purged scope leaves nothing: no record, tombstone, index entry, change-log entry, alias or
+/// metadata; a second purge answers 0; other scopes are untouched. Erasing keys of another
+/// scope removes them and their log entries, and starts that scope on a new epoch.
+pub async fn erasure(store: &dyn Store) {
+    let id = run_id();
+    let (gone, kept) = (format!("t{id}:gone"), format!("t{id}:kept"));
+    let indexed = |scope: &str, key: &str| {
+        let mut p = put(scope, key, json!({"about": id}), Expect::Absent);
+        p.g1 = Some(IndexKey { pk: format!("g-{id}"), sk: format!("{scope}/{key}") });
+        p
+    };
+    let request = CommitRequest {
+        puts: vec![indexed(&gone, "a"), indexed(&gone, "b"), indexed(&kept, "a"), indexed(&kept, "names-gone")],
+        checks: vec![],
+        aliases: vec![(format!("gone-{id}"), gone.clone()), (format!("kept-{id}"), kept.clone())],
+    };
+    store.commit(request).await.unwrap();
+    let b = store.get(&gone, "b").await.unwrap().unwrap();
+    let mut tomb = put(&gone, "b", json!({}), Expect::Version(b.version));
+    tomb.deleted = true;
+    store.commit(one(tomb)).await.unwrap();
+    let before = store.meta(&kept).await.unwrap();
+
+    assert_eq!(store.purge_scope(&gone).await.expect("purge"), 2, "a record and a tombstone went");
+    assert!(store.get(&gone, "a").await.unwrap().is_none());
+    assert!(store.get(&gone, "b").await.unwrap().is_none(), "tombstones go too");
+    assert!(store.changes(&gone, 0, 100).await.unwrap().is_empty(), "the change log goes");
+    assert_eq!(store.meta(&gone).await.unwrap(), ScopeMeta::default(), "the metadata goes");
+    assert!(store.resolve(&format!("gone-{id}")).await.unwrap().is_none(), "its aliases go");
+    let index = store.query_index(Index::G1, &format!("g-{id}"), None, None, 100).await.unwrap();
+    assert!(index.items.iter().all(|r| r.scope == kept), "its index entries go: {:?}", index.items);
+    assert_eq!(index.items.len(), 2);
+    assert_eq!(store.purge_scope(&gone).await.expect("purge again"), 0, "a second purge finds nothing");
+    assert_eq!(store.resolve(&format!("kept-{id}")).await.unwrap(), Some(kept.clone()));
+
+    let erased = store.erase_keys(&kept, &["names-gone".to_owned(), "never-was".to_owned()]).await.unwrap();
+    assert_eq!(erased, 1);
+    assert!(store.get(&kept, "names-gone").await.unwrap().is_none());
+    assert!(store.get(&kept, "a").await.unwrap().is_some(), "other records stay");
+    let log = store.changes(&kept, 0, 100).await.unwrap();
+    assert!(log.iter().all(|c| c.key != "names-gone"), "no log entry keeps the key: {log:?}");
+    let after = store.meta(&kept).await.unwrap();
+    assert_eq!((after.epoch, after.seq), (before.epoch + 1, before.seq), "devices download the scope afresh");
 }

@@ -167,6 +167,16 @@ impl Committer for CountingStore {
 }
 
 #[async_trait]
+impl crate::port::Eraser for CountingStore {
+    async fn purge_scope(&self, scope: &str) -> Result<u64, StoreError> {
+        self.inner.purge_scope(scope).await
+    }
+    async fn erase_keys(&self, scope: &str, keys: &[String]) -> Result<u64, StoreError> {
+        self.inner.erase_keys(scope, keys).await
+    }
+}
+
+#[async_trait]
 impl ChangeLog for CountingStore {
     async fn changes(&self, scope: &str, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         bump(&self.counts.change_reads, 1);

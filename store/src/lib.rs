@@ -18,7 +18,7 @@ pub mod sqlite;
 pub mod sync;
 
 pub use model::*;
-pub use port::{ChangeLog, Committer, IndexReader, RecordReader, Store};
+pub use port::{ChangeLog, Committer, Eraser, IndexReader, RecordReader, Store};
 
 /// How long each scope's change log is kept: DynamoDB expires log items after it (TTL) and
 /// the SQLite engine trims to it ([`sqlite::SqliteStore::purge_changes`]). A device whose

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Most items one commit may touch, as in a DynamoDB `TransactWriteItems`: one `#META` bump per
-/// scope, the record and its change-log entry per put, one item per condition check and one
+/// scope, the record and its change-log entry per put, one item per condition check and two
 /// per alias.
 pub const MAX_COMMIT_ACTIONS: usize = 100;
 
@@ -87,10 +87,11 @@ impl CommitRequest {
         Self { puts, ..Self::default() }
     }
 
-    /// Items this commit touches, counted as DynamoDB counts transaction actions.
+    /// Items this commit touches, counted as DynamoDB counts transaction actions (an alias is
+    /// two: itself and its scope's note of it, for purging).
     pub fn action_count(&self) -> usize {
         let scopes: BTreeSet<_> = self.puts.iter().map(|p| p.scope.as_str()).collect();
-        scopes.len() + 2 * self.puts.len() + self.checks.len() + self.aliases.len()
+        scopes.len() + 2 * self.puts.len() + self.checks.len() + 2 * self.aliases.len()
     }
 
     pub fn is_empty(&self) -> bool {

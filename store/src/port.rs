@@ -89,7 +89,25 @@ pub trait ChangeLog: Send + Sync {
     async fn meta(&self, scope: &str) -> Result<ScopeMeta, StoreError>;
 }
 
-/// A whole storage adapter.
-pub trait Store: RecordReader + IndexReader + Committer + ChangeLog + 'static {}
+/// Removing data for good, for an account's deletion (UK GDPR article 17). Unlike a commit's
+/// tombstone, nothing is left behind to name what went: no record, no index entry, no
+/// change-log entry, no alias.
+#[async_trait]
+pub trait Eraser: Send + Sync {
+    /// Deletes every item of `scope` — its records and tombstones (with their index entries),
+    /// its change log, the aliases that lead into it — and its metadata last, so that a purge
+    /// cut short is finished by running it again. Answers how many records and tombstones
+    /// went (0 for a scope already gone).
+    async fn purge_scope(&self, scope: &str) -> Result<u64, StoreError>;
 
-impl<T: RecordReader + IndexReader + Committer + ChangeLog + 'static> Store for T {}
+    /// Deletes the records `keys` of `scope` (someone else's scope that names a deleted
+    /// account) with their change-log entries, and starts the scope's history afresh (a new
+    /// epoch): no tombstone may keep the key, so devices download the scope again instead of
+    /// being told what went. Answers how many records went.
+    async fn erase_keys(&self, scope: &str, keys: &[String]) -> Result<u64, StoreError>;
+}
+
+/// A whole storage adapter.
+pub trait Store: RecordReader + IndexReader + Committer + ChangeLog + Eraser + 'static {}
+
+impl<T: RecordReader + IndexReader + Committer + ChangeLog + Eraser + 'static> Store for T {}

@@ -47,6 +47,8 @@ pub struct FailingStore {
     fail_on: Mutex<BTreeSet<usize>>,
     /// A record to delete just before the next commit lands (scope, key).
     delete_first: Mutex<Option<(String, String)>>,
+    purges: AtomicUsize,
+    fail_purge_on: Mutex<BTreeSet<usize>>,
 }
 
 impl FailingStore {
@@ -57,6 +59,8 @@ impl FailingStore {
             commits: AtomicUsize::new(0),
             fail_on: Mutex::new(BTreeSet::new()),
             delete_first: Mutex::new(None),
+            purges: AtomicUsize::new(0),
+            fail_purge_on: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -76,6 +80,13 @@ impl FailingStore {
     pub fn fail_commit(&self, n: usize) {
         let base = self.commits.load(Ordering::SeqCst);
         self.fail_on.lock().expect("lock").insert(base + n);
+    }
+
+    /// Makes the `n`th scope purge from now fail before it removes anything (a crash half-way
+    /// through an account's deletion).
+    pub fn fail_purge(&self, n: usize) {
+        let base = self.purges.load(Ordering::SeqCst);
+        self.fail_purge_on.lock().expect("lock").insert(base + n);
     }
 }
 
@@ -167,6 +178,20 @@ impl Committer for FailingStore {
             return Err(StoreError::Unavailable("injected failure after the commit".into()));
         }
         Ok(receipt)
+    }
+}
+
+#[async_trait]
+impl Eraser for FailingStore {
+    async fn purge_scope(&self, scope: &str) -> Result<u64, StoreError> {
+        let n = self.purges.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.fail_purge_on.lock().expect("lock").remove(&n) {
+            return Err(StoreError::Unavailable("injected failure".into()));
+        }
+        self.inner.purge_scope(scope).await
+    }
+    async fn erase_keys(&self, scope: &str, keys: &[String]) -> Result<u64, StoreError> {
+        self.inner.erase_keys(scope, keys).await
     }
 }
 

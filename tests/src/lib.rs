@@ -22,6 +22,7 @@ use tower::ServiceExt;
 
 pub mod aws;
 pub mod corpus;
+pub mod erasure_scan;
 pub mod faults;
 pub mod fixtures;
 pub mod load;
@@ -99,6 +100,13 @@ impl TestApp {
         let store = SqliteStore::open(&dir.join("senvault.db")).expect("sqlite file");
         let blobs = Arc::new(FsBlobs::new(dir.join("blobs"), TEST_SECRET, "http://127.0.0.1:9"));
         Self::build(Arc::new(store), blobs.clone(), blobs)
+    }
+
+    /// The API over `store` (say, a fault-injecting wrapper of a SQLite file in `dir`), with
+    /// documents kept as files under `dir/blobs`.
+    pub fn in_dir_over(dir: &std::path::Path, store: Arc<dyn Store>) -> Self {
+        let blobs = Arc::new(FsBlobs::new(dir.join("blobs"), TEST_SECRET, "http://127.0.0.1:9"));
+        Self::build(store, blobs.clone(), blobs)
     }
 
     /// The API over `store`, with documents in `documents` (e.g. S3).

@@ -101,6 +101,10 @@ pub enum TicketCommand {
     },
     /// An organisation's admin gives the ticket to a member advocate (or another one).
     Assign { advocate_id: AdvocateId },
+    /// The advocate ends the support from their side because they are leaving (their account
+    /// is being deleted): the connection and ticket close, every grant on it is revoked, and
+    /// the family is told. The family's records of the support stay theirs.
+    Leave,
 }
 
 impl TicketCommand {
@@ -116,6 +120,7 @@ impl TicketCommand {
             TicketCommand::LinkCase { .. } => "link_case",
             TicketCommand::Handover { .. } => "hand_over",
             TicketCommand::Assign { .. } => "assign_ticket",
+            TicketCommand::Leave => "leave_support",
         }
     }
 }

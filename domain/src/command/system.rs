@@ -49,6 +49,9 @@ pub enum SystemCommand {
     RecordBuild { child_id: ChildId, bundle_id: BundleId, build_id: BuildId, outcome: BuildOutcome },
     /// What became of an export (made as the user who asked for it).
     RecordExport { user: UserId, export_id: ExportId, outcome: BuildOutcome },
+    /// Where an account's deletion stands (made as the user deleting it): the receipt under the
+    /// keyed hash of their id; when it is complete, the advocates it names are told.
+    RecordErasure { key: crate::erasure::ErasureKey, receipt: crate::erasure::Erasure },
 }
 
 /// The builder's report on a build.
@@ -84,6 +87,7 @@ impl SystemCommand {
             | SystemCommand::RecordComparison { child_id, .. }
             | SystemCommand::RecordBuild { child_id, .. } => Scope::Child(*child_id),
             SystemCommand::RecordExport { user, .. } => Scope::User(user.clone()),
+            SystemCommand::RecordErasure { key, .. } => Scope::Erased(key.clone()),
         }
     }
 
@@ -95,6 +99,7 @@ impl SystemCommand {
             SystemCommand::RecordComparison { .. } => "record_comparison",
             SystemCommand::RecordBuild { .. } => "record_bundle_build",
             SystemCommand::RecordExport { .. } => "record_export",
+            SystemCommand::RecordErasure { .. } => "record_erasure",
         }
     }
 
@@ -105,7 +110,9 @@ impl SystemCommand {
             | SystemCommand::RecordAnalysis { document_id, .. }
             | SystemCommand::RecordAnalysisFailure { document_id, .. } => Some(*document_id),
             SystemCommand::RecordComparison { plan_document_id, .. } => Some(*plan_document_id),
-            SystemCommand::RecordBuild { .. } | SystemCommand::RecordExport { .. } => None,
+            SystemCommand::RecordBuild { .. }
+            | SystemCommand::RecordExport { .. }
+            | SystemCommand::RecordErasure { .. } => None,
         }
     }
 
@@ -116,7 +123,8 @@ impl SystemCommand {
             SystemCommand::ConfirmUpload { .. }
             | SystemCommand::RecordAnalysisFailure { .. }
             | SystemCommand::RecordBuild { .. }
-            | SystemCommand::RecordExport { .. } => None,
+            | SystemCommand::RecordExport { .. }
+            | SystemCommand::RecordErasure { .. } => None,
         }
     }
 }

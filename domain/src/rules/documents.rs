@@ -224,9 +224,9 @@ pub(crate) fn decide_system(
             Ok(family)
         }
         // Decided by the bundle and personal rules.
-        SystemCommand::RecordBuild { .. } | SystemCommand::RecordExport { .. } => {
-            Err(DomainError::NotFound { what: "document" })
-        }
+        SystemCommand::RecordBuild { .. }
+        | SystemCommand::RecordExport { .. }
+        | SystemCommand::RecordErasure { .. } => Err(DomainError::NotFound { what: "document" }),
         SystemCommand::RecordAnalysis { .. } | SystemCommand::RecordAnalysisFailure { .. } => {
             may_use(ctx.membership, DocumentUse::Analyse)?;
             let family = family_scope(snap, &scope)?;

@@ -73,7 +73,8 @@ pub(crate) fn record_analysis(
         SystemCommand::ConfirmUpload { .. }
         | SystemCommand::RecordComparison { .. }
         | SystemCommand::RecordBuild { .. }
-        | SystemCommand::RecordExport { .. } => {
+        | SystemCommand::RecordExport { .. }
+        | SystemCommand::RecordErasure { .. } => {
             return Err(DomainError::NotFound { what: "analysis" });
         }
     };

@@ -113,6 +113,24 @@ pub(crate) fn record_export(
         }
     }
     if next != *current {
+        // The person is told once the export is made, or could not be.
+        let told = match next.state {
+            BuildState::Ready => Some(crate::model::NoticeKind::ExportReady),
+            BuildState::Failed if current.state != BuildState::Failed => Some(crate::model::NoticeKind::ExportFailed),
+            _ => None,
+        };
+        if let Some(kind) = told {
+            let id = AlertId(ctx.op.derive(&format!("notice/{}", kind.as_str())));
+            let notice = crate::model::Notice {
+                id,
+                kind,
+                ticket_id: None,
+                connection_id: None,
+                export_id: Some(*export_id),
+                raised_at: ctx.now,
+            };
+            crate::rules::ticket_records::notice(user, notice, changes);
+        }
         changes.put(&scope, key, Record::Export(next));
     }
     Ok(())
@@ -153,4 +171,43 @@ fn mark_read(ctx: &Context, scope: &Scope, id: AlertId, snap: &Snapshot, changes
     if snap.get(scope, &key).is_none() {
         changes.put(scope, key, Record::ReadMarker(ReadMarker { id, read_at: ctx.now }));
     }
+}
+
+/// Where an account's deletion stands, written by the deletion as the user deleting their
+/// account (no one else can name their keyed hash). The receipt only moves forward within one
+/// deletion; when it completes, each advocate the deletion noted is told — with a notice that
+/// names nothing of the family, whose records are gone.
+pub(crate) fn record_erasure(
+    ctx: &Context,
+    command: &SystemCommand,
+    snap: &Snapshot,
+    changes: &mut Changes<'_>,
+) -> Result<(), DomainError> {
+    use crate::erasure::ErasureState;
+    use crate::model::{Notice, NoticeKind};
+    use crate::vocab::ActorRole;
+    let SystemCommand::RecordErasure { key, receipt } = command else {
+        return Err(DomainError::NotFound { what: "deletion" });
+    };
+    let scope = Scope::Erased(key.clone());
+    let current = match snap.get(&scope, keys::ERASURE_RECEIPT) {
+        Some(Record::Erasure(e)) => Some(e),
+        _ => None,
+    };
+    if current == Some(receipt) {
+        return Ok(());
+    }
+    let completing =
+        receipt.state == ErasureState::Complete && current.is_some_and(|c| c.state == ErasureState::InProgress);
+    // An advocate's families were told by each ticket as it closed.
+    if completing && let Some(current) = current.filter(|c| c.role == ActorRole::Family) {
+        let kind = NoticeKind::FamilyLeft;
+        for user in &current.notify {
+            let id = AlertId(ctx.op.derive(&format!("notice/{}/{user}", kind.as_str())));
+            let notice = Notice { id, kind, ticket_id: None, connection_id: None, export_id: None, raised_at: ctx.now };
+            crate::rules::ticket_records::notice(user, notice, changes);
+        }
+    }
+    changes.put(&scope, keys::ERASURE_RECEIPT.into(), Record::Erasure(receipt.clone()));
+    Ok(())
 }

@@ -77,7 +77,14 @@ pub(crate) fn notify(ctx: &Context, user: &UserId, kind: NoticeKind, ticket: &Ti
     let id = AlertId(ctx.op.derive(&format!("notice/{}/{user}", kind.as_str())));
     notice(
         user,
-        Notice { id, kind, ticket_id: ticket.id, connection_id: ticket.connection_id, raised_at: ctx.now },
+        Notice {
+            id,
+            kind,
+            ticket_id: Some(ticket.id),
+            connection_id: Some(ticket.connection_id),
+            export_id: None,
+            raised_at: ctx.now,
+        },
         changes,
     );
 }

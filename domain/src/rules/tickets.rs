@@ -267,6 +267,10 @@ pub(crate) fn decide_ticket(
             advocate_only()?;
             t.decline(reason, changes)?
         }
+        TicketCommand::Leave => {
+            advocate_only()?;
+            t.leave(changes)
+        }
         TicketCommand::Update { status, priority, kind } => {
             advocate_only()?;
             t.update(*status, *priority, *kind, changes)?
@@ -514,6 +518,17 @@ impl TicketWork<'_> {
             notify(self.ctx, user, NoticeKind::RequestDeclined, self.ticket, changes);
         }
         Ok(())
+    }
+
+    fn leave(&self, changes: &mut Changes<'_>) {
+        if self.conn.state == ConnectionState::Ended {
+            return;
+        }
+        let note = Some("The advocate closed their account.".to_owned());
+        crate::rules::access::end_connection(self.ctx, self.conn, note, self.snap, changes);
+        for user in &self.conn.family_users {
+            notify(self.ctx, user, NoticeKind::AdvocateLeft, self.ticket, changes);
+        }
     }
 
     fn update(

@@ -344,3 +344,63 @@ fn reviews_come_from_families_who_worked_with_the_advocate() {
     );
     assert!(matches!(err, Err(DomainError::Forbidden { .. })), "a request not yet accepted: {err:?}");
 }
+
+/// An advocate leaving (their account is being deleted) ends each support from their side: the
+/// connection and ticket close, the grant and every membership it gave go, and the family is
+/// told; only the ticket's advocate may, and a second time changes nothing.
+#[test]
+fn an_advocate_leaving_ends_the_support_and_its_access() {
+    let mut s = setup();
+    let adv = s.adv.clone();
+    s.grant(all(), GrantLevel::Collaborate).unwrap();
+    assert_eq!(s.role(&adv, s.second_child), Some(MemberRole::Writer));
+    let (conn, ticket, mum) = (s.conn, s.ticket, s.f.mum.clone());
+    let family_leaves = on_ticket(&mut s.f, &mum, conn, ticket, TicketCommand::Leave);
+    assert!(matches!(family_leaves, Err(DomainError::Forbidden { .. })), "{family_leaves:?}");
+    on_ticket(&mut s.f, &adv, conn, ticket, TicketCommand::Leave).unwrap();
+    assert_eq!((s.role(&adv, s.f.child), s.role(&adv, s.second_child)), (None, None), "access went with it");
+    let Some(Record::Connection(c)) = s.f.w.snap.get(&Scope::Conn(conn), keys::CONNECTION) else { panic!() };
+    assert_eq!(c.state, ConnectionState::Ended);
+    assert!(s.f.w.snap.get(&Scope::Family(s.f.family), &keys::grant(conn)).is_none(), "the grant is revoked");
+    let told = s.f.w.snap.prefix(&Scope::User(mum.user.clone()), keys::NOTICE_PREFIX).any(
+        |(_, r)| matches!(r, Record::Notice(n) if n.kind == NoticeKind::AdvocateLeft && n.ticket_id == Some(ticket)),
+    );
+    assert!(told, "the family is told which support ended");
+    assert!(on_ticket(&mut s.f, &adv, conn, ticket, TicketCommand::Leave).unwrap().is_noop());
+}
+
+/// A deletion receipt moves forward; completing it tells the advocates it noted — with a notice
+/// naming nothing of the family — exactly once, and keeps no one's id.
+#[test]
+fn a_completed_deletion_tells_the_advocates_once_and_keeps_counts_only() {
+    use crate::erasure::{Erasure, ErasureKey};
+    let mut f = fixture();
+    let mum = f.mum.clone();
+    let key: ErasureKey = "ab".repeat(32).parse().unwrap();
+    let scope = Scope::Erased(key.clone());
+    let mut receipt = Erasure::start(ActorRole::Family, f.w.now);
+    receipt.notify = vec!["adv-1".parse().unwrap()];
+    let record = |receipt: &Erasure| SystemCommand::RecordErasure { key: key.clone(), receipt: receipt.clone() };
+    f.w.run(&mum, record(&receipt)).unwrap();
+    assert!(f.w.run(&mum, record(&receipt)).unwrap().is_noop(), "a retried step");
+    receipt.records = 40;
+    f.w.run(&mum, record(&receipt)).unwrap();
+    let done = receipt.clone().completed(f.w.now);
+    f.w.run(&mum, record(&done)).unwrap();
+    assert!(f.w.run(&mum, record(&done)).unwrap().is_noop());
+    let adv_scope = Scope::User("adv-1".parse().unwrap());
+    let notices: Vec<_> =
+        f.w.snap
+            .prefix(&adv_scope, keys::NOTICE_PREFIX)
+            .filter_map(|(_, r)| match r {
+                Record::Notice(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+    assert_eq!(notices.len(), 1, "told once: {notices:?}");
+    assert_eq!((notices[0].kind, notices[0].ticket_id, notices[0].connection_id), (NoticeKind::FamilyLeft, None, None));
+    let Some(Record::Erasure(kept)) = f.w.snap.get(&scope, keys::ERASURE_RECEIPT) else { panic!() };
+    assert_eq!((kept.records, kept.notify.len()), (40, 0));
+    let body = serde_json::to_string(kept).unwrap();
+    assert!(!body.contains("adv-1") && !body.contains(mum.user.as_str()), "{body}");
+}

@@ -566,6 +566,16 @@ fn an_export_is_asked_for_once_at_a_time_and_finished_once() {
     let Some(Record::Export(e)) = f.w.snap.get(&Scope::User(mum.user.clone()), &keys::export(first)) else { panic!() };
     assert_eq!((e.state, e.files), (BuildState::Ready, Some(12)));
     assert!(e.downloadable(f.w.now) && !e.downloadable(f.w.now + chrono::Duration::days(7)));
+    // The person is told once it is ready, naming it.
+    let told: Vec<_> =
+        f.w.snap
+            .prefix(&Scope::User(mum.user.clone()), keys::NOTICE_PREFIX)
+            .filter_map(|(_, r)| match r {
+                Record::Notice(n) => Some((n.kind, n.export_id)),
+                _ => None,
+            })
+            .collect();
+    assert_eq!(told, vec![(NoticeKind::ExportReady, Some(first))]);
     // Finished, the next may be asked for.
     f.w.run(&mum, ask(ExportId::new())).unwrap();
 }

@@ -11,6 +11,7 @@ pub mod chronology;
 pub mod compare;
 pub mod contract;
 pub mod documents;
+pub mod erasure;
 pub mod exports;
 pub mod extract;
 pub mod family;
@@ -194,6 +195,7 @@ pub fn documents_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(bundles::open_shared))
         .routes(routes!(exports::request_export, exports::list_exports))
         .routes(routes!(exports::get_export))
+        .routes(routes!(erasure::delete_account))
 }
 
 /// Notifications, personal preferences, connections and their grants, reviews and the audit

@@ -21,6 +21,9 @@ use sha2::{Digest, Sha256};
 use super::*;
 use crate::problem::Problem;
 
+/// What a closed upload slot's marker adds to the slot's file name.
+const CLOSED_SUFFIX: &str = ".closed";
+
 type HmacSha256 = Hmac<Sha256>;
 
 pub struct FsBlobs {
@@ -82,7 +85,7 @@ impl FsBlobs {
     fn closed_marker(&self, key: &str) -> Result<PathBuf, BlobError> {
         let path = self.path(key)?;
         let mut name = path.clone().into_os_string();
-        name.push(".closed");
+        name.push(CLOSED_SUFFIX);
         Ok(PathBuf::from(name))
     }
 
@@ -262,6 +265,50 @@ impl Blobs for FsBlobs {
 
     async fn expire_uploads(&self, age: Duration) -> Result<usize, BlobError> {
         self.remove_older(UPLOADS_PREFIX, age).await
+    }
+
+    /// A prefix ending in `/` is a directory (removed whole, the markers that close upload
+    /// slots included); any other prefix is one file and its marker.
+    async fn delete_prefix(&self, prefix: &str) -> Result<Removed, BlobError> {
+        let path = self.path(prefix.trim_end_matches('/'))?;
+        let whole_dir = prefix.ends_with('/');
+        tokio::task::spawn_blocking(move || {
+            fn count(path: &Path, removed: &mut Removed) -> std::io::Result<()> {
+                let meta = match std::fs::symlink_metadata(path) {
+                    Ok(m) => m,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                    Err(e) => return Err(e),
+                };
+                if meta.is_dir() {
+                    for entry in std::fs::read_dir(path)? {
+                        count(&entry?.path(), removed)?;
+                    }
+                } else if !path.file_name().is_some_and(|n| n.to_string_lossy().contains('.')) {
+                    // Markers and half-written files (names with a `.`) are not objects.
+                    removed.objects += 1;
+                    removed.bytes += meta.len();
+                }
+                Ok(())
+            }
+            let gone = |r: std::io::Result<()>| match r {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                other => other,
+            };
+            let mut removed = Removed::default();
+            count(&path, &mut removed)?;
+            if whole_dir {
+                gone(std::fs::remove_dir_all(&path))?;
+            } else {
+                gone(std::fs::remove_file(&path))?;
+                let mut marker = path.clone().into_os_string();
+                marker.push(CLOSED_SUFFIX);
+                gone(std::fs::remove_file(&marker))?;
+            }
+            Ok::<_, std::io::Error>(removed)
+        })
+        .await
+        .map_err(backend)?
+        .map_err(backend)
     }
 
     async fn expire_exports(&self, age: Duration) -> Result<usize, BlobError> {

@@ -129,11 +129,30 @@ pub trait Blobs: Send + Sync + 'static {
         let _ = age;
         Ok(0)
     }
+    /// Deletes every object whose key starts with `prefix` (a whole family's documents, an
+    /// export), every stored version of each included; answers how many objects (versions
+    /// counted once per key) and bytes (every version's) went. Running it again after it was cut
+    /// short finishes the job.
+    async fn delete_prefix(&self, prefix: &str) -> Result<Removed, BlobError>;
     /// Removes export archives older than `age`; answers how many. Storage that expires them
     /// itself (an S3 lifecycle rule) does nothing here.
     async fn expire_exports(&self, age: Duration) -> Result<usize, BlobError> {
         let _ = age;
         Ok(0)
+    }
+}
+
+/// What a deletion of stored objects removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+impl std::ops::AddAssign for Removed {
+    fn add_assign(&mut self, other: Removed) {
+        self.objects += other.objects;
+        self.bytes += other.bytes;
     }
 }
 

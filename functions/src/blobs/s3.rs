@@ -82,6 +82,40 @@ impl S3Blobs {
         Ok(())
     }
 
+    /// Every version and delete marker under the prefix: `(key, version id, size)`.
+    async fn versions_under(&self, prefix: &str) -> Result<Vec<(String, String, u64)>, BlobError> {
+        let mut out = Vec::new();
+        let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
+        loop {
+            let page = self
+                .client
+                .list_object_versions()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await
+                .map_err(|e| backend(e.into_service_error()))?;
+            for v in page.versions() {
+                if let (Some(k), Some(id)) = (v.key(), v.version_id()) {
+                    out.push((k.to_owned(), id.to_owned(), v.size().unwrap_or(0).max(0) as u64));
+                }
+            }
+            for m in page.delete_markers() {
+                if let (Some(k), Some(id)) = (m.key(), m.version_id()) {
+                    out.push((k.to_owned(), id.to_owned(), 0));
+                }
+            }
+            if page.is_truncated() == Some(true) {
+                key_marker = page.next_key_marker().map(str::to_owned);
+                version_marker = page.next_version_id_marker().map(str::to_owned);
+            } else {
+                return Ok(out);
+            }
+        }
+    }
+
     /// Every stored version (and delete marker) of exactly `key`, by version id (also for an
     /// operator checking an erasure).
     pub async fn versions(&self, key: &str) -> Result<Vec<String>, BlobError> {
@@ -113,6 +147,25 @@ impl S3Blobs {
 
 #[async_trait]
 impl Blobs for S3Blobs {
+    async fn delete_prefix(&self, prefix: &str) -> Result<Removed, BlobError> {
+        let mut removed = Removed::default();
+        let mut keys = std::collections::BTreeSet::new();
+        for (key, version, size) in self.versions_under(prefix).await? {
+            self.client
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .version_id(version)
+                .send()
+                .await
+                .map_err(|e| backend(e.into_service_error()))?;
+            removed.bytes += size;
+            keys.insert(key);
+        }
+        removed.objects = keys.len() as u64;
+        Ok(removed)
+    }
+
     async fn presign_put(
         &self,
         key: &str,

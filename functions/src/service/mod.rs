@@ -12,6 +12,7 @@
 mod access;
 mod aliases;
 mod bundles;
+pub mod erasure;
 mod exports;
 pub mod paging;
 mod queries;
@@ -78,11 +79,31 @@ pub struct Service {
     aliases: aliases::AliasCache,
     /// Which family each child belongs to (for the audit log of reads), remembered.
     families: aliases::AliasCache,
+    /// The key of deletion receipts' keyed hashes, set once by the host.
+    erasure: std::sync::OnceLock<erasure::ErasureSecret>,
 }
 
 impl Service {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock, aliases: aliases::AliasCache::default(), families: aliases::AliasCache::default() }
+        Self {
+            store,
+            clock,
+            aliases: aliases::AliasCache::default(),
+            families: aliases::AliasCache::default(),
+            erasure: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Sets the key of deletion receipts' keyed hashes (the local server's and the
+    /// deployment's lasting secret); `false` if one was already in use.
+    pub fn set_erasure_secret(&self, secret: erasure::ErasureSecret) -> bool {
+        self.erasure.set(secret).is_ok()
+    }
+
+    /// The key of deletion receipts; a process that was given none (a test, a benchmark) makes
+    /// one of its own, so its receipts are found again only while it runs.
+    fn erasure_secret(&self) -> &erasure::ErasureSecret {
+        self.erasure.get_or_init(erasure::ErasureSecret::random)
     }
 
     /// The storage adapter, for the scanner and for tools that seed or inspect data.

@@ -43,6 +43,16 @@ impl Service {
         let mut device = self.device(actor, client_id).await?;
         let steps = plan_push(device.client.as_ref(), &actor.user, &mids)?;
         if device.client.is_none() && !steps.is_empty() {
+            // A device of a deleted account is not bound again (that would store its user id
+            // anew): what it pushes is refused, unwritten, and its next pull wipes it.
+            if self.account_erased(actor).await? {
+                let gone = || Refusal {
+                    status: 410,
+                    code: "account-deleted".into(),
+                    detail: "this account was deleted; nothing more is stored for it".into(),
+                };
+                return Ok((0, mids.iter().map(|&mid| Receipt { mid, refused: Some(gone()) }).collect()));
+            }
             device = self.bind(actor, client_id).await?;
         }
         let mut receipts = Vec::with_capacity(steps.len());
@@ -197,6 +207,14 @@ impl Service {
         let Some(role) = self.access(actor, scope).await?.role else { return Ok(PullState::Revoked) };
         let scope_s = scope.to_string();
         let meta = self.store().meta(&scope_s).await?;
+        // The user's own scope gone while a device holds it: the account was deleted. The device
+        // is told it is revoked, and wipes itself.
+        if matches!(scope, Scope::User(u) if *u == actor.user)
+            && cursor.seq > 0
+            && meta == senvault_store::ScopeMeta::default()
+        {
+            return Ok(PullState::Revoked);
+        }
         if cursor.epoch > meta.epoch || (cursor.epoch == meta.epoch && cursor.seq > meta.seq) {
             return Err(
                 DomainError::refused("scopes", format!("the cursor of {scope_s} is not one the server gave")).into()

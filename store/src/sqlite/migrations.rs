@@ -55,6 +55,9 @@ CREATE TABLE aliases (
     // 3: a device's sync state is a record in its user's scope (with the change it acknowledges,
     // in one commit); the table first planned for it was never written.
     "DROP TABLE clients;",
+    // 4: the aliases that lead into a scope, found without reading them all when the scope is
+    // purged (an account's deletion).
+    "CREATE INDEX aliases_scope ON aliases (scope);",
 ];
 
 /// A database's numbered migrations.

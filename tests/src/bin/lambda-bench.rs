@@ -64,7 +64,11 @@ async fn main() {
         std::process::exit(2);
     };
     let table = store.table().to_owned();
-    let mut env: Vec<(&'static str, String)> = vec![("TABLE_NAME", table.clone()), ("LOG_LEVEL", "warn".into())];
+    let mut env: Vec<(&'static str, String)> = vec![
+        ("TABLE_NAME", table.clone()),
+        ("LOG_LEVEL", "warn".into()),
+        ("ERASURE_SECRET", "bench-erasure-secret".into()),
+    ];
     for k in ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
         if let Ok(v) = std::env::var(k) {
             env.push((k, v));

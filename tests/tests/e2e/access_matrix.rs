@@ -536,6 +536,16 @@ fn rows(w: &World) -> BTreeMap<&'static str, Row> {
     m.insert("request_export", r("/v1/me/exports".into(), none.clone(), anyone));
     m.insert("list_exports", r("/v1/me/exports".into(), none.clone(), anyone));
     m.insert("get_export", r(w.id("export").to_owned(), none.clone(), owner_only));
+    // Deleting an account: only the account itself, confirming with its own user id (here the
+    // family's); anyone else naming it is refused by rule and nothing is deleted.
+    m.insert(
+        "delete_account",
+        r("/v1/me/delete".into(), json!({"confirm": "owner"}), |p| match p {
+            Owner => Allowed,
+            NoToken | Expired => Status(401),
+            _ => Status(409),
+        }),
+    );
     // Bundles: the family's; members read them.
     let bundle = w.id("bundle").to_owned();
     m.insert(

@@ -9,8 +9,12 @@ use serde_json::{Value, json};
 
 /// The environment the SAM template gives the function serving `area`.
 fn env(table: &str, area: &str) -> Vec<(&'static str, String)> {
-    let mut env =
-        vec![("TABLE_NAME", table.to_owned()), ("LOG_LEVEL", "info".to_owned()), ("SENVAULT_AREA", area.to_owned())];
+    let mut env = vec![
+        ("TABLE_NAME", table.to_owned()),
+        ("LOG_LEVEL", "info".to_owned()),
+        ("SENVAULT_AREA", area.to_owned()),
+        ("ERASURE_SECRET", "test-erasure-secret".to_owned()),
+    ];
     for k in ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
         if let Ok(v) = std::env::var(k) {
             env.push((k, v));

@@ -12,6 +12,7 @@ mod contract;
 mod deadlines;
 mod document_analysis;
 mod documents;
+mod erasure;
 mod exports;
 mod extraction;
 mod lambda;
