@@ -130,6 +130,13 @@ fun main(args: Array<String>) {
         }
         check(compared.summary.contains("SALT report")) { compared.summary }
         println("offline comparison: ${compared.recommendations} recommendations, ${compared.findings.size} flags, first ${compared.findings.first().rule}")
+
+        // Signing out deletes the replica: nothing of the child is left in the phone's files.
+        phone.signOut()
+        val left = listOf("", "-wal", "-journal").map { java.io.File(db + it) }.filter { it.exists() }
+        check(left.none { String(it.readBytes(), Charsets.ISO_8859_1).contains(childId) }) { "the child's id is still in $left" }
+        check(phone.status().outboxDepth == 0uL)
+        println("signed out: the replica holds nothing of the family")
     }
     println("KOTLIN OK")
 }

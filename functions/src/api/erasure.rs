@@ -25,7 +25,8 @@ pub struct DeleteIn {
 /// id of the family or its children.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DeletionReceipt {
-    /// `complete`, or `in_progress` when storage failed half-way (ask again to finish).
+    /// `complete` once answered (a deletion cut short by a failure answers an error instead, and
+    /// asking again finishes it).
     pub state: ErasureState,
     /// The kind of account deleted.
     pub role: ActorRole,

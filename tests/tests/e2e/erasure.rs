@@ -261,3 +261,62 @@ fn a_deleted_family_leaves_nothing_on_dynamodb_and_s3() {
     app.clock.set(Utc::now());
     journey(World { rt, app, failing, kept });
 }
+
+/// An advocate's deletion takes their profile, directory listing, private notes and access,
+/// ends each support from their side (the family is told), and leaves the family's records —
+/// the case, the ticket and its messages — as they were.
+#[test]
+fn a_deleted_advocate_leaves_the_families_records_whole() {
+    let dir = std::env::temp_dir().join(format!("senvault-erasure-adv-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let sqlite = senvault_store::sqlite::SqliteStore::open(&dir.join("senvault.db")).expect("sqlite");
+    let app = TestApp::in_dir_over(&dir, Arc::new(sqlite));
+    let rt = runtime();
+    rt.block_on(async {
+        let fam = app.family_with_case("mum-stays", "in_assessment").await;
+        let adv = scenario::advocate(&app, "adv-leaving", "Robin").await;
+        let (conn, ticket) = scenario::connect(&app, &fam.token, &fam.child, &adv).await;
+        app.post(
+            &format!("/v1/connections/{conn}/grants"),
+            &fam.token,
+            json!({"children": "all", "level": "collaborate"}),
+        )
+        .await
+        .expect(200);
+        app.post(&format!("/v1/tickets/{ticket}/messages"), &adv.0, json!({"text": "Here is the letter."}))
+            .await
+            .expect(201);
+        app.post(&format!("/v1/tickets/{ticket}/private-notes"), &adv.0, json!({"text": "Ring after school pickup"}))
+            .await
+            .expect(201);
+        app.get(&format!("/v1/cases/{}", fam.case), &adv.0).await.expect(200);
+
+        app.post("/v1/me/delete", &adv.0, json!({"confirm": "mum-stays"})).await.problem(409);
+        let receipt = app.post("/v1/me/delete", &adv.0, json!({"confirm": "adv-leaving"})).await.expect(200);
+        assert_eq!((receipt["state"].as_str(), receipt["role"].as_str()), (Some("complete"), Some("advocate")));
+        assert_eq!((receipt["connections_ended"].as_u64(), receipt["documents"].as_u64()), (Some(1), Some(0)));
+
+        // Gone: access, profile, listing, private notes.
+        app.get(&format!("/v1/cases/{}", fam.case), &adv.0).await.problem(404);
+        app.get(&format!("/v1/advocates/{}", adv.1), &fam.token).await.problem(404);
+        let listed = app.get("/v1/advocates?area=leeds", &fam.token).await.expect(200);
+        assert!(!listed.to_string().contains(&adv.1), "{listed}");
+        let mut found = Vec::new();
+        scan_sqlite_rows(
+            &Needles::new(&["Ring after school pickup", "adv-leaving"]),
+            &dir.join("senvault.db"),
+            &mut found,
+        );
+        let kept_elsewhere: Vec<_> = found.iter().filter(|f| f.starts_with("Ring after")).collect();
+        assert!(kept_elsewhere.is_empty(), "the private note is gone: {found:?}");
+
+        // The family keeps their case, ticket and messages, and was told.
+        app.get(&format!("/v1/cases/{}", fam.case), &fam.token).await.expect(200);
+        let messages = app.get(&format!("/v1/tickets/{ticket}/messages"), &fam.token).await.expect(200);
+        assert!(messages.to_string().contains("Here is the letter."), "{messages}");
+        let connection = app.get(&format!("/v1/connections/{conn}"), &fam.token).await.expect(200);
+        assert_eq!(connection["state"], "ended", "{connection}");
+        let notices = app.get("/v1/notifications", &fam.token).await.expect(200);
+        assert!(notices.to_string().contains("advocate_left"), "{notices}");
+    });
+}

@@ -214,3 +214,40 @@ async fn the_bundles_function_builds_what_the_stream_reports() {
     let logs = function.stop();
     assert!(!logs.contains("Final plan") && !logs.contains("Noah"), "no titles or names in logs");
 }
+
+/// The documents function deletes an account — its records from the table, its files from the
+/// bucket — and finds the same receipt again; without the deployment's receipt key it does not
+/// start at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documents_function_deletes_an_account_and_its_files() {
+    use senvault_tests::TestApp;
+    let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
+    let Some(bin) = binary("senvault-lambda") else { return };
+    let (table, bucket) = (store.table().to_owned(), blobs.bucket().to_owned());
+    let app = TestApp::with_store_and_blobs(std::sync::Arc::new(store), std::sync::Arc::new(blobs));
+    let user = "mum-lambda-erasure";
+    let f = app.family_with_case(user, "in_assessment").await;
+    app.upload_document(&f.token, &f.child, "Letter to the SENCO", "text/plain", b"Dear SENCO".to_vec()).await;
+
+    let mut vars = env(&table, "documents");
+    vars.push(("BUCKET_NAME", bucket));
+    let unkeyed: Vec<(&'static str, String)> = vars.iter().filter(|(k, _)| *k != "ERASURE_SECRET").cloned().collect();
+    let runtime = RuntimeApi::start().await;
+    let function = runtime.spawn(&bin, &unkeyed);
+    assert!(runtime.wait_initialised(&function, Duration::from_secs(5)).await.is_none(), "started without the key");
+    drop(function);
+
+    let runtime = RuntimeApi::start().await;
+    let function = runtime.spawn(&bin, &vars);
+    assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some(), "{:?}", runtime.init_error());
+    let mum = [("sub", user), ("cognito:groups", "[]")];
+    let delete = || http_event("POST", "/v1/me/delete", Some(&mum), Some(&json!({"confirm": user})));
+    let r = runtime.invoke(delete()).await.expect("an answer");
+    assert_eq!(r["statusCode"], 200, "{r}");
+    let receipt = body(&r);
+    assert_eq!((receipt["state"].as_str(), receipt["documents"].as_u64()), (Some("complete"), Some(1)), "{receipt}");
+    assert!(receipt["files"].as_u64() >= Some(1), "{receipt}");
+    app.get("/v1/family", &f.token).await.problem(404);
+    let again = runtime.invoke(delete()).await.expect("an answer");
+    assert_eq!(body(&again), receipt, "the same receipt, found again through the keyed hash");
+}

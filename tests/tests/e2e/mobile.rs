@@ -650,3 +650,38 @@ fn document_facts_set_on_the_phone_reach_the_bundle_checks() {
         "the report's age is checked: {view}"
     );
 }
+
+#[test]
+fn signing_out_leaves_nothing_of_the_family_on_the_phone() {
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum-signs-out", "in_assessment"));
+    let (phone, net, db) = device(&w, "signout", &fam.token);
+    phone.sync().expect("sync");
+    assert_eq!(phone.children().unwrap().len(), 1);
+    net.set(Some((Rng::new(5), OFFLINE)));
+    phone.add_note(fam.case.clone(), "Pending note about the annual review".into()).unwrap();
+    net.set(None);
+
+    phone.sign_out().expect("sign out");
+    let needles = senvault_tests::erasure_scan::Needles::new(&[
+        fam.child.as_str(),
+        fam.case.as_str(),
+        "mum-signs-out",
+        "Pending note about the annual review",
+    ]);
+    let mut found = Vec::new();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        if let Ok(bytes) = std::fs::read(&name) {
+            needles.find(&format!("{name:?}"), &bytes, &mut found);
+        }
+    }
+    assert!(found.is_empty(), "nothing of the account is left in the phone's files: {found:?}");
+    assert!(phone.children().map_or(true, |c| c.is_empty()), "signed out");
+    assert_eq!(phone.status().unwrap().outbox_depth, 0);
+
+    // Signing in again is a new device that downloads afresh.
+    phone.sync().expect("sync after signing in again");
+    assert_eq!(phone.children().unwrap().len(), 1);
+}
