@@ -23,7 +23,7 @@ use senvault_domain::{
 use senvault_store::load::{get_record, load_live};
 
 use crate::api::chronology::{escape, render};
-use crate::blobs::Blobs;
+use crate::blobs::{Blobs, PART_SIZE};
 use crate::service::{Service, ServiceError};
 
 /// Makes export `export_id` of `user`, recording `building`, then `ready` or `failed`.
@@ -95,16 +95,69 @@ async fn owned_scopes(service: &Service, actor: &Actor) -> Result<Vec<Scope>, Se
     Ok(scopes)
 }
 
+/// Makes the archive and stores it as it is made: the records are read once, each document
+/// is read (and its hash checked) in turn and handed to a thread that compresses it into the
+/// ZIP, whose bytes go to storage in parts ([`crate::blobs::PART_SIZE`]) — so no more than one
+/// document and one part are ever held, however large the vault.
 async fn archive(
     service: &Service,
     blobs: &dyn Blobs,
     actor: &Actor,
     export: &Export,
 ) -> Result<BuildOutcome, ExportError> {
+    let (entries, mut entries_rx) = tokio::sync::mpsc::channel::<(String, Vec<u8>)>(1);
+    let (parts_tx, mut parts) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+    let zipper = tokio::task::spawn_blocking(move || -> Result<(u64, String), ExportError> {
+        let mut zip = zip::ZipWriter::new_stream(Parts::new(parts_tx));
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        while let Some((name, bytes)) = entries_rx.blocking_recv() {
+            zip.start_file(name, options).map_err(|_| ExportError::Zip)?;
+            zip.write_all(&bytes).map_err(|_| ExportError::Zip)?;
+        }
+        zip.finish().map_err(|_| ExportError::Zip)?.into_inner().close()
+    });
+    let writer = blobs.put_in_parts(&export.blob_key(), "application/zip").await.map_err(|_| ExportError::Storage)?;
+    // The parts' receiver goes with this block: if storage fails, the archive's thread finds
+    // no one to hand parts to and stops, and so does the reading.
+    let upload = async move {
+        let mut writer = writer;
+        while let Some(part) = parts.recv().await {
+            if writer.write_part(part).await.is_err() {
+                return (writer, Err(ExportError::Storage));
+            }
+        }
+        (writer, Ok(()))
+    };
+    let (produced, (writer, uploaded)) = tokio::join!(add_files(service, blobs, actor, export, entries), upload);
+    let zipped = zipper.await.map_err(|_| ExportError::Zip).and_then(|r| r);
+    match (produced, uploaded, zipped) {
+        (Ok(count), Ok(()), Ok((size, sha256))) => {
+            writer.finish().await.map_err(|_| ExportError::Storage)?;
+            Ok(BuildOutcome::Ready { pages: count, sha256, size })
+        }
+        (produced, uploaded, zipped) => {
+            writer.abort().await;
+            Err(produced.err().or(uploaded.err()).or(zipped.err()).unwrap_or(ExportError::Zip))
+        }
+    }
+}
+
+/// Reads what the export holds and hands each file to the archive in turn; answers how many.
+async fn add_files(
+    service: &Service,
+    blobs: &dyn Blobs,
+    actor: &Actor,
+    export: &Export,
+    entries: tokio::sync::mpsc::Sender<(String, Vec<u8>)>,
+) -> Result<u32, ExportError> {
+    let mut count = 0u32;
+    let mut add = async |name: String, bytes: Vec<u8>| {
+        count += 1;
+        entries.send((name, bytes)).await.map_err(|_| ExportError::Zip)
+    };
     let scopes = owned_scopes(service, actor).await?;
     let reads: Vec<Read> = scopes.iter().map(|s| Read::Prefix(s.clone(), String::new())).collect();
     let snap = load_live(service.store().as_ref(), &reads).await.map_err(ServiceError::from)?;
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut kinds: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
     let mut used_paths: BTreeMap<String, usize> = BTreeMap::new();
     for scope in &scopes {
@@ -132,14 +185,14 @@ async fn archive(
                     let n = used_paths.entry(base.clone()).or_default();
                     let path = document_path(&child_name, d.category.as_str(), date, &d.title, d.content_type, *n);
                     *n += 1;
-                    files.push((path, bytes));
+                    add(path, bytes).await?;
                 }
                 Record::Case(c) => {
                     let folder = format!("cases/{}-{}", file_name(&child_name), c.id);
                     let agg = service.case_aggregate(actor, c.id).await?;
-                    files.push((format!("{folder}/case.html"), case_page(&child_name, &agg).into_bytes()));
+                    add(format!("{folder}/case.html"), case_page(&child_name, &agg).into_bytes()).await?;
                     let chronology = service.chronology(actor, c.id, Include::default()).await?;
-                    files.push((format!("{folder}/chronology.html"), render(&chronology).into_bytes()));
+                    add(format!("{folder}/chronology.html"), render(&chronology).into_bytes()).await?;
                 }
                 _ => {}
             }
@@ -147,7 +200,7 @@ async fn archive(
     }
     for (kind, records) in &kinds {
         let body = serde_json::json!({"schema": SCHEMA, "kind": kind, "count": records.len(), "records": records});
-        files.push((format!("records/{kind}.json"), serde_json::to_vec_pretty(&body).map_err(|_| ExportError::Zip)?));
+        add(format!("records/{kind}.json"), serde_json::to_vec_pretty(&body).map_err(|_| ExportError::Zip)?).await?;
     }
     let account = serde_json::json!({
         "schema": SCHEMA,
@@ -157,24 +210,53 @@ async fn archive(
         "exported_at": service.clock.now(),
         "scopes": scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
     });
-    files.push(("account.json".into(), serde_json::to_vec_pretty(&account).map_err(|_| ExportError::Zip)?));
-    files.push(("README.txt".into(), readme(&kinds).into_bytes()));
-    let count = files.len() as u32;
-    let zip = tokio::task::spawn_blocking(move || zip(files)).await.map_err(|_| ExportError::Zip)??;
-    let sha256 = crate::blobs::sha256_hex(&zip);
-    let size = zip.len() as u64;
-    blobs.put(&export.blob_key(), zip, "application/zip").await.map_err(|_| ExportError::Storage)?;
-    Ok(BuildOutcome::Ready { pages: count, sha256, size })
+    add("account.json".into(), serde_json::to_vec_pretty(&account).map_err(|_| ExportError::Zip)?).await?;
+    add("README.txt".into(), readme(&kinds).into_bytes()).await?;
+    Ok(count)
 }
 
-fn zip(files: Vec<(String, Vec<u8>)>) -> Result<Vec<u8>, ExportError> {
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in files {
-        out.start_file(name, options).map_err(|_| ExportError::Zip)?;
-        out.write_all(&bytes).map_err(|_| ExportError::Zip)?;
+/// The archive's bytes as they are written: hashed and counted, and handed on a part at a time.
+struct Parts {
+    buf: Vec<u8>,
+    to: tokio::sync::mpsc::Sender<Vec<u8>>,
+    hasher: sha2::Sha256,
+    size: u64,
+}
+
+impl Parts {
+    fn new(to: tokio::sync::mpsc::Sender<Vec<u8>>) -> Self {
+        use sha2::Digest;
+        Parts { buf: Vec::with_capacity(PART_SIZE), to, hasher: sha2::Sha256::new(), size: 0 }
     }
-    Ok(out.finish().map_err(|_| ExportError::Zip)?.into_inner())
+
+    fn send(&mut self) -> std::io::Result<()> {
+        let part = std::mem::replace(&mut self.buf, Vec::with_capacity(PART_SIZE));
+        self.to.blocking_send(part).map_err(|_| std::io::Error::other("the upload stopped"))
+    }
+
+    /// Sends the last part (S3 wants one even for an empty file); answers the size and SHA-256.
+    fn close(mut self) -> Result<(u64, String), ExportError> {
+        use sha2::Digest;
+        self.send().map_err(|_| ExportError::Storage)?;
+        Ok((self.size, crate::blobs::hex(&self.hasher.finalize())))
+    }
+}
+
+impl Write for Parts {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        self.hasher.update(bytes);
+        self.size += bytes.len() as u64;
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= PART_SIZE {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A case's page, printable: its status and history, key dates, actions with their deadlines,

@@ -224,6 +224,22 @@ impl Blobs for FsBlobs {
         tokio::fs::rename(&part, &path).await.map_err(backend)
     }
 
+    async fn put_in_parts(&self, key: &str, _content_type: &str) -> Result<Box<dyn PartWriter>, BlobError> {
+        let path = self.path(key)?;
+        if let Some(dir) = path.parent() {
+            private_dirs(dir).await.map_err(backend)?;
+        }
+        let mut part = path.clone().into_os_string();
+        part.push(".part");
+        let part = PathBuf::from(part);
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        options.mode(0o600);
+        let file = options.open(&part).await.map_err(backend)?;
+        Ok(Box::new(FileParts { file, part, path }))
+    }
+
     async fn promote(&self, from: &str, to: &str) -> Result<Option<(u64, String)>, BlobError> {
         let (source, target) = (self.path(from)?, self.path(to)?);
         // Moved first, then measured where it now is: what is hashed is what stays.
@@ -313,6 +329,32 @@ impl Blobs for FsBlobs {
 
     async fn expire_exports(&self, age: Duration) -> Result<usize, BlobError> {
         self.remove_older(EXPORTS_PREFIX, age).await
+    }
+}
+
+/// A file written aside part by part and moved into place when finished.
+struct FileParts {
+    file: tokio::fs::File,
+    part: PathBuf,
+    path: PathBuf,
+}
+
+#[async_trait]
+impl PartWriter for FileParts {
+    async fn write_part(&mut self, bytes: Vec<u8>) -> Result<(), BlobError> {
+        use tokio::io::AsyncWriteExt;
+        self.file.write_all(&bytes).await.map_err(backend)
+    }
+
+    async fn finish(self: Box<Self>) -> Result<(), BlobError> {
+        self.file.sync_all().await.map_err(backend)?;
+        drop(self.file);
+        tokio::fs::rename(&self.part, &self.path).await.map_err(backend)
+    }
+
+    async fn abort(self: Box<Self>) {
+        drop(self.file);
+        let _ = tokio::fs::remove_file(&self.part).await;
     }
 }
 

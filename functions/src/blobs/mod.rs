@@ -115,6 +115,10 @@ pub trait Blobs: Send + Sync + 'static {
     /// Stores bytes the server made itself (a compiled bundle) at `key`, replacing what was
     /// there.
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), BlobError>;
+    /// Starts storing a file the server makes as it goes (an export archive), part by part, so
+    /// no more than a part is ever held: the object appears whole at `key` when the writer
+    /// finishes, or not at all.
+    async fn put_in_parts(&self, key: &str, content_type: &str) -> Result<Box<dyn PartWriter>, BlobError>;
     /// Deletes `key`, every stored version of it included.
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
     /// Closes the upload slot `key` for good (its document was confirmed or deleted), so a
@@ -140,6 +144,21 @@ pub trait Blobs: Send + Sync + 'static {
         let _ = age;
         Ok(0)
     }
+}
+
+/// The size of each part but the last a [`PartWriter`] is given (S3 takes parts of at least
+/// 5 MiB).
+pub const PART_SIZE: usize = 8 * 1024 * 1024;
+
+/// A file being stored in parts, in order ([`Blobs::put_in_parts`]).
+#[async_trait]
+pub trait PartWriter: Send {
+    /// Appends a part: [`PART_SIZE`] bytes or more, except the last.
+    async fn write_part(&mut self, bytes: Vec<u8>) -> Result<(), BlobError>;
+    /// Makes the object whole at its key.
+    async fn finish(self: Box<Self>) -> Result<(), BlobError>;
+    /// Gives up: nothing is stored and the parts written so far are discarded.
+    async fn abort(self: Box<Self>);
 }
 
 /// What a deletion of stored objects removed.

@@ -119,34 +119,95 @@ impl S3Blobs {
     /// Every stored version (and delete marker) of exactly `key`, by version id (also for an
     /// operator checking an erasure).
     pub async fn versions(&self, key: &str) -> Result<Vec<String>, BlobError> {
-        let mut out = Vec::new();
-        let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
-        loop {
-            let page = self
-                .client
-                .list_object_versions()
-                .bucket(&self.bucket)
-                .prefix(key)
-                .set_key_marker(key_marker.take())
-                .set_version_id_marker(version_marker.take())
-                .send()
-                .await
-                .map_err(|e| backend(e.into_service_error()))?;
-            let versions = page.versions().iter().filter(|v| v.key() == Some(key)).filter_map(|v| v.version_id());
-            let markers = page.delete_markers().iter().filter(|m| m.key() == Some(key)).filter_map(|m| m.version_id());
-            out.extend(versions.chain(markers).map(str::to_owned));
-            if page.is_truncated() == Some(true) {
-                key_marker = page.next_key_marker().map(str::to_owned);
-                version_marker = page.next_version_id_marker().map(str::to_owned);
-            } else {
-                return Ok(out);
-            }
+        Ok(self.versions_under(key).await?.into_iter().filter(|(k, ..)| k == key).map(|(_, id, _)| id).collect())
+    }
+}
+
+/// A multipart upload in progress.
+struct S3Parts {
+    client: Client,
+    bucket: String,
+    key: String,
+    upload_id: String,
+    parts: Vec<aws_sdk_s3::types::CompletedPart>,
+}
+
+#[async_trait]
+impl PartWriter for S3Parts {
+    async fn write_part(&mut self, bytes: Vec<u8>) -> Result<(), BlobError> {
+        let number = self.parts.len() as i32 + 1;
+        let uploaded = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .upload_id(&self.upload_id)
+            .part_number(number)
+            .body(bytes.into())
+            .send()
+            .await
+            .map_err(|e| backend(e.into_service_error()))?;
+        let part = aws_sdk_s3::types::CompletedPart::builder()
+            .part_number(number)
+            .set_e_tag(uploaded.e_tag().map(str::to_owned))
+            .build();
+        self.parts.push(part);
+        Ok(())
+    }
+
+    async fn finish(self: Box<Self>) -> Result<(), BlobError> {
+        let parts = aws_sdk_s3::types::CompletedMultipartUpload::builder().set_parts(Some(self.parts)).build();
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .upload_id(&self.upload_id)
+            .multipart_upload(parts)
+            .send()
+            .await
+            .map_err(|e| backend(e.into_service_error()))?;
+        Ok(())
+    }
+
+    async fn abort(self: Box<Self>) {
+        let aborted = self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .upload_id(&self.upload_id)
+            .send()
+            .await;
+        if let Err(e) = aborted {
+            tracing::warn!(error = %backend(e.into_service_error()), "a multipart upload could not be aborted");
         }
     }
 }
 
 #[async_trait]
 impl Blobs for S3Blobs {
+    async fn put_in_parts(&self, key: &str, content_type: &str) -> Result<Box<dyn PartWriter>, BlobError> {
+        let started = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .set_ssekms_key_id(self.kms_key.clone())
+            .send()
+            .await
+            .map_err(|e| backend(e.into_service_error()))?;
+        let upload_id = started.upload_id().ok_or_else(|| BlobError::Backend("no multipart upload id".into()))?;
+        Ok(Box::new(S3Parts {
+            client: self.client.clone(),
+            bucket: self.bucket.clone(),
+            key: key.to_owned(),
+            upload_id: upload_id.to_owned(),
+            parts: Vec::new(),
+        }))
+    }
+
     async fn delete_prefix(&self, prefix: &str) -> Result<Removed, BlobError> {
         let mut removed = Removed::default();
         let mut keys = std::collections::BTreeSet::new();

@@ -94,7 +94,16 @@ async fn journey(app: &TestApp) {
         .await
         .expect(201);
 
+    // A photo that does not compress: the archive is stored in more than one part.
+    let mut rng = senvault_tests::faults::Rng::new(26);
+    let photo: Vec<u8> = (0..(9 << 20) / 8).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
+    let photo_id = app.upload_document(&f.token, &f.child, "Classroom photo", "image/jpeg", photo.clone()).await;
+    app.patch(&format!("/v1/documents/{photo_id}"), &f.token, json!({"document_date": "2025-10-01"})).await.expect(200);
+
     let files = export_of(app, &f.token).await;
+    assert_eq!(files.get("documents/Noah/ehcp/2025-10-01-Classroom photo.jpg"), Some(&photo), "a 9 MiB file, whole");
+    let told = app.get("/v1/notifications", &f.token).await.expect(200);
+    assert!(told.to_string().contains("export_ready"), "the family is told it is ready: {told}");
     let path = "documents/Noah/ehcp/2025-11-03-SALT report.txt";
     assert_eq!(
         files.get(path),
