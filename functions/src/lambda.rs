@@ -125,21 +125,26 @@ pub enum Area {
     LateUploads,
     /// Bundle builds recorded in the table (its stream): compiles each ([`crate::builder`]).
     Bundles,
+    /// Exports recorded in the table (its stream): makes each ([`crate::exporter`]).
+    Exports,
 }
 
 impl Area {
-    pub const NAMES: &'static str = "cases, documents, access, tickets, sync, overdue-scanner, late-uploads, bundles";
+    pub const NAMES: &'static str =
+        "cases, documents, me, access, tickets, sync, overdue-scanner, late-uploads, bundles, exports";
 
     pub fn parse(name: &str) -> Option<Area> {
         Some(match name {
             "cases" => Area::Http(crate::api::cases_routes),
             "documents" => Area::Http(crate::api::documents_routes),
+            "me" => Area::Http(crate::api::me_routes),
             "access" => Area::Http(crate::api::access_routes),
             "tickets" => Area::Http(crate::api::tickets_routes),
             "sync" => Area::Http(crate::api::sync_routes),
             "overdue-scanner" => Area::Scanner,
             "late-uploads" => Area::LateUploads,
             "bundles" => Area::Bundles,
+            "exports" => Area::Exports,
             _ => return None,
         })
     }
@@ -226,30 +231,47 @@ fn inserted_keys(event: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Builds every bundle build and makes every export the event reports. One that fails on its
-/// files is recorded as failed (the user is told why); a failure to record anything fails the
-/// invocation, so the stream retries it (one already ready is left alone).
+/// What a stream-started function makes of the records the table's stream reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Bundle builds (the `bundles` function).
+    Builds,
+    /// Exports (the `exports` function).
+    Exports,
+}
+
+/// Makes every bundle build, or every export, the event reports (the other kind is another
+/// function's). One that fails on its files is recorded as failed (the user is told why); a
+/// failure to record anything fails the invocation, so the stream retries it (one already
+/// ready is left alone).
 pub async fn build_recorded(
     service: &crate::service::Service,
     blobs: Arc<dyn crate::blobs::Blobs>,
     event: &Value,
+    what: Recorded,
 ) -> Result<usize, crate::service::ServiceError> {
-    let builds = recorded_builds(event);
-    for (child, bundle, build) in &builds {
-        let done = crate::builder::run(service, blobs.clone(), *child, *bundle, *build).await?;
-        tracing::info!(build = %build, state = %done.state, "bundle build");
+    match what {
+        Recorded::Builds => {
+            let builds = recorded_builds(event);
+            for (child, bundle, build) in &builds {
+                let done = crate::builder::run(service, blobs.clone(), *child, *bundle, *build).await?;
+                tracing::info!(build = %build, state = %done.state, "bundle build");
+            }
+            Ok(builds.len())
+        }
+        Recorded::Exports => {
+            let exports = recorded_exports(event);
+            for (user, export) in &exports {
+                let done = crate::exporter::run(service, blobs.clone(), user.clone(), *export).await?;
+                tracing::info!(export = %export, state = %done.state, "export");
+            }
+            Ok(exports.len())
+        }
     }
-    let exports = recorded_exports(event);
-    for (user, export) in &exports {
-        let done = crate::exporter::run(service, blobs.clone(), user.clone(), *export).await?;
-        tracing::info!(export = %export, state = %done.state, "export");
-    }
-    Ok(builds.len() + exports.len())
 }
 
-/// The `bundles` function: compiles the bundle builds and makes the exports the table's
-/// stream reports.
-pub async fn run_bundles() -> Result<(), lambda_runtime::Error> {
+/// The `bundles` and `exports` functions: make what the table's stream reports.
+pub async fn run_recorded(what: Recorded) -> Result<(), lambda_runtime::Error> {
     init_logging();
     let config = Config::from_env()?;
     let service = crate::service::Service::new(store(&config).await, Arc::new(SystemClock));
@@ -258,7 +280,7 @@ pub async fn run_bundles() -> Result<(), lambda_runtime::Error> {
     };
     let (service, blobs) = (&service, &blobs);
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<Value>| async move {
-        let built = build_recorded(service, blobs.clone(), &event.payload).await?;
+        let built = build_recorded(service, blobs.clone(), &event.payload, what).await?;
         Ok::<Value, lambda_runtime::Error>(serde_json::json!({ "built": built }))
     }))
     .await

@@ -75,9 +75,9 @@ class Template(unittest.TestCase):
         self.assertEqual(routes["/v1/children/{id}/bundles"], "DocumentsFunction")
         self.assertEqual(routes["/v1/children/{id}/bundles/{proxy+}"], "DocumentsFunction")
         self.assertEqual(routes["/v1/shared/{token}"], "DocumentsFunction")
-        self.assertEqual(routes["/v1/me/exports"], "DocumentsFunction")
-        self.assertEqual(routes["/v1/me/exports/{proxy+}"], "DocumentsFunction")
-        self.assertEqual(routes["/v1/me/delete"], "DocumentsFunction")
+        self.assertEqual(routes["/v1/me/exports"], "MeFunction")
+        self.assertEqual(routes["/v1/me/exports/{proxy+}"], "MeFunction")
+        self.assertEqual(routes["/v1/me/delete"], "MeFunction")
         shared = self.r["DocumentsFunction"]["Properties"]["Events"]["SharedBundle"]["Properties"]
         self.assertEqual(shared["Auth"], {"Authorizer": "NONE"}, "a share link needs no sign-in")
         self.assertEqual(routes["/v1/children/{id}/advocates"], "TicketsFunction")
@@ -101,6 +101,8 @@ class Template(unittest.TestCase):
                 "OverdueScannerFunction": "overdue-scanner",
                 "LateUploadsFunction": "late-uploads",
                 "BundlesFunction": "bundles",
+                "MeFunction": "me",
+                "ExportsFunction": "exports",
             },
         )
 
@@ -122,8 +124,10 @@ class Template(unittest.TestCase):
         self.assertIn('"INSERT"', pattern)
         self.assertIn('"R#bundle/"', pattern)
         self.assertIn("bundles/*", str(self.r["DocumentsFunction"]["Properties"]["Policies"]))
-        exports = event["Properties"]["FilterCriteria"]["Filters"][1]["Pattern"]
-        self.assertIn('"R#export/"', exports)
+        self.assertEqual(len(event["Properties"]["FilterCriteria"]["Filters"]), 1, "bundles only")
+        exports = self.r["ExportsFunction"]["Properties"]["Events"]["ExportRecorded"]["Properties"]
+        self.assertIn('"R#export/"', exports["FilterCriteria"]["Filters"][0]["Pattern"])
+        self.assertIn("s3:AbortMultipartUpload", str(self.r["ExportsFunction"]["Properties"]["Policies"]))
         rules = {r["Id"]: r for r in self.r["Bucket"]["Properties"]["LifecycleConfiguration"]["Rules"]}
         self.assertEqual((rules["ExpireExports"]["Prefix"], rules["ExpireExports"]["ExpirationInDays"]), ("exports/", 7))
 
@@ -147,9 +151,13 @@ class Template(unittest.TestCase):
         self.assertGreaterEqual(secret["Properties"]["GenerateSecretString"]["PasswordLength"], 32)
         env = self.t["Globals"]["Function"]["Environment"]["Variables"]
         self.assertIn("ErasureSecret", str(env["ERASURE_SECRET"]))
-        actions = str(self.r["DocumentsFunction"]["Properties"]["Policies"])
-        for needed in ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "exports/*"]:
+        actions = str(self.r["MeFunction"]["Properties"]["Policies"])
+        for needed in ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "exports/*", "documents/*"]:
             self.assertIn(needed, actions)
+        # No other function removes items.
+        for name, res in self.of_type("AWS::Serverless::Function").items():
+            if name != "MeFunction":
+                self.assertNotIn("dynamodb:BatchWriteItem", str(res["Properties"].get("Policies")), name)
 
 
 if __name__ == "__main__":

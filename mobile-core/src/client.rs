@@ -119,10 +119,15 @@ impl VaultClient {
             bytes_received: 0,
             account_deleted: false,
         };
-        // Push first: a change may open a scope (a support request opens its connection),
-        // which the scopes listed next then include.
-        self.push(&token, &mut report)?;
+        // Who the token is for, before anything of the replica is sent: a pending change is
+        // only ever pushed under the account that made it.
         let scopes: ScopesResponse = self.request("GET", "/v1/sync/scopes", &token, None, &mut report)?;
+        self.check_owner(&scopes)?;
+        // A change may open a scope (a support request opens its connection), which the
+        // scopes listed after the push then include.
+        self.push(&token, &mut report)?;
+        let scopes =
+            if report.pushed > 0 { self.request("GET", "/v1/sync/scopes", &token, None, &mut report)? } else { scopes };
         self.learn_scopes(&scopes)?;
         self.pull(&token, &mut report)?;
         if report.account_deleted {
@@ -321,16 +326,20 @@ impl VaultClient {
         }
     }
 
+    /// Refuses a token of another account than the one the replica holds.
+    fn check_owner(&self, scopes: &ScopesResponse) -> Result<(), VaultError> {
+        match db::meta_get(&*self.conn()?, "user")? {
+            Some(user) if user != scopes.user.as_str() => Err(VaultError::OtherAccount {
+                detail: "this replica holds another account's records; sign it out, or open a new one".into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn learn_scopes(&self, scopes: &ScopesResponse) -> Result<(), VaultError> {
+        self.check_owner(scopes)?;
         let conn = self.conn()?;
         let tx = conn.unchecked_transaction()?;
-        if let Some(user) = db::meta_get(&tx, "user")?
-            && user != scopes.user.as_str()
-        {
-            return Err(VaultError::Invalid {
-                detail: "this replica belongs to another user; open a new one for this account".into(),
-            });
-        }
         db::meta_set(&tx, "user", scopes.user.as_str())?;
         db::meta_set(&tx, "role", &serde_json::to_string(&scopes.role)?)?;
         for s in &scopes.scopes {
@@ -404,10 +413,16 @@ impl VaultClient {
                 return Ok(());
             }
             let tx = conn.unchecked_transaction()?;
+            let revoked_before = report.scopes_revoked;
             let more = apply_pull(&tx, &answer, report)?;
             trim_outbox(&tx, answer.lmid)?;
             rebase(&tx)?;
             tx.commit()?;
+            if report.scopes_revoked > revoked_before {
+                // What was revoked is zeroed in the file (`secure_delete`); the write-ahead log
+                // still holds the pages as they were, so it is copied back and emptied.
+                db::scrub_log(&conn)?;
+            }
             if !more {
                 return Ok(());
             }
@@ -553,8 +568,15 @@ pub(crate) fn forget_scope(conn: &Connection, scope: &str) -> Result<(), VaultEr
             params![mid, "access to these records has ended; the change was not sent", name],
         )?;
     }
-    // Still sent (mids must stay contiguous), as withdrawn: the server refuses them unrun.
-    conn.execute("UPDATE outbox SET withdrawn = 1 WHERE scope = ?1", params![scope])?;
+    // Still sent (mids must stay contiguous), as withdrawn: the server refuses them unrun, so
+    // what they said (a note's text, the child's ids) is not kept for it.
+    let emptied = serde_json::to_string(&Command::personal(senvault_domain::PersonalCommand::SetPreferences {
+        reminder_lead_days: Vec::new(),
+    }))?;
+    conn.execute(
+        "UPDATE outbox SET withdrawn = 1, command = ?2, scope = ?3 WHERE scope = ?1",
+        params![scope, emptied, senvault_domain::sync::WITHDRAWN],
+    )?;
     conn.execute("DELETE FROM mirror WHERE scope = ?1", params![scope])?;
     conn.execute("DELETE FROM overlay WHERE scope = ?1", params![scope])?;
     conn.execute("DELETE FROM cursors WHERE scope = ?1", params![scope])?;

@@ -96,6 +96,14 @@ pub fn destroy(conn: Connection, path: &Path) -> Result<(), VaultError> {
     Ok(())
 }
 
+/// Copies the write-ahead log into the database and empties it, so pages as they were before a
+/// deletion do not live on in it. A read in progress elsewhere can hold it back; the next scrub
+/// (or SQLite's own checkpoint) finishes the job.
+pub fn scrub_log(conn: &Connection) -> Result<(), VaultError> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
 /// The replica's migrations, run by the store's one migration runner.
 pub const SCHEMA: senvault_store::sqlite::migrations::Schema = senvault_store::sqlite::migrations::Schema {
     name: "the phone's replica",

@@ -29,6 +29,10 @@ pub enum VaultError {
     /// A local storage failure (disk full, permissions).
     #[error("storage: {detail}")]
     Storage { detail: String },
+    /// The token is another account's than the one this replica holds: nothing was sent. Sign
+    /// the other account out (`signOut()`), or open a replica of its own.
+    #[error("another account: {detail}")]
+    OtherAccount { detail: String },
 }
 
 impl From<rusqlite::Error> for VaultError {

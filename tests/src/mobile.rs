@@ -69,6 +69,8 @@ pub struct Faulty {
     pub violations: Mutex<Vec<String>>,
     /// Runs once just before the next pull is delivered (a change made while a sync runs).
     pub before_pull: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    /// Every request made, as `METHOD path`.
+    pub calls: Mutex<Vec<String>>,
 }
 
 impl Faulty {
@@ -79,6 +81,7 @@ impl Faulty {
             cursors: Mutex::new(HashMap::new()),
             violations: Mutex::new(vec![]),
             before_pull: Mutex::new(None),
+            calls: Mutex::new(vec![]),
         }
     }
 
@@ -112,6 +115,7 @@ impl Faulty {
 
 impl Transport for Faulty {
     fn call(&self, method: &str, path: &str, token: &str, body: Option<Vec<u8>>) -> Result<Answer, String> {
+        self.calls.lock().expect("lock").push(format!("{method} {path}"));
         if path == "/v1/sync/pull"
             && let Some(b) = &body
         {

@@ -193,6 +193,11 @@ pub fn documents_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(bundles::create_link, bundles::list_links))
         .routes(routes!(bundles::revoke_link))
         .routes(routes!(bundles::open_shared))
+}
+
+/// The caller's own data (the `me` area): their exports and the deletion of their account.
+pub fn me_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(exports::request_export, exports::list_exports))
         .routes(routes!(exports::get_export))
         .routes(routes!(erasure::delete_account))
@@ -335,8 +340,12 @@ pub fn app(state: AppState) -> Router {
 /// served through the same layers: the panic handler, the request log and the protective
 /// headers apply to them too.
 pub fn app_with(state: AppState, extra: Option<Router>) -> Router {
-    let routes =
-        cases_routes().merge(access_routes()).merge(documents_routes()).merge(tickets_routes()).merge(sync_routes());
+    let routes = cases_routes()
+        .merge(access_routes())
+        .merge(documents_routes())
+        .merge(me_routes())
+        .merge(tickets_routes())
+        .merge(sync_routes());
     finish_with(routes, state, extra)
 }
 
@@ -348,6 +357,7 @@ pub fn openapi() -> serde_json::Value {
             .merge(cases_routes())
             .merge(access_routes())
             .merge(documents_routes())
+            .merge(me_routes())
             .merge(tickets_routes())
             .merge(sync_routes())
             .into_openapi(),

@@ -604,15 +604,20 @@ impl Eraser for SqliteStore {
     }
 }
 
-/// Copies the write-ahead log into the database and empties it, so deleted rows (already
-/// zeroed in the database by `secure_delete`) do not live on in old log frames. A reader in the
-/// middle of a read can hold the log back; the next erasure or SQLite's own checkpoint then
-/// finishes the job.
+/// Copies the write-ahead log into the database and empties it: the deleted rows are zeroed in
+/// the pages the log holds (`secure_delete`), and only once those pages are copied back does the
+/// database file stop holding the rows as they were. A reader in the middle of a read holds the
+/// log back, so this waits for reads to finish (they are short), trying for up to two seconds;
+/// if one still holds on, the next erasure or SQLite's own checkpoint finishes the job.
 fn scrub_wal(c: &Connection) -> Result<(), StoreError> {
-    let busy: i64 = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).map_err(backend)?;
-    if busy != 0 {
-        tracing::warn!("the write-ahead log could not be emptied yet: a read was in progress");
+    for _ in 0..100 {
+        let busy: i64 = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).map_err(backend)?;
+        if busy == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    tracing::warn!("the write-ahead log could not be emptied yet: a read was in progress");
     Ok(())
 }
 

@@ -184,6 +184,7 @@ async fn the_bundles_function_builds_what_the_stream_reports() {
 
     let runtime = RuntimeApi::start().await;
     let mut vars = env(&table, "bundles");
+    let blobs_bucket = bucket.clone();
     vars.push(("BUCKET_NAME", bucket));
     let function = runtime.spawn(&bin, &vars);
     assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some(), "{:?}", runtime.init_error());
@@ -202,11 +203,21 @@ async fn the_bundles_function_builds_what_the_stream_reports() {
     // The stream delivers at least once: a repeat leaves the ready build as it is.
     runtime.invoke(event).await.expect("the function answers");
     assert_eq!(app.get(&location, &f.token).await.expect(200)["sha256"], done["sha256"]);
-    // An export is made the same way: recorded by the API, made by the function.
+    // An export is made the same way, by its own function: recorded by the API, made there.
     let export = app.call(axum::http::Method::POST, "/v1/me/exports", Some(&f.token), None).await.expect(202);
     let export_id = export["id"].as_str().unwrap().to_owned();
     let keys = json!({"Records": [{"eventName": "INSERT", "dynamodb": {"Keys": {
         "PK": {"S": "S#user:mum-bundles"}, "SK": {"S": format!("R#export/{export_id}")}}}}]});
+    let out = runtime.invoke(keys.clone()).await.expect("the function answers");
+    assert_eq!(out["built"], 0, "not the bundles function's: {out}");
+    let logs = function.stop();
+    assert!(!logs.contains("Final plan") && !logs.contains("Noah"), "no titles or names in logs");
+
+    let runtime = RuntimeApi::start().await;
+    let mut vars = env(&table, "exports");
+    vars.push(("BUCKET_NAME", blobs_bucket));
+    let function = runtime.spawn(&bin, &vars);
+    assert!(runtime.wait_initialised(&function, Duration::from_secs(30)).await.is_some(), "{:?}", runtime.init_error());
     let out = runtime.invoke(keys).await.expect("the function answers");
     assert_eq!(out["built"], 1, "{out}");
     let made = app.get(&format!("/v1/me/exports/{export_id}"), &f.token).await.expect(200);
@@ -215,11 +226,11 @@ async fn the_bundles_function_builds_what_the_stream_reports() {
     assert!(!logs.contains("Final plan") && !logs.contains("Noah"), "no titles or names in logs");
 }
 
-/// The documents function deletes an account — its records from the table, its files from the
+/// The `me` function deletes an account — its records from the table, its files from the
 /// bucket — and finds the same receipt again; without the deployment's receipt key it does not
 /// start at all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_documents_function_deletes_an_account_and_its_files() {
+async fn the_me_function_deletes_an_account_and_its_files() {
     use senvault_tests::TestApp;
     let (Some(store), Some(blobs)) = (aws::dynamo().await, aws::s3().await) else { return };
     let Some(bin) = binary("senvault-lambda") else { return };
@@ -229,7 +240,7 @@ async fn the_documents_function_deletes_an_account_and_its_files() {
     let f = app.family_with_case(user, "in_assessment").await;
     app.upload_document(&f.token, &f.child, "Letter to the SENCO", "text/plain", b"Dear SENCO".to_vec()).await;
 
-    let mut vars = env(&table, "documents");
+    let mut vars = env(&table, "me");
     vars.push(("BUCKET_NAME", bucket));
     let unkeyed: Vec<(&'static str, String)> = vars.iter().filter(|(k, _)| *k != "ERASURE_SECRET").cloned().collect();
     let runtime = RuntimeApi::start().await;

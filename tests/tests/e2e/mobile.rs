@@ -685,3 +685,82 @@ fn signing_out_leaves_nothing_of_the_family_on_the_phone() {
     phone.sync().expect("sync after signing in again");
     assert_eq!(phone.children().unwrap().len(), 1);
 }
+
+/// A replica holds one account: opened with another's token (a shared tablet, an app that
+/// switched accounts), it sends nothing — the first account's pending note is never pushed
+/// under the second's name — until that account's own token comes back.
+#[test]
+fn a_pending_change_is_never_sent_under_another_account() {
+    let w = world_with(None);
+    let (fam, adv, _) = family_and_collaborator(&w);
+    let (phone, net, db) = device(&w, "shared", &fam.token);
+    phone.sync().expect("sync");
+    net.set(Some((Rng::new(3), OFFLINE)));
+    phone.add_note(fam.case.clone(), "Written by mum, offline".into()).unwrap();
+    net.set(None);
+    drop(phone);
+
+    let net = Arc::new(Faulty::new(Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() })));
+    let as_advocate =
+        VaultClient::with_transport(db.to_str().unwrap(), net.clone(), Arc::new(StaticAuth(adv.0.clone()))).unwrap();
+    let refused = as_advocate.sync();
+    assert!(matches!(refused, Err(VaultError::OtherAccount { .. })), "{refused:?}");
+    let calls = net.calls.lock().unwrap().clone();
+    assert_eq!(calls, vec!["GET /v1/sync/scopes".to_owned()], "nothing of the replica was sent");
+    let page = w.rt.block_on(w.app.get(&format!("/v1/cases/{}", fam.case), &fam.token)).expect(200);
+    assert!(!page.to_string().contains("Written by mum"), "the note was not pushed");
+    drop(as_advocate);
+
+    // Its own account again: the note lands, as the family's.
+    let net = Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() });
+    let phone =
+        VaultClient::with_transport(db.to_str().unwrap(), net, Arc::new(StaticAuth(fam.token.clone()))).unwrap();
+    assert_eq!(phone.sync().expect("sync").applied, 1);
+    let page = w.rt.block_on(w.app.get(&format!("/v1/cases/{}", fam.case), &fam.token)).expect(200);
+    let note = page["notes"].as_array().unwrap().iter().find(|n| n["text"] == "Written by mum, offline").cloned();
+    assert_eq!(note.expect("the note")["author"]["user"], "mum", "recorded as the family's");
+}
+
+/// After a revocation no file of the replica — the database, its write-ahead log, its shared
+/// memory — holds the child's records: no case id, no note's text, pending changes included.
+/// (The support relationship itself, which names the child, is still the advocate's.)
+#[test]
+fn a_revocation_leaves_no_copy_in_any_file_of_the_replica() {
+    let w = world_with(None);
+    let (fam, adv, grants) = family_and_collaborator(&w);
+    let (phone, net, db) = device(&w, "revoked-files", &adv.0);
+    phone.sync().expect("sync");
+    w.rt.block_on(w.app.post(
+        &format!("/v1/cases/{}/notes", fam.case),
+        &fam.token,
+        json!({"text": "Mum's private worry"}),
+    ))
+    .expect(201);
+    phone.sync().expect("sync");
+    net.set(Some((Rng::new(4), OFFLINE)));
+    phone.add_note(fam.case.clone(), "Advocate's pending draft".into()).unwrap();
+    net.set(None);
+    let revoke = axum::http::Request::builder()
+        .method("DELETE")
+        .uri(&grants)
+        .header("authorization", format!("Bearer {}", fam.token))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    w.rt.block_on(w.app.send(revoke)).expect(200);
+    phone.sync().expect("sync");
+
+    let needles = senvault_tests::erasure_scan::Needles::new(&[
+        fam.case.as_str(),
+        "Mum's private worry",
+        "Advocate's pending draft",
+    ]);
+    let mut found = Vec::new();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        if let Ok(bytes) = std::fs::read(&name) {
+            needles.find(&format!("{name:?}"), &bytes, &mut found);
+        }
+    }
+    assert!(found.is_empty(), "revoked records are gone from every file: {found:?}");
+}
