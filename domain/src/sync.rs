@@ -25,6 +25,27 @@ pub const MAX_COUNTER: u64 = (1 << 53) - 1;
 /// rewritten with every mutation.
 pub const RECEIPTS_KEPT: usize = 2 * MAX_PUSH;
 
+/// How long a device may show a scope it was given without hearing from the server again: an
+/// advocate's view of a family's child — what a family can take back — lasts 72 hours, so a
+/// revoked advocate's tablet left offline stops showing the child within three days; the
+/// family's own records, and everything else a user holds, 30 days.
+pub fn lease(scope: &crate::scope::Scope, role: crate::vocab::MemberRole) -> chrono::Duration {
+    match (scope, role) {
+        (crate::scope::Scope::Child(_), crate::vocab::MemberRole::Reader | crate::vocab::MemberRole::Writer) => {
+            chrono::Duration::hours(GRANTED_LEASE_HOURS)
+        }
+        _ => chrono::Duration::days(OWN_LEASE_DAYS),
+    }
+}
+
+/// Hours an advocate's copy of a granted child lasts offline.
+pub const GRANTED_LEASE_HOURS: i64 = 72;
+/// Days a user's copy of their own records lasts offline.
+pub const OWN_LEASE_DAYS: i64 = 30;
+/// How far a device's clock may run behind the server's before a lease is taken as passed
+/// later than it should: a lease ends this long after `valid_until`.
+pub const LEASE_SKEW_MINUTES: i64 = 5;
+
 /// A device's sync state on the server, in its user's own scope under [`keys::SYNC_PREFIX`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncClient {
@@ -144,6 +165,20 @@ pub fn synced(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn granted_children_last_three_days_offline_and_own_records_thirty() {
+        use crate::scope::Scope;
+        use crate::vocab::MemberRole::*;
+        let child = Scope::Child(crate::ids::ChildId::new());
+        assert_eq!(lease(&child, Reader), chrono::Duration::hours(72));
+        assert_eq!(lease(&child, Writer), chrono::Duration::hours(72));
+        assert_eq!(lease(&child, Owner), chrono::Duration::days(30), "the family's own child");
+        let family = Scope::Family(crate::ids::FamilyId::new());
+        assert_eq!(lease(&family, Owner), chrono::Duration::days(30));
+        let conn = Scope::Conn(crate::ids::ConnectionId::new());
+        assert_eq!(lease(&conn, Writer), chrono::Duration::days(30), "an advocate's own support relationship");
+    }
 
     fn user(u: &str) -> UserId {
         u.parse().unwrap()

@@ -87,6 +87,8 @@ pub enum OutcomeKind {
 #[derive(uniffi::Object)]
 pub struct VaultClient {
     db: Mutex<Connection>,
+    /// The time, from the app (the device's clock unless a test gives another).
+    clock: Clock,
     /// Where the replica lives (sign-out deletes it).
     path: std::path::PathBuf,
     transport: Arc<dyn Transport>,
@@ -229,12 +231,23 @@ impl VaultClient {
         transport: Arc<dyn Transport>,
         auth: Arc<dyn AuthProvider>,
     ) -> Result<Arc<Self>, VaultError> {
+        Self::with_clock(db_path, transport, auth, Arc::new(Utc::now))
+    }
+
+    /// [`Self::with_transport`] on another clock (tests: a tablet left in a drawer for days).
+    pub fn with_clock(
+        db_path: &str,
+        transport: Arc<dyn Transport>,
+        auth: Arc<dyn AuthProvider>,
+        clock: Clock,
+    ) -> Result<Arc<Self>, VaultError> {
         let conn = db::open(std::path::Path::new(db_path))?;
         if db::meta_get(&conn, "client_id")?.is_none() {
             db::meta_set(&conn, "client_id", &uuid::Uuid::new_v4().to_string())?;
         }
         Ok(Arc::new(VaultClient {
             db: Mutex::new(conn),
+            clock,
             path: db_path.into(),
             transport,
             auth,
@@ -242,8 +255,23 @@ impl VaultClient {
         }))
     }
 
+    /// The replica, with every scope whose lease has passed already forgotten: nothing is read
+    /// from a scope the device may no longer show.
     pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>, VaultError> {
-        self.db.lock().map_err(|_| poisoned())
+        let conn = self.db.lock().map_err(|_| poisoned())?;
+        expire_leases(&conn, self.now(&conn)?)?;
+        Ok(conn)
+    }
+
+    /// The app's clock, never earlier than the latest time this replica has seen (a clock set
+    /// back does not stretch a lease).
+    fn now(&self, conn: &Connection) -> Result<chrono::DateTime<Utc>, VaultError> {
+        let now = (self.clock)();
+        let seen = db::meta_get(conn, "latest_now")?.and_then(|s| s.parse::<i64>().ok());
+        Ok(match seen.and_then(|s| chrono::DateTime::from_timestamp(s, 0)) {
+            Some(seen) if seen > now => seen,
+            _ => now,
+        })
     }
 
     /// Who the device works for, as the server last said.
@@ -342,11 +370,13 @@ impl VaultClient {
         let tx = conn.unchecked_transaction()?;
         db::meta_set(&tx, "user", scopes.user.as_str())?;
         db::meta_set(&tx, "role", &serde_json::to_string(&scopes.role)?)?;
+        let now = self.now(&tx)?;
+        db::meta_set(&tx, "latest_now", &now.timestamp().to_string())?;
         for s in &scopes.scopes {
             tx.execute(
-                "INSERT INTO cursors (scope, role, epoch, seq, resume) VALUES (?1, ?2, 0, 0, NULL)
-                 ON CONFLICT (scope) DO UPDATE SET role = excluded.role",
-                params![s.scope, serde_json::to_string(&s.role)?],
+                "INSERT INTO cursors (scope, role, epoch, seq, resume, valid_until) VALUES (?1, ?2, 0, 0, NULL, ?3)
+                 ON CONFLICT (scope) DO UPDATE SET role = excluded.role, valid_until = excluded.valid_until",
+                params![s.scope, serde_json::to_string(&s.role)?, s.valid_until.timestamp()],
             )?;
         }
         tx.commit()?;
@@ -454,6 +484,37 @@ fn outbox_batch(conn: &Connection) -> Result<Vec<Mutation>, VaultError> {
         });
     }
     Ok(out)
+}
+
+/// The time as the app gives it.
+pub type Clock = Arc<dyn Fn() -> chrono::DateTime<Utc> + Send + Sync>;
+
+/// Forgets every scope whose lease passed (beyond a few minutes' skew) before `now`: its
+/// records go from the replica and from its files (zeroed, the log emptied), and it is
+/// downloaded afresh at the next sync if access still stands. Changes made to it and not yet
+/// sent stay in the outbox — they are the user's own work, sent at the next sync and refused
+/// there if access has ended.
+fn expire_leases(conn: &Connection, now: chrono::DateTime<Utc>) -> Result<(), VaultError> {
+    let cutoff = (now - chrono::Duration::minutes(senvault_domain::sync::LEASE_SKEW_MINUTES)).timestamp();
+    let expired: Vec<String> = {
+        let mut stmt = conn.prepare_cached("SELECT scope FROM cursors WHERE valid_until < ?1")?;
+        let rows = stmt.query_map(params![cutoff], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    if expired.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.unchecked_transaction()?;
+    for scope in &expired {
+        tx.execute("DELETE FROM mirror WHERE scope = ?1", params![scope])?;
+        tx.execute("DELETE FROM overlay WHERE scope = ?1", params![scope])?;
+        tx.execute(
+            "UPDATE cursors SET epoch = 0, seq = 0, resume = NULL, valid_until = NULL WHERE scope = ?1",
+            params![scope],
+        )?;
+    }
+    tx.commit()?;
+    db::scrub_log(conn)
 }
 
 /// The outbox is only ever trimmed by what the server says it has applied.

@@ -44,6 +44,9 @@ pub const MIGRATIONS: &[&str] = &[
      ALTER TABLE outcomes ADD COLUMN scope TEXT;
      ALTER TABLE outcomes ADD COLUMN record_key TEXT;
      ALTER TABLE outcomes ADD COLUMN field TEXT;",
+    // 6: each scope's lease — until when it may be shown without hearing from the server
+    // (seconds since the epoch; none until the server first gives one).
+    "ALTER TABLE cursors ADD COLUMN valid_until INTEGER;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -16,7 +16,7 @@ mod replica;
 mod timeline;
 pub mod transport;
 
-pub use client::{AuthProvider, OutcomeKind, RejectedChange, SyncReport, SyncStatus, VaultClient};
+pub use client::{AuthProvider, Clock, OutcomeKind, RejectedChange, SyncReport, SyncStatus, VaultClient};
 pub use error::VaultError;
 pub use methods::*;
 pub use timeline::*;

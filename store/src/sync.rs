@@ -384,6 +384,10 @@ pub struct ScopeInfo {
     pub role: MemberRole,
     #[serde(flatten)]
     pub cursor: Cursor,
+    /// Until when the device may show this scope without hearing from the server again (72
+    /// hours for an advocate's view of a family's child, 30 days otherwise); after that it
+    /// deletes what it holds of it, online or not.
+    pub valid_until: chrono::DateTime<chrono::Utc>,
 }
 
 #[cfg(test)]

@@ -191,7 +191,13 @@ impl Service {
         let mut out = Vec::with_capacity(scopes.len());
         for (scope, role) in scopes {
             let meta = self.store().meta(&scope.to_string()).await?;
-            out.push(ScopeInfo { scope: scope.to_string(), role, cursor: Cursor { epoch: meta.epoch, seq: meta.seq } });
+            let valid_until = self.clock.now() + senvault_domain::sync::lease(&scope, role);
+            out.push(ScopeInfo {
+                scope: scope.to_string(),
+                role,
+                cursor: Cursor { epoch: meta.epoch, seq: meta.seq },
+                valid_until,
+            });
         }
         Ok(out)
     }

@@ -764,3 +764,69 @@ fn a_revocation_leaves_no_copy_in_any_file_of_the_replica() {
     }
     assert!(found.is_empty(), "revoked records are gone from every file: {found:?}");
 }
+
+/// Access that expires without a network: an advocate's tablet left offline stops showing a
+/// family's child 72 hours after it last heard from the server — records gone from its files —
+/// while the family's own phone keeps theirs for 30 days; what the advocate wrote before the
+/// lease ran out is still sent, and lands, once the tablet is back and access still stands.
+#[test]
+fn an_advocates_copy_of_a_child_expires_offline_after_72_hours() {
+    let w = world_with(None);
+    let (fam, adv, _) = family_and_collaborator(&w);
+    let start = Utc::now();
+    let now = Arc::new(std::sync::Mutex::new(start));
+    let clock: senvault_mobile::Clock = {
+        let now = now.clone();
+        Arc::new(move || *now.lock().unwrap())
+    };
+    let open = |name: &str, token: &str| {
+        let net = Arc::new(Faulty::new(Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() })));
+        let path = temp_db(name);
+        let client = VaultClient::with_clock(
+            path.to_str().unwrap(),
+            net.clone(),
+            Arc::new(StaticAuth(token.into())),
+            clock.clone(),
+        )
+        .unwrap();
+        (client, net, path)
+    };
+    let (tablet, tablet_net, tablet_db) = open("lease-tablet", &adv.0);
+    let (phone, phone_net, _) = open("lease-phone", &fam.token);
+    tablet.sync().expect("sync");
+    phone.sync().expect("sync");
+    assert!(tablet.case_page(fam.case.clone()).is_ok());
+    tablet_net.set(Some((Rng::new(7), OFFLINE)));
+    phone_net.set(Some((Rng::new(8), OFFLINE)));
+
+    *now.lock().unwrap() = start + chrono::Duration::hours(71);
+    assert!(tablet.case_page(fam.case.clone()).is_ok(), "within the lease");
+    tablet.add_note(fam.case.clone(), "Drafted at the tribunal venue".into()).unwrap();
+    *now.lock().unwrap() = start + chrono::Duration::hours(73);
+    assert!(matches!(tablet.case_page(fam.case.clone()), Err(VaultError::Refused { status: 404, .. })));
+    assert!(tablet.children().unwrap().is_empty(), "the child is not shown");
+    let needles = senvault_tests::erasure_scan::Needles::new(&[fam.case.as_str(), "Noah"]);
+    let mut found = Vec::new();
+    let (rows, _, outbox) = replica_rows(&tablet_db);
+    assert!(rows.keys().all(|(s, _)| s != &format!("child:{}", fam.child)), "no row of the child");
+    assert_eq!(outbox, 1, "the advocate's own pending note is kept to send");
+    let mirror_bytes = {
+        let db = rusqlite::Connection::open(&tablet_db).unwrap();
+        let mut stmt = db.prepare("SELECT body FROM mirror").unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect::<Vec<_>>().join("\n")
+    };
+    needles.find("the tablet's mirror", mirror_bytes.as_bytes(), &mut found);
+    assert!(found.is_empty(), "{found:?}");
+    assert!(phone.case_page(fam.case.clone()).is_ok(), "the family's own records last 30 days");
+    *now.lock().unwrap() = start + chrono::Duration::days(31);
+    assert!(phone.children().unwrap().is_empty(), "and then go too, until the next sync");
+
+    // Back online (the server's clock where the tablet's is): the note lands, the child returns.
+    w.app.clock.set(start + chrono::Duration::days(31));
+    tablet_net.set(None);
+    let report = tablet.sync().expect("sync");
+    assert_eq!(report.applied, 1, "{report:?}");
+    assert!(tablet.case_page(fam.case.clone()).is_ok());
+    let page = w.rt.block_on(w.app.get(&format!("/v1/cases/{}", fam.case), &fam.token)).expect(200);
+    assert!(page.to_string().contains("Drafted at the tribunal venue"));
+}
