@@ -14,6 +14,7 @@ use senvault_store::sync::{
 };
 use serde::de::DeserializeOwned;
 
+use crate::changes::{ChangeEvent, ChangeListener, ChangeOrigin};
 use crate::db;
 use crate::error::VaultError;
 use crate::replica;
@@ -26,10 +27,14 @@ const PUSH_BYTES: usize = 768 * 1024;
 /// finishes in one sync; a pathological server cannot keep the phone busy for ever.
 const PULL_ROUNDS: usize = 1000;
 
-/// Supplies the user's current access token (the app refreshes it as needed).
+/// Supplies the user's access token.
 #[uniffi::export(with_foreign)]
 pub trait AuthProvider: Send + Sync {
+    /// The current token (the app refreshes it as needed).
     fn token(&self) -> String;
+    /// The server refused the token just given: refresh it now (or sign in again) and return
+    /// the new one. Asked once per sync; a second refusal ends the sync as `Unauthorized`.
+    fn fresh_token(&self) -> String;
 }
 
 /// What one `sync()` did.
@@ -56,6 +61,9 @@ pub struct SyncStatus {
     pub last_sync: Option<String>,
     /// Refused changes the app has not yet shown (`take_outcomes`).
     pub pending_rejections: u64,
+    /// After a sync that could not reach the server: when to try again (RFC 3339; backing off
+    /// from 30 seconds to 15 minutes, with jitter). Absent once a sync works.
+    pub next_retry_at: Option<String>,
 }
 
 /// A change the server refused, to show the person who made it.
@@ -95,6 +103,7 @@ pub struct VaultClient {
     auth: Arc<dyn AuthProvider>,
     /// One sync at a time; local changes carry on meanwhile.
     syncing: Mutex<()>,
+    listeners: crate::changes::Listeners,
 }
 
 #[uniffi::export]
@@ -108,38 +117,30 @@ impl VaultClient {
     /// Push, then list the scopes, pull each and rebase pending changes. Blocking: call it from a
     /// background thread. Local reads and changes work while it runs.
     pub fn sync(&self) -> Result<SyncReport, VaultError> {
-        let _one = self.syncing.lock().map_err(|_| poisoned())?;
-        let token = self.auth.token();
-        let mut report = SyncReport {
-            pushed: 0,
-            applied: 0,
-            rejected: 0,
-            records_received: 0,
-            records_removed: 0,
-            scopes_revoked: 0,
-            scopes_reset: 0,
-            bytes_received: 0,
-            account_deleted: false,
+        let (outcome, event) = {
+            let _one = self.syncing.lock().map_err(|_| poisoned())?;
+            let mut event = ChangeEvent::new(ChangeOrigin::Sync);
+            // A refused token is refreshed once (the app's sign-in may have lapsed); a sync is
+            // safe to run again from the start.
+            let mut outcome = self.sync_with(&self.auth.token(), &mut event);
+            if matches!(outcome, Err(VaultError::Unauthorized { .. })) {
+                outcome = self.sync_with(&self.auth.fresh_token(), &mut event);
+            }
+            self.note_attempt(&outcome)?;
+            (outcome, event)
         };
-        // Who the token is for, before anything of the replica is sent: a pending change is
-        // only ever pushed under the account that made it.
-        let scopes: ScopesResponse = self.request("GET", "/v1/sync/scopes", &token, None, &mut report)?;
-        self.check_owner(&scopes)?;
-        // A change may open a scope (a support request opens its connection), which the
-        // scopes listed after the push then include.
-        self.push(&token, &mut report)?;
-        let scopes =
-            if report.pushed > 0 { self.request("GET", "/v1/sync/scopes", &token, None, &mut report)? } else { scopes };
-        self.learn_scopes(&scopes)?;
-        self.pull(&token, &mut report)?;
-        if report.account_deleted {
-            // The account was deleted (on another device, or by the service): nothing of it
-            // stays here.
-            self.wipe()?;
-            return Ok(report);
-        }
-        db::meta_set(&*self.conn()?, "last_sync", &Utc::now().to_rfc3339())?;
-        Ok(report)
+        // Told with nothing held: a listener may read, make changes, or even sync.
+        self.listeners.tell(event);
+        outcome
+    }
+
+    /// Hears what each command and each sync changes, until `unsubscribe(id)`.
+    pub fn subscribe(&self, listener: Arc<dyn ChangeListener>) -> u64 {
+        self.listeners.add(listener)
+    }
+
+    pub fn unsubscribe(&self, subscription: u64) {
+        self.listeners.remove(subscription)
     }
 
     /// Signs this device out: the replica — every record, pending change and setting — is
@@ -159,6 +160,7 @@ impl VaultClient {
             outbox_depth: outbox as u64,
             last_sync: db::meta_get(&conn, "last_sync")?,
             pending_rejections: rejections as u64,
+            next_retry_at: db::meta_get(&conn, "next_retry_at")?,
         })
     }
 
@@ -213,6 +215,68 @@ impl VaultClient {
 }
 
 impl VaultClient {
+    fn sync_with(&self, token: &str, event: &mut ChangeEvent) -> Result<SyncReport, VaultError> {
+        let token = token.to_owned();
+        let mut report = SyncReport {
+            pushed: 0,
+            applied: 0,
+            rejected: 0,
+            records_received: 0,
+            records_removed: 0,
+            scopes_revoked: 0,
+            scopes_reset: 0,
+            bytes_received: 0,
+            account_deleted: false,
+        };
+        // Who the token is for, before anything of the replica is sent: a pending change is
+        // only ever pushed under the account that made it.
+        let scopes: ScopesResponse = self.request("GET", "/v1/sync/scopes", &token, None, &mut report)?;
+        self.check_owner(&scopes)?;
+        // A change may open a scope (a support request opens its connection), which the
+        // scopes listed after the push then include.
+        self.push(&token, &mut report)?;
+        let scopes =
+            if report.pushed > 0 { self.request("GET", "/v1/sync/scopes", &token, None, &mut report)? } else { scopes };
+        self.learn_scopes(&scopes)?;
+        self.pull(&token, &mut report, event)?;
+        if report.account_deleted {
+            // The account was deleted (on another device, or by the service): nothing of it
+            // stays here.
+            event.scopes_gone = cursors(&*self.conn()?)?.into_iter().map(|c| c.scope).collect();
+            self.wipe()?;
+            return Ok(report);
+        }
+        db::meta_set(&*self.conn()?, "last_sync", &Utc::now().to_rfc3339())?;
+        Ok(report)
+    }
+
+    /// Keeps when to try again after a sync that could not reach the server: 30 seconds after
+    /// the first failure, doubling to at most 15 minutes, each with up to half again of random
+    /// delay so devices that failed together do not retry together. A sync that worked clears it.
+    fn note_attempt(&self, outcome: &Result<SyncReport, VaultError>) -> Result<(), VaultError> {
+        let conn = self.conn()?;
+        match outcome {
+            Err(VaultError::Offline { .. }) => {
+                let failures: u32 = db::meta_get(&conn, "failed_syncs")?
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .unwrap_or(0)
+                    .saturating_add(1);
+                let cap = std::time::Duration::from_secs(15 * 60);
+                let base = std::time::Duration::from_secs(30).saturating_mul(1 << failures.min(6).saturating_sub(1));
+                let half = base.min(cap) / 2;
+                let jitter = senvault_store::backoff::delay(0, half.as_millis() as u64).min(half);
+                let wait = chrono::Duration::from_std(half + jitter).unwrap_or(chrono::Duration::minutes(15));
+                db::meta_set(&conn, "failed_syncs", &failures.to_string())?;
+                db::meta_set(&conn, "next_retry_at", &((self.clock)() + wait).to_rfc3339())?;
+            }
+            Ok(_) => {
+                conn.execute("DELETE FROM meta WHERE k IN ('failed_syncs', 'next_retry_at')", [])?;
+            }
+            Err(_) => {}
+        }
+        Ok(())
+    }
+
     /// Replaces the replica with an empty one; the caller holds the sync lock.
     fn wipe(&self) -> Result<(), VaultError> {
         let mut conn = self.conn()?;
@@ -252,6 +316,7 @@ impl VaultClient {
             transport,
             auth,
             syncing: Mutex::new(()),
+            listeners: Default::default(),
         }))
     }
 
@@ -289,13 +354,30 @@ impl VaultClient {
 
     /// Decides `command` on the replica and keeps it: overlay and outbox in one transaction.
     pub(crate) fn execute(&self, command: Command) -> Result<(), VaultError> {
+        let event = self.execute_quietly(command)?;
+        self.listeners.tell(event);
+        Ok(())
+    }
+
+    /// Decides and keeps `command`; answers what it changed, for the listeners (told once the
+    /// replica is released).
+    fn execute_quietly(&self, command: Command) -> Result<ChangeEvent, VaultError> {
+        let mut event = ChangeEvent::new(ChangeOrigin::Local);
         let conn = self.conn()?;
         let actor = Self::actor(&conn)?;
         let op = OpId::new();
         let tx = conn.unchecked_transaction()?;
         match decide_into(&tx, &actor, &command, op, senvault_domain::dates::now_to_the_millisecond()) {
-            Ok(true) => {}
-            Ok(false) => return Ok(()),
+            Ok(Some(writes)) => {
+                for w in &writes {
+                    if w.delete {
+                        event.delete(&w.scope.to_string(), &w.key);
+                    } else {
+                        event.put(&w.scope.to_string(), &w.key, &w.record);
+                    }
+                }
+            }
+            Ok(None) => return Ok(event),
             // The command reads records this device does not hold (an advocate's profile, to
             // ask them for help): it is kept for the server, which has them and decides. A
             // refusal by the rules themselves is answered at once.
@@ -325,7 +407,7 @@ impl VaultClient {
         )?;
         db::meta_set(&tx, "next_mid", &(mid + 1).to_string())?;
         tx.commit()?;
-        Ok(())
+        Ok(event)
     }
 
     fn request<T: DeserializeOwned>(
@@ -423,7 +505,7 @@ impl VaultClient {
         }
     }
 
-    fn pull(&self, token: &str, report: &mut SyncReport) -> Result<(), VaultError> {
+    fn pull(&self, token: &str, report: &mut SyncReport, event: &mut ChangeEvent) -> Result<(), VaultError> {
         for _ in 0..PULL_ROUNDS {
             let (client_id, cursors) = {
                 let conn = self.conn()?;
@@ -444,7 +526,7 @@ impl VaultClient {
             }
             let tx = conn.unchecked_transaction()?;
             let revoked_before = report.scopes_revoked;
-            let more = apply_pull(&tx, &answer, report)?;
+            let more = apply_pull(&tx, &answer, report, event)?;
             trim_outbox(&tx, answer.lmid)?;
             rebase(&tx)?;
             tx.commit()?;
@@ -537,7 +619,12 @@ fn cursors(conn: &Connection) -> Result<Vec<ScopeCursor>, VaultError> {
 }
 
 /// Applies one pull answer to the mirror; `true` when a scope has more to send.
-fn apply_pull(conn: &Connection, answer: &PullResponse, report: &mut SyncReport) -> Result<bool, VaultError> {
+fn apply_pull(
+    conn: &Connection,
+    answer: &PullResponse,
+    report: &mut SyncReport,
+    event: &mut ChangeEvent,
+) -> Result<bool, VaultError> {
     let mut more = false;
     for scope in &answer.scopes {
         match &scope.state {
@@ -549,6 +636,7 @@ fn apply_pull(conn: &Connection, answer: &PullResponse, report: &mut SyncReport)
                 )?;
                 for u in upserts {
                     put.execute(params![scope.scope, u.key, u.version as i64, serde_json::to_string(&u.record)?])?;
+                    event.put(&scope.scope, &u.key, &u.record);
                     if let senvault_domain::Record::Overridden(notice) = &u.record {
                         note_overridden(conn, notice)?;
                     }
@@ -556,6 +644,7 @@ fn apply_pull(conn: &Connection, answer: &PullResponse, report: &mut SyncReport)
                 let mut del = conn.prepare_cached("DELETE FROM mirror WHERE scope = ?1 AND key = ?2")?;
                 for key in deletes {
                     del.execute(params![scope.scope, key])?;
+                    event.delete(&scope.scope, key);
                 }
                 report.records_received += upserts.len() as u64;
                 report.records_removed += deletes.len() as u64;
@@ -580,6 +669,7 @@ fn apply_pull(conn: &Connection, answer: &PullResponse, report: &mut SyncReport)
                 // to it are reported as refused.
                 report.scopes_revoked += 1;
                 forget_scope(conn, &scope.scope)?;
+                event.scopes_gone.push(scope.scope.clone());
             }
         }
     }
@@ -673,14 +763,14 @@ fn decide_into(
     command: &Command,
     op: OpId,
     now: DateTime<Utc>,
-) -> Result<bool, VaultError> {
+) -> Result<Option<Vec<senvault_domain::Write>>, VaultError> {
     let execution = Execution::new(actor, Operation::from(command.clone()), now, op);
     let executed = execution.load_with(|reads| replica::load(conn, reads))?.decide()?;
     if !executed.changed() {
-        return Ok(false);
+        return Ok(None);
     }
     replica::put_overlay(conn, &executed.decision.writes)?;
-    Ok(true)
+    Ok(Some(executed.decision.writes))
 }
 
 fn poisoned() -> VaultError {

@@ -8,6 +8,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod changes;
 mod client;
 mod db;
 mod error;
@@ -16,6 +17,7 @@ mod replica;
 mod timeline;
 pub mod transport;
 
+pub use changes::{ChangeEvent, ChangeListener, ChangeOrigin, ChangedRecord};
 pub use client::{AuthProvider, Clock, OutcomeKind, RejectedChange, SyncReport, SyncStatus, VaultClient};
 pub use error::VaultError;
 pub use methods::*;

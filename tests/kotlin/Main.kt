@@ -13,6 +13,15 @@ import uk.senvault.mobile.*
 
 class Token(private val value: String) : AuthProvider {
     override fun token(): String = value
+    override fun freshToken(): String = value
+}
+
+// A screen's listener: keeps what it was told.
+class Heard : ChangeListener {
+    val events = java.util.concurrent.CopyOnWriteArrayList<ChangeEvent>()
+    override fun onChange(event: ChangeEvent) {
+        events.add(event)
+    }
 }
 
 val http: HttpClient = HttpClient.newHttpClient()
@@ -90,10 +99,16 @@ fun main(args: Array<String>) {
         val connection = field(ticket, "connection_id")
         rest(base, "POST", "/v1/connections/$connection/grants", family, """{"children":{"kind":"listed","children":["$childId"]},"level":"collaborate"}""")
         rest(base, "POST", "/v1/cases/$caseId/notes", advocate, """{"text":"Advocate: chase the LA at week 6"}""")
+        val heard = Heard()
+        val subscription = phone.subscribe(heard)
         phone.sync()
         val notes = phone.casePage(caseId).notes
         check(notes.any { it.text == "Advocate: chase the LA at week 6" }) { "note not synced: $notes" }
-        println("the advocate's note arrived")
+        check(heard.events.any { e -> e.origin == ChangeOrigin.SYNC && e.records.any { it.kind == "note" } }) {
+            "the listener did not hear the note arrive: ${heard.events}"
+        }
+        phone.unsubscribe(subscription)
+        println("the advocate's note arrived, and the subscribed listener heard it")
 
         // The promise came late: kept today, and the server's chronology says so.
         val call = phone.timeline(childId, TimelineQuery("interaction", caseId, null, null, false)).first()

@@ -21,6 +21,9 @@ impl AuthProvider for StaticAuth {
     fn token(&self) -> String {
         self.0.clone()
     }
+    fn fresh_token(&self) -> String {
+        self.0.clone()
+    }
 }
 
 /// Calls the router in this process, on `rt` (the caller is a plain thread, as the app's

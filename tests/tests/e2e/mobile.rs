@@ -830,3 +830,91 @@ fn an_advocates_copy_of_a_child_expires_offline_after_72_hours() {
     let page = w.rt.block_on(w.app.get(&format!("/v1/cases/{}", fam.case), &fam.token)).expect(200);
     assert!(page.to_string().contains("Drafted at the tribunal venue"));
 }
+
+/// The UI hears changes: a subscribed listener is told what each local command and each sync
+/// changed (kinds and ids) and which scopes went, with nothing of the core held (it may read
+/// back); an unsubscribed one hears nothing more. A failed sync says when to retry (backing off,
+/// at most 15 minutes); a refused token is refreshed once through the AuthProvider.
+#[test]
+fn listeners_hear_changes_and_failed_syncs_back_off() {
+    use senvault_mobile::{ChangeEvent, ChangeListener, ChangeOrigin};
+    struct Heard(std::sync::Mutex<Vec<ChangeEvent>>, std::sync::Mutex<Option<Arc<VaultClient>>>);
+    impl ChangeListener for Heard {
+        fn on_change(&self, event: ChangeEvent) {
+            // Reading back from inside the callback works (nothing of the core is held).
+            if let Some(phone) = self.1.lock().unwrap().as_ref() {
+                phone.status().expect("status from a listener");
+            }
+            self.0.lock().unwrap().push(event);
+        }
+    }
+    let w = world_with(None);
+    let (fam, adv, grants) = family_and_collaborator(&w);
+    let (phone, net, _) = device(&w, "listener", &adv.0);
+    let heard = Arc::new(Heard(Default::default(), Default::default()));
+    *heard.1.lock().unwrap() = Some(phone.clone());
+    let id = phone.subscribe(heard.clone());
+    phone.sync().expect("sync");
+    let first = heard.0.lock().unwrap().last().cloned().expect("told about the first sync");
+    assert_eq!(first.origin, ChangeOrigin::Sync);
+    assert!(first.records.iter().any(|r| r.kind == "case" && r.key.contains(&fam.case)), "{first:?}");
+
+    let note = phone.add_note(fam.case.clone(), "Call the SENCO".into()).unwrap();
+    let local = heard.0.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(local.origin, ChangeOrigin::Local);
+    assert!(local.records.iter().any(|r| r.kind == "note" && r.key.ends_with(&note)), "{local:?}");
+
+    let revoke = axum::http::Request::builder()
+        .method("DELETE")
+        .uri(&grants)
+        .header("authorization", format!("Bearer {}", fam.token))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    w.rt.block_on(w.app.send(revoke)).expect(200);
+    phone.sync().expect("sync");
+    let gone = heard.0.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(gone.scopes_gone, vec![format!("child:{}", fam.child)], "{gone:?}");
+
+    // Offline: the next try is 15 to 30 seconds away, then further, never past 15 minutes.
+    net.set(Some((Rng::new(9), OFFLINE)));
+    let mut waits = Vec::new();
+    for _ in 0..8 {
+        assert!(matches!(phone.sync(), Err(VaultError::Offline { .. })));
+        let at = phone.status().unwrap().next_retry_at.expect("a time to retry");
+        let at = chrono::DateTime::parse_from_rfc3339(&at).unwrap().with_timezone(&Utc);
+        waits.push((at - Utc::now()).num_seconds());
+    }
+    assert!((13..=31).contains(&waits[0]), "{waits:?}");
+    assert!(waits[3] > waits[0], "backing off: {waits:?}");
+    assert!(waits.iter().all(|w| *w <= 15 * 60), "capped at 15 minutes: {waits:?}");
+    net.set(None);
+    phone.sync().expect("sync");
+    assert_eq!(phone.status().unwrap().next_retry_at, None, "cleared by a sync that worked");
+
+    phone.unsubscribe(id);
+    let told = heard.0.lock().unwrap().len();
+    phone.add_note(fam.case.clone(), "Not heard".into()).ok();
+    assert_eq!(heard.0.lock().unwrap().len(), told, "an unsubscribed listener hears nothing");
+    *heard.1.lock().unwrap() = None;
+
+    // A refused token: the provider is asked once for a fresh one, and the sync goes on.
+    struct Refreshing {
+        stale: String,
+        fresh: String,
+        asked: std::sync::atomic::AtomicUsize,
+    }
+    impl senvault_mobile::AuthProvider for Refreshing {
+        fn token(&self) -> String {
+            self.stale.clone()
+        }
+        fn fresh_token(&self) -> String {
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.fresh.clone()
+        }
+    }
+    let auth = Arc::new(Refreshing { stale: "expired.token.value".into(), fresh: fam.token.clone(), asked: 0.into() });
+    let net = Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() });
+    let family_phone = VaultClient::with_transport(temp_db("refresh").to_str().unwrap(), net, auth.clone()).unwrap();
+    family_phone.sync().expect("the fresh token works");
+    assert_eq!(auth.asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
