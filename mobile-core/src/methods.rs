@@ -94,10 +94,35 @@ pub struct AnnotationItem {
     pub comment: String,
 }
 
+/// A key date of the case, with its id (to correct or delete it).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct KeyDateItem {
+    pub id: String,
+    /// `request_received`, `decision_to_assess`, `draft_issued`, `decision_notice`, …
+    pub kind: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// For a decision notice: which appealable decision it records.
+    pub decision: Option<String>,
+    pub section_i_only: bool,
+}
+
+/// A key date to record or correct: a decision notice says which decision it records.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct KeyDateInput {
+    pub kind: String,
+    /// YYYY-MM-DD exactly.
+    pub date: String,
+    pub decision: Option<String>,
+    pub section_i_only: bool,
+}
+
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct CasePage {
     pub case: CaseItem,
     pub history: Vec<HistoryItem>,
+    /// The key dates recorded, in date order.
+    pub key_dates: Vec<KeyDateItem>,
     pub notes: Vec<NoteItem>,
     pub actions: Vec<ActionItem>,
     pub open_actions: u64,
@@ -323,6 +348,20 @@ impl VaultClient {
                 .iter()
                 .map(|h| HistoryItem { status: wire(&h.to), at: h.at.to_rfc3339(), note: h.note.clone() })
                 .collect(),
+            key_dates: {
+                let mut dates: Vec<_> = detail.key_dates.iter().collect();
+                dates.sort_by_key(|k| (k.date, k.recorded_at));
+                dates
+                    .into_iter()
+                    .map(|k| KeyDateItem {
+                        id: k.id.to_string(),
+                        kind: wire(&k.kind),
+                        date: k.date.to_string(),
+                        decision: k.decision.as_ref().map(wire),
+                        section_i_only: k.section_i_only,
+                    })
+                    .collect()
+            },
             notes: detail
                 .notes
                 .iter()
@@ -527,6 +566,59 @@ impl VaultClient {
             decision: None,
             section_i_only: false,
         };
+        self.case_command(&case_id, command)
+    }
+
+    /// Records a key date in full (a decision notice names its decision), or — given the id of
+    /// one recorded before (`casePage().keyDates`) — corrects it: its clocks move with it.
+    pub fn save_key_date(
+        &self,
+        case_id: String,
+        key_date_id: Option<String>,
+        key_date: KeyDateInput,
+    ) -> Result<(), VaultError> {
+        let command = CaseCommand::RecordKeyDate {
+            key_date_id: key_date_id.map(|k| id("key_date_id", &k)).transpose()?,
+            kind: parse("kind", &key_date.kind)?,
+            date: date("date", &key_date.date)?,
+            decision: key_date.decision.map(|d| parse("decision", &d)).transpose()?,
+            section_i_only: key_date.section_i_only,
+        };
+        self.case_command(&case_id, command)
+    }
+
+    /// Deletes a key date recorded in error, with the clocks it started.
+    pub fn delete_key_date(&self, case_id: String, key_date_id: String) -> Result<(), VaultError> {
+        let command = CaseCommand::DeleteKeyDate { key_date_id: id("key_date_id", &key_date_id)? };
+        self.case_command(&case_id, command)
+    }
+
+    /// Rewrites the case's summary.
+    pub fn edit_summary(&self, case_id: String, summary: String) -> Result<(), VaultError> {
+        self.case_command(&case_id, CaseCommand::EditCase { summary })
+    }
+
+    /// Closes the case with its outcome (`resolved` or `closed`).
+    pub fn close_case(&self, case_id: String, outcome: String, note: Option<String>) -> Result<(), VaultError> {
+        let command = CaseCommand::CloseCase { outcome: parse("outcome", &outcome)?, note };
+        self.case_command(&case_id, command)
+    }
+
+    /// Opens again an action marked done by mistake.
+    pub fn reopen_action(&self, case_id: String, action_id: String) -> Result<(), VaultError> {
+        self.case_command(&case_id, CaseCommand::ReopenAction { action_id: id("action_id", &action_id)? })
+    }
+
+    /// The family's decision on a flag: `confirmed`, `dismissed`, or `open` to reopen it.
+    pub fn decide_flag(
+        &self,
+        case_id: String,
+        flag_id: String,
+        status: String,
+        note: Option<String>,
+    ) -> Result<(), VaultError> {
+        let command =
+            CaseCommand::DecideFlag { flag_id: id("flag_id", &flag_id)?, status: parse("status", &status)?, note };
         self.case_command(&case_id, command)
     }
 

@@ -918,3 +918,77 @@ fn listeners_hear_changes_and_failed_syncs_back_off() {
     family_phone.sync().expect("the fresh token works");
     assert_eq!(auth.asked.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+/// Key dates shown and corrected offline through typed methods — the clocks move with the
+/// correction and go with a deletion, as on the server — and the other case commands an app
+/// needs (summary, flag decisions, reopening an action, closing) without `executeJson`.
+#[test]
+fn key_dates_and_case_commands_work_offline_through_typed_methods() {
+    use senvault_mobile::KeyDateInput;
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum-typed", "assessment_requested"));
+    let (phone, net, _) = device(&w, "typed", &fam.token);
+    phone.sync().expect("sync");
+    net.set(Some((Rng::new(11), OFFLINE)));
+    let day = |n: u64| Utc::now().date_naive().checked_sub_days(Days::new(n)).unwrap().to_string();
+    let asked = KeyDateInput { kind: "request_received".into(), date: day(70), decision: None, section_i_only: false };
+    phone.save_key_date(fam.case.clone(), None, asked.clone()).unwrap();
+    let page = phone.case_page(fam.case.clone()).unwrap();
+    assert_eq!(page.key_dates.len(), 1);
+    let recorded = page.key_dates[0].clone();
+    assert_eq!((recorded.kind.as_str(), recorded.date.clone()), ("request_received", day(70)));
+    let overdue = |p: &senvault_mobile::CasePage| p.actions.iter().filter(|a| a.statutory && a.overdue).count();
+    assert!(overdue(&page) >= 1, "six weeks from ten weeks ago is past");
+
+    // Corrected to last week: the statutory clock moves and is no longer overdue.
+    let corrected = KeyDateInput { date: day(7), ..asked.clone() };
+    phone.save_key_date(fam.case.clone(), Some(recorded.id.clone()), corrected).unwrap();
+    let page = phone.case_page(fam.case.clone()).unwrap();
+    assert_eq!((page.key_dates.len(), page.key_dates[0].date.clone()), (1, day(7)));
+    assert_eq!(overdue(&page), 0, "{:?}", page.actions);
+    let bad = KeyDateInput { date: "2026-2-3".into(), ..asked };
+    assert!(matches!(phone.save_key_date(fam.case.clone(), None, bad), Err(VaultError::Invalid { .. })));
+
+    phone.edit_summary(fam.case.clone(), "Request for an EHC needs assessment".into()).unwrap();
+    // A flag raised by hand, dismissed and opened again; an action done by mistake, reopened.
+    let flag = uuid::Uuid::now_v7().to_string();
+    let raise = json!({"case": {"child_id": fam.child, "case_id": fam.case, "command": {"type": "add_flag",
+        "flag_id": flag, "kind": "vague_language", "excerpt": "support as appropriate"}}});
+    phone.execute_json(raise.to_string()).unwrap();
+    phone.decide_flag(fam.case.clone(), flag.clone(), "dismissed".into(), Some("Agreed wording".into())).unwrap();
+    assert!(
+        phone.case_page(fam.case.clone()).unwrap().flags.iter().all(|f| f.id != flag),
+        "dismissed flags are hidden"
+    );
+    phone.decide_flag(fam.case.clone(), flag.clone(), "open".into(), None).unwrap();
+    assert!(phone.case_page(fam.case.clone()).unwrap().flags.iter().any(|f| f.id == flag && f.status == "open"));
+    let chase = NewActionInput {
+        description: "Chase the school".into(),
+        responsible: "family".into(),
+        due: Some(Utc::now().date_naive().checked_add_days(Days::new(7)).unwrap().to_string()),
+        timescale: None,
+        start: None,
+    };
+    let action = phone.add_action(fam.case.clone(), chase).unwrap();
+    phone.complete_action(fam.case.clone(), action.clone(), day(0)).unwrap();
+    phone.reopen_action(fam.case.clone(), action.clone()).unwrap();
+    let state = |p: &senvault_mobile::CasePage| p.actions.iter().find(|a| a.id == action).map(|a| a.state.clone());
+    assert_eq!(state(&phone.case_page(fam.case.clone()).unwrap()).as_deref(), Some("open"));
+    phone.delete_key_date(fam.case.clone(), recorded.id.clone()).unwrap();
+    let page = phone.case_page(fam.case.clone()).unwrap();
+    assert!(page.key_dates.is_empty());
+    assert!(page.actions.iter().all(|a| !a.statutory || a.state != "open"), "its clocks went with it");
+    assert!(matches!(phone.close_case(fam.case.clone(), "settled".into(), None), Err(VaultError::Invalid { .. })));
+    phone.close_case(fam.case.clone(), "resolved".into(), Some("Plan agreed".into())).unwrap();
+    assert_eq!(phone.case_page(fam.case.clone()).unwrap().case.status, "resolved");
+
+    net.set(None);
+    let report = phone.sync().expect("sync");
+    assert_eq!((report.applied, report.rejected), (11, 0), "{report:?}");
+    let page = w.rt.block_on(w.app.get(&format!("/v1/cases/{}", fam.case), &fam.token)).expect(200);
+    assert_eq!(
+        (page["status"].as_str(), page["summary"].as_str()),
+        (Some("resolved"), Some("Request for an EHC needs assessment"))
+    );
+    assert_eq!(page["key_dates"].as_array().map(Vec::len), Some(0), "{page}");
+}
