@@ -67,6 +67,18 @@ pub fn scan_dir(needles: &Needles, dir: &Path, found: &mut Vec<String>) {
     }
 }
 
+/// The raw bytes of a SQLite database and of its side files (write-ahead log, shared memory,
+/// rollback journal) — what a deleted row could still be found in.
+pub fn scan_sqlite_files(needles: &Needles, db: &Path, found: &mut Vec<String>) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        if let Ok(bytes) = std::fs::read(&name) {
+            needles.find(&Path::new(&name).display().to_string(), &bytes, found);
+        }
+    }
+}
+
 /// Every row of every table of the SQLite database at `db`, every column as text.
 pub fn scan_sqlite_rows(needles: &Needles, db: &Path, found: &mut Vec<String>) -> usize {
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");

@@ -93,12 +93,9 @@ impl Service {
     ) -> Result<Erasure, ServiceError> {
         check_confirmation(actor, confirm)?;
         let key = self.erasure_secret().key_for(&actor.user);
-        let user_scope = Scope::User(actor.user.clone());
         let stored = self.receipt(&key).await?;
         let mut receipt = match stored {
-            Some(done)
-                if done.state == ErasureState::Complete && self.store.meta(&user_scope.to_string()).await?.seq == 0 =>
-            {
+            Some(done) if done.state == ErasureState::Complete && self.nothing_stored_for(actor).await? => {
                 return Ok(done);
             }
             Some(running) if running.state == ErasureState::InProgress => running,
@@ -163,8 +160,12 @@ impl Service {
     pub async fn account_erased(&self, actor: &Actor) -> Result<bool, ServiceError> {
         let key = self.erasure_secret().key_for(&actor.user);
         let Some(receipt) = self.receipt(&key).await? else { return Ok(false) };
-        let user_scope = Scope::User(actor.user.clone()).to_string();
-        Ok(receipt.state == ErasureState::Complete && self.store.meta(&user_scope).await?.seq == 0)
+        Ok(receipt.state == ErasureState::Complete && self.nothing_stored_for(actor).await?)
+    }
+
+    /// Whether the user's own scope holds nothing: after a deletion, nothing stored since.
+    async fn nothing_stored_for(&self, actor: &Actor) -> Result<bool, ServiceError> {
+        Ok(self.store.meta(&Scope::User(actor.user.clone()).to_string()).await?.seq == 0)
     }
 
     async fn receipt(&self, key: &ErasureKey) -> Result<Option<Erasure>, ServiceError> {

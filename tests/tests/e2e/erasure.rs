@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::http::Method;
 use chrono::Utc;
 use senvault_mobile::VaultClient;
-use senvault_tests::erasure_scan::{Needles, scan_dir, scan_dynamodb, scan_s3, scan_sqlite_rows};
+use senvault_tests::erasure_scan::{Needles, scan_dir, scan_dynamodb, scan_s3, scan_sqlite_files, scan_sqlite_rows};
 use senvault_tests::faults::FailingStore;
 use senvault_tests::mobile::{InProcess, StaticAuth};
 use senvault_tests::{TestApp, aws, fixtures, scenario};
@@ -218,13 +218,7 @@ fn journey(w: World) {
 /// Every place the run's data lives, searched.
 fn search(w: &World, needles: &Needles, phone_db: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    for suffix in ["", "-wal", "-journal"] {
-        let mut name = phone_db.as_os_str().to_owned();
-        name.push(suffix);
-        if let Ok(bytes) = std::fs::read(&name) {
-            needles.find(&format!("the phone's {}", PathBuf::from(&name).display()), &bytes, &mut found);
-        }
-    }
+    scan_sqlite_files(needles, phone_db, &mut found);
     match &w.kept {
         Kept::Files { dir } => {
             let rows = scan_sqlite_rows(needles, &dir.join("senvault.db"), &mut found);

@@ -670,13 +670,7 @@ fn signing_out_leaves_nothing_of_the_family_on_the_phone() {
         "Pending note about the annual review",
     ]);
     let mut found = Vec::new();
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = db.as_os_str().to_owned();
-        name.push(suffix);
-        if let Ok(bytes) = std::fs::read(&name) {
-            needles.find(&format!("{name:?}"), &bytes, &mut found);
-        }
-    }
+    senvault_tests::erasure_scan::scan_sqlite_files(&needles, &db, &mut found);
     assert!(found.is_empty(), "nothing of the account is left in the phone's files: {found:?}");
     assert!(phone.children().map_or(true, |c| c.is_empty()), "signed out");
     assert_eq!(phone.status().unwrap().outbox_depth, 0);
@@ -755,13 +749,7 @@ fn a_revocation_leaves_no_copy_in_any_file_of_the_replica() {
         "Advocate's pending draft",
     ]);
     let mut found = Vec::new();
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = db.as_os_str().to_owned();
-        name.push(suffix);
-        if let Ok(bytes) = std::fs::read(&name) {
-            needles.find(&format!("{name:?}"), &bytes, &mut found);
-        }
-    }
+    senvault_tests::erasure_scan::scan_sqlite_files(&needles, &db, &mut found);
     assert!(found.is_empty(), "revoked records are gone from every file: {found:?}");
 }
 
