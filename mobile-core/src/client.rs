@@ -246,7 +246,10 @@ impl VaultClient {
             self.wipe()?;
             return Ok(report);
         }
-        db::meta_set(&*self.conn()?, "last_sync", &Utc::now().to_rfc3339())?;
+        let conn = self.conn()?;
+        db::meta_set(&conn, "last_sync", &Utc::now().to_rfc3339())?;
+        // Off the commands' path: the log written by this sync goes into the database now.
+        db::scrub_log(&conn)?;
         Ok(report)
     }
 
@@ -407,6 +410,7 @@ impl VaultClient {
         )?;
         db::meta_set(&tx, "next_mid", &(mid + 1).to_string())?;
         tx.commit()?;
+        db::keep_log_small(&conn, &self.path)?;
         Ok(event)
     }
 

@@ -47,6 +47,9 @@ pub const MIGRATIONS: &[&str] = &[
     // 6: each scope's lease — until when it may be shown without hearing from the server
     // (seconds since the epoch; none until the server first gives one).
     "ALTER TABLE cursors ADD COLUMN valid_until INTEGER;",
+    // 7: finding the scope a record id lives in (a case's child) without reading every row.
+    "CREATE INDEX mirror_key ON mirror (key);
+     CREATE INDEX overlay_key ON overlay (key);",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -64,11 +67,16 @@ pub fn open(path: &Path) -> Result<Connection, VaultError> {
         return Err(VaultError::Corrupt { detail: check });
     }
     // `secure_delete`: what is deleted (a revoked scope, a signed-out replica) is overwritten
-    // with zeros in the file, not left in free pages.
+    // with zeros in the file, not left in free pages. No automatic checkpoints: copying the log
+    // into the database (and syncing it to disk) would land on whichever command happened to
+    // fill it — a 10 ms stall on a tap — so the core does it at open, after each sync, and when
+    // the log passes [`LOG_LIMIT`] ([`keep_log_small`]).
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;
+         PRAGMA wal_autocheckpoint = 0;",
     )?;
     migrate(&conn, VERSION)?;
+    scrub_log(&conn)?;
     Ok(conn)
 }
 
@@ -104,6 +112,20 @@ pub fn destroy(conn: Connection, path: &Path) -> Result<(), VaultError> {
 /// (or SQLite's own checkpoint) finishes the job.
 pub fn scrub_log(conn: &Connection) -> Result<(), VaultError> {
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// The largest the write-ahead log grows between syncs before a command copies it back.
+pub const LOG_LIMIT: u64 = 8 * 1024 * 1024;
+
+/// Copies the log back once it has grown past [`LOG_LIMIT`] (a long time offline): one command
+/// in hundreds pays for it, instead of one in every few dozen.
+pub fn keep_log_small(conn: &Connection, db_path: &Path) -> Result<(), VaultError> {
+    let mut wal = db_path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > LOG_LIMIT {
+        scrub_log(conn)?;
+    }
     Ok(())
 }
 

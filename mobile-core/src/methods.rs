@@ -289,11 +289,14 @@ impl VaultClient {
         Ok((scope, agg))
     }
 
+    /// Runs a command on a case the device holds. Only the case's child is looked up here (one
+    /// indexed read); the command itself reads what its rule needs, so adding a note does not
+    /// decode the case's whole history.
     fn case_command(&self, case_id: &str, command: CaseCommand) -> Result<(), VaultError> {
         let case_id: CaseId = id("case_id", case_id)?;
-        let child_id = {
-            let conn = self.conn()?;
-            self.aggregate(&conn, case_id)?.1.case.child_id
+        let scope = replica::scope_of_case(&*self.conn()?, &case_id.to_string())?;
+        let Some(Scope::Child(child_id)) = scope else {
+            return Err(VaultError::Refused { status: 404, detail: "case not found".into() });
         };
         self.execute(Command::case(child_id, case_id, command))
     }

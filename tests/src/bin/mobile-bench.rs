@@ -116,10 +116,12 @@ fn main() {
     latencies.sort();
     let (p50, p99) = (percentile(&latencies, 0.50), percentile(&latencies, 0.99));
     println!(
-        "local command commit (decide + overlay + outbox, one transaction), {} notes added to a case of 50: p50 {:.2} ms, p99 {:.2} ms",
+        "local command commit (decide + overlay + outbox, one transaction), {} notes added to a case of 50: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         commits,
         ms(p50),
-        ms(p99)
+        ms(percentile(&latencies, 0.90)),
+        ms(p99),
+        ms(latencies.last().copied().unwrap_or_default()),
     );
     // Top the queue up to `queued` changes made offline.
     for n in commits..queued {
