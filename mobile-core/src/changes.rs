@@ -4,8 +4,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use senvault_domain::Record;
-
 /// Where a change came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum ChangeOrigin {
@@ -36,36 +34,66 @@ pub struct ChangeEvent {
     pub scopes_gone: Vec<String>,
 }
 
-impl ChangeEvent {
-    pub(crate) fn new(origin: ChangeOrigin) -> Self {
-        ChangeEvent { origin, records: Vec::new(), scopes_gone: Vec::new() }
+/// A change event being gathered — or not, when no one listens (a first download of ten
+/// thousand records then builds no list).
+pub(crate) struct Gathering {
+    event: ChangeEvent,
+    wanted: bool,
+}
+
+impl Gathering {
+    pub(crate) fn new(origin: ChangeOrigin, wanted: bool) -> Self {
+        Gathering { event: ChangeEvent { origin, records: Vec::new(), scopes_gone: Vec::new() }, wanted }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.scopes_gone.is_empty()
+    /// A record written, with its stored JSON text (whose first field is its type tag).
+    pub(crate) fn put(&mut self, scope: &str, key: &str, body: &str) {
+        if self.wanted {
+            let kind = kind_of(body).unwrap_or_else(|| first_part(key)).to_owned();
+            self.push(scope, key, kind, false);
+        }
     }
 
-    pub(crate) fn put(&mut self, scope: &str, key: &str, record: &Record) {
-        self.records.push(ChangedRecord {
-            scope: scope.to_owned(),
-            key: key.to_owned(),
-            kind: kind_of(record),
-            deleted: false,
-        });
+    /// A record written here (encoded only if someone listens).
+    pub(crate) fn put_record(&mut self, scope: &str, key: &str, record: &senvault_domain::Record) {
+        if self.wanted
+            && let Ok(body) = serde_json::to_string(record)
+        {
+            self.put(scope, key, &body);
+        }
     }
 
     pub(crate) fn delete(&mut self, scope: &str, key: &str) {
-        let kind = key.split('/').next().unwrap_or(key).to_owned();
-        self.records.push(ChangedRecord { scope: scope.to_owned(), key: key.to_owned(), kind, deleted: true });
+        if self.wanted {
+            self.push(scope, key, first_part(key).to_owned(), true);
+        }
+    }
+
+    pub(crate) fn scope_gone(&mut self, scope: &str) {
+        self.event.scopes_gone.push(scope.to_owned());
+    }
+
+    pub(crate) fn scopes_gone(&mut self, scopes: Vec<String>) {
+        self.event.scopes_gone = scopes;
+    }
+
+    fn push(&mut self, scope: &str, key: &str, kind: String, deleted: bool) {
+        self.event.records.push(ChangedRecord { scope: scope.to_owned(), key: key.to_owned(), kind, deleted });
+    }
+
+    pub(crate) fn into_event(self) -> ChangeEvent {
+        self.event
     }
 }
 
-/// A record's type as it is tagged in storage.
-fn kind_of(record: &Record) -> String {
-    serde_json::to_value(record)
-        .ok()
-        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| "record".into())
+fn first_part(key: &str) -> &str {
+    key.split('/').next().unwrap_or(key)
+}
+
+/// A record's type, read from its stored text (`{"type":"note",…}`: the tag comes first)
+/// rather than by encoding the record again.
+fn kind_of(body: &str) -> Option<&str> {
+    body.strip_prefix("{\"type\":\"")?.split('"').next()
 }
 
 /// Called by the core after each command and each sync (on the thread that made it: a
@@ -97,9 +125,14 @@ impl Listeners {
         self.next.lock().unwrap_or_else(|p| p.into_inner()).1.retain(|(i, _)| *i != id);
     }
 
+    /// Whether anyone listens (else no event is gathered).
+    pub(crate) fn any(&self) -> bool {
+        !self.next.lock().unwrap_or_else(|p| p.into_inner()).1.is_empty()
+    }
+
     /// Tells every listener; called with no lock of the core held, so a listener may read.
     pub(crate) fn tell(&self, event: ChangeEvent) {
-        if event.is_empty() {
+        if event.records.is_empty() && event.scopes_gone.is_empty() {
             return;
         }
         let listeners: Vec<_> =
@@ -107,5 +140,29 @@ impl Listeners {
         for l in listeners {
             l.on_change(event.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_records_kind_is_its_stored_tag() {
+        let note = senvault_domain::Record::Preferences(senvault_domain::model::Preferences {
+            reminder_lead_days: vec![7],
+            updated_at: chrono::Utc::now(),
+        });
+        let body = serde_json::to_string(&note).unwrap();
+        assert_eq!(kind_of(&body), Some("preferences"));
+        assert_eq!(kind_of("{}"), None);
+        let mut g = Gathering::new(ChangeOrigin::Sync, true);
+        g.put("user:u", "preferences", &body);
+        g.delete("child:c", "case/1/note/2");
+        let e = g.into_event();
+        assert_eq!((e.records[0].kind.as_str(), e.records[1].kind.as_str()), ("preferences", "case"));
+        let mut unheard = Gathering::new(ChangeOrigin::Sync, false);
+        unheard.put("user:u", "preferences", &body);
+        assert!(unheard.into_event().records.is_empty(), "nothing gathered when no one listens");
     }
 }

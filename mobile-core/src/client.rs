@@ -14,7 +14,7 @@ use senvault_store::sync::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::changes::{ChangeEvent, ChangeListener, ChangeOrigin};
+use crate::changes::{ChangeListener, ChangeOrigin, Gathering};
 use crate::db;
 use crate::error::VaultError;
 use crate::replica;
@@ -119,7 +119,7 @@ impl VaultClient {
     pub fn sync(&self) -> Result<SyncReport, VaultError> {
         let (outcome, event) = {
             let _one = self.syncing.lock().map_err(|_| poisoned())?;
-            let mut event = ChangeEvent::new(ChangeOrigin::Sync);
+            let mut event = Gathering::new(ChangeOrigin::Sync, self.listeners.any());
             // A refused token is refreshed once (the app's sign-in may have lapsed); a sync is
             // safe to run again from the start.
             let mut outcome = self.sync_with(&self.auth.token(), &mut event);
@@ -130,7 +130,7 @@ impl VaultClient {
             (outcome, event)
         };
         // Told with nothing held: a listener may read, make changes, or even sync.
-        self.listeners.tell(event);
+        self.listeners.tell(event.into_event());
         outcome
     }
 
@@ -215,7 +215,7 @@ impl VaultClient {
 }
 
 impl VaultClient {
-    fn sync_with(&self, token: &str, event: &mut ChangeEvent) -> Result<SyncReport, VaultError> {
+    fn sync_with(&self, token: &str, event: &mut Gathering) -> Result<SyncReport, VaultError> {
         let token = token.to_owned();
         let mut report = SyncReport {
             pushed: 0,
@@ -242,7 +242,7 @@ impl VaultClient {
         if report.account_deleted {
             // The account was deleted (on another device, or by the service): nothing of it
             // stays here.
-            event.scopes_gone = cursors(&*self.conn()?)?.into_iter().map(|c| c.scope).collect();
+            event.scopes_gone(cursors(&*self.conn()?)?.into_iter().map(|c| c.scope).collect());
             self.wipe()?;
             return Ok(report);
         }
@@ -358,14 +358,14 @@ impl VaultClient {
     /// Decides `command` on the replica and keeps it: overlay and outbox in one transaction.
     pub(crate) fn execute(&self, command: Command) -> Result<(), VaultError> {
         let event = self.execute_quietly(command)?;
-        self.listeners.tell(event);
+        self.listeners.tell(event.into_event());
         Ok(())
     }
 
     /// Decides and keeps `command`; answers what it changed, for the listeners (told once the
     /// replica is released).
-    fn execute_quietly(&self, command: Command) -> Result<ChangeEvent, VaultError> {
-        let mut event = ChangeEvent::new(ChangeOrigin::Local);
+    fn execute_quietly(&self, command: Command) -> Result<Gathering, VaultError> {
+        let mut event = Gathering::new(ChangeOrigin::Local, self.listeners.any());
         let conn = self.conn()?;
         let actor = Self::actor(&conn)?;
         let op = OpId::new();
@@ -376,7 +376,7 @@ impl VaultClient {
                     if w.delete {
                         event.delete(&w.scope.to_string(), &w.key);
                     } else {
-                        event.put(&w.scope.to_string(), &w.key, &w.record);
+                        event.put_record(&w.scope.to_string(), &w.key, &w.record);
                     }
                 }
             }
@@ -509,7 +509,7 @@ impl VaultClient {
         }
     }
 
-    fn pull(&self, token: &str, report: &mut SyncReport, event: &mut ChangeEvent) -> Result<(), VaultError> {
+    fn pull(&self, token: &str, report: &mut SyncReport, event: &mut Gathering) -> Result<(), VaultError> {
         for _ in 0..PULL_ROUNDS {
             let (client_id, cursors) = {
                 let conn = self.conn()?;
@@ -627,7 +627,7 @@ fn apply_pull(
     conn: &Connection,
     answer: &PullResponse,
     report: &mut SyncReport,
-    event: &mut ChangeEvent,
+    event: &mut Gathering,
 ) -> Result<bool, VaultError> {
     let mut more = false;
     for scope in &answer.scopes {
@@ -639,8 +639,9 @@ fn apply_pull(
                      WHERE excluded.version >= mirror.version",
                 )?;
                 for u in upserts {
-                    put.execute(params![scope.scope, u.key, u.version as i64, serde_json::to_string(&u.record)?])?;
-                    event.put(&scope.scope, &u.key, &u.record);
+                    let body = serde_json::to_string(&u.record)?;
+                    put.execute(params![scope.scope, u.key, u.version as i64, body])?;
+                    event.put(&scope.scope, &u.key, &body);
                     if let senvault_domain::Record::Overridden(notice) = &u.record {
                         note_overridden(conn, notice)?;
                     }
@@ -673,7 +674,7 @@ fn apply_pull(
                 // to it are reported as refused.
                 report.scopes_revoked += 1;
                 forget_scope(conn, &scope.scope)?;
-                event.scopes_gone.push(scope.scope.clone());
+                event.scope_gone(&scope.scope);
             }
         }
     }

@@ -80,6 +80,8 @@ struct Plan {
     /// Prefixes of stored files.
     blob_prefixes: Vec<String>,
     named: Named,
+    /// Live documents per scope, counted in the same read that finds the ids.
+    documents: std::collections::BTreeMap<Scope, u64>,
 }
 
 impl Service {
@@ -139,14 +141,8 @@ impl Service {
         receipt = self.record_erasure(actor, &key, receipt, "others").await?;
 
         for scope in &plan.scopes {
-            let documents = all_rows(self, scope, keys::DOCUMENT_PREFIX)
-                .await?
-                .iter()
-                .filter(|r| r.key.starts_with(keys::DOCUMENT_PREFIX) && !r.deleted)
-                .filter(|r| matches!(from_stored(r).map(|(_, s)| s.record), Ok(Record::Document(_))))
-                .count() as u64;
             receipt.records += self.store.purge_scope(&scope.to_string()).await?;
-            receipt.documents += documents;
+            receipt.documents += plan.documents.get(scope).copied().unwrap_or(0);
             receipt = self.record_erasure(actor, &key, receipt, &format!("purged/{scope}")).await?;
         }
         let done = receipt.completed(self.clock.now());
@@ -287,9 +283,17 @@ impl Service {
         // advocate's user scope also lists the families they support, whose ids are not theirs.
         if !advocate {
             for scope in &plan.scopes {
+                let mut documents = 0;
                 for row in all_rows(self, scope, "").await? {
                     plan.named.add_key_ids(&row.key);
+                    if row.key.starts_with(keys::DOCUMENT_PREFIX)
+                        && !row.deleted
+                        && matches!(from_stored(&row).map(|(_, s)| s.record), Ok(Record::Document(_)))
+                    {
+                        documents += 1;
+                    }
                 }
+                plan.documents.insert(scope.clone(), documents);
             }
         }
         plan.neighbours.sort_by_key(|(s, p)| (s.to_string(), *p));

@@ -70,6 +70,17 @@ fn family_and_collaborator(w: &World) -> (senvault_tests::FamilyFixture, (String
     (fam, adv, grants)
 }
 
+/// The family takes back every grant on the connection whose grants path is `grants`.
+fn revoke_grants(w: &World, grants: &str, family_token: &str) {
+    let revoke = axum::http::Request::builder()
+        .method("DELETE")
+        .uri(grants)
+        .header("authorization", format!("Bearer {family_token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    w.rt.block_on(w.app.send(revoke)).expect(200);
+}
+
 fn assert_replica_matches_server(w: &World, db: &std::path::Path, scopes: &[String]) {
     let (rows, overlay, outbox) = replica_rows(db);
     assert_eq!((overlay, outbox), (0, 0), "nothing pending once quiet");
@@ -160,13 +171,7 @@ fn a_revoked_advocate_keeps_nothing_of_the_child() {
     net.set(Some((Rng::new(2), OFFLINE)));
     phone.add_note(fam.case.clone(), "Draft letter to the LA attached".into()).unwrap();
     net.set(None);
-    let revoke = axum::http::Request::builder()
-        .method("DELETE")
-        .uri(&grants)
-        .header("authorization", format!("Bearer {}", fam.token))
-        .body(axum::body::Body::empty())
-        .unwrap();
-    w.rt.block_on(w.app.send(revoke)).expect(200);
+    revoke_grants(&w, &grants, &fam.token);
     let report = phone.sync().expect("sync");
     assert!(report.scopes_revoked >= 1 || report.rejected >= 1, "{report:?}");
     assert!(phone.children().unwrap().is_empty());
@@ -734,13 +739,7 @@ fn a_revocation_leaves_no_copy_in_any_file_of_the_replica() {
     net.set(Some((Rng::new(4), OFFLINE)));
     phone.add_note(fam.case.clone(), "Advocate's pending draft".into()).unwrap();
     net.set(None);
-    let revoke = axum::http::Request::builder()
-        .method("DELETE")
-        .uri(&grants)
-        .header("authorization", format!("Bearer {}", fam.token))
-        .body(axum::body::Body::empty())
-        .unwrap();
-    w.rt.block_on(w.app.send(revoke)).expect(200);
+    revoke_grants(&w, &grants, &fam.token);
     phone.sync().expect("sync");
 
     let needles = senvault_tests::erasure_scan::Needles::new(&[
@@ -852,13 +851,7 @@ fn listeners_hear_changes_and_failed_syncs_back_off() {
     assert_eq!(local.origin, ChangeOrigin::Local);
     assert!(local.records.iter().any(|r| r.kind == "note" && r.key.ends_with(&note)), "{local:?}");
 
-    let revoke = axum::http::Request::builder()
-        .method("DELETE")
-        .uri(&grants)
-        .header("authorization", format!("Bearer {}", fam.token))
-        .body(axum::body::Body::empty())
-        .unwrap();
-    w.rt.block_on(w.app.send(revoke)).expect(200);
+    revoke_grants(&w, &grants, &fam.token);
     phone.sync().expect("sync");
     let gone = heard.0.lock().unwrap().last().cloned().unwrap();
     assert_eq!(gone.scopes_gone, vec![format!("child:{}", fam.child)], "{gone:?}");
