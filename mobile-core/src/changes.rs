@@ -101,6 +101,29 @@ fn kind_of(body: &str) -> Option<&str> {
 #[uniffi::export(with_foreign)]
 pub trait ChangeListener: Send + Sync {
     fn on_change(&self, event: ChangeEvent);
+    /// How far a sync has gone (for a progress bar), after each step; the last says `Done`.
+    fn on_progress(&self, progress: SyncProgress);
+}
+
+/// The step a sync is at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncStage {
+    /// Sending changes made on the device: `done` of `total` changes.
+    Sending,
+    /// Receiving what changed elsewhere: `done` records so far (`total` unknown: 0).
+    Receiving,
+    /// Uploading captured documents: `done` of `total` bytes.
+    Uploading,
+    /// Finished (or stopped: the sync's answer says how).
+    Done,
+}
+
+/// One step of a sync's progress.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncProgress {
+    pub stage: SyncStage,
+    pub done: u64,
+    pub total: u64,
 }
 
 /// A listener and its subscription id.
@@ -130,15 +153,25 @@ impl Listeners {
         !self.next.lock().unwrap_or_else(|p| p.into_inner()).1.is_empty()
     }
 
+    fn all(&self) -> Vec<Arc<dyn ChangeListener>> {
+        self.next.lock().unwrap_or_else(|p| p.into_inner()).1.iter().map(|(_, l)| l.clone()).collect()
+    }
+
     /// Tells every listener; called with no lock of the core held, so a listener may read.
     pub(crate) fn tell(&self, event: ChangeEvent) {
         if event.records.is_empty() && event.scopes_gone.is_empty() {
             return;
         }
-        let listeners: Vec<_> =
-            self.next.lock().unwrap_or_else(|p| p.into_inner()).1.iter().map(|(_, l)| l.clone()).collect();
-        for l in listeners {
+        for l in self.all() {
             l.on_change(event.clone());
+        }
+    }
+
+    /// Tells every listener how far a sync has gone (no lock of the replica is held: the sync
+    /// lock alone, so a listener may read and make changes, but not sync).
+    pub(crate) fn progress(&self, stage: SyncStage, done: u64, total: u64) {
+        for l in self.all() {
+            l.on_progress(SyncProgress { stage, done, total });
         }
     }
 }

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use crate::changes::{ChangeListener, ChangeOrigin, Gathering};
 use crate::db;
 use crate::error::VaultError;
+use crate::keys::{KeyProvider, VaultKeys};
 use crate::replica;
 use crate::transport::{Http, Transport};
 
@@ -38,7 +39,7 @@ pub trait AuthProvider: Send + Sync {
 }
 
 /// What one `sync()` did.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, Default, uniffi::Record)]
 pub struct SyncReport {
     pub pushed: u64,
     pub applied: u64,
@@ -64,6 +65,8 @@ pub struct SyncStatus {
     /// After a sync that could not reach the server: when to try again (RFC 3339; backing off
     /// from 30 seconds to 15 minutes, with jitter). Absent once a sync works.
     pub next_retry_at: Option<String>,
+    /// Documents captured on the device and not yet uploaded.
+    pub pending_uploads: u64,
 }
 
 /// A change the server refused, to show the person who made it.
@@ -83,6 +86,8 @@ pub struct RejectedChange {
     pub record: Option<String>,
     pub field: Option<String>,
     pub value: Option<String>,
+    /// For a refused upload: the document.
+    pub document_id: Option<String>,
 }
 
 /// What became of a change the app should tell its user about.
@@ -90,6 +95,9 @@ pub struct RejectedChange {
 pub enum OutcomeKind {
     Rejected,
     Overridden,
+    /// A document captured on the device that the server would not take (its size, its type,
+    /// access to the child ended): `documentId` names it, `detail` says why; its file is gone.
+    UploadRefused,
 }
 
 #[derive(uniffi::Object)]
@@ -98,20 +106,37 @@ pub struct VaultClient {
     /// The time, from the app (the device's clock unless a test gives another).
     clock: Clock,
     /// Where the replica lives (sign-out deletes it).
-    path: std::path::PathBuf,
-    transport: Arc<dyn Transport>,
-    auth: Arc<dyn AuthProvider>,
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) auth: Arc<dyn AuthProvider>,
     /// One sync at a time; local changes carry on meanwhile.
     syncing: Mutex<()>,
-    listeners: crate::changes::Listeners,
+    /// Set by `cancel_sync()`, cleared when a sync starts.
+    cancelled: std::sync::atomic::AtomicBool,
+    pub(crate) listeners: crate::changes::Listeners,
+    /// The keys of the database and of the document files (`keys.rs`).
+    pub(crate) keys: VaultKeys,
 }
 
 #[uniffi::export]
 impl VaultClient {
-    /// Opens (or creates) the replica at `db_path`, talking to the API at `base_url`.
+    /// Opens (or creates) the replica at `db_path`, encrypted under the key `keys` supplies,
+    /// talking to the API at `base_url`. Document files are kept, encrypted too, in the
+    /// directory `<db_path>.files` beside it.
     #[uniffi::constructor]
-    pub fn open(db_path: String, base_url: String, auth: Arc<dyn AuthProvider>) -> Result<Arc<Self>, VaultError> {
-        Self::with_transport(&db_path, Arc::new(Http::new(&base_url)), auth)
+    pub fn open(
+        db_path: String,
+        base_url: String,
+        auth: Arc<dyn AuthProvider>,
+        keys: Arc<dyn KeyProvider>,
+    ) -> Result<Arc<Self>, VaultError> {
+        Self::with_transport(&db_path, Arc::new(Http::new(&base_url)), auth, keys)
+    }
+
+    /// Stops a sync in progress between two steps (a request, a page, an upload): it answers
+    /// `Cancelled`, and everything done so far is kept.
+    pub fn cancel_sync(&self) {
+        self.cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Push, then list the scopes, pull each and rebase pending changes. Blocking: call it from a
@@ -119,6 +144,7 @@ impl VaultClient {
     pub fn sync(&self) -> Result<SyncReport, VaultError> {
         let (outcome, event) = {
             let _one = self.syncing.lock().map_err(|_| poisoned())?;
+            self.cancelled.store(false, std::sync::atomic::Ordering::SeqCst);
             let mut event = Gathering::new(ChangeOrigin::Sync, self.listeners.any());
             // A refused token is refreshed once (the app's sign-in may have lapsed); a sync is
             // safe to run again from the start.
@@ -131,6 +157,7 @@ impl VaultClient {
         };
         // Told with nothing held: a listener may read, make changes, or even sync.
         self.listeners.tell(event.into_event());
+        self.listeners.progress(crate::changes::SyncStage::Done, 0, 0);
         outcome
     }
 
@@ -156,11 +183,13 @@ impl VaultClient {
         let conn = self.conn()?;
         let outbox: i64 = conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
         let rejections: i64 = conn.query_row("SELECT COUNT(*) FROM outcomes", [], |r| r.get(0))?;
+        let uploads: i64 = conn.query_row("SELECT COUNT(*) FROM files WHERE state = 'pending'", [], |r| r.get(0))?;
         Ok(SyncStatus {
             outbox_depth: outbox as u64,
             last_sync: db::meta_get(&conn, "last_sync")?,
             pending_rejections: rejections as u64,
             next_retry_at: db::meta_get(&conn, "next_retry_at")?,
+            pending_uploads: uploads as u64,
         })
     }
 
@@ -170,15 +199,22 @@ impl VaultClient {
         let tx = conn.unchecked_transaction()?;
         let taken = {
             let mut stmt = tx.prepare(
-                "SELECT mid, status, code, detail, command, kind, scope, record_key, field FROM outcomes ORDER BY mid",
+                "SELECT mid, status, code, detail, command, kind, scope, record_key, field, document_id FROM outcomes
+                 ORDER BY mid < 0, abs(mid)",
             )?;
             let rows = stmt.query_map([], |r| {
                 let kind: String = r.get(5)?;
                 let scope: Option<String> = r.get(6)?;
                 let key: Option<String> = r.get(7)?;
                 Ok(RejectedChange {
-                    mid: r.get::<_, i64>(0)? as u64,
-                    kind: if kind == "overridden" { OutcomeKind::Overridden } else { OutcomeKind::Rejected },
+                    // An upload's refusal is not a change of the outbox: no mid.
+                    mid: r.get::<_, i64>(0)?.max(0) as u64,
+                    kind: match kind.as_str() {
+                        "overridden" => OutcomeKind::Overridden,
+                        "upload" => OutcomeKind::UploadRefused,
+                        _ => OutcomeKind::Rejected,
+                    },
+                    document_id: r.get(9)?,
                     status: r.get::<_, i64>(1)? as u16,
                     code: r.get(2)?,
                     detail: r.get(3)?,
@@ -239,6 +275,11 @@ impl VaultClient {
             if report.pushed > 0 { self.request("GET", "/v1/sync/scopes", &token, None, &mut report)? } else { scopes };
         self.learn_scopes(&scopes)?;
         self.pull(&token, &mut report, event)?;
+        // Captures go up once the server holds their records (pushed above); a confirmed one's
+        // record is pulled again, now `uploaded`.
+        if !report.account_deleted && self.upload_pending(&token, &mut report)? > 0 {
+            self.pull(&token, &mut report, event)?;
+        }
         if report.account_deleted {
             // The account was deleted (on another device, or by the service): nothing of it
             // stays here.
@@ -280,12 +321,14 @@ impl VaultClient {
         Ok(())
     }
 
-    /// Replaces the replica with an empty one; the caller holds the sync lock.
+    /// Replaces the replica with an empty one, and deletes every document file; the caller
+    /// holds the sync lock.
     fn wipe(&self) -> Result<(), VaultError> {
         let mut conn = self.conn()?;
         let old = std::mem::replace(&mut *conn, Connection::open_in_memory()?);
         db::destroy(old, &self.path)?;
-        let fresh = db::open(&self.path)?;
+        crate::files::destroy(&self.path)?;
+        let fresh = db::open(&self.path, &self.keys)?;
         db::meta_set(&fresh, "client_id", &uuid::Uuid::new_v4().to_string())?;
         *conn = fresh;
         Ok(())
@@ -297,8 +340,9 @@ impl VaultClient {
         db_path: &str,
         transport: Arc<dyn Transport>,
         auth: Arc<dyn AuthProvider>,
+        keys: Arc<dyn KeyProvider>,
     ) -> Result<Arc<Self>, VaultError> {
-        Self::with_clock(db_path, transport, auth, Arc::new(Utc::now))
+        Self::with_clock(db_path, transport, auth, keys, Arc::new(Utc::now))
     }
 
     /// [`Self::with_transport`] on another clock (tests: a tablet left in a drawer for days).
@@ -306,28 +350,45 @@ impl VaultClient {
         db_path: &str,
         transport: Arc<dyn Transport>,
         auth: Arc<dyn AuthProvider>,
+        keys: Arc<dyn KeyProvider>,
         clock: Clock,
     ) -> Result<Arc<Self>, VaultError> {
-        let conn = db::open(std::path::Path::new(db_path))?;
+        let keys = VaultKeys::from_provider(&keys)?;
+        let path = std::path::PathBuf::from(db_path);
+        let conn = db::open(&path, &keys)?;
         if db::meta_get(&conn, "client_id")?.is_none() {
             db::meta_set(&conn, "client_id", &uuid::Uuid::new_v4().to_string())?;
         }
+        // Files a crash left unrecorded, and plain copies left open, go.
+        crate::files::sweep(&conn, &path)?;
         Ok(Arc::new(VaultClient {
             db: Mutex::new(conn),
             clock,
-            path: db_path.into(),
+            path,
             transport,
             auth,
             syncing: Mutex::new(()),
+            cancelled: Default::default(),
             listeners: Default::default(),
+            keys,
         }))
+    }
+
+    /// Refuses to go on once `cancel_sync()` was called.
+    pub(crate) fn check_cancelled(&self) -> Result<(), VaultError> {
+        if self.cancelled.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(VaultError::Cancelled);
+        }
+        Ok(())
     }
 
     /// The replica, with every scope whose lease has passed already forgotten: nothing is read
     /// from a scope the device may no longer show.
     pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>, VaultError> {
         let conn = self.db.lock().map_err(|_| poisoned())?;
-        expire_leases(&conn, self.now(&conn)?)?;
+        if expire_leases(&conn, self.now(&conn)?)? {
+            crate::files::after_forget(&conn, &self.path)?;
+        }
         Ok(conn)
     }
 
@@ -357,64 +418,34 @@ impl VaultClient {
 
     /// Decides `command` on the replica and keeps it: overlay and outbox in one transaction.
     pub(crate) fn execute(&self, command: Command) -> Result<(), VaultError> {
-        let event = self.execute_quietly(command)?;
+        self.execute_all(vec![command], |_| Ok(()))
+    }
+
+    /// Decides and keeps `commands` in order, and `also` writes what goes with them (a
+    /// capture's file), all in one transaction; the listeners are told once the replica is
+    /// released.
+    pub(crate) fn execute_all(
+        &self,
+        commands: Vec<Command>,
+        also: impl FnOnce(&Connection) -> Result<(), VaultError>,
+    ) -> Result<(), VaultError> {
+        let mut event = Gathering::new(ChangeOrigin::Local, self.listeners.any());
+        {
+            let conn = self.conn()?;
+            let actor = Self::actor(&conn)?;
+            let tx = conn.unchecked_transaction()?;
+            for command in commands {
+                keep(&tx, &actor, command, &mut event)?;
+            }
+            also(&tx)?;
+            tx.commit()?;
+            db::keep_log_small(&conn, &self.path)?;
+        }
         self.listeners.tell(event.into_event());
         Ok(())
     }
 
-    /// Decides and keeps `command`; answers what it changed, for the listeners (told once the
-    /// replica is released).
-    fn execute_quietly(&self, command: Command) -> Result<Gathering, VaultError> {
-        let mut event = Gathering::new(ChangeOrigin::Local, self.listeners.any());
-        let conn = self.conn()?;
-        let actor = Self::actor(&conn)?;
-        let op = OpId::new();
-        let tx = conn.unchecked_transaction()?;
-        match decide_into(&tx, &actor, &command, op, senvault_domain::dates::now_to_the_millisecond()) {
-            Ok(Some(writes)) => {
-                for w in &writes {
-                    if w.delete {
-                        event.delete(&w.scope.to_string(), &w.key);
-                    } else {
-                        event.put_record(&w.scope.to_string(), &w.key, &w.record);
-                    }
-                }
-            }
-            Ok(None) => return Ok(event),
-            // The command reads records this device does not hold (an advocate's profile, to
-            // ask them for help): it is kept for the server, which has them and decides. A
-            // refusal by the rules themselves is answered at once.
-            Err(VaultError::Refused { status: 404, .. }) => {}
-            Err(e) => return Err(e),
-        }
-        let scope = command.scope(&actor).to_string();
-        // An edit of text says which version of the record it was made on: the server's, as
-        // this device last had it (never its own pending change).
-        let base: Option<i64> = match senvault_domain::text_fields(&Operation::from(command.clone())).first() {
-            Some(f) => tx
-                .query_row(
-                    "SELECT version FROM mirror WHERE scope = ?1 AND key = ?2",
-                    params![f.scope.to_string(), f.key],
-                    |r| r.get(0),
-                )
-                .map(Some)
-                .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?,
-            None => None,
-        };
-        let mid: i64 = tx.query_row("SELECT COALESCE(MAX(mid), 0) + 1 FROM outbox", [], |r| r.get(0))?;
-        let floor: i64 = db::meta_get(&tx, "next_mid")?.and_then(|v| v.parse().ok()).unwrap_or(1);
-        let mid = mid.max(floor);
-        tx.execute(
-            "INSERT INTO outbox (mid, scope, op, command, made_at, base) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![mid, scope, op.0.to_string(), serde_json::to_string(&command)?, Utc::now().to_rfc3339(), base],
-        )?;
-        db::meta_set(&tx, "next_mid", &(mid + 1).to_string())?;
-        tx.commit()?;
-        db::keep_log_small(&conn, &self.path)?;
-        Ok(event)
-    }
-
-    fn request<T: DeserializeOwned>(
+    pub(crate) fn request<T: DeserializeOwned>(
         &self,
         method: &str,
         path: &str,
@@ -422,6 +453,7 @@ impl VaultClient {
         body: Option<Vec<u8>>,
         report: &mut SyncReport,
     ) -> Result<T, VaultError> {
+        self.check_cancelled()?;
         let answer = self.transport.call(method, path, token, body).map_err(|detail| VaultError::Offline { detail })?;
         report.bytes_received += answer.body.len() as u64;
         let detail = || {
@@ -470,7 +502,15 @@ impl VaultClient {
     }
 
     fn push(&self, token: &str, report: &mut SyncReport) -> Result<(), VaultError> {
+        let total: i64 = self.conn()?.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
         loop {
+            if total > 0 {
+                self.listeners.progress(
+                    crate::changes::SyncStage::Sending,
+                    report.pushed.min(total as u64),
+                    total as u64,
+                );
+            }
             let (client_id, batch) = {
                 let conn = self.conn()?;
                 let client_id = db::meta_get(&conn, "client_id")?.ok_or_else(|| corrupt("client id"))?;
@@ -511,6 +551,7 @@ impl VaultClient {
 
     fn pull(&self, token: &str, report: &mut SyncReport, event: &mut Gathering) -> Result<(), VaultError> {
         for _ in 0..PULL_ROUNDS {
+            self.listeners.progress(crate::changes::SyncStage::Receiving, report.records_received, 0);
             let (client_id, cursors) = {
                 let conn = self.conn()?;
                 (db::meta_get(&conn, "client_id")?.ok_or_else(|| corrupt("client id"))?, cursors(&conn)?)
@@ -536,8 +577,10 @@ impl VaultClient {
             tx.commit()?;
             if report.scopes_revoked > revoked_before {
                 // What was revoked is zeroed in the file (`secure_delete`); the write-ahead log
-                // still holds the pages as they were, so it is copied back and emptied.
+                // still holds the pages as they were, so it is copied back and emptied. Its
+                // document files go too.
                 db::scrub_log(&conn)?;
+                crate::files::after_forget(&conn, &self.path)?;
             }
             if !more {
                 return Ok(());
@@ -579,8 +622,9 @@ pub type Clock = Arc<dyn Fn() -> chrono::DateTime<Utc> + Send + Sync>;
 /// records go from the replica and from its files (zeroed, the log emptied), and it is
 /// downloaded afresh at the next sync if access still stands. Changes made to it and not yet
 /// sent stay in the outbox — they are the user's own work, sent at the next sync and refused
-/// there if access has ended.
-fn expire_leases(conn: &Connection, now: chrono::DateTime<Utc>) -> Result<(), VaultError> {
+/// there if access has ended. Cached document files go with it; captures waiting to upload
+/// stay, for the same reason. Answers whether anything expired.
+fn expire_leases(conn: &Connection, now: chrono::DateTime<Utc>) -> Result<bool, VaultError> {
     let cutoff = (now - chrono::Duration::minutes(senvault_domain::sync::LEASE_SKEW_MINUTES)).timestamp();
     let expired: Vec<String> = {
         let mut stmt = conn.prepare_cached("SELECT scope FROM cursors WHERE valid_until < ?1")?;
@@ -588,7 +632,7 @@ fn expire_leases(conn: &Connection, now: chrono::DateTime<Utc>) -> Result<(), Va
         rows.collect::<Result<_, _>>()?
     };
     if expired.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let tx = conn.unchecked_transaction()?;
     for scope in &expired {
@@ -598,9 +642,11 @@ fn expire_leases(conn: &Connection, now: chrono::DateTime<Utc>) -> Result<(), Va
             "UPDATE cursors SET epoch = 0, seq = 0, resume = NULL, valid_until = NULL WHERE scope = ?1",
             params![scope],
         )?;
+        crate::files::forget(&tx, scope, false)?;
     }
     tx.commit()?;
-    db::scrub_log(conn)
+    db::scrub_log(conn)?;
+    Ok(true)
 }
 
 /// The outbox is only ever trimmed by what the server says it has applied.
@@ -736,7 +782,7 @@ pub(crate) fn forget_scope(conn: &Connection, scope: &str) -> Result<(), VaultEr
     conn.execute("DELETE FROM mirror WHERE scope = ?1", params![scope])?;
     conn.execute("DELETE FROM overlay WHERE scope = ?1", params![scope])?;
     conn.execute("DELETE FROM cursors WHERE scope = ?1", params![scope])?;
-    Ok(())
+    crate::files::forget(conn, scope, true)
 }
 
 /// Rebuilds the overlay: the server's records, with every change still pending decided again
@@ -757,6 +803,52 @@ fn rebase(conn: &Connection) -> Result<(), VaultError> {
         // A refusal here is the server's to give: keep going.
         let _ = decide_into(conn, &actor, &command, OpId(op), at);
     }
+    Ok(())
+}
+
+/// Decides one command on the view, writes it to the overlay and queues it in the outbox (the
+/// caller's transaction).
+fn keep(tx: &Connection, actor: &Actor, command: Command, event: &mut Gathering) -> Result<(), VaultError> {
+    let op = OpId::new();
+    match decide_into(tx, actor, &command, op, senvault_domain::dates::now_to_the_millisecond()) {
+        Ok(Some(writes)) => {
+            for w in &writes {
+                if w.delete {
+                    event.delete(&w.scope.to_string(), &w.key);
+                } else {
+                    event.put_record(&w.scope.to_string(), &w.key, &w.record);
+                }
+            }
+        }
+        Ok(None) => return Ok(()),
+        // The command reads records this device does not hold (an advocate's profile, to
+        // ask them for help): it is kept for the server, which has them and decides. A
+        // refusal by the rules themselves is answered at once.
+        Err(VaultError::Refused { status: 404, .. }) => {}
+        Err(e) => return Err(e),
+    }
+    let scope = command.scope(actor).to_string();
+    // An edit of text says which version of the record it was made on: the server's, as
+    // this device last had it (never its own pending change).
+    let base: Option<i64> = match senvault_domain::text_fields(&Operation::from(command.clone())).first() {
+        Some(f) => tx
+            .query_row(
+                "SELECT version FROM mirror WHERE scope = ?1 AND key = ?2",
+                params![f.scope.to_string(), f.key],
+                |r| r.get(0),
+            )
+            .map(Some)
+            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?,
+        None => None,
+    };
+    let mid: i64 = tx.query_row("SELECT COALESCE(MAX(mid), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+    let floor: i64 = db::meta_get(tx, "next_mid")?.and_then(|v| v.parse().ok()).unwrap_or(1);
+    let mid = mid.max(floor);
+    tx.execute(
+        "INSERT INTO outbox (mid, scope, op, command, made_at, base) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![mid, scope, op.0.to_string(), serde_json::to_string(&command)?, Utc::now().to_rfc3339(), base],
+    )?;
+    db::meta_set(tx, "next_mid", &(mid + 1).to_string())?;
     Ok(())
 }
 

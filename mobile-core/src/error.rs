@@ -33,6 +33,22 @@ pub enum VaultError {
     /// the other account out (`signOut()`), or open a replica of its own.
     #[error("another account: {detail}")]
     OtherAccount { detail: String },
+    /// The replica cannot be opened with the key given (`KeyProvider`): a wrong key, a key
+    /// provider that failed, or a file too damaged to tell. Nothing was changed or created.
+    #[error("locked: {detail}")]
+    Locked { detail: String },
+    /// `cancelSync()` stopped the sync between two steps; everything done so far is kept and
+    /// the next sync carries on.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// A foreign implementation (the key provider, the auth provider, a listener) threw something
+/// other than a `VaultError`.
+impl From<uniffi::UnexpectedUniFFICallbackError> for VaultError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        VaultError::Locked { detail: format!("the app's callback failed: {}", e.reason) }
+    }
 }
 
 impl From<rusqlite::Error> for VaultError {

@@ -12,13 +12,17 @@ mod changes;
 mod client;
 mod db;
 mod error;
+mod files;
+mod keys;
 mod methods;
 mod replica;
 mod timeline;
 pub mod transport;
 
-pub use changes::{ChangeEvent, ChangeListener, ChangeOrigin, ChangedRecord};
+pub use changes::{ChangeEvent, ChangeListener, ChangeOrigin, ChangedRecord, SyncProgress, SyncStage};
 pub use client::{AuthProvider, Clock, OutcomeKind, RejectedChange, SyncReport, SyncStatus, VaultClient};
 pub use error::VaultError;
+pub use files::*;
+pub use keys::{KeyProvider, VaultKeys};
 pub use methods::*;
 pub use timeline::*;

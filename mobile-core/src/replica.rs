@@ -124,6 +124,11 @@ pub fn put_overlay(conn: &Connection, writes: &[Write]) -> Result<(), VaultError
 pub fn scope_of_case(conn: &Connection, case_id: &str) -> Result<Option<Scope>, VaultError> {
     let key =
         senvault_domain::keys::case(case_id.parse().map_err(|_| VaultError::Invalid { detail: "case id".into() })?);
+    scope_of_key(conn, &key)
+}
+
+/// The scope holding a record whose key names it alone (a case, a document), from the view.
+pub fn scope_of_key(conn: &Connection, key: &str) -> Result<Option<Scope>, VaultError> {
     let found: Option<String> = conn
         .query_row(
             "SELECT scope FROM overlay WHERE key = ?1 UNION SELECT scope FROM mirror WHERE key = ?1 LIMIT 1",

@@ -13,7 +13,20 @@ pub struct Answer {
 /// dropped connection): the request may or may not have reached the server.
 pub trait Transport: Send + Sync {
     fn call(&self, method: &str, path: &str, token: &str, body: Option<Vec<u8>>) -> Result<Answer, String>;
+
+    /// A request to document storage at a URL the server signed, with the headers it signed
+    /// (no token: the signature is the permission, for a few minutes). `Err` as for `call`.
+    fn transfer(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, String>;
 }
+
+/// The most a document download may bring (documents are at most 50 MB).
+pub const TRANSFER_LIMIT: u64 = 64 << 20;
 
 /// HTTPS (or HTTP to a local server) with a 30-second limit per request.
 pub struct Http {
@@ -48,6 +61,36 @@ impl Transport for Http {
         let mut res = sent.map_err(|e| e.to_string())?;
         let status = res.status().as_u16();
         let body = res.body_mut().with_config().limit(16 << 20).read_to_vec().map_err(|e| e.to_string())?;
+        Ok(Answer { status, body })
+    }
+
+    fn transfer(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, String> {
+        let mut request = ureq::http::Request::builder().method(method).uri(url);
+        // The length is the body's own (the client sets it; the signature covers the same).
+        for (name, value) in headers.iter().filter(|(n, _)| !n.eq_ignore_ascii_case("content-length")) {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        // A document of 50 MB over a slow mobile link takes longer than an API call.
+        let limit = Some(Duration::from_secs(15 * 60));
+        let mut res = match body {
+            Some(body) => {
+                let req = request.body(body).map_err(|e| e.to_string())?;
+                self.agent.run(self.agent.configure_request(req).timeout_global(limit).build())
+            }
+            None => {
+                let req = request.body(()).map_err(|e| e.to_string())?;
+                self.agent.run(self.agent.configure_request(req).timeout_global(limit).build())
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        let status = res.status().as_u16();
+        let body = res.body_mut().with_config().limit(TRANSFER_LIMIT).read_to_vec().map_err(|e| e.to_string())?;
         Ok(Answer { status, body })
     }
 }

@@ -1,7 +1,9 @@
 // The phone core from Kotlin on the JVM, through the generated UniFFI bindings and JNA,
 // against a running `senvault-local --demo`: a replica opened, a case and its next action
 // made offline, an overdue statutory action computed offline, a sync, a note another user adds
-// through the REST API arriving, and the analyser run offline.
+// through the REST API arriving, the analyser run offline, a letter captured offline and
+// uploaded, opened from the encrypted cache, gone from an advocate's tablet after revocation,
+// and the replica unreadable without its key.
 //
 // Usage: java … MainKt BASE_URL FAMILY_TOKEN ADVOCATE_TOKEN DB_PATH
 import java.net.URI
@@ -11,6 +13,13 @@ import java.net.http.HttpResponse
 import java.time.LocalDate
 import uk.senvault.mobile.*
 
+// The replica's key: an app keeps 32 random bytes in the Android Keystore or the iOS Keychain.
+class Keys(private val key: ByteArray) : KeyProvider {
+    override fun vaultKey(): ByteArray = key
+}
+
+val KEY = ByteArray(32) { (it * 7 + 3).toByte() }
+
 class Token(private val value: String) : AuthProvider {
     override fun token(): String = value
     override fun freshToken(): String = value
@@ -19,10 +28,31 @@ class Token(private val value: String) : AuthProvider {
 // A screen's listener: keeps what it was told.
 class Heard : ChangeListener {
     val events = java.util.concurrent.CopyOnWriteArrayList<ChangeEvent>()
+    val progress = java.util.concurrent.CopyOnWriteArrayList<SyncProgress>()
     override fun onChange(event: ChangeEvent) {
         events.add(event)
     }
+    override fun onProgress(progress: SyncProgress) {
+        this.progress.add(progress)
+    }
 }
+
+fun fileBytes(path: String): ByteArray = java.io.File(path).readBytes()
+
+// Whether `needle` occurs in `hay`.
+fun contains(hay: ByteArray, needle: ByteArray): Boolean {
+    if (needle.isEmpty() || hay.size < needle.size) return false
+    outer@ for (i in 0..hay.size - needle.size) {
+        for (j in needle.indices) if (hay[i + j] != needle[j]) continue@outer
+        return true
+    }
+    return false
+}
+
+// Every file of a replica: the database, its side files, and its document files.
+fun replicaFiles(db: String): List<java.io.File> =
+    listOf("", "-wal", "-shm", "-journal").map { java.io.File(db + it) }.filter { it.exists() } +
+        java.io.File("$db.files").walkTopDown().filter { it.isFile }.toList()
 
 val http: HttpClient = HttpClient.newHttpClient()
 
@@ -45,15 +75,15 @@ fun main(args: Array<String>) {
     val auth = Token(family)
 
     // Online once: the device learns who it works for and downloads what the family may see.
-    VaultClient.open(db, base, auth).use { online ->
+    VaultClient.open(db, base, auth, Keys(KEY)).use { online ->
         val first = online.sync()
         check(first.recordsReceived > 0uL) { "first sync received nothing: $first" }
         println("first sync: ${first.recordsReceived} records, ${first.bytesReceived} bytes")
     }
-    val childId = VaultClient.open(db, base, auth).use { it.children().first().id }
+    val childId = VaultClient.open(db, base, auth, Keys(KEY)).use { it.children().first().id }
 
     // Offline (nothing listens on port 9): the changes are decided on the phone and kept.
-    val caseId = VaultClient.open(db, "http://127.0.0.1:9", auth).use { offline ->
+    val caseId = VaultClient.open(db, "http://127.0.0.1:9", auth, Keys(KEY)).use { offline ->
         val due = LocalDate.now().plusDays(7).toString()
         val next = NewActionInput("Ask the school for Sam's provision map", "family", due, null, null)
         val caseId = offline.createCase(childId, "assessment_requested", "Request made offline", next)
@@ -84,7 +114,7 @@ fun main(args: Array<String>) {
         caseId
     }
 
-    VaultClient.open(db, base, auth).use { phone ->
+    VaultClient.open(db, base, auth, Keys(KEY)).use { phone ->
         val report = phone.sync()
         check(report.applied == 4uL && report.rejected == 0uL) { "sync $report" }
         check(phone.status().outboxDepth == 0uL)
@@ -146,9 +176,86 @@ fun main(args: Array<String>) {
         check(compared.summary.contains("SALT report")) { compared.summary }
         println("offline comparison: ${compared.recommendations} recommendations, ${compared.findings.size} flags, first ${compared.findings.first().rule}")
 
+        // A letter photographed in the car park with no signal: captured at once, pending.
+        val photo = java.io.File.createTempFile("IMG_", ".jpg")
+        val random = java.util.Random(2041)
+        val letter = byteArrayOf(0xFF.toByte(), 0xD8.toByte()) + ByteArray(200_000).also { random.nextBytes(it) }
+        photo.writeBytes(letter)
+        val captured = VaultClient.open(db, "http://127.0.0.1:9", auth, Keys(KEY)).use { offline ->
+            try {
+                offline.captureDocument(childId, photo.path, "Letter", "correspondence", "image/heic", null, null)
+                error("a HEIC capture should be refused")
+            } catch (e: VaultException.Invalid) {
+                println("HEIC refused: ${e.message}")
+            }
+            val doc = offline.captureDocument(childId, photo.path, "Decision letter from the council", "correspondence",
+                "image/jpeg", LocalDate.now().minusDays(2).toString(), "decision_letter")
+            check(doc.upload == UploadState.PENDING && offline.status().pendingUploads == 1uL) { "capture: $doc" }
+            check(offline.readDocument(doc.id).contentEquals(letter)) { "the capture does not read back" }
+            doc
+        }
+        val uploading = Heard()
+        val listening = phone.subscribe(uploading)
+        val uploaded = phone.sync()
+        phone.unsubscribe(listening)
+        check(phone.status().pendingUploads == 0uL) { "not uploaded: $uploaded" }
+        check(phone.documents(childId).first { it.id == captured.id }.upload == UploadState.UPLOADED)
+        check(uploading.progress.any { it.stage == SyncStage.UPLOADING && it.done == it.total && it.total == letter.size.toULong() }) {
+            "no upload progress: ${uploading.progress}"
+        }
+        check(uploading.progress.last().stage == SyncStage.DONE) { "progress did not end: ${uploading.progress}" }
+        val server = rest(base, "GET", "/v1/documents/${captured.id}", family, null)
+        check(server.contains("\"state\":\"uploaded\"")) { "the server does not have it: $server" }
+        println("captured offline, uploaded at the next sync (${letter.size} bytes), progress heard")
+
+        // The advocate's tablet opens it (downloaded once, cached encrypted), then access ends.
+        val tablet = "$db-tablet"
+        VaultClient.open(tablet, base, Token(advocate), Keys(ByteArray(32) { 9 })).use { t ->
+            t.sync()
+            val opened = t.openDocument(captured.id)
+            check(fileBytes(opened.path).contentEquals(letter)) { "the tablet's copy differs" }
+            t.closeDocument(captured.id)
+            check(!java.io.File(opened.path).exists()) { "the plain copy outlived closeDocument" }
+            check(replicaFiles(tablet).none { contains(it.readBytes(), letter.copyOfRange(5000, 5064)) }) {
+                "the letter's bytes are in the clear on the tablet"
+            }
+            val revoke = HttpRequest.newBuilder(URI.create("$base/v1/connections/$connection/grants"))
+                .header("Authorization", "Bearer $family").DELETE().build()
+            check(http.send(revoke, HttpResponse.BodyHandlers.ofString()).statusCode() == 200)
+            val after = t.sync()
+            check(after.scopesRevoked > 0uL && t.documents(childId).isEmpty()) { "revocation: $after" }
+            check(java.io.File("$tablet.files").walkTopDown().none { it.isFile }) { "files left on the tablet" }
+            println("opened on the advocate's tablet, then gone with its files when access was revoked")
+        }
+
+        // Opened from the cache with no network.
+        VaultClient.open(db, "http://127.0.0.1:9", auth, Keys(KEY)).use { offline ->
+            val opened = offline.openDocument(captured.id)
+            check(fileBytes(opened.path).contentEquals(letter)) { "the cached copy differs" }
+            offline.closeDocument(captured.id)
+        }
+        println("opened from the encrypted cache offline")
+
+        // Without the key the replica is unreadable: no SQLite header, no child id, no note, no
+        // letter; a wrong key is refused as Locked.
+        val wrong = try {
+            VaultClient.open(db, base, auth, Keys(ByteArray(32))).close()
+            false
+        } catch (e: VaultException.Locked) {
+            true
+        }
+        check(wrong) { "a wrong key opened the replica" }
+        for (f in replicaFiles(db)) {
+            val bytes = f.readBytes()
+            check(!contains(bytes, "SQLite format 3".toByteArray())) { "$f is plain SQLite" }
+            check(!contains(bytes, childId.toByteArray()) && !contains(bytes, "chase the LA".toByteArray())) { "$f holds records in the clear" }
+            check(!contains(bytes, letter.copyOfRange(5000, 5064))) { "$f holds the letter in the clear" }
+        }
+        println("the replica and its files are unreadable without the key; a wrong key is Locked")
+
         // Signing out deletes the replica: nothing of the child is left in the phone's files.
         phone.signOut()
-        val left = listOf("", "-wal", "-journal").map { java.io.File(db + it) }.filter { it.exists() }
+        val left = replicaFiles(db)
         check(left.none { String(it.readBytes(), Charsets.ISO_8859_1).contains(childId) }) { "the child's id is still in $left" }
         check(phone.status().outboxDepth == 0uL)
         println("signed out: the replica holds nothing of the family")

@@ -8,8 +8,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
 use http_body_util::BodyExt;
-use senvault_mobile::AuthProvider;
 use senvault_mobile::transport::{Answer, Transport};
+use senvault_mobile::{AuthProvider, KeyProvider, VaultError, VaultKeys};
 use tower::ServiceExt;
 
 use crate::faults::Rng;
@@ -24,6 +24,37 @@ impl AuthProvider for StaticAuth {
     fn fresh_token(&self) -> String {
         self.0.clone()
     }
+}
+
+/// The replicas' key in tests (an app's comes from the platform's key store).
+pub const TEST_KEY: [u8; 32] = [0x5e; 32];
+
+/// Supplies [`TEST_KEY`], or the bytes given.
+pub struct TestKeys(pub Vec<u8>);
+
+impl Default for TestKeys {
+    fn default() -> Self {
+        TestKeys(TEST_KEY.to_vec())
+    }
+}
+
+impl KeyProvider for TestKeys {
+    fn vault_key(&self) -> Result<Vec<u8>, VaultError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// The replica's database, opened as the core opens it (with [`TEST_KEY`]), to read its rows.
+pub fn open_replica(db: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(db).expect("replica");
+    let keys = VaultKeys::from_bytes(&TEST_KEY).expect("key");
+    conn.execute_batch(&format!("PRAGMA key = {};", keys.database_key())).expect("key");
+    conn
+}
+
+/// A signed URL's path and query (the router in this process serves storage too).
+fn local_path(url: &str) -> &str {
+    url.find("://").and_then(|i| url[i + 3..].find('/').map(|j| &url[i + 3 + j..])).unwrap_or(url)
 }
 
 /// Calls the router in this process, on `rt` (the caller is a plain thread, as the app's
@@ -42,6 +73,26 @@ impl Transport for InProcess {
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(body.unwrap_or_default()))
             .map_err(|e| e.to_string())?;
+        self.rt.block_on(async {
+            let res = self.router.clone().oneshot(req).await.map_err(|e| e.to_string())?;
+            let status = res.status().as_u16();
+            let body = res.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes().to_vec();
+            Ok(Answer { status, body })
+        })
+    }
+
+    fn transfer(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, String> {
+        let mut req = Request::builder().method(method).uri(local_path(url));
+        for (k, v) in headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let req = req.body(Body::from(body.unwrap_or_default())).map_err(|e| e.to_string())?;
         self.rt.block_on(async {
             let res = self.router.clone().oneshot(req).await.map_err(|e| e.to_string())?;
             let status = res.status().as_u16();
@@ -74,6 +125,8 @@ pub struct Faulty {
     pub before_pull: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     /// Every request made, as `METHOD path`.
     pub calls: Mutex<Vec<String>>,
+    /// Storage answers every transfer with this status (a file it will not take).
+    pub refuse_transfers: Mutex<Option<u16>>,
 }
 
 impl Faulty {
@@ -85,6 +138,7 @@ impl Faulty {
             violations: Mutex::new(vec![]),
             before_pull: Mutex::new(None),
             calls: Mutex::new(vec![]),
+            refuse_transfers: Mutex::new(None),
         }
     }
 
@@ -144,6 +198,35 @@ impl Transport for Faulty {
         }
         Ok(answer)
     }
+
+    fn transfer(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, String> {
+        let path = local_path(url);
+        self.calls.lock().expect("lock").push(format!("{method} {}", path.split('?').next().unwrap_or(path)));
+        let (drop_req, drop_res, dup) = match self.faults.lock().expect("lock").as_mut() {
+            Some((rng, f)) => (rng.chance(f.drop_request), rng.chance(f.drop_response), rng.chance(f.duplicate)),
+            None => (false, false, false),
+        };
+        if drop_req {
+            return Err("injected: request lost".into());
+        }
+        if let Some(status) = *self.refuse_transfers.lock().expect("lock") {
+            return Ok(Answer { status, body: b"<Error><Code>EntityTooLarge</Code></Error>".to_vec() });
+        }
+        let mut answer = self.inner.transfer(method, url, headers, body.clone())?;
+        if dup {
+            answer = self.inner.transfer(method, url, headers, body)?;
+        }
+        if drop_res {
+            return Err("injected: answer lost".into());
+        }
+        Ok(answer)
+    }
 }
 
 /// A replica's records, `(scope, key) → (version, body)`, from its database file, and what is
@@ -152,7 +235,7 @@ impl Transport for Faulty {
 pub type Rows = BTreeMap<(String, String), (u64, serde_json::Value)>;
 
 pub fn replica_rows(db: &std::path::Path) -> (Rows, usize, usize) {
-    let conn = rusqlite::Connection::open(db).expect("replica");
+    let conn = open_replica(db);
     let mut stmt = conn.prepare("SELECT scope, key, version, body FROM mirror").expect("mirror");
     let rows = stmt
         .query_map([], |r| {

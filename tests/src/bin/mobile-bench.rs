@@ -18,7 +18,7 @@ use senvault_domain::{ActorRef, ActorRole, CaseId, Expect, Note, NoteId, Record,
 use senvault_mobile::VaultClient;
 use senvault_store::CommitRequest;
 use senvault_tests::load::{arg, percentile};
-use senvault_tests::mobile::StaticAuth;
+use senvault_tests::mobile::{StaticAuth, TestKeys};
 use senvault_tests::{TestApp, default_now};
 
 fn main() {
@@ -90,8 +90,13 @@ fn main() {
     let base = format!("http://{addr}");
     let db = std::env::temp_dir().join(format!("senvault-mobile-bench-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&db);
-    let phone = VaultClient::open(db.display().to_string(), base.clone(), Arc::new(StaticAuth(fam.token.clone())))
-        .expect("replica");
+    let phone = VaultClient::open(
+        db.display().to_string(),
+        base.clone(),
+        Arc::new(StaticAuth(fam.token.clone())),
+        Arc::new(TestKeys::default()),
+    )
+    .expect("replica");
 
     // First download.
     let started = Instant::now();

@@ -15,7 +15,7 @@ use chrono::Utc;
 use senvault_mobile::VaultClient;
 use senvault_tests::erasure_scan::{Needles, scan_dir, scan_dynamodb, scan_s3, scan_sqlite_files, scan_sqlite_rows};
 use senvault_tests::faults::FailingStore;
-use senvault_tests::mobile::{InProcess, StaticAuth};
+use senvault_tests::mobile::{InProcess, StaticAuth, TestKeys};
 use senvault_tests::{TestApp, aws, fixtures, scenario};
 use serde_json::{Value, json};
 
@@ -159,8 +159,13 @@ fn journey(w: World) {
     // The family's phone, synced.
     let phone_db = std::env::temp_dir().join(format!("senvault-erasure-phone-{}.db", uuid::Uuid::now_v7().simple()));
     let net = Arc::new(InProcess { router: app.router.clone(), rt: rt.clone() });
-    let phone = VaultClient::with_transport(phone_db.to_str().expect("path"), net, Arc::new(StaticAuth(token.clone())))
-        .expect("replica");
+    let phone = VaultClient::with_transport(
+        phone_db.to_str().expect("path"),
+        net,
+        Arc::new(StaticAuth(token.clone())),
+        Arc::new(TestKeys::default()),
+    )
+    .expect("replica");
     phone.sync().expect("the phone syncs");
     assert_eq!(phone.children().expect("children").len(), 2);
 

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use chrono::{Days, Utc};
 use senvault_mobile::{NewActionInput, OutcomeKind, VaultClient, VaultError};
 use senvault_tests::faults::{FailingStore, Rng};
-use senvault_tests::mobile::{Faulty, InProcess, NetworkFaults, StaticAuth, replica_rows, server_rows};
+use senvault_tests::mobile::{
+    Faulty, InProcess, NetworkFaults, StaticAuth, TestKeys, open_replica, replica_rows, server_rows,
+};
 use senvault_tests::{TestApp, scenario};
 use serde_json::json;
 
@@ -51,8 +53,13 @@ fn temp_db(name: &str) -> PathBuf {
 fn device(w: &World, name: &str, token: &str) -> (Arc<VaultClient>, Arc<Faulty>, PathBuf) {
     let net = Arc::new(Faulty::new(Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() })));
     let path = temp_db(name);
-    let client = VaultClient::with_transport(path.to_str().unwrap(), net.clone(), Arc::new(StaticAuth(token.into())))
-        .expect("open replica");
+    let client = VaultClient::with_transport(
+        path.to_str().unwrap(),
+        net.clone(),
+        Arc::new(StaticAuth(token.into())),
+        Arc::new(TestKeys::default()),
+    )
+    .expect("open replica");
     (client, net, path)
 }
 
@@ -151,8 +158,13 @@ fn offline_changes_sync_and_other_peoples_changes_arrive() {
     assert_replica_matches_server(&w, &db, &[format!("child:{}", fam.child)]);
 
     // The same replica reopened (an app restart) carries on.
-    let again = VaultClient::with_transport(db.to_str().unwrap(), net.clone(), Arc::new(StaticAuth(fam.token.clone())))
-        .unwrap();
+    let again = VaultClient::with_transport(
+        db.to_str().unwrap(),
+        net.clone(),
+        Arc::new(StaticAuth(fam.token.clone())),
+        Arc::new(TestKeys::default()),
+    )
+    .unwrap();
     again.add_note(case.clone(), "After a restart".into()).unwrap();
     assert_eq!(again.sync().unwrap().applied, 1);
 }
@@ -345,9 +357,13 @@ fn run_schedule(seed: u64) {
             _ => {
                 // A crash: the app is killed and reopened from its database.
                 let (_, net, db, token) = &devices[d];
-                let reopened =
-                    VaultClient::with_transport(db.to_str().unwrap(), net.clone(), Arc::new(StaticAuth(token.clone())))
-                        .expect("reopen after a crash");
+                let reopened = VaultClient::with_transport(
+                    db.to_str().unwrap(),
+                    net.clone(),
+                    Arc::new(StaticAuth(token.clone())),
+                    Arc::new(TestKeys::default()),
+                )
+                .expect("reopen after a crash");
                 devices[d].0 = reopened;
             }
         }
@@ -700,8 +716,13 @@ fn a_pending_change_is_never_sent_under_another_account() {
     drop(phone);
 
     let net = Arc::new(Faulty::new(Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() })));
-    let as_advocate =
-        VaultClient::with_transport(db.to_str().unwrap(), net.clone(), Arc::new(StaticAuth(adv.0.clone()))).unwrap();
+    let as_advocate = VaultClient::with_transport(
+        db.to_str().unwrap(),
+        net.clone(),
+        Arc::new(StaticAuth(adv.0.clone())),
+        Arc::new(TestKeys::default()),
+    )
+    .unwrap();
     let refused = as_advocate.sync();
     assert!(matches!(refused, Err(VaultError::OtherAccount { .. })), "{refused:?}");
     let calls = net.calls.lock().unwrap().clone();
@@ -712,8 +733,13 @@ fn a_pending_change_is_never_sent_under_another_account() {
 
     // Its own account again: the note lands, as the family's.
     let net = Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() });
-    let phone =
-        VaultClient::with_transport(db.to_str().unwrap(), net, Arc::new(StaticAuth(fam.token.clone()))).unwrap();
+    let phone = VaultClient::with_transport(
+        db.to_str().unwrap(),
+        net,
+        Arc::new(StaticAuth(fam.token.clone())),
+        Arc::new(TestKeys::default()),
+    )
+    .unwrap();
     assert_eq!(phone.sync().expect("sync").applied, 1);
     let page = w.rt.block_on(w.app.get(&format!("/v1/cases/{}", fam.case), &fam.token)).expect(200);
     let note = page["notes"].as_array().unwrap().iter().find(|n| n["text"] == "Written by mum, offline").cloned();
@@ -773,6 +799,7 @@ fn an_advocates_copy_of_a_child_expires_offline_after_72_hours() {
             path.to_str().unwrap(),
             net.clone(),
             Arc::new(StaticAuth(token.into())),
+            Arc::new(TestKeys::default()),
             clock.clone(),
         )
         .unwrap();
@@ -798,7 +825,7 @@ fn an_advocates_copy_of_a_child_expires_offline_after_72_hours() {
     assert!(rows.keys().all(|(s, _)| s != &format!("child:{}", fam.child)), "no row of the child");
     assert_eq!(outbox, 1, "the advocate's own pending note is kept to send");
     let mirror_bytes = {
-        let db = rusqlite::Connection::open(&tablet_db).unwrap();
+        let db = open_replica(&tablet_db);
         let mut stmt = db.prepare("SELECT body FROM mirror").unwrap();
         stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect::<Vec<_>>().join("\n")
     };
@@ -834,6 +861,7 @@ fn listeners_hear_changes_and_failed_syncs_back_off() {
             }
             self.0.lock().unwrap().push(event);
         }
+        fn on_progress(&self, _: senvault_mobile::SyncProgress) {}
     }
     let w = world_with(None);
     let (fam, adv, grants) = family_and_collaborator(&w);
@@ -895,7 +923,13 @@ fn listeners_hear_changes_and_failed_syncs_back_off() {
     }
     let auth = Arc::new(Refreshing { stale: "expired.token.value".into(), fresh: fam.token.clone(), asked: 0.into() });
     let net = Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() });
-    let family_phone = VaultClient::with_transport(temp_db("refresh").to_str().unwrap(), net, auth.clone()).unwrap();
+    let family_phone = VaultClient::with_transport(
+        temp_db("refresh").to_str().unwrap(),
+        net,
+        auth.clone(),
+        Arc::new(TestKeys::default()),
+    )
+    .unwrap();
     family_phone.sync().expect("the fresh token works");
     assert_eq!(auth.asked.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
@@ -972,4 +1006,274 @@ fn key_dates_and_case_commands_work_offline_through_typed_methods() {
         (Some("resolved"), Some("Request for an EHC needs assessment"))
     );
     assert_eq!(page["key_dates"].as_array().map(Vec::len), Some(0), "{page}");
+}
+
+/// Every file of a replica: its database and side files, and its document files (cached,
+/// pending, and plain copies left open).
+fn replica_files(db: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        if let Ok(bytes) = std::fs::read(&name) {
+            out.push((PathBuf::from(name).display().to_string(), bytes));
+        }
+    }
+    let mut dirs = vec![PathBuf::from(format!("{}.files", db.display()))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                out.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+/// Where any 48-byte stretch of `plain` (sampled every 997 bytes) or any of `words` appears in
+/// the replica's files.
+fn plain_copies(db: &std::path::Path, plain: &[u8], words: &[&str]) -> Vec<String> {
+    let samples: std::collections::HashSet<&[u8]> =
+        (0..plain.len().saturating_sub(48)).step_by(997).map(|i| &plain[i..i + 48]).collect();
+    let mut found = Vec::new();
+    for (name, bytes) in replica_files(db) {
+        let hit = bytes.windows(48).any(|w| samples.contains(w))
+            || words.iter().any(|w| bytes.windows(w.len()).any(|b| b == w.as_bytes()));
+        if hit {
+            found.push(name);
+        }
+    }
+    found
+}
+
+/// A letter photographed with no signal: captured at once (listed `Pending`, readable), bad
+/// captures refused with nothing written; uploaded at the next sync through a network that
+/// loses answers and repeats requests — one document on the server, byte for byte; opened from
+/// the cache offline; downloaded, cached and opened on the advocate's tablet; evicted under a
+/// small cap; gone from the tablet (records and files) when access is revoked. No file of
+/// either replica holds the letter's bytes or its title in the clear.
+#[test]
+fn a_letter_captured_offline_uploads_once_opens_from_the_cache_and_goes_with_revocation() {
+    let w = world_with(None);
+    let (fam, adv, grants) = family_and_collaborator(&w);
+    let (mum, net, mum_db) = device(&w, "capture-mum", &fam.token);
+    mum.sync().expect("first sync");
+    net.set(Some((Rng::new(3), OFFLINE)));
+
+    let dir = std::env::temp_dir().join(format!("senvault-camera-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A photographed letter: JPEG's markers around bytes that do not compress (five chunks).
+    let mut rng = Rng::new(41);
+    let mut letter = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    letter.extend((0..(300 << 10) / 8).flat_map(|_| rng.next_u64().to_le_bytes()));
+    letter.extend([0xFF, 0xD9]);
+    let photo = dir.join("IMG_2041.jpg");
+    std::fs::write(&photo, &letter).unwrap();
+    let capture = |path: &std::path::Path, content_type: &str| {
+        mum.capture_document(
+            fam.child.clone(),
+            path.display().to_string(),
+            "Letter from the council".into(),
+            "correspondence".into(),
+            content_type.into(),
+            Some("2026-11-30".into()),
+            Some("decision_letter".into()),
+        )
+    };
+
+    // Bad captures: a clear error, nothing kept.
+    let heic = capture(&photo, "image/heic");
+    assert!(matches!(&heic, Err(VaultError::Invalid { detail }) if detail.contains("JPEG")), "{heic:?}");
+    assert!(matches!(capture(&dir.join("missing.jpg"), "image/jpeg"), Err(VaultError::Invalid { .. })));
+    std::fs::write(dir.join("empty.pdf"), b"").unwrap();
+    assert!(matches!(capture(&dir.join("empty.pdf"), "application/pdf"), Err(VaultError::Invalid { .. })));
+    let huge = std::fs::File::create(dir.join("huge.pdf")).unwrap();
+    huge.set_len(51 * 1024 * 1024).unwrap();
+    let over = capture(&dir.join("huge.pdf"), "application/pdf");
+    assert!(matches!(&over, Err(VaultError::Invalid { detail }) if detail.contains("50 MB")), "{over:?}");
+    let bad_date = mum.capture_document(
+        fam.child.clone(),
+        photo.display().to_string(),
+        "Letter".into(),
+        "correspondence".into(),
+        "application/pdf".into(),
+        Some("2026-11-3".into()),
+        None,
+    );
+    assert!(matches!(bad_date, Err(VaultError::Invalid { .. })));
+    let status = mum.status().unwrap();
+    assert_eq!((status.outbox_depth, status.pending_uploads), (0, 0), "nothing half-written");
+    assert!(replica_files(&mum_db).iter().all(|(n, _)| !n.contains(".files")), "no file left");
+
+    // The capture: listed at once, pending, and readable offline.
+    let item = capture(&photo, "image/jpeg").expect("captured offline");
+    assert_eq!((item.upload, item.on_device), (senvault_mobile::UploadState::Pending, true));
+    let listed = mum.documents(fam.child.clone()).unwrap();
+    assert_eq!(listed.iter().filter(|d| d.id == item.id).count(), 1);
+    assert_eq!(listed[0].document_date.as_deref(), Some("2026-11-30"));
+    assert_eq!(mum.read_document(item.id.clone()).unwrap(), letter);
+    assert_eq!(mum.status().unwrap().pending_uploads, 1);
+    assert!(plain_copies(&mum_db, &letter, &["Letter from the council"]).is_empty());
+
+    // Back online, on a network that loses answers and repeats requests: retried until done.
+    let lossy = NetworkFaults { drop_request: 150, drop_response: 300, duplicate: 200 };
+    net.set(Some((Rng::new(11), lossy)));
+    let mut tries = 0;
+    while mum.status().unwrap().pending_uploads > 0 || mum.status().unwrap().outbox_depth > 0 {
+        tries += 1;
+        assert!(tries < 60, "never got through");
+        let _ = mum.sync();
+    }
+    net.set(None);
+    mum.sync().expect("a clean sync");
+    assert!(mum.take_outcomes().unwrap().is_empty(), "nothing refused");
+    let listed = w.rt.block_on(w.app.get(&format!("/v1/documents?child_id={}", fam.child), &fam.token)).expect(200);
+    let docs: Vec<_> =
+        listed["items"].as_array().unwrap().iter().filter(|d| d["title"] == "Letter from the council").collect();
+    assert_eq!(docs.len(), 1, "one document, however often it was retried: {listed}");
+    assert_eq!(docs[0]["id"], item.id.as_str());
+    assert_eq!(docs[0]["state"], "uploaded");
+    assert_eq!(docs[0]["evidence_kind"], "decision_letter");
+    let expected = sha256_hex(&letter);
+    assert_eq!(docs[0]["sha256"], expected.as_str(), "the bytes are the letter's");
+    let mine = mum.documents(fam.child.clone()).unwrap();
+    assert_eq!(mine[0].upload, senvault_mobile::UploadState::Uploaded);
+
+    // Opened from the cache with no network.
+    net.set(Some((Rng::new(4), OFFLINE)));
+    let opened = mum.open_document(item.id.clone()).expect("from the cache");
+    assert!(opened.path.ends_with(".jpg"), "{}", opened.path);
+    assert_eq!(std::fs::read(&opened.path).unwrap(), letter);
+    mum.close_document(item.id.clone()).unwrap();
+    assert!(!std::path::Path::new(&opened.path).exists(), "the plain copy goes when closed");
+    assert!(matches!(mum.set_cache_limit(0), Err(VaultError::Invalid { .. })));
+    mum.set_cache_limit(1).expect("a tiny cache");
+    assert!(!mum.documents(fam.child.clone()).unwrap()[0].on_device, "evicted");
+    assert!(matches!(mum.read_document(item.id.clone()), Err(VaultError::Offline { .. })));
+    net.set(None);
+    assert_eq!(mum.read_document(item.id.clone()).unwrap(), letter, "downloaded again");
+
+    // The advocate's tablet downloads it once, then reads it offline.
+    let (tablet, tablet_net, tablet_db) = device(&w, "capture-tablet", &adv.0);
+    tablet.sync().expect("tablet sync");
+    let theirs = tablet.documents(fam.child.clone()).unwrap();
+    assert_eq!((theirs[0].upload, theirs[0].on_device), (senvault_mobile::UploadState::Uploaded, false));
+    assert!(matches!(
+        tablet.capture_document(
+            fam.child.clone(),
+            photo.display().to_string(),
+            "Advocate's copy".into(),
+            "other".into(),
+            "image/jpeg".into(),
+            None,
+            None
+        ),
+        Err(VaultError::Refused { status: 403, .. })
+    ));
+    assert_eq!(tablet.open_document(item.id.clone()).map(|o| std::fs::read(o.path).unwrap()).unwrap(), letter);
+    tablet_net.set(Some((Rng::new(8), OFFLINE)));
+    assert_eq!(tablet.read_document(item.id.clone()).unwrap(), letter, "from the tablet's cache");
+    assert!(tablet.documents(fam.child.clone()).unwrap()[0].on_device);
+    let open_copy = tablet.open_document(item.id.clone()).unwrap().path;
+    for db in [&mum_db, &tablet_db] {
+        let found = plain_copies(db, &letter, &["Letter from the council", &fam.child]);
+        assert!(found.iter().all(|n| n == &open_copy), "plain bytes outside the open copy: {found:?}");
+    }
+
+    // Revoked: at the next sync nothing of it stays on the tablet — records, cache, open copy.
+    tablet_net.set(None);
+    revoke_grants(&w, &grants, &fam.token);
+    tablet.sync().expect("sync after revocation");
+    assert!(tablet.documents(fam.child.clone()).unwrap().is_empty());
+    assert!(matches!(tablet.read_document(item.id.clone()), Err(VaultError::Refused { status: 404, .. })));
+    let left: Vec<String> =
+        replica_files(&tablet_db).into_iter().map(|(n, _)| n).filter(|n| n.contains(".files")).collect();
+    assert!(left.is_empty(), "files left after revocation: {left:?}");
+    assert!(plain_copies(&tablet_db, &letter, &["Letter from the council", &fam.child]).is_empty());
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A capture storage will not take (its size, its type) is reported with the reason, its file
+/// deleted; the document stays registered, waiting. Sign-out deletes pending files too.
+#[test]
+fn a_capture_storage_refuses_is_reported_and_sign_out_deletes_pending_files() {
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum-refused", "in_assessment"));
+    let (mum, net, db) = device(&w, "refused-mum", &fam.token);
+    mum.sync().expect("first sync");
+    let file = std::env::temp_dir().join(format!("senvault-scan-{}.txt", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&file, "Notes from the annual review meeting: the school cannot meet need.").unwrap();
+    let take = |title: &str| {
+        mum.capture_document(
+            fam.child.clone(),
+            file.display().to_string(),
+            title.into(),
+            "education".into(),
+            "text/plain".into(),
+            None,
+            None,
+        )
+        .expect("captured")
+    };
+    let refused = take("Review notes");
+    *net.refuse_transfers.lock().unwrap() = Some(400);
+    let report = mum.sync().expect("the sync itself works");
+    assert_eq!(report.rejected, 1, "{report:?}");
+    let outcomes = mum.take_outcomes().unwrap();
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert_eq!(outcomes[0].kind, senvault_mobile::OutcomeKind::UploadRefused);
+    assert_eq!(outcomes[0].document_id.as_deref(), Some(refused.id.as_str()));
+    assert_eq!(outcomes[0].status, 400);
+    let listed = mum.documents(fam.child.clone()).unwrap();
+    assert_eq!((listed[0].upload, listed[0].on_device), (senvault_mobile::UploadState::Waiting, false));
+    assert_eq!(mum.status().unwrap().pending_uploads, 0);
+
+    *net.refuse_transfers.lock().unwrap() = None;
+    net.set(Some((Rng::new(2), OFFLINE)));
+    take("Second page");
+    assert!(replica_files(&db).iter().any(|(n, _)| n.contains(".files")));
+    mum.sign_out().expect("sign out");
+    assert!(replica_files(&db).iter().all(|(n, _)| !n.contains(".files")), "pending files deleted");
+}
+
+/// The replica opens only with its key: a wrong key or a key provider that throws is `Locked`,
+/// the file untouched; the right key opens it with everything in it.
+#[test]
+fn a_wrong_or_failing_key_is_locked_and_changes_nothing() {
+    struct Throws;
+    impl senvault_mobile::KeyProvider for Throws {
+        fn vault_key(&self) -> Result<Vec<u8>, VaultError> {
+            Err(VaultError::Locked { detail: "the keystore is locked until the phone is unlocked".into() })
+        }
+    }
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum-keys", "in_assessment"));
+    let (mum, _, db) = device(&w, "keys-mum", &fam.token);
+    mum.sync().expect("first sync");
+    mum.add_note(fam.case.clone(), "Kept under the key".into()).unwrap();
+    drop(mum);
+    let before = std::fs::read(&db).unwrap();
+    let net = Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() });
+    let open = |keys: Arc<dyn senvault_mobile::KeyProvider>| {
+        VaultClient::with_transport(db.to_str().unwrap(), net.clone(), Arc::new(StaticAuth(fam.token.clone())), keys)
+    };
+    for keys in [
+        Arc::new(TestKeys(vec![1; 32])) as Arc<dyn senvault_mobile::KeyProvider>,
+        Arc::new(TestKeys(vec![1; 31])),
+        Arc::new(Throws),
+    ] {
+        let got = open(keys);
+        assert!(matches!(got, Err(VaultError::Locked { .. })), "{:?}", got.err());
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before, "untouched");
+    let mum = open(Arc::new(TestKeys::default())).expect("the right key");
+    assert_eq!(mum.status().unwrap().outbox_depth, 1, "the pending note is there");
+    assert!(!before.windows(10).any(|w| w == b"Kept under"), "not in the clear");
 }
