@@ -80,3 +80,14 @@ ensure_pdf_tools() {
       || { $sudo_ apt-get update -q >/dev/null && $sudo_ apt-get install -y -q qpdf poppler-utils >/dev/null; }
   fi
 }
+
+# OpenSSL's headers and libcrypto: SQLCipher (the phone core's encrypted replica) links them on
+# Linux. Installed before anything builds (apt must not run beside another apt).
+ensure_build_libs() {
+  local sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+  if [ ! -f /usr/include/openssl/evp.h ]; then
+    echo "installing libssl-dev from Debian"
+    $sudo_ apt-get install -y -q libssl-dev >/dev/null \
+      || { $sudo_ apt-get update -q >/dev/null && $sudo_ apt-get install -y -q libssl-dev >/dev/null; }
+  fi
+}

@@ -4,7 +4,9 @@
 //! - a local command's commit (decide + overlay + outbox, one SQLite transaction), p50/p99;
 //! - the first download of a child scope holding `--records` records, rows/s applied;
 //! - draining `--queued` changes made offline, in one sync;
-//! - bytes on the wire per synced record.
+//! - bytes on the wire per synced record;
+//! - captures uploaded at a sync (`--uploads` documents of `--upload-kib` KiB each: encrypted
+//!   on capture, decrypted, registered, sent through the signed link and confirmed), MB/s.
 //!
 //! `--max-commit-p99-ms`, `--max-pull-s` and `--max-drain-s` make it fail above a target.
 
@@ -28,6 +30,8 @@ fn main() {
     let max_p99 = arg("--max-commit-p99-ms", 0);
     let max_pull = arg("--max-pull-s", 0);
     let max_drain = arg("--max-drain-s", 0);
+    let uploads = arg("--uploads", 10);
+    let upload_kib = arg("--upload-kib", 2048).max(1);
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let app = TestApp::sqlite();
@@ -88,7 +92,10 @@ fn main() {
     let router = app.router.clone();
     rt.spawn(async move { axum::serve(listener, router).await });
     let base = format!("http://{addr}");
+    // Signed storage links point at the served router.
+    app.blobs.set_base_url(base.clone());
     let db = std::env::temp_dir().join(format!("senvault-mobile-bench-{}.db", std::process::id()));
+
     let _ = std::fs::remove_file(&db);
     let phone = VaultClient::open(
         db.display().to_string(),
@@ -143,6 +150,46 @@ fn main() {
         report.rejected,
         report.records_received
     );
+
+    // Captures: photographed letters, encrypted into the vault, then uploaded at one sync.
+    let mut rng = senvault_tests::faults::Rng::new(7);
+    let photo = std::env::temp_dir().join(format!("senvault-mobile-bench-{}.jpg", std::process::id()));
+    let mut captured = Duration::ZERO;
+    for n in 0..uploads {
+        let bytes: Vec<u8> = (0..upload_kib * 1024 / 8).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
+        std::fs::write(&photo, &bytes).expect("photo");
+        let t = Instant::now();
+        phone
+            .capture_document(
+                fam.child.clone(),
+                photo.display().to_string(),
+                format!("Letter {n}"),
+                "correspondence".into(),
+                "image/jpeg".into(),
+                None,
+                None,
+            )
+            .expect("capture");
+        captured += t.elapsed();
+    }
+    let _ = std::fs::remove_file(&photo);
+    let mb = (uploads * upload_kib * 1024) as f64 / 1e6;
+    let started = Instant::now();
+    let up = phone.sync().expect("upload");
+    let upload = started.elapsed();
+    let left = phone.status().expect("status").pending_uploads;
+    if uploads > 0 {
+        println!(
+            "captured {uploads} documents of {upload_kib} KiB in {:.2} s ({:.0} MB/s encrypted into the vault); uploaded them at one sync in {:.2} s: {:.1} MB/s ({} left pending, {} refused)",
+            captured.as_secs_f64(),
+            mb / captured.as_secs_f64(),
+            upload.as_secs_f64(),
+            mb / upload.as_secs_f64(),
+            left,
+            up.rejected,
+        );
+    }
+    let _ = phone.sign_out();
     let _ = std::fs::remove_file(&db);
 
     let mut failed = false;
@@ -158,7 +205,7 @@ fn main() {
         println!("FAILED: draining took over {max_drain} s");
         failed = true;
     }
-    if report.applied != depth || failed {
+    if report.applied != depth || left > 0 || failed {
         std::process::exit(1);
     }
 }

@@ -1277,3 +1277,49 @@ fn a_wrong_or_failing_key_is_locked_and_changes_nothing() {
     assert_eq!(mum.status().unwrap().outbox_depth, 1, "the pending note is there");
     assert!(!before.windows(10).any(|w| w == b"Kept under"), "not in the clear");
 }
+
+/// A sync reports its progress to listeners, step by step, ending with `Done`; `cancelSync()`
+/// from a listener stops it before the next request (nothing sent, nothing lost), and the next
+/// sync sends everything.
+#[test]
+fn a_sync_reports_progress_and_can_be_cancelled_between_steps() {
+    use senvault_mobile::{ChangeEvent, ChangeListener, SyncProgress, SyncStage};
+    struct Cancels(std::sync::Mutex<Vec<SyncProgress>>, std::sync::Mutex<Option<Arc<VaultClient>>>);
+    impl ChangeListener for Cancels {
+        fn on_change(&self, _: ChangeEvent) {}
+        fn on_progress(&self, progress: SyncProgress) {
+            if progress.stage == SyncStage::Sending
+                && let Some(phone) = self.1.lock().unwrap().as_ref()
+            {
+                phone.cancel_sync();
+            }
+            self.0.lock().unwrap().push(progress);
+        }
+    }
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum-cancel", "in_assessment"));
+    let (mum, net, _) = device(&w, "cancel-mum", &fam.token);
+    mum.sync().expect("first sync");
+    for n in 0..3 {
+        mum.add_note(fam.case.clone(), format!("Written on the bus, part {n}")).unwrap();
+    }
+    let heard = Arc::new(Cancels(Default::default(), std::sync::Mutex::new(Some(mum.clone()))));
+    let subscription = mum.subscribe(heard.clone());
+    net.calls.lock().unwrap().clear();
+    let cancelled = mum.sync();
+    assert!(matches!(cancelled, Err(VaultError::Cancelled)), "{cancelled:?}");
+    assert!(!net.calls.lock().unwrap().iter().any(|c| c.contains("/push")), "nothing was sent");
+    assert_eq!(mum.status().unwrap().outbox_depth, 3, "nothing lost");
+    let seen = heard.0.lock().unwrap().clone();
+    assert_eq!(seen.first().map(|p| (p.stage, p.done, p.total)), Some((SyncStage::Sending, 0, 3)), "{seen:?}");
+    assert_eq!(seen.last().map(|p| p.stage), Some(SyncStage::Done));
+
+    *heard.1.lock().unwrap() = None;
+    heard.0.lock().unwrap().clear();
+    let report = mum.sync().expect("the next sync carries on");
+    assert_eq!(report.applied, 3);
+    let seen = heard.0.lock().unwrap().clone();
+    assert!(seen.iter().any(|p| p.stage == SyncStage::Receiving), "{seen:?}");
+    assert_eq!(seen.last().map(|p| p.stage), Some(SyncStage::Done));
+    mum.unsubscribe(subscription);
+}
