@@ -15,14 +15,14 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, params};
 use senvault_domain::{
     ChildId, Command, Document, DocumentCategory, DocumentCommand, DocumentId, DocumentPatch, DocumentState,
-    DocumentType, MAX_DOCUMENT_BYTES, Record, Scope, keys,
+    DocumentType, EvidenceKind, MAX_DOCUMENT_BYTES, Record, Scope, keys,
 };
 
 use crate::changes::SyncStage;
 use crate::client::{SyncReport, VaultClient};
 use crate::error::VaultError;
 use crate::keys::private_file;
-use crate::methods::{date, id, parse, wire};
+use crate::methods::{date, id};
 use crate::replica;
 
 /// The cache's default cap: 200 MB of downloaded documents (captures waiting to upload are
@@ -46,13 +46,11 @@ pub struct DocumentItem {
     pub id: String,
     pub child_id: String,
     pub title: String,
-    /// `ehcp`, `report`, `correspondence`, …
-    pub category: String,
-    /// `application/pdf`, `image/jpeg`, …
-    pub content_type: String,
+    pub category: DocumentCategory,
+    pub content_type: DocumentType,
     pub size: u64,
     pub document_date: Option<String>,
-    pub evidence_kind: Option<String>,
+    pub evidence_kind: Option<EvidenceKind>,
     pub upload: UploadState,
     /// Its bytes are on the device (captured here, or opened before and still cached): it opens
     /// without a network.
@@ -64,7 +62,7 @@ pub struct DocumentItem {
 pub struct OpenedDocument {
     pub path: String,
     pub title: String,
-    pub content_type: String,
+    pub content_type: DocumentType,
     pub size: u64,
 }
 
@@ -191,11 +189,11 @@ fn item(doc: &Document, file: Option<&str>) -> DocumentItem {
         id: doc.id.to_string(),
         child_id: doc.child_id.to_string(),
         title: doc.title.clone(),
-        category: wire(&doc.category),
-        content_type: doc.content_type.as_str().to_owned(),
+        category: doc.category,
+        content_type: doc.content_type,
         size: doc.size,
         document_date: doc.document_date.map(|d| d.to_string()),
-        evidence_kind: doc.evidence_kind.as_ref().map(wire),
+        evidence_kind: doc.evidence_kind,
         upload: match (doc.state, file) {
             (DocumentState::Uploaded, _) => UploadState::Uploaded,
             (_, Some("pending")) => UploadState::Pending,
@@ -251,14 +249,12 @@ impl VaultClient {
         child_id: String,
         file_path: String,
         title: String,
-        category: String,
-        content_type: String,
+        category: DocumentCategory,
+        content_type: DocumentType,
         document_date: Option<String>,
-        evidence_kind: Option<String>,
+        evidence_kind: Option<EvidenceKind>,
     ) -> Result<DocumentItem, VaultError> {
         let child: ChildId = id("child_id", &child_id)?;
-        let category: DocumentCategory = parse("category", &category)?;
-        let content_type: DocumentType = parse("content_type", &content_type)?;
         if content_type == DocumentType::Heic {
             return Err(VaultError::Invalid {
                 detail: "content_type: HEIC photos are not kept; convert the photo to JPEG before capturing it".into(),
@@ -266,7 +262,7 @@ impl VaultClient {
         }
         let patch = DocumentPatch {
             document_date: document_date.map(|d| date("document_date", &d).map(Some)).transpose()?,
-            evidence_kind: evidence_kind.map(|k| parse("evidence_kind", &k).map(Some)).transpose()?,
+            evidence_kind: evidence_kind.map(Some),
             ..Default::default()
         };
         let unreadable = |e: std::io::Error| VaultError::Invalid { detail: format!("file: cannot be read ({e})") };
@@ -387,7 +383,7 @@ impl VaultClient {
         Ok(OpenedDocument {
             path: path.to_string_lossy().into_owned(),
             title: doc.title,
-            content_type: doc.content_type.as_str().to_owned(),
+            content_type: doc.content_type,
             size: bytes.len() as u64,
         })
     }

@@ -18,6 +18,7 @@ mod methods;
 mod replica;
 mod timeline;
 pub mod transport;
+mod vocab;
 
 pub use changes::{ChangeEvent, ChangeListener, ChangeOrigin, ChangedRecord, SyncProgress, SyncStage};
 pub use client::{AuthProvider, Clock, OutcomeKind, RejectedChange, SyncReport, SyncStatus, VaultClient};

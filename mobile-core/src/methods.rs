@@ -1,15 +1,15 @@
-//! Typed offline reads and one method per common command. Statuses, parties and kinds travel
-//! as the API's wire ids (`in_assessment`, `la`, `annual_review`), the same strings the
-//! OpenAPI document lists; deadlines and overdue lists are computed by `senvault-domain` with
+//! Typed offline reads and one method per command. Statuses, parties and kinds are enums
+//! (`vocab.rs`: `CaseStatus.IN_ASSESSMENT` in Kotlin); deadlines and overdue lists are computed by `senvault-domain` with
 //! today's date in England, as on the server.
 
 use chrono::{NaiveDate, Utc};
 use senvault_domain::analyser::{AnalyseOptions, Finding, analyse, compare};
+use senvault_domain::timescale::TimescaleId;
 use senvault_domain::{
-    ActionId, ActionView, CaseAggregate, CaseCommand, CaseDetail, CaseId, ChildId, Command, NewAction, NoteId, Record,
-    Scope, keys,
+    ActionId, ActionState, ActionView, AlertKind, AppealableDecision, CaseAggregate, CaseCommand, CaseDetail, CaseId,
+    CaseStatus, ChildId, CloseOutcome, Command, FlagKind, FlagSeverity, FlagStatus, KeyDateKind, NewAction, NoteId,
+    Party, Record, Scope, Section, TicketStatus, TicketType, keys,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::VaultClient;
@@ -40,7 +40,7 @@ pub struct ChildItem {
 pub struct CaseItem {
     pub id: String,
     pub child_id: String,
-    pub status: String,
+    pub status: CaseStatus,
     pub summary: String,
 }
 
@@ -49,12 +49,10 @@ pub struct ActionItem {
     pub id: String,
     pub case_id: String,
     pub description: String,
-    /// `family`, `la`, `school`, `health`, …
-    pub responsible: String,
+    pub responsible: Party,
     pub due: String,
     pub overdue: bool,
-    /// `open`, `done`, …
-    pub state: String,
+    pub state: ActionState,
     /// The law behind a statutory deadline (e.g. "SEND Regulations 2014, reg 4(1)").
     pub legal_basis: Option<String>,
     pub statutory: bool,
@@ -70,7 +68,7 @@ pub struct NoteItem {
 
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct HistoryItem {
-    pub status: String,
+    pub status: CaseStatus,
     pub at: String,
     pub note: Option<String>,
 }
@@ -78,18 +76,18 @@ pub struct HistoryItem {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct FlagItem {
     pub id: String,
-    pub kind: String,
-    pub severity: String,
-    pub section: Option<String>,
+    pub kind: FlagKind,
+    pub severity: FlagSeverity,
+    pub section: Option<Section>,
     pub excerpt: String,
     pub rationale: String,
-    pub status: String,
+    pub status: FlagStatus,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct AnnotationItem {
     pub id: String,
-    pub section: String,
+    pub section: Section,
     pub quote: String,
     pub comment: String,
 }
@@ -98,22 +96,21 @@ pub struct AnnotationItem {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct KeyDateItem {
     pub id: String,
-    /// `request_received`, `decision_to_assess`, `draft_issued`, `decision_notice`, …
-    pub kind: String,
+    pub kind: KeyDateKind,
     /// YYYY-MM-DD.
     pub date: String,
     /// For a decision notice: which appealable decision it records.
-    pub decision: Option<String>,
+    pub decision: Option<AppealableDecision>,
     pub section_i_only: bool,
 }
 
 /// A key date to record or correct: a decision notice says which decision it records.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct KeyDateInput {
-    pub kind: String,
+    pub kind: KeyDateKind,
     /// YYYY-MM-DD exactly.
     pub date: String,
-    pub decision: Option<String>,
+    pub decision: Option<AppealableDecision>,
     pub section_i_only: bool,
 }
 
@@ -136,8 +133,8 @@ pub struct TicketItem {
     pub id: String,
     pub connection_id: String,
     pub child_id: String,
-    pub status: String,
-    pub kind: String,
+    pub status: TicketStatus,
+    pub kind: TicketType,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -151,8 +148,7 @@ pub struct MessageItem {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct NotificationItem {
     pub id: String,
-    /// `reminder` or `overdue`.
-    pub kind: String,
+    pub kind: AlertKind,
     pub case_id: String,
     pub action_id: String,
     pub due: String,
@@ -164,9 +160,9 @@ pub struct NotificationItem {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct NewActionInput {
     pub description: String,
-    pub responsible: String,
+    pub responsible: Party,
     pub due: Option<String>,
-    pub timescale: Option<String>,
+    pub timescale: Option<TimescaleId>,
     pub start: Option<String>,
 }
 
@@ -181,9 +177,9 @@ pub struct AnalyseChoices {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct FindingItem {
     pub rule: String,
-    pub kind: String,
-    pub severity: String,
-    pub section: Option<String>,
+    pub kind: FlagKind,
+    pub severity: FlagSeverity,
+    pub section: Option<Section>,
     pub excerpt: String,
     pub rationale: String,
     pub authority: String,
@@ -194,9 +190,9 @@ impl From<Finding> for FindingItem {
     fn from(f: Finding) -> Self {
         FindingItem {
             rule: f.rule,
-            kind: wire(&f.kind),
-            severity: wire(&f.severity),
-            section: f.section.as_ref().map(wire),
+            kind: f.kind,
+            severity: f.severity,
+            section: f.section,
             excerpt: f.excerpt,
             rationale: f.rationale,
             authority: f.authority,
@@ -223,15 +219,6 @@ pub struct ComparisonItem {
     /// The same, for reading: both passages side by side, the arithmetic, the authority and a
     /// suggested wording (what `senvault-local compare --format text` prints).
     pub summary: String,
-}
-
-/// A value's wire id (`"in_assessment"`).
-pub(crate) fn wire<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
 }
 
 /// A wire id as its type, or a clear error naming the field.
@@ -261,22 +248,17 @@ fn action_item(v: &ActionView) -> ActionItem {
         id: a.id.to_string(),
         case_id: a.case_id.to_string(),
         description: a.description.clone(),
-        responsible: wire(&a.responsible),
+        responsible: a.responsible,
         due: a.due.to_string(),
         overdue: v.overdue,
-        state: wire(&a.state),
+        state: a.state,
         legal_basis: a.legal_basis.clone(),
         statutory: a.timescale.is_some(),
     }
 }
 
 fn case_item(c: &senvault_domain::Case) -> CaseItem {
-    CaseItem {
-        id: c.id.to_string(),
-        child_id: c.child_id.to_string(),
-        status: wire(&c.status),
-        summary: c.summary.clone(),
-    }
+    CaseItem { id: c.id.to_string(), child_id: c.child_id.to_string(), status: c.status, summary: c.summary.clone() }
 }
 
 impl VaultClient {
@@ -349,7 +331,7 @@ impl VaultClient {
             history: detail
                 .history
                 .iter()
-                .map(|h| HistoryItem { status: wire(&h.to), at: h.at.to_rfc3339(), note: h.note.clone() })
+                .map(|h| HistoryItem { status: h.to, at: h.at.to_rfc3339(), note: h.note.clone() })
                 .collect(),
             key_dates: {
                 let mut dates: Vec<_> = detail.key_dates.iter().collect();
@@ -358,9 +340,9 @@ impl VaultClient {
                     .into_iter()
                     .map(|k| KeyDateItem {
                         id: k.id.to_string(),
-                        kind: wire(&k.kind),
+                        kind: k.kind,
                         date: k.date.to_string(),
-                        decision: k.decision.as_ref().map(wire),
+                        decision: k.decision,
                         section_i_only: k.section_i_only,
                     })
                     .collect()
@@ -383,12 +365,12 @@ impl VaultClient {
                 .iter()
                 .map(|f| FlagItem {
                     id: f.id.to_string(),
-                    kind: wire(&f.kind),
-                    severity: wire(&f.severity),
-                    section: f.section.as_ref().map(wire),
+                    kind: f.kind,
+                    severity: f.severity,
+                    section: f.section,
                     excerpt: f.excerpt.clone(),
                     rationale: f.rationale.clone(),
-                    status: wire(&f.status),
+                    status: f.status,
                 })
                 .collect(),
             annotations: detail
@@ -397,7 +379,7 @@ impl VaultClient {
                 .flatten()
                 .map(|a| AnnotationItem {
                     id: a.id.to_string(),
-                    section: wire(&a.section),
+                    section: a.section,
                     quote: a.quote.clone(),
                     comment: a.comment.clone(),
                 })
@@ -439,8 +421,8 @@ impl VaultClient {
                     id: t.id.to_string(),
                     connection_id: t.connection_id.to_string(),
                     child_id: t.child_id.to_string(),
-                    status: wire(&t.status),
-                    kind: wire(&t.kind),
+                    status: t.status,
+                    kind: t.kind,
                 });
             }
         }
@@ -475,7 +457,7 @@ impl VaultClient {
                 if let Record::Alert(a) = row.record {
                     out.push(NotificationItem {
                         id: a.id.to_string(),
-                        kind: wire(&a.kind),
+                        kind: a.kind,
                         case_id: a.case_id.to_string(),
                         action_id: a.action_id.to_string(),
                         due: a.due.to_string(),
@@ -492,20 +474,20 @@ impl VaultClient {
     pub fn create_case(
         &self,
         child_id: String,
-        status: String,
+        status: CaseStatus,
         summary: String,
         next_action: Option<NewActionInput>,
     ) -> Result<String, VaultError> {
         let child: ChildId = id("child_id", &child_id)?;
         let case_id = CaseId::new();
         let next_action = next_action.map(new_action).transpose()?;
-        let command = CaseCommand::CreateCase { status: parse("status", &status)?, summary, next_action };
+        let command = CaseCommand::CreateCase { status, summary, next_action };
         self.execute(Command::case(child, case_id, command))?;
         Ok(case_id.to_string())
     }
 
-    pub fn change_status(&self, case_id: String, status: String, note: Option<String>) -> Result<(), VaultError> {
-        self.case_command(&case_id, CaseCommand::ChangeStatus { status: parse("status", &status)?, note })
+    pub fn change_status(&self, case_id: String, status: CaseStatus, note: Option<String>) -> Result<(), VaultError> {
+        self.case_command(&case_id, CaseCommand::ChangeStatus { status, note })
     }
 
     /// Adds a note; answers its id.
@@ -561,10 +543,10 @@ impl VaultClient {
 
     /// Records a key date (`request_received`, `draft_issued`, …) on `date` (YYYY-MM-DD):
     /// its statutory actions appear at once, with their deadlines.
-    pub fn record_key_date(&self, case_id: String, kind: String, on: String) -> Result<(), VaultError> {
+    pub fn record_key_date(&self, case_id: String, kind: KeyDateKind, on: String) -> Result<(), VaultError> {
         let command = CaseCommand::RecordKeyDate {
             key_date_id: None,
-            kind: parse("kind", &kind)?,
+            kind,
             date: date("date", &on)?,
             decision: None,
             section_i_only: false,
@@ -582,9 +564,9 @@ impl VaultClient {
     ) -> Result<(), VaultError> {
         let command = CaseCommand::RecordKeyDate {
             key_date_id: key_date_id.map(|k| id("key_date_id", &k)).transpose()?,
-            kind: parse("kind", &key_date.kind)?,
+            kind: key_date.kind,
             date: date("date", &key_date.date)?,
-            decision: key_date.decision.map(|d| parse("decision", &d)).transpose()?,
+            decision: key_date.decision,
             section_i_only: key_date.section_i_only,
         };
         self.case_command(&case_id, command)
@@ -601,9 +583,9 @@ impl VaultClient {
         self.case_command(&case_id, CaseCommand::EditCase { summary })
     }
 
-    /// Closes the case with its outcome (`resolved` or `closed`).
-    pub fn close_case(&self, case_id: String, outcome: String, note: Option<String>) -> Result<(), VaultError> {
-        let command = CaseCommand::CloseCase { outcome: parse("outcome", &outcome)?, note };
+    /// Closes the case with its outcome.
+    pub fn close_case(&self, case_id: String, outcome: CloseOutcome, note: Option<String>) -> Result<(), VaultError> {
+        let command = CaseCommand::CloseCase { outcome, note };
         self.case_command(&case_id, command)
     }
 
@@ -612,16 +594,15 @@ impl VaultClient {
         self.case_command(&case_id, CaseCommand::ReopenAction { action_id: id("action_id", &action_id)? })
     }
 
-    /// The family's decision on a flag: `confirmed`, `dismissed`, or `open` to reopen it.
+    /// The family's decision on a flag: confirmed, dismissed, or open to reopen it.
     pub fn decide_flag(
         &self,
         case_id: String,
         flag_id: String,
-        status: String,
+        status: FlagStatus,
         note: Option<String>,
     ) -> Result<(), VaultError> {
-        let command =
-            CaseCommand::DecideFlag { flag_id: id("flag_id", &flag_id)?, status: parse("status", &status)?, note };
+        let command = CaseCommand::DecideFlag { flag_id: id("flag_id", &flag_id)?, status, note };
         self.case_command(&case_id, command)
     }
 
@@ -667,10 +648,10 @@ fn new_action(input: NewActionInput) -> Result<NewAction, VaultError> {
     Ok(NewAction {
         id: None,
         description: input.description,
-        responsible: parse("responsible", &input.responsible)?,
+        responsible: input.responsible,
         due: input.due.as_deref().map(|d| date("due", d)).transpose()?,
         priority: None,
-        timescale: input.timescale.as_deref().map(|t| parse("timescale", t)).transpose()?,
+        timescale: input.timescale,
         start: input.start.as_deref().map(|d| date("start", d)).transpose()?,
     })
 }

@@ -5,21 +5,20 @@
 use senvault_domain::chronology::describe;
 use senvault_domain::timeline::{TimelineEntry, TimelineFilter, newest_first};
 use senvault_domain::{
-    ChildId, Command, CommitmentId, NewCommitment, NewEntry, Record, Scope, TimelineCommand, TimelineEntryId,
-    TimelineKind, keys,
+    AppointmentPurpose, Channel, ChildId, Command, CommitmentId, Direction, EventCategory, NewCommitment, NewEntry,
+    Party, ProfessionalRole, Record, Scope, TimelineCommand, TimelineEntryId, TimelineKind, keys,
 };
 
 use crate::client::VaultClient;
 use crate::error::VaultError;
-use crate::methods::{date, id, parse, today, wire};
+use crate::methods::{date, id, today};
 use crate::replica;
 
-/// A promise as the person heard it (`by`: `la`, `school`, `health`, `social_care`, `family`,
-/// `advocate`, `other`).
+/// A promise as the person heard it, and who made it.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct CommitmentInput {
     pub text: String,
-    pub by: String,
+    pub by: Party,
     /// YYYY-MM-DD; with a linked case it becomes an open action there.
     pub due: Option<String>,
 }
@@ -35,13 +34,12 @@ pub struct EntryBasics {
     pub include_in_timeline: bool,
 }
 
-/// A contact: `channel` (`phone_call`, `email`, `letter`, `meeting`, `video_call`,
-/// `text_message`), `direction` (`incoming`, `outgoing`).
+/// A contact: how (a phone call, an email, …) and which way.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct InteractionInput {
     pub basics: EntryBasics,
-    pub channel: String,
-    pub direction: String,
+    pub channel: Channel,
+    pub direction: Direction,
     pub contact_name: String,
     pub contact_organisation: Option<String>,
     pub contact_role: Option<String>,
@@ -49,36 +47,32 @@ pub struct InteractionInput {
     pub commitments: Vec<CommitmentInput>,
 }
 
-/// An appointment: `professional_role` (`educational_psychologist`, …, `other`), `purpose`
-/// (`assessment`, `review_meeting`, `clinical`, `school_meeting`, `mediation`,
-/// `tribunal_hearing`, `other`).
+/// An appointment: with whom, and what for.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct AppointmentInput {
     pub basics: EntryBasics,
     pub professional_name: String,
-    pub professional_role: String,
-    pub purpose: String,
+    pub professional_role: ProfessionalRole,
+    pub purpose: AppointmentPurpose,
     pub location: Option<String>,
     pub outcome: Option<String>,
     pub report_expected_by: Option<String>,
     pub commitments: Vec<CommitmentInput>,
 }
 
-/// An event: `category` (`exclusion`, `hospital`, `school_change`, `incident`, `achievement`,
-/// `other`).
+/// An event in the child's life (an exclusion, a hospital stay, …).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct EventInput {
     pub basics: EntryBasics,
     pub title: String,
-    pub category: String,
+    pub category: EventCategory,
     pub description: Option<String>,
 }
 
 /// Which entries `timeline` answers.
 #[derive(Debug, Clone, Default, uniffi::Record)]
 pub struct TimelineQuery {
-    /// `interaction`, `appointment` or `event`.
-    pub kind: Option<String>,
+    pub kind: Option<TimelineKind>,
     pub case_id: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -89,7 +83,7 @@ pub struct TimelineQuery {
 pub struct CommitmentItem {
     pub id: String,
     pub text: String,
-    pub by: String,
+    pub by: Party,
     pub due: Option<String>,
     pub kept_on: Option<String>,
     /// "kept", "kept 3 days late", "not kept (overdue 12 days)", "promised by …".
@@ -101,8 +95,7 @@ pub struct CommitmentItem {
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct TimelineItem {
     pub id: String,
-    /// `interaction`, `appointment` or `event`.
-    pub kind: String,
+    pub kind: TimelineKind,
     pub date: String,
     pub time: Option<String>,
     pub case_id: Option<String>,
@@ -135,7 +128,7 @@ fn commitments(list: &[CommitmentInput]) -> Result<Vec<NewCommitment>, VaultErro
                 // Chosen here, so the promise keeps its id however often the change is sent.
                 id: Some(CommitmentId::new()),
                 text: c.text.clone(),
-                by: parse("by", &c.by)?,
+                by: c.by,
                 due: c.due.as_deref().map(|d| date("due", d)).transpose()?,
             })
         })
@@ -147,7 +140,7 @@ fn item(e: &TimelineEntry) -> TimelineItem {
     let today = today();
     TimelineItem {
         id: e.id.to_string(),
-        kind: wire(&e.details.kind()),
+        kind: e.details.kind(),
         date: e.date.to_string(),
         time: e.time.map(senvault_domain::dates::clock::format),
         case_id: e.case_id.map(|c| c.to_string()),
@@ -162,7 +155,7 @@ fn item(e: &TimelineEntry) -> TimelineItem {
             .map(|c| CommitmentItem {
                 id: c.id.to_string(),
                 text: c.text.clone(),
-                by: wire(&c.by),
+                by: c.by,
                 due: c.due.map(|d| d.to_string()),
                 kept_on: c.kept_on.map(|d| d.to_string()),
                 keeping: c.keeping_text(today),
@@ -188,8 +181,8 @@ impl VaultClient {
     /// answers the entry's id.
     pub fn log_interaction(&self, child_id: String, input: InteractionInput) -> Result<String, VaultError> {
         let mut e = basics(TimelineKind::Interaction, &input.basics)?;
-        e.channel = Some(parse("channel", &input.channel)?);
-        e.direction = Some(parse("direction", &input.direction)?);
+        e.channel = Some(input.channel);
+        e.direction = Some(input.direction);
         e.contact_name = Some(input.contact_name);
         e.contact_organisation = input.contact_organisation;
         e.contact_role = input.contact_role;
@@ -202,8 +195,8 @@ impl VaultClient {
     pub fn add_appointment(&self, child_id: String, input: AppointmentInput) -> Result<String, VaultError> {
         let mut e = basics(TimelineKind::Appointment, &input.basics)?;
         e.professional_name = Some(input.professional_name);
-        e.professional_role = Some(parse("professional_role", &input.professional_role)?);
-        e.purpose = Some(parse("purpose", &input.purpose)?);
+        e.professional_role = Some(input.professional_role);
+        e.purpose = Some(input.purpose);
         e.location = input.location;
         e.outcome = input.outcome;
         e.report_expected_by =
@@ -216,7 +209,7 @@ impl VaultClient {
     pub fn add_event(&self, child_id: String, input: EventInput) -> Result<String, VaultError> {
         let mut e = basics(TimelineKind::Event, &input.basics)?;
         e.title = Some(input.title);
-        e.category = Some(parse("category", &input.category)?);
+        e.category = Some(input.category);
         e.description = input.description;
         self.add_entry(&child_id, e)
     }
@@ -242,7 +235,7 @@ impl VaultClient {
     pub fn timeline(&self, child_id: String, query: TimelineQuery) -> Result<Vec<TimelineItem>, VaultError> {
         let child: ChildId = id("child_id", &child_id)?;
         let filter = TimelineFilter {
-            kind: query.kind.as_deref().map(|k| parse("kind", k)).transpose()?,
+            kind: query.kind,
             case_id: query.case_id.as_deref().map(|c| id("case_id", c)).transpose()?,
             from: query.from.as_deref().map(|d| date("from", d)).transpose()?,
             to: query.to.as_deref().map(|d| date("to", d)).transpose()?,

@@ -85,17 +85,17 @@ fun main(args: Array<String>) {
     // Offline (nothing listens on port 9): the changes are decided on the phone and kept.
     val caseId = VaultClient.open(db, "http://127.0.0.1:9", auth, Keys(KEY)).use { offline ->
         val due = LocalDate.now().plusDays(7).toString()
-        val next = NewActionInput("Ask the school for Sam's provision map", "family", due, null, null)
-        val caseId = offline.createCase(childId, "assessment_requested", "Request made offline", next)
-        offline.addAction(caseId, NewActionInput("Send the OT report to the LA", "family", due, null, null))
-        offline.recordKeyDate(caseId, "request_received", LocalDate.now().minusDays(70).toString())
+        val next = NewActionInput("Ask the school for Sam's provision map", Party.FAMILY, due, null, null)
+        val caseId = offline.createCase(childId, CaseStatus.ASSESSMENT_REQUESTED, "Request made offline", next)
+        offline.addAction(caseId, NewActionInput("Send the OT report to the LA", Party.FAMILY, due, null, null))
+        offline.recordKeyDate(caseId, KeyDateKind.REQUEST_RECEIVED, LocalDate.now().minusDays(70).toString())
         val overdue = offline.actionsDue(true).filter { it.caseId == caseId && it.statutory }
-        check(overdue.any { it.responsible == "la" && it.overdue }) { "no overdue statutory LA action offline: $overdue" }
+        check(overdue.any { it.responsible == Party.LA && it.overdue }) { "no overdue statutory LA action offline: $overdue" }
         println("offline: overdue statutory action \"${overdue.first().description}\" (${overdue.first().legalBasis})")
         // A phone call logged in the car park, with the promise made in it, linked to the case.
         val basics = EntryBasics(LocalDate.now().minusDays(9).toString(), "09:40", caseId, listOf(), true)
-        val promise = CommitmentInput("I'll send the decision letter by Friday", "la", LocalDate.now().minusDays(2).toString())
-        offline.logInteraction(childId, InteractionInput(basics, "phone_call", "incoming", "Jo Harper",
+        val promise = CommitmentInput("I'll send the decision letter by Friday", Party.LA, LocalDate.now().minusDays(2).toString())
+        offline.logInteraction(childId, InteractionInput(basics, Channel.PHONE_CALL, Direction.INCOMING, "Jo Harper",
             "Exampleshire SEN team", "EHC caseworker", "Rang about the assessment.", listOf(promise)))
         val logged = offline.timeline(childId, TimelineQuery(null, caseId, null, null, false))
         check(logged.size == 1 && logged.first().commitments.first().keeping.startsWith("not kept")) { "timeline offline: $logged" }
@@ -141,7 +141,7 @@ fun main(args: Array<String>) {
         println("the advocate's note arrived, and the subscribed listener heard it")
 
         // The promise came late: kept today, and the server's chronology says so.
-        val call = phone.timeline(childId, TimelineQuery("interaction", caseId, null, null, false)).first()
+        val call = phone.timeline(childId, TimelineQuery(TimelineKind.INTERACTION, caseId, null, null, false)).first()
         phone.recordCommitmentKept(childId, call.id, call.commitments.first().id, null)
         check(phone.sync().applied == 1uL)
         val chronology = rest(base, "GET", "/v1/cases/$caseId/chronology", family, null)
@@ -170,7 +170,7 @@ fun main(args: Array<String>) {
             "Recommendations\nAda should receive direct 1:1 speech and language therapy from a speech and language therapist, 2 x 30 minutes a week.\n",
         )
         val compared = phone.compareText(plan, listOf(salt), "2026-12-01")
-        check(compared.findings.any { it.rule.startsWith("EI") && it.kind == "evidence_inconsistency" }) {
+        check(compared.findings.any { it.rule.startsWith("EI") && it.kind == FlagKind.EVIDENCE_INCONSISTENCY }) {
             "the offline comparison found nothing: ${compared.summary}"
         }
         check(compared.summary.contains("SALT report")) { compared.summary }
@@ -183,13 +183,13 @@ fun main(args: Array<String>) {
         photo.writeBytes(letter)
         val captured = VaultClient.open(db, "http://127.0.0.1:9", auth, Keys(KEY)).use { offline ->
             try {
-                offline.captureDocument(childId, photo.path, "Letter", "correspondence", "image/heic", null, null)
+                offline.captureDocument(childId, photo.path, "Letter", DocumentCategory.CORRESPONDENCE, DocumentType.HEIC, null, null)
                 error("a HEIC capture should be refused")
             } catch (e: VaultException.Invalid) {
                 println("HEIC refused: ${e.message}")
             }
-            val doc = offline.captureDocument(childId, photo.path, "Decision letter from the council", "correspondence",
-                "image/jpeg", LocalDate.now().minusDays(2).toString(), "decision_letter")
+            val doc = offline.captureDocument(childId, photo.path, "Decision letter from the council", DocumentCategory.CORRESPONDENCE,
+                DocumentType.JPEG, LocalDate.now().minusDays(2).toString(), EvidenceKind.DECISION_LETTER)
             check(doc.upload == UploadState.PENDING && offline.status().pendingUploads == 1uL) { "capture: $doc" }
             check(offline.readDocument(doc.id).contentEquals(letter)) { "the capture does not read back" }
             doc

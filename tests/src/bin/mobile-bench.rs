@@ -164,8 +164,8 @@ fn main() {
                 fam.child.clone(),
                 photo.display().to_string(),
                 format!("Letter {n}"),
-                "correspondence".into(),
-                "image/jpeg".into(),
+                senvault_domain::DocumentCategory::Correspondence,
+                senvault_domain::DocumentType::Jpeg,
                 None,
                 None,
             )

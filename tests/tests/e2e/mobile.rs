@@ -9,6 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{Days, Utc};
+use senvault_domain::{
+    ActionState, CaseStatus, Channel, CloseOutcome, Direction, DocumentCategory, DocumentType, EventCategory,
+    EvidenceKind, FlagStatus, KeyDateKind, Party,
+};
 use senvault_mobile::{NewActionInput, OutcomeKind, VaultClient, VaultError};
 use senvault_tests::faults::{FailingStore, Rng};
 use senvault_tests::mobile::{
@@ -106,7 +110,7 @@ fn offline_changes_sync_and_other_peoples_changes_arrive() {
     let (phone, net, db) = device(&w, "mum", &fam.token);
     assert!(
         matches!(
-            phone.create_case(fam.child.clone(), "assessment_requested".into(), "x".into(), None),
+            phone.create_case(fam.child.clone(), CaseStatus::AssessmentRequested, "x".into(), None),
             Err(VaultError::NotSetUp { .. })
         ),
         "a device learns who it works for on its first sync"
@@ -119,23 +123,23 @@ fn offline_changes_sync_and_other_peoples_changes_arrive() {
     // decision is overdue, computed on the phone.
     net.set(Some((Rng::new(1), OFFLINE)));
     let case = phone
-        .create_case(fam.child.clone(), "assessment_requested".into(), "Second request".into(), None)
+        .create_case(fam.child.clone(), CaseStatus::AssessmentRequested, "Second request".into(), None)
         .expect("offline case");
     let due = Utc::now().date_naive().checked_add_days(Days::new(5)).unwrap().to_string();
     let action = NewActionInput {
         description: "Chase the school's SENCo for the IEP".into(),
-        responsible: "family".into(),
+        responsible: Party::Family,
         due: Some(due),
         timescale: None,
         start: None,
     };
     phone.add_action(case.clone(), action).expect("offline action");
     let asked = Utc::now().date_naive().checked_sub_days(Days::new(70)).unwrap().to_string();
-    phone.record_key_date(case.clone(), "request_received".into(), asked).expect("offline key date");
+    phone.record_key_date(case.clone(), KeyDateKind::RequestReceived, asked).expect("offline key date");
     let overdue = phone.actions_due(true).unwrap();
     let decision =
         overdue.iter().find(|a| a.case_id == case && a.statutory).expect("a statutory action, overdue offline");
-    assert_eq!(decision.responsible, "la");
+    assert_eq!(decision.responsible, Party::La);
     assert!(decision.legal_basis.as_deref().unwrap_or("").contains("reg"), "{decision:?}");
     let shown = phone.case_page(case.clone()).unwrap().actions.len();
     assert!(shown >= 3, "the action and the statutory timetable, shown at once before any sync: {shown}");
@@ -338,7 +342,7 @@ fn run_schedule(seed: u64) {
             2 => {
                 let input = NewActionInput {
                     description: "Ask for the EP report".into(),
-                    responsible: "family".into(),
+                    responsible: Party::Family,
                     due: Some(Utc::now().date_naive().to_string()),
                     timescale: None,
                     start: None,
@@ -349,7 +353,7 @@ fn run_schedule(seed: u64) {
             3 => {
                 let status = if rng.chance(500) { "draft_ehcp_issued" } else { "in_assessment" };
                 // A refusal (a no-op or an illegal move) is a fine answer here.
-                let _ = client.change_status(fam.case.clone(), status.into(), None);
+                let _ = client.change_status(fam.case.clone(), status.parse().expect("a status"), None);
             }
             4 => {
                 let _ = client.sync();
@@ -572,15 +576,15 @@ fn two_devices_log_the_timeline_offline_and_both_land() {
     };
     let call = InteractionInput {
         basics: basics(day(10)),
-        channel: "phone_call".into(),
-        direction: "incoming".into(),
+        channel: Channel::PhoneCall,
+        direction: Direction::Incoming,
         contact_name: "Sam Patel".into(),
         contact_organisation: Some("SEN team".into()),
         contact_role: None,
         summary: "The draft is nearly ready.".into(),
         commitments: vec![CommitmentInput {
             text: "You will have the draft by Friday".into(),
-            by: "la".into(),
+            by: Party::La,
             due: Some(day(4)),
         }],
     };
@@ -588,23 +592,24 @@ fn two_devices_log_the_timeline_offline_and_both_land() {
     let event = EventInput {
         basics: basics(day(2)),
         title: "Excluded for the afternoon".into(),
-        category: "exclusion".into(),
+        category: EventCategory::Exclusion,
         description: None,
     };
     adv.add_event(fam.child.clone(), event).expect("the advocate's offline entry");
     // The phone knows the promise is broken before any sync.
     let overdue = mum.actions_due(true).unwrap();
-    assert!(overdue.iter().any(|a| a.responsible == "la" && a.description.contains("draft by Friday")), "{overdue:?}");
+    assert!(
+        overdue.iter().any(|a| a.responsible == Party::La && a.description.contains("draft by Friday")),
+        "{overdue:?}"
+    );
     let shown = mum.timeline(fam.child.clone(), TimelineQuery::default()).unwrap();
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].title, "Phone call from Sam Patel (SEN team)");
     assert_eq!(shown[0].commitments[0].keeping, "not kept (overdue 4 days)");
-    // The phone refuses what the API refuses: a date in the wrong shape, an unknown channel.
-    let mut bad = call.clone();
-    bad.basics.date = "2026-2-3".into();
-    assert!(matches!(mum.log_interaction(fam.child.clone(), bad), Err(VaultError::Invalid { .. })));
+    // The phone refuses what the API refuses: a date in the wrong shape (an unknown channel
+    // cannot even be written: channels are an enum).
     let mut bad = call;
-    bad.channel = "carrier_pigeon".into();
+    bad.basics.date = "2026-2-3".into();
     assert!(matches!(mum.log_interaction(fam.child.clone(), bad), Err(VaultError::Invalid { .. })));
 
     mum_net.set(None);
@@ -946,7 +951,8 @@ fn key_dates_and_case_commands_work_offline_through_typed_methods() {
     phone.sync().expect("sync");
     net.set(Some((Rng::new(11), OFFLINE)));
     let day = |n: u64| Utc::now().date_naive().checked_sub_days(Days::new(n)).unwrap().to_string();
-    let asked = KeyDateInput { kind: "request_received".into(), date: day(70), decision: None, section_i_only: false };
+    let asked =
+        KeyDateInput { kind: KeyDateKind::RequestReceived, date: day(70), decision: None, section_i_only: false };
     phone.save_key_date(fam.case.clone(), None, asked.clone()).unwrap();
     let page = phone.case_page(fam.case.clone()).unwrap();
     assert_eq!(page.key_dates.len(), 1);
@@ -970,16 +976,18 @@ fn key_dates_and_case_commands_work_offline_through_typed_methods() {
     let raise = json!({"case": {"child_id": fam.child, "case_id": fam.case, "command": {"type": "add_flag",
         "flag_id": flag, "kind": "vague_language", "excerpt": "support as appropriate"}}});
     phone.execute_json(raise.to_string()).unwrap();
-    phone.decide_flag(fam.case.clone(), flag.clone(), "dismissed".into(), Some("Agreed wording".into())).unwrap();
+    phone.decide_flag(fam.case.clone(), flag.clone(), FlagStatus::Dismissed, Some("Agreed wording".into())).unwrap();
     assert!(
         phone.case_page(fam.case.clone()).unwrap().flags.iter().all(|f| f.id != flag),
         "dismissed flags are hidden"
     );
-    phone.decide_flag(fam.case.clone(), flag.clone(), "open".into(), None).unwrap();
-    assert!(phone.case_page(fam.case.clone()).unwrap().flags.iter().any(|f| f.id == flag && f.status == "open"));
+    phone.decide_flag(fam.case.clone(), flag.clone(), FlagStatus::Open, None).unwrap();
+    assert!(
+        phone.case_page(fam.case.clone()).unwrap().flags.iter().any(|f| f.id == flag && f.status == FlagStatus::Open)
+    );
     let chase = NewActionInput {
         description: "Chase the school".into(),
-        responsible: "family".into(),
+        responsible: Party::Family,
         due: Some(Utc::now().date_naive().checked_add_days(Days::new(7)).unwrap().to_string()),
         timescale: None,
         start: None,
@@ -987,15 +995,14 @@ fn key_dates_and_case_commands_work_offline_through_typed_methods() {
     let action = phone.add_action(fam.case.clone(), chase).unwrap();
     phone.complete_action(fam.case.clone(), action.clone(), day(0)).unwrap();
     phone.reopen_action(fam.case.clone(), action.clone()).unwrap();
-    let state = |p: &senvault_mobile::CasePage| p.actions.iter().find(|a| a.id == action).map(|a| a.state.clone());
-    assert_eq!(state(&phone.case_page(fam.case.clone()).unwrap()).as_deref(), Some("open"));
+    let state = |p: &senvault_mobile::CasePage| p.actions.iter().find(|a| a.id == action).map(|a| a.state);
+    assert_eq!(state(&phone.case_page(fam.case.clone()).unwrap()), Some(ActionState::Open));
     phone.delete_key_date(fam.case.clone(), recorded.id.clone()).unwrap();
     let page = phone.case_page(fam.case.clone()).unwrap();
     assert!(page.key_dates.is_empty());
-    assert!(page.actions.iter().all(|a| !a.statutory || a.state != "open"), "its clocks went with it");
-    assert!(matches!(phone.close_case(fam.case.clone(), "settled".into(), None), Err(VaultError::Invalid { .. })));
-    phone.close_case(fam.case.clone(), "resolved".into(), Some("Plan agreed".into())).unwrap();
-    assert_eq!(phone.case_page(fam.case.clone()).unwrap().case.status, "resolved");
+    assert!(page.actions.iter().all(|a| !a.statutory || a.state != ActionState::Open), "its clocks went with it");
+    phone.close_case(fam.case.clone(), CloseOutcome::Resolved, Some("Plan agreed".into())).unwrap();
+    assert_eq!(phone.case_page(fam.case.clone()).unwrap().case.status, CaseStatus::Resolved);
 
     net.set(None);
     let report = phone.sync().expect("sync");
@@ -1072,34 +1079,34 @@ fn a_letter_captured_offline_uploads_once_opens_from_the_cache_and_goes_with_rev
     letter.extend([0xFF, 0xD9]);
     let photo = dir.join("IMG_2041.jpg");
     std::fs::write(&photo, &letter).unwrap();
-    let capture = |path: &std::path::Path, content_type: &str| {
+    let capture = |path: &std::path::Path, content_type: DocumentType| {
         mum.capture_document(
             fam.child.clone(),
             path.display().to_string(),
             "Letter from the council".into(),
-            "correspondence".into(),
-            content_type.into(),
+            DocumentCategory::Correspondence,
+            content_type,
             Some("2026-11-30".into()),
-            Some("decision_letter".into()),
+            Some(EvidenceKind::DecisionLetter),
         )
     };
 
     // Bad captures: a clear error, nothing kept.
-    let heic = capture(&photo, "image/heic");
+    let heic = capture(&photo, DocumentType::Heic);
     assert!(matches!(&heic, Err(VaultError::Invalid { detail }) if detail.contains("JPEG")), "{heic:?}");
-    assert!(matches!(capture(&dir.join("missing.jpg"), "image/jpeg"), Err(VaultError::Invalid { .. })));
+    assert!(matches!(capture(&dir.join("missing.jpg"), DocumentType::Jpeg), Err(VaultError::Invalid { .. })));
     std::fs::write(dir.join("empty.pdf"), b"").unwrap();
-    assert!(matches!(capture(&dir.join("empty.pdf"), "application/pdf"), Err(VaultError::Invalid { .. })));
+    assert!(matches!(capture(&dir.join("empty.pdf"), DocumentType::Pdf), Err(VaultError::Invalid { .. })));
     let huge = std::fs::File::create(dir.join("huge.pdf")).unwrap();
     huge.set_len(51 * 1024 * 1024).unwrap();
-    let over = capture(&dir.join("huge.pdf"), "application/pdf");
+    let over = capture(&dir.join("huge.pdf"), DocumentType::Pdf);
     assert!(matches!(&over, Err(VaultError::Invalid { detail }) if detail.contains("50 MB")), "{over:?}");
     let bad_date = mum.capture_document(
         fam.child.clone(),
         photo.display().to_string(),
         "Letter".into(),
-        "correspondence".into(),
-        "application/pdf".into(),
+        DocumentCategory::Correspondence,
+        DocumentType::Pdf,
         Some("2026-11-3".into()),
         None,
     );
@@ -1109,7 +1116,7 @@ fn a_letter_captured_offline_uploads_once_opens_from_the_cache_and_goes_with_rev
     assert!(replica_files(&mum_db).iter().all(|(n, _)| !n.contains(".files")), "no file left");
 
     // The capture: listed at once, pending, and readable offline.
-    let item = capture(&photo, "image/jpeg").expect("captured offline");
+    let item = capture(&photo, DocumentType::Jpeg).expect("captured offline");
     assert_eq!((item.upload, item.on_device), (senvault_mobile::UploadState::Pending, true));
     let listed = mum.documents(fam.child.clone()).unwrap();
     assert_eq!(listed.iter().filter(|d| d.id == item.id).count(), 1);
@@ -1166,8 +1173,8 @@ fn a_letter_captured_offline_uploads_once_opens_from_the_cache_and_goes_with_rev
             fam.child.clone(),
             photo.display().to_string(),
             "Advocate's copy".into(),
-            "other".into(),
-            "image/jpeg".into(),
+            DocumentCategory::Other,
+            DocumentType::Jpeg,
             None,
             None
         ),
@@ -1215,8 +1222,8 @@ fn a_capture_storage_refuses_is_reported_and_sign_out_deletes_pending_files() {
             fam.child.clone(),
             file.display().to_string(),
             title.into(),
-            "education".into(),
-            "text/plain".into(),
+            DocumentCategory::Education,
+            DocumentType::Text,
             None,
             None,
         )
