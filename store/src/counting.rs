@@ -174,6 +174,9 @@ impl crate::port::Eraser for CountingStore {
     async fn erase_keys(&self, scope: &str, keys: &[String]) -> Result<u64, StoreError> {
         self.inner.erase_keys(scope, keys).await
     }
+    async fn compact(&self) -> Result<(), StoreError> {
+        self.inner.compact().await
+    }
 }
 
 #[async_trait]

@@ -105,6 +105,12 @@ pub trait Eraser: Send + Sync {
     /// epoch): no tombstone may keep the key, so devices download the scope again instead of
     /// being told what went. Answers how many records went.
     async fn erase_keys(&self, scope: &str, keys: &[String]) -> Result<u64, StoreError>;
+
+    /// After an account's erasure: rewrites storage so that nothing erased survives in its free
+    /// space. SQLite's `secure_delete` zeroes a deleted row, but a page it rearranged can keep a
+    /// fragment of a deleted key, so the SQLite store rebuilds the file from its live rows
+    /// (`VACUUM`) and empties its log; DynamoDB keeps no free space a reader could see.
+    async fn compact(&self) -> Result<(), StoreError>;
 }
 
 /// A whole storage adapter.

@@ -193,6 +193,9 @@ impl Eraser for FailingStore {
     async fn erase_keys(&self, scope: &str, keys: &[String]) -> Result<u64, StoreError> {
         self.inner.erase_keys(scope, keys).await
     }
+    async fn compact(&self) -> Result<(), StoreError> {
+        self.inner.compact().await
+    }
 }
 
 #[async_trait]

@@ -8,7 +8,9 @@
 //!    review of them), and those scopes start a new epoch so devices download them afresh;
 //! 4. the account's own scopes are purged — children and support relationships first, then the
 //!    family, and the user's own scope last, because it lists the rest;
-//! 5. the receipt is completed: counts and times, under the keyed hash of the user id.
+//! 5. storage rewrites what the purges freed (SQLite rebuilds its file), so no fragment of a
+//!    deleted row stays in free space;
+//! 6. the receipt is completed: counts and times, under the keyed hash of the user id.
 //!
 //! Each step records its counts in the receipt before the next starts, so a crash or a timeout
 //! half-way loses no count and asking again carries on.
@@ -145,6 +147,8 @@ impl Service {
             receipt.documents += plan.documents.get(scope).copied().unwrap_or(0);
             receipt = self.record_erasure(actor, &key, receipt, &format!("purged/{scope}")).await?;
         }
+        // What the purges freed is rewritten, so no fragment of it stays in storage's free space.
+        self.store.compact().await?;
         let done = receipt.completed(self.clock.now());
         let done = self.record_erasure(actor, &key, done, "complete").await?;
         tracing::info!(records = done.records, files = done.files, "an account was deleted");

@@ -602,15 +602,29 @@ impl Eraser for SqliteStore {
         })
         .await
     }
+
+    async fn compact(&self) -> Result<(), StoreError> {
+        if self.inner.path.is_none() {
+            return Ok(());
+        }
+        self.write(|c| vacuum(c)).await
+    }
+}
+
+/// Rebuilds the database from its live rows (every page written anew, the file cut to its new
+/// size), then empties the log: no fragment of a deleted row stays in a page SQLite rearranged.
+fn vacuum(c: &Connection) -> Result<(), StoreError> {
+    c.execute_batch("VACUUM").map_err(backend)?;
+    scrub_wal(c)
 }
 
 /// Copies the write-ahead log into the database and empties it: the deleted rows are zeroed in
 /// the pages the log holds (`secure_delete`), and only once those pages are copied back does the
 /// database file stop holding the rows as they were. A reader in the middle of a read holds the
-/// log back, so this waits for reads to finish (they are short), trying for up to two seconds;
+/// log back, so this waits for reads to finish (they are short), trying for up to ten seconds;
 /// if one still holds on, the next erasure or SQLite's own checkpoint finishes the job.
 fn scrub_wal(c: &Connection) -> Result<(), StoreError> {
-    for _ in 0..100 {
+    for _ in 0..500 {
         let busy: i64 = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).map_err(backend)?;
         if busy == 0 {
             return Ok(());
