@@ -18,8 +18,8 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::error::VaultError;
 
-/// Supplies the key of the replica. Called when the vault opens (and again when it is signed
-/// out and made anew).
+/// Supplies the key of the replica. Asked once, when the vault opens; the keys derived from it
+/// are kept in memory while the vault is open (sign-out makes the new replica under them).
 #[uniffi::export(with_foreign)]
 pub trait KeyProvider: Send + Sync {
     /// 32 random bytes, created on first use and kept in the platform's key store (Android

@@ -73,12 +73,7 @@ impl Transport for InProcess {
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(body.unwrap_or_default()))
             .map_err(|e| e.to_string())?;
-        self.rt.block_on(async {
-            let res = self.router.clone().oneshot(req).await.map_err(|e| e.to_string())?;
-            let status = res.status().as_u16();
-            let body = res.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes().to_vec();
-            Ok(Answer { status, body })
-        })
+        self.send(req)
     }
 
     fn transfer(
@@ -92,7 +87,13 @@ impl Transport for InProcess {
         for (k, v) in headers {
             req = req.header(k.as_str(), v.as_str());
         }
-        let req = req.body(Body::from(body.unwrap_or_default())).map_err(|e| e.to_string())?;
+        self.send(req.body(Body::from(body.unwrap_or_default())).map_err(|e| e.to_string())?)
+    }
+}
+
+impl InProcess {
+    /// One request through the router, its answer read whole.
+    fn send(&self, req: Request<Body>) -> Result<Answer, String> {
         self.rt.block_on(async {
             let res = self.router.clone().oneshot(req).await.map_err(|e| e.to_string())?;
             let status = res.status().as_u16();
@@ -130,6 +131,26 @@ pub struct Faulty {
 }
 
 impl Faulty {
+    /// Sends a request through the seeded faults: lost before it arrives, delivered twice, or
+    /// its answer lost.
+    fn through_faults(&self, send: impl Fn() -> Result<Answer, String>) -> Result<Answer, String> {
+        let (drop_req, drop_res, dup) = match self.faults.lock().expect("lock").as_mut() {
+            Some((rng, f)) => (rng.chance(f.drop_request), rng.chance(f.drop_response), rng.chance(f.duplicate)),
+            None => (false, false, false),
+        };
+        if drop_req {
+            return Err("injected: request lost".into());
+        }
+        let mut answer = send()?;
+        if dup {
+            answer = send()?;
+        }
+        if drop_res {
+            return Err("injected: answer lost".into());
+        }
+        Ok(answer)
+    }
+
     pub fn new(inner: Arc<dyn Transport>) -> Self {
         Faulty {
             inner,
@@ -182,21 +203,7 @@ impl Transport for Faulty {
                 hook();
             }
         }
-        let (drop_req, drop_res, dup) = match self.faults.lock().expect("lock").as_mut() {
-            Some((rng, f)) => (rng.chance(f.drop_request), rng.chance(f.drop_response), rng.chance(f.duplicate)),
-            None => (false, false, false),
-        };
-        if drop_req {
-            return Err("injected: request lost".into());
-        }
-        let mut answer = self.inner.call(method, path, token, body.clone())?;
-        if dup {
-            answer = self.inner.call(method, path, token, body)?;
-        }
-        if drop_res {
-            return Err("injected: answer lost".into());
-        }
-        Ok(answer)
+        self.through_faults(|| self.inner.call(method, path, token, body.clone()))
     }
 
     fn transfer(
@@ -208,24 +215,11 @@ impl Transport for Faulty {
     ) -> Result<Answer, String> {
         let path = local_path(url);
         self.calls.lock().expect("lock").push(format!("{method} {}", path.split('?').next().unwrap_or(path)));
-        let (drop_req, drop_res, dup) = match self.faults.lock().expect("lock").as_mut() {
-            Some((rng, f)) => (rng.chance(f.drop_request), rng.chance(f.drop_response), rng.chance(f.duplicate)),
-            None => (false, false, false),
-        };
-        if drop_req {
-            return Err("injected: request lost".into());
-        }
-        if let Some(status) = *self.refuse_transfers.lock().expect("lock") {
-            return Ok(Answer { status, body: b"<Error><Code>EntityTooLarge</Code></Error>".to_vec() });
-        }
-        let mut answer = self.inner.transfer(method, url, headers, body.clone())?;
-        if dup {
-            answer = self.inner.transfer(method, url, headers, body)?;
-        }
-        if drop_res {
-            return Err("injected: answer lost".into());
-        }
-        Ok(answer)
+        let refused = *self.refuse_transfers.lock().expect("lock");
+        self.through_faults(|| match refused {
+            Some(status) => Ok(Answer { status, body: b"<Error><Code>EntityTooLarge</Code></Error>".to_vec() }),
+            None => self.inner.transfer(method, url, headers, body.clone()),
+        })
     }
 }
 

@@ -1330,3 +1330,68 @@ fn a_sync_reports_progress_and_can_be_cancelled_between_steps() {
     assert_eq!(seen.last().map(|p| p.stage), Some(SyncStage::Done));
     mum.unsubscribe(subscription);
 }
+
+/// A lease that passes offline takes the scope's cached document files with its records, and
+/// keeps the user's own captures waiting to upload (their work, like their unsent changes):
+/// back online, the capture uploads and the scope returns.
+#[test]
+fn an_expired_lease_deletes_cached_files_and_keeps_captures() {
+    let w = world_with(None);
+    let fam = w.rt.block_on(w.app.family_with_case("mum-lease-files", "in_assessment"));
+    w.rt.block_on(w.app.serve());
+    let report = w.rt.block_on(w.app.upload_document(
+        &fam.token,
+        &fam.child,
+        "OT report",
+        "text/plain",
+        b"Needs a writing slope and movement breaks".to_vec(),
+    ));
+    let start = Utc::now();
+    let now = Arc::new(std::sync::Mutex::new(start));
+    let clock: senvault_mobile::Clock = {
+        let now = now.clone();
+        Arc::new(move || *now.lock().unwrap())
+    };
+    let net = Arc::new(Faulty::new(Arc::new(InProcess { router: w.app.router.clone(), rt: w.rt.clone() })));
+    let db = temp_db("lease-files");
+    let phone = VaultClient::with_clock(
+        db.to_str().unwrap(),
+        net.clone(),
+        Arc::new(StaticAuth(fam.token.clone())),
+        Arc::new(TestKeys::default()),
+        clock,
+    )
+    .unwrap();
+    phone.sync().expect("first sync");
+    phone.read_document(report.clone()).expect("downloaded and cached");
+    net.set(Some((Rng::new(6), OFFLINE)));
+    let note = std::env::temp_dir().join(format!("senvault-lease-{}.txt", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&note, "Minutes of the review meeting").unwrap();
+    let captured = phone
+        .capture_document(
+            fam.child.clone(),
+            note.display().to_string(),
+            "Review minutes".into(),
+            DocumentCategory::Education,
+            DocumentType::Text,
+            None,
+            None,
+        )
+        .unwrap();
+    let files = || replica_files(&db).into_iter().filter(|(n, _)| n.contains(".files")).count();
+    assert_eq!(files(), 2, "the cached report and the capture");
+
+    *now.lock().unwrap() = start + chrono::Duration::days(31);
+    assert!(phone.documents(fam.child.clone()).unwrap().is_empty(), "the child's records are not shown");
+    assert_eq!(files(), 1, "the cached report went; the capture stays");
+    assert_eq!(phone.status().unwrap().pending_uploads, 1);
+
+    w.app.clock.set(start + chrono::Duration::days(31));
+    net.set(None);
+    phone.sync().expect("back online");
+    let docs = phone.documents(fam.child.clone()).unwrap();
+    assert_eq!(docs.len(), 2, "{docs:?}");
+    let mine = docs.iter().find(|d| d.id == captured.id).unwrap();
+    assert_eq!(mine.upload, senvault_mobile::UploadState::Uploaded);
+    assert_eq!(phone.status().unwrap().pending_uploads, 0);
+}
