@@ -103,6 +103,29 @@ impl InProcess {
     }
 }
 
+/// The API in this process, and document storage over real HTTP (S3 on moto: the signed links
+/// point there, as they do on AWS).
+pub struct InProcessWithStorage {
+    pub api: InProcess,
+    pub storage: senvault_mobile::transport::Http,
+}
+
+impl Transport for InProcessWithStorage {
+    fn call(&self, method: &str, path: &str, token: &str, body: Option<Vec<u8>>) -> Result<Answer, String> {
+        self.api.call(method, path, token, body)
+    }
+
+    fn transfer(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, String> {
+        self.storage.transfer(method, url, headers, body)
+    }
+}
+
 /// What the network does to each request, per mille.
 #[derive(Debug, Clone, Copy)]
 pub struct NetworkFaults {

@@ -1395,3 +1395,56 @@ fn an_expired_lease_deletes_cached_files_and_keeps_captures() {
     assert_eq!(mine.upload, senvault_mobile::UploadState::Uploaded);
     assert_eq!(phone.status().unwrap().pending_uploads, 0);
 }
+
+/// On S3 (moto), as on AWS: a capture goes up through the presigned PUT the API signs, over the
+/// core's real HTTP client, and comes back through the presigned GET into another device's
+/// cache — byte for byte, one document.
+#[test]
+fn a_capture_goes_through_s3s_signed_links() {
+    let rt = Arc::new(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+    let Some(blobs) = rt.block_on(senvault_tests::aws::s3()) else { return };
+    let store = senvault_store::sqlite::SqliteStore::in_memory().unwrap();
+    let app = TestApp::with_store_and_blobs(Arc::new(store), Arc::new(blobs));
+    app.clock.set(Utc::now());
+    let w = World { rt, app };
+    let fam = w.rt.block_on(w.app.family_with_case("mum-s3", "in_assessment"));
+    let open = |name: &str| {
+        let net = senvault_tests::mobile::InProcessWithStorage {
+            api: InProcess { router: w.app.router.clone(), rt: w.rt.clone() },
+            storage: senvault_mobile::transport::Http::new("http://unused.invalid"),
+        };
+        VaultClient::with_transport(
+            temp_db(name).to_str().unwrap(),
+            Arc::new(net),
+            Arc::new(StaticAuth(fam.token.clone())),
+            Arc::new(TestKeys::default()),
+        )
+        .unwrap()
+    };
+    let phone = open("s3-phone");
+    phone.sync().expect("first sync");
+    let mut rng = Rng::new(12);
+    let photo: Vec<u8> = (0..(1 << 20) / 8).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
+    let path = std::env::temp_dir().join(format!("senvault-s3-{}.jpg", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&path, &photo).unwrap();
+    let doc = phone
+        .capture_document(
+            fam.child.clone(),
+            path.display().to_string(),
+            "Letter from school".into(),
+            DocumentCategory::Education,
+            DocumentType::Jpeg,
+            None,
+            None,
+        )
+        .unwrap();
+    let report = phone.sync().expect("uploaded to S3");
+    assert_eq!((report.rejected, phone.status().unwrap().pending_uploads), (0, 0), "{report:?}");
+    let got = w.rt.block_on(w.app.get(&format!("/v1/documents/{}", doc.id), &fam.token)).expect(200);
+    assert_eq!((got["state"].as_str(), got["sha256"].as_str()), (Some("uploaded"), Some(sha256_hex(&photo).as_str())));
+
+    let tablet = open("s3-tablet");
+    tablet.sync().expect("second device");
+    assert_eq!(tablet.read_document(doc.id.clone()).unwrap(), photo, "downloaded from S3");
+    assert!(tablet.documents(fam.child.clone()).unwrap().iter().any(|d| d.id == doc.id && d.on_device));
+}
