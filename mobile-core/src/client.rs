@@ -387,7 +387,7 @@ impl VaultClient {
     pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>, VaultError> {
         let conn = self.db.lock().map_err(|_| poisoned())?;
         if expire_leases(&conn, self.now(&conn)?)? {
-            crate::files::after_forget(&conn, &self.path)?;
+            crate::files::after_access_ended(&conn, &self.path)?;
         }
         Ok(conn)
     }
@@ -580,7 +580,7 @@ impl VaultClient {
                 // still holds the pages as they were, so it is copied back and emptied. Its
                 // document files go too.
                 db::scrub_log(&conn)?;
-                crate::files::after_forget(&conn, &self.path)?;
+                crate::files::after_access_ended(&conn, &self.path)?;
             }
             if !more {
                 return Ok(());

@@ -111,11 +111,15 @@ pub(crate) fn destroy(db_path: &Path) -> Result<(), VaultError> {
 /// and after anything is forgotten; a capture still being encrypted (`.part`) is left unless
 /// the vault is only now opening.
 pub(crate) fn sweep(conn: &Connection, db_path: &Path) -> Result<(), VaultError> {
-    sweep_with(conn, db_path, true)
+    sweep_with(conn, db_path, true, true)
 }
 
-fn sweep_with(conn: &Connection, db_path: &Path, opening: bool) -> Result<(), VaultError> {
-    let _ = std::fs::remove_dir_all(open_dir(db_path));
+/// `opening`: captures still being encrypted go too; `plain_copies`: so do the copies open in
+/// a viewer (at open, and when access ends).
+fn sweep_with(conn: &Connection, db_path: &Path, opening: bool, plain_copies: bool) -> Result<(), VaultError> {
+    if plain_copies {
+        let _ = std::fs::remove_dir_all(open_dir(db_path));
+    }
     let named: std::collections::HashSet<String> = {
         let mut stmt = conn.prepare_cached("SELECT name FROM files")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
@@ -148,9 +152,16 @@ pub(crate) fn forget(conn: &Connection, scope: &str, with_pending: bool) -> Resu
     Ok(())
 }
 
-/// Deletes the files nothing names any more (after `forget`).
+/// Deletes the files nothing names any more (an eviction, a refused upload); a copy open in a
+/// viewer stays.
 pub(crate) fn after_forget(conn: &Connection, db_path: &Path) -> Result<(), VaultError> {
-    sweep_with(conn, db_path, false)
+    sweep_with(conn, db_path, false, false)
+}
+
+/// After access ended (a revocation, a lease passed, `forget`): the files nothing names any
+/// more, and every copy open in a viewer (which scope each was of is not written down).
+pub(crate) fn after_access_ended(conn: &Connection, db_path: &Path) -> Result<(), VaultError> {
+    sweep_with(conn, db_path, false, true)
 }
 
 fn now_ms() -> i64 {
@@ -368,14 +379,16 @@ impl VaultClient {
     /// at the returned path, until `closeDocument` (or the vault's next open, sign-out, or the
     /// end of access to it).
     pub fn open_document(&self, document_id: String) -> Result<OpenedDocument, VaultError> {
-        let bytes = self.read_document(document_id.clone())?;
+        let document: DocumentId = id("document_id", &document_id)?;
+        let bytes = self.read_document(document_id)?;
+        // Held until the copy is written: a revocation's sweep cannot come between.
         let conn = self.conn()?;
-        let (_, doc) = local_document(&conn, id("document_id", &document_id)?)?.ok_or_else(not_found)?;
+        let (_, doc) = local_document(&conn, document)?.ok_or_else(not_found)?;
         let open = open_dir(&self.path);
         private_dir(&open)?;
         let path = open.join(format!(
             "{}.{}",
-            self.keys.file_name(&document_id),
+            self.keys.file_name(&document.to_string()),
             senvault_domain::export::extension(doc.content_type)
         ));
         let mut file = private_file(&path)?;

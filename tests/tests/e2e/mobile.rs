@@ -1151,14 +1151,16 @@ fn a_letter_captured_offline_uploads_once_opens_from_the_cache_and_goes_with_rev
 
     // Opened from the cache with no network.
     net.set(Some((Rng::new(4), OFFLINE)));
-    let opened = mum.open_document(item.id.clone()).expect("from the cache");
+    // However the app spells the id.
+    let opened = mum.open_document(item.id.to_uppercase()).expect("from the cache");
     assert!(opened.path.ends_with(".jpg"), "{}", opened.path);
     assert_eq!(std::fs::read(&opened.path).unwrap(), letter);
-    mum.close_document(item.id.clone()).unwrap();
-    assert!(!std::path::Path::new(&opened.path).exists(), "the plain copy goes when closed");
     assert!(matches!(mum.set_cache_limit(0), Err(VaultError::Invalid { .. })));
     mum.set_cache_limit(1).expect("a tiny cache");
     assert!(!mum.documents(fam.child.clone()).unwrap()[0].on_device, "evicted");
+    assert!(std::path::Path::new(&opened.path).exists(), "a copy open in a viewer outlives an eviction");
+    mum.close_document(item.id.clone()).unwrap();
+    assert!(!std::path::Path::new(&opened.path).exists(), "the plain copy goes when closed");
     assert!(matches!(mum.read_document(item.id.clone()), Err(VaultError::Offline { .. })));
     net.set(None);
     assert_eq!(mum.read_document(item.id.clone()).unwrap(), letter, "downloaded again");
