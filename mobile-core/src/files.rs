@@ -214,10 +214,11 @@ fn item(doc: &Document, file: Option<&str>) -> DocumentItem {
     }
 }
 
-/// How an answer about one upload is taken: `Ok` to go on, `Later` to try at the next sync,
-/// `Refused` for good (reported as an outcome), or an error that ends the sync.
-enum Step<T> {
-    Ok(T),
+/// How an answer about one upload is taken: `Ok` (with the answer's body) to go on, `Later` to
+/// try at the next sync, `Refused` for good (reported as an outcome), or an error that ends the
+/// sync.
+enum Step {
+    Ok(Vec<u8>),
     Later,
     Refused { status: u16, code: String, detail: String },
 }
@@ -231,7 +232,7 @@ fn problem(answer: &crate::transport::Answer) -> (String, String) {
 }
 
 /// What the API's or storage's answer means for an upload.
-fn judge(answer: Result<crate::transport::Answer, String>) -> Result<Step<Vec<u8>>, VaultError> {
+fn judge(answer: Result<crate::transport::Answer, String>) -> Result<Step, VaultError> {
     let answer = answer.map_err(|detail| VaultError::Offline { detail })?;
     match answer.status {
         200..=299 => Ok(Step::Ok(answer.body)),
@@ -551,13 +552,13 @@ impl VaultClient {
                 }
             };
             let outcome = if doc.state == DocumentState::Uploaded {
-                Step::Ok(())
+                Step::Ok(Vec::new())
             } else {
                 self.upload_one(token, &doc, &name, report)?
             };
             let conn = self.conn()?;
             match outcome {
-                Step::Ok(()) => {
+                Step::Ok(_) => {
                     confirmed += 1;
                     // Kept as a cached copy: it opens without downloading it back.
                     conn.execute(
@@ -589,13 +590,7 @@ impl VaultClient {
     }
 
     /// Registers (again), uploads and confirms one capture.
-    fn upload_one(
-        &self,
-        token: &str,
-        doc: &Document,
-        name: &str,
-        report: &mut SyncReport,
-    ) -> Result<Step<()>, VaultError> {
+    fn upload_one(&self, token: &str, doc: &Document, name: &str, report: &mut SyncReport) -> Result<Step, VaultError> {
         let register = serde_json::json!({
             "id": doc.id, "title": doc.title, "category": doc.category,
             "content_type": doc.content_type, "size": doc.size,
@@ -604,8 +599,7 @@ impl VaultClient {
         self.check_cancelled()?;
         let view = match judge(self.transport.call("POST", &path, token, Some(serde_json::to_vec(&register)?)))? {
             Step::Ok(body) => body,
-            Step::Later => return Ok(Step::Later),
-            Step::Refused { status, code, detail } => return Ok(Step::Refused { status, code, detail }),
+            other => return Ok(other),
         };
         report.bytes_received += view.len() as u64;
         let view: serde_json::Value = serde_json::from_slice(&view)
@@ -624,21 +618,12 @@ impl VaultClient {
             let method = link["method"].as_str().unwrap_or("PUT");
             match judge(self.transport.transfer(method, url, &signed_headers(link), Some(bytes)))? {
                 Step::Ok(_) => {}
-                Step::Later => return Ok(Step::Later),
-                refused @ Step::Refused { .. } => return Ok(map_step(refused)),
+                other => return Ok(other),
             }
         }
         self.check_cancelled()?;
         let confirm = format!("/v1/documents/{}/uploaded", doc.id);
-        Ok(map_step(judge(self.transport.call("POST", &confirm, token, None))?))
-    }
-}
-
-fn map_step(step: Step<Vec<u8>>) -> Step<()> {
-    match step {
-        Step::Ok(_) => Step::Ok(()),
-        Step::Later => Step::Later,
-        Step::Refused { status, code, detail } => Step::Refused { status, code, detail },
+        judge(self.transport.call("POST", &confirm, token, None))
     }
 }
 

@@ -1144,7 +1144,7 @@ fn a_letter_captured_offline_uploads_once_opens_from_the_cache_and_goes_with_rev
     assert_eq!(docs[0]["id"], item.id.as_str());
     assert_eq!(docs[0]["state"], "uploaded");
     assert_eq!(docs[0]["evidence_kind"], "decision_letter");
-    let expected = sha256_hex(&letter);
+    let expected = senvault_functions::blobs::sha256_hex(&letter);
     assert_eq!(docs[0]["sha256"], expected.as_str(), "the bytes are the letter's");
     let mine = mum.documents(fam.child.clone()).unwrap();
     assert_eq!(mine[0].upload, senvault_mobile::UploadState::Uploaded);
@@ -1204,9 +1204,27 @@ fn a_letter_captured_offline_uploads_once_opens_from_the_cache_and_goes_with_rev
     assert!(plain_copies(&tablet_db, &letter, &["Letter from the council", &fam.child]).is_empty());
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+/// Writes `bytes` to a new file, as a camera or a file picker would, and captures it for
+/// `child` (no date on it, no evidence kind).
+fn capture_bytes(
+    phone: &VaultClient,
+    child: &str,
+    bytes: &[u8],
+    title: &str,
+    category: DocumentCategory,
+    content_type: DocumentType,
+) -> Result<senvault_mobile::DocumentItem, VaultError> {
+    let path = std::env::temp_dir().join(format!("senvault-capture-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&path, bytes).unwrap();
+    phone.capture_document(
+        child.to_owned(),
+        path.display().to_string(),
+        title.into(),
+        category,
+        content_type,
+        None,
+        None,
+    )
 }
 
 /// A capture storage will not take (its size, its type) is reported with the reason, its file
@@ -1217,19 +1235,10 @@ fn a_capture_storage_refuses_is_reported_and_sign_out_deletes_pending_files() {
     let fam = w.rt.block_on(w.app.family_with_case("mum-refused", "in_assessment"));
     let (mum, net, db) = device(&w, "refused-mum", &fam.token);
     mum.sync().expect("first sync");
-    let file = std::env::temp_dir().join(format!("senvault-scan-{}.txt", uuid::Uuid::now_v7().simple()));
-    std::fs::write(&file, "Notes from the annual review meeting: the school cannot meet need.").unwrap();
+    let notes = b"Notes from the annual review meeting: the school cannot meet need.";
     let take = |title: &str| {
-        mum.capture_document(
-            fam.child.clone(),
-            file.display().to_string(),
-            title.into(),
-            DocumentCategory::Education,
-            DocumentType::Text,
-            None,
-            None,
-        )
-        .expect("captured")
+        capture_bytes(&mum, &fam.child, notes, title, DocumentCategory::Education, DocumentType::Text)
+            .expect("captured")
     };
     let refused = take("Review notes");
     *net.refuse_transfers.lock().unwrap() = Some(400);
@@ -1367,19 +1376,10 @@ fn an_expired_lease_deletes_cached_files_and_keeps_captures() {
     phone.sync().expect("first sync");
     phone.read_document(report.clone()).expect("downloaded and cached");
     net.set(Some((Rng::new(6), OFFLINE)));
-    let note = std::env::temp_dir().join(format!("senvault-lease-{}.txt", uuid::Uuid::now_v7().simple()));
-    std::fs::write(&note, "Minutes of the review meeting").unwrap();
-    let captured = phone
-        .capture_document(
-            fam.child.clone(),
-            note.display().to_string(),
-            "Review minutes".into(),
-            DocumentCategory::Education,
-            DocumentType::Text,
-            None,
-            None,
-        )
-        .unwrap();
+    let minutes = b"Minutes of the review meeting";
+    let captured =
+        capture_bytes(&phone, &fam.child, minutes, "Review minutes", DocumentCategory::Education, DocumentType::Text)
+            .unwrap();
     let files = || replica_files(&db).into_iter().filter(|(n, _)| n.contains(".files")).count();
     assert_eq!(files(), 2, "the cached report and the capture");
 
@@ -1427,23 +1427,22 @@ fn a_capture_goes_through_s3s_signed_links() {
     phone.sync().expect("first sync");
     let mut rng = Rng::new(12);
     let photo: Vec<u8> = (0..(1 << 20) / 8).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
-    let path = std::env::temp_dir().join(format!("senvault-s3-{}.jpg", uuid::Uuid::now_v7().simple()));
-    std::fs::write(&path, &photo).unwrap();
-    let doc = phone
-        .capture_document(
-            fam.child.clone(),
-            path.display().to_string(),
-            "Letter from school".into(),
-            DocumentCategory::Education,
-            DocumentType::Jpeg,
-            None,
-            None,
-        )
-        .unwrap();
+    let doc = capture_bytes(
+        &phone,
+        &fam.child,
+        &photo,
+        "Letter from school",
+        DocumentCategory::Education,
+        DocumentType::Jpeg,
+    )
+    .unwrap();
     let report = phone.sync().expect("uploaded to S3");
     assert_eq!((report.rejected, phone.status().unwrap().pending_uploads), (0, 0), "{report:?}");
     let got = w.rt.block_on(w.app.get(&format!("/v1/documents/{}", doc.id), &fam.token)).expect(200);
-    assert_eq!((got["state"].as_str(), got["sha256"].as_str()), (Some("uploaded"), Some(sha256_hex(&photo).as_str())));
+    assert_eq!(
+        (got["state"].as_str(), got["sha256"].as_str()),
+        (Some("uploaded"), Some(senvault_functions::blobs::sha256_hex(&photo).as_str()))
+    );
 
     let tablet = open("s3-tablet");
     tablet.sync().expect("second device");
